@@ -1,0 +1,53 @@
+"""Reading challenges for pages and the API: what is published, and its phases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from app.challenges.models import Challenge, DataFile, Phase
+from app.db import utcnow
+
+PAGE_NAMES = ("overview", "data", "evaluation", "rules")
+
+
+def published_challenges(session: Session) -> list[Challenge]:
+    stmt = select(Challenge).where(col(Challenge.published).is_(True)).order_by(col(Challenge.slug))
+    return list(session.exec(stmt))
+
+
+def challenge_by_slug(session: Session, slug: str) -> Challenge | None:
+    return session.exec(select(Challenge).where(Challenge.slug == slug)).first()
+
+
+def phases_of(session: Session, challenge_id: int) -> list[Phase]:
+    stmt = select(Phase).where(Phase.challenge_id == challenge_id).order_by(col(Phase.position))
+    return list(session.exec(stmt))
+
+
+def public_files(session: Session, challenge_id: int) -> list[DataFile]:
+    """Only files participants may download; reference data never appears here."""
+    stmt = (
+        select(DataFile)
+        .where(DataFile.challenge_id == challenge_id, DataFile.role == "public")
+        .order_by(col(DataFile.path))
+    )
+    return list(session.exec(stmt))
+
+
+def phase_state(phase: Phase, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    if now < phase.start:
+        return "upcoming"
+    if now >= phase.end:
+        return "closed"
+    return "open"
+
+
+def current_phase(phases: list[Phase], now: datetime | None = None) -> Phase | None:
+    now = now or utcnow()
+    for phase in phases:
+        if phase_state(phase, now) == "open":
+            return phase
+    return None

@@ -1,0 +1,87 @@
+"""The application factory: one FastAPI app built from one Settings object."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app import __version__
+from app.challenges.routes import router as challenge_router
+from app.db import make_engine, migrate
+from app.health_routes import router as health_router
+from app.i18n import localise, pick_language
+from app.settings import Settings, get_settings
+from app.store import LocalStore
+from app.timefmt import format_when, time_left
+
+
+def build_templates(settings: Settings) -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(settings.templates_dir))
+    env = templates.env
+    env.globals["localise"] = localise
+    env.globals["version"] = __version__
+    env.filters["when"] = format_when
+    env.filters["time_left"] = time_left
+    env.filters["filesize"] = _filesize
+    return templates
+
+
+def _filesize(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"
+
+
+def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    settings.ensure_dirs()
+    engine = make_engine(settings.database_url)
+    if run_migrations:
+        migrate(engine)
+
+    app = FastAPI(
+        title="Marea",
+        version=__version__,
+        description="Challenges, sandboxed scoring and live leaderboards for city hackathons.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.store = LocalStore(settings.store_dir)
+    app.state.templates = build_templates(settings)
+    app.state.started_at = datetime.now()
+
+    app.mount("/static", StaticFiles(packages=[("app", "static")]), name="static")
+    app.include_router(challenge_router)
+    app.include_router(health_router)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else "Request failed."
+        if request.url.path.startswith("/api/"):
+            return JSONResponse(
+                {"error": {"status": exc.status_code, "message": message}},
+                status_code=exc.status_code,
+                headers=getattr(exc, "headers", None),
+            )
+        lang = pick_language(request, settings.default_language)
+        templates: Jinja2Templates = app.state.templates
+        page: HTMLResponse = templates.TemplateResponse(
+            request,
+            "error.html",
+            {"status": exc.status_code, "message": message, "lang": lang},
+            status_code=exc.status_code,
+        )
+        return page
+
+    return app

@@ -1,0 +1,30 @@
+"""Every table, imported in one place so Alembic and tests see the whole schema."""
+
+from app.accounts.models import ApiToken, OidcIdentity, Role, User
+from app.audit.models import AuditEvent
+from app.challenges.models import Challenge, DataFile, Phase
+from app.leaderboard.models import LeaderboardEntry
+from app.reviews.models import JudgeAssignment, Review
+from app.submissions.models import FINAL_STATUSES, Score, Status, Submission, SubmissionEvent
+from app.teams.models import Membership, Team
+
+__all__ = [
+    "FINAL_STATUSES",
+    "ApiToken",
+    "AuditEvent",
+    "Challenge",
+    "DataFile",
+    "JudgeAssignment",
+    "LeaderboardEntry",
+    "Membership",
+    "OidcIdentity",
+    "Phase",
+    "Review",
+    "Role",
+    "Score",
+    "Status",
+    "Submission",
+    "SubmissionEvent",
+    "Team",
+    "User",
+]

@@ -1,0 +1,81 @@
+"""One settings object for the whole platform, read from `MAREA_*` environment variables.
+
+Everything configurable lives here so that no module reaches for a global: the
+web app, the worker and the CLI each build a `Settings` and pass it down.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MiB = 1024 * 1024
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Platform configuration; see docs/operations.md for what each value is for."""
+
+    model_config = SettingsConfigDict(env_prefix="MAREA_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("var"), description="Where the SQLite file, store and logs live."
+    )
+    database_url: str = Field(
+        default="", description="SQLAlchemy URL; empty means SQLite in data_dir."
+    )
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    secret_key: str = Field(
+        default="", description="Signs sessions; generated and kept when empty."
+    )
+    runner_image: str = "marea-runner:latest"
+    upload_max_bytes: int = 200 * MiB
+    sandboxes_per_worker: int = 2
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    challenges_dir: Path = PROJECT_ROOT / "challenges"
+    base_url: str = "http://127.0.0.1:8000"
+    default_language: str = "it"
+
+    def model_post_init(self, __context: object) -> None:
+        self.data_dir = self.data_dir.expanduser().resolve()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'marea.db'}"
+
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / "store"
+
+    @property
+    def work_dir(self) -> Path:
+        """Scratch space for unpacking and judging; safe to wipe between runs."""
+        return self.data_dir / "work"
+
+    def ensure_dirs(self) -> None:
+        for path in (self.data_dir, self.store_dir, self.work_dir):
+            path.mkdir(parents=True, exist_ok=True)
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one generated on first use and kept in data_dir.
+
+        Keeping it on disk means sessions survive a restart without the operator
+        having to invent a secret for a local try-out.
+        """
+        if self.secret_key:
+            return self.secret_key
+        self.ensure_dirs()
+        key_file = self.data_dir / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        self.secret_key = key_file.read_text().strip()
+        return self.secret_key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment (entry points only)."""
+    return Settings()

@@ -1,0 +1,68 @@
+"""The values that cross the sandbox boundary.
+
+Kept free of Docker types so that callers (the judging pipeline) can build
+requests and read results without importing docker-py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A host directory or file bind-mounted into the container."""
+
+    source: Path
+    target: str
+    read_only: bool = True
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource ceilings for one run; defaults are deliberately small."""
+
+    wall_seconds: float = 60.0
+    memory_bytes: int = 512 * MiB
+    cpus: float = 1.0
+    pids: int = 64
+    scratch_bytes: int = 64 * MiB
+    output_bytes: int = 64 * MiB
+    file_size_bytes: int = 64 * MiB
+    open_files: int = 256
+    log_bytes: int = 1 * MiB
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One command to run in a fresh container."""
+
+    image: str
+    command: tuple[str, ...]
+    mounts: tuple[Mount, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    workdir: str = "/tmp"
+    output_dir: str = "/output"
+    limits: Limits = field(default_factory=Limits)
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    """What happened in the container; the output files are copied out to `output_path`."""
+
+    exit_code: int | None
+    timed_out: bool
+    oom_killed: bool
+    duration_s: float
+    peak_memory_bytes: int | None
+    stdout: str
+    stderr: str
+    stdout_truncated_bytes: int
+    stderr_truncated_bytes: int
+    output_path: Path
+    output_truncated: bool
+    image_id: str
