@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     runner_image: str = "marea-runner:latest"
     upload_max_bytes: int = 200 * MiB
     sandboxes_per_worker: int = 2
+    queue_name: str = "marea"
+    team_concurrency: int = Field(default=2, description="Submissions of one team judged at once.")
+    dispatch_depth: int = Field(default=4, description="Jobs kept waiting in Redis, ready to run.")
+    max_attempts: int = Field(default=3, description="Tries after internal errors before giving up.")
+    heartbeat_timeout_s: float = Field(default=30.0, description="Silence before a run is dead.")
+    sweep_interval_s: float = 5.0
     templates_dir: Path = PROJECT_ROOT / "templates"
     challenges_dir: Path = PROJECT_ROOT / "challenges"
     base_url: str = "http://127.0.0.1:8000"

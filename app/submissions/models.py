@@ -51,6 +51,7 @@ class Submission(SQLModel, table=True):
     selected_final: bool = False
     created_at: datetime = now_field()
     started_at: datetime | None = when()
+    heartbeat_at: datetime | None = when()
     finished_at: datetime | None = when()
 
 

@@ -1,0 +1,1 @@
+"""Queue glue: the database holds every submission; Redis carries the ones being worked on."""

@@ -1,0 +1,142 @@
+"""`marea worker`: RQ worker processes plus a supervisor that keeps the host honest.
+
+The supervisor (the parent process) checks the Docker engine every few
+seconds. While the engine is unreachable it stops its RQ workers, so no job
+is taken that could only fail (fail closed): submissions simply wait in the
+database. It publishes the host's health to Redis for /healthz and the
+dashboard, runs the sweeper, and removes sandbox containers a killed worker
+left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import time
+from dataclasses import dataclass
+from types import FrameType
+
+import redis
+from rq import Worker
+
+import sandbox
+from app.queue.connection import judge_queue, redis_client
+from app.queue.sweeper import sweep
+from app.runtime import open_runtime
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+HEALTH_KEY = "marea:workers:{host}"
+
+
+def _work(settings: Settings, name: str) -> None:
+    """Body of one RQ worker process."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    client = redis_client(settings)
+    worker = Worker([judge_queue(settings, client)], connection=client, name=name)
+    worker.work(with_scheduler=False, logging_level="WARNING")
+
+
+@dataclass
+class HostHealth:
+    healthy: bool
+    message: str
+
+
+def publish_health(client: redis.Redis, host: str, health: HostHealth, processes: int, ttl: int) -> None:
+    body = json.dumps(
+        {"host": host, "healthy": health.healthy, "message": health.message, "processes": processes,
+         "at": time.time()}
+    )
+    try:
+        client.set(HEALTH_KEY.format(host=host), body, ex=ttl)
+    except redis.RedisError as exc:
+        log.warning("could not publish worker health: %s", exc)
+
+
+def read_worker_health(client: redis.Redis) -> list[dict[str, object]]:
+    hosts: list[dict[str, object]] = []
+    for key in client.scan_iter(match=HEALTH_KEY.format(host="*")):
+        raw = client.get(key)
+        if raw:
+            hosts.append(json.loads(raw))
+    return hosts
+
+
+class Supervisor:
+    def __init__(self, settings: Settings, processes: int) -> None:
+        self.settings = settings
+        self.processes = processes
+        self.host = f"{socket.gethostname()}-{os.getpid()}"
+        self.children: list[multiprocessing.Process] = []
+        self.stopping = False
+        self.runtime = open_runtime(settings)
+        self.client = redis_client(settings)
+        self.queue = judge_queue(settings, self.client)
+
+    def _start_children(self) -> None:
+        ctx = multiprocessing.get_context("fork")
+        while len(self.children) < self.processes:
+            name = f"{self.host}.{len(self.children)}.{int(time.time() * 1000) % 100000}"
+            child = ctx.Process(target=_work, args=(self.settings, name), name=name, daemon=False)
+            child.start()
+            self.children.append(child)
+            log.info("started worker %s (pid %s)", name, child.pid)
+
+    def _stop_children(self) -> None:
+        for child in self.children:
+            if child.is_alive() and child.pid:
+                os.kill(child.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for child in self.children:
+            child.join(max(0.0, deadline - time.monotonic()))
+            if child.is_alive():
+                child.kill()
+                child.join(1)
+        self.children = []
+
+    def _reap(self) -> None:
+        alive = [c for c in self.children if c.is_alive()]
+        for dead in set(self.children) - set(alive):
+            log.warning("worker %s exited with %s; starting a new one", dead.name, dead.exitcode)
+        self.children = alive
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        self.stopping = True
+
+    def tick(self) -> HostHealth:
+        ok, message = sandbox.engine_healthy()
+        health = HostHealth(ok, message)
+        self._reap()
+        if ok:
+            self._start_children()
+            sandbox.cleanup_stale(max_age_s=24 * 3600, running_for_s=None)
+        elif self.children:
+            log.error("Docker engine unreachable (%s): stopping workers until it is back", message)
+            self._stop_children()
+        ttl = int(self.settings.sweep_interval_s * 3) + 5
+        publish_health(self.client, self.host, health, len(self.children), ttl)
+        sweep(self.runtime.engine, self.client, self.queue, self.settings)
+        return health
+
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        try:
+            while not self.stopping:
+                self.tick()
+                slept = 0.0
+                while slept < self.settings.sweep_interval_s and not self.stopping:
+                    time.sleep(0.2)
+                    slept += 0.2
+        finally:
+            self._stop_children()
+            try:
+                self.client.delete(HEALTH_KEY.format(host=self.host))
+            except redis.RedisError:
+                pass

@@ -1,0 +1,120 @@
+"""The site through HTTP: home, challenge pages, errors, health and the OpenAPI docs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.db import session_scope
+from app.main import create_app
+from app.models import DataFile
+from app.settings import Settings
+from tests.factories import make_challenge
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    app = create_app(settings)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def _publish_sample(client: TestClient) -> int:
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    with session_scope(engine) as session:
+        challenge, _ = make_challenge(session, "sea-temp")
+        challenge.pages = {
+            "overview": {"it": "# Benvenuti\n\nPrevedi la temperatura.", "en": "# Welcome\n\nForecast it."},
+            "data": {"it": "I dati.", "en": "The data."},
+            "evaluation": {"it": "RMSE", "en": "RMSE"},
+            "rules": {"it": "<script>alert(1)</script> Regole", "en": "Rules"},
+        }
+        session.add(challenge)
+        assert challenge.id is not None
+        session.add(DataFile(challenge_id=challenge.id, role="public", path="data/train.csv",
+                             sha256="a" * 64, size=2048))
+        session.add(DataFile(challenge_id=challenge.id, role="reference", path="reference/answers.csv",
+                             sha256="b" * 64, size=1024))
+        hidden, _ = make_challenge(session, "draft-one")
+        hidden.published = False
+        session.add(hidden)
+        return challenge.id
+
+
+def test_home_lists_only_published_challenges(client: TestClient) -> None:
+    _publish_sample(client)
+    page = client.get("/", headers={"accept-language": "en"})
+    assert page.status_code == 200
+    assert "Temperature" in page.text
+    assert "/challenges/sea-temp" in page.text
+    assert "draft-one" not in page.text
+
+
+def test_language_follows_accept_language_and_switch(client: TestClient) -> None:
+    _publish_sample(client)
+    assert "Temperatura" in client.get("/", headers={"accept-language": "it-IT,it;q=0.9"}).text
+    assert "Temperature" in client.get("/", headers={"accept-language": "en-GB"}).text
+    assert "Temperatura" in client.get("/?lang=it", headers={"accept-language": "en"}).text
+    assert '<html lang="en">' in client.get("/?lang=en").text
+
+
+def test_challenge_page_renders_sanitised_markdown(client: TestClient) -> None:
+    _publish_sample(client)
+    page = client.get("/challenges/sea-temp?lang=en")
+    assert page.status_code == 200
+    assert "<h1>Welcome</h1>" in page.text
+    assert "Development" in page.text
+    rules = client.get("/challenges/sea-temp?page=rules&lang=it")
+    assert "<script>alert(1)</script>" not in rules.text
+    assert "&lt;script&gt;" in rules.text
+
+
+def test_data_page_shows_public_files_never_reference(client: TestClient) -> None:
+    _publish_sample(client)
+    page = client.get("/challenges/sea-temp?page=data&lang=en")
+    assert "data/train.csv" in page.text
+    assert "a" * 64 in page.text
+    assert "2.0 KiB" in page.text
+    assert "answers.csv" not in page.text and "b" * 64 not in page.text
+
+
+def test_unknown_or_unpublished_challenge_is_404(client: TestClient) -> None:
+    _publish_sample(client)
+    assert client.get("/challenges/draft-one").status_code == 404
+    missing = client.get("/challenges/nope?lang=en")
+    assert missing.status_code == 404
+    assert "No published challenge is called" in missing.text
+    assert client.get("/challenges/sea-temp?page=secrets").status_code == 404
+
+
+def test_api_errors_share_one_json_body(client: TestClient) -> None:
+    response = client.get("/api/v1/does-not-exist")
+    assert response.status_code == 404
+    assert response.json()["error"]["status"] == 404
+
+
+def test_openapi_docs_are_served(client: TestClient) -> None:
+    schema = client.get("/api/openapi.json")
+    assert schema.status_code == 200
+    assert schema.json()["info"]["title"] == "Marea"
+    assert client.get("/api/docs").status_code == 200
+
+
+def test_healthz_reports_each_component(client: TestClient) -> None:
+    body = client.get("/healthz").json()
+    assert set(body["checks"]) == {"database", "redis", "docker"}
+    assert body["checks"]["database"]["ok"] is True
+    assert body["checks"]["redis"]["ok"] is True
+
+
+def test_healthz_says_when_redis_is_down(settings: Settings) -> None:
+    settings.redis_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    with TestClient(create_app(settings)) as test_client:
+        response = test_client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["redis"]["ok"] is False
+    assert "127.0.0.1:1" in body["checks"]["redis"]["message"]
