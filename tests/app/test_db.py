@@ -134,3 +134,14 @@ def test_deleting_a_challenge_with_phases_is_refused(engine: Engine) -> None:
         row = session.get(Challenge, cid)
         session.delete(row)
         session.flush()
+
+
+def test_models_and_migrations_agree(engine: Engine) -> None:
+    """A model change without a migration fails here, not in production."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == []

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 05:15:26.945985
+Create Date: 2026-11-22 05:23:58.018069
 """
 
 from collections.abc import Sequence
@@ -266,6 +266,7 @@ def upgrade() -> None:
         sa.Column("selected_final", sa.Boolean(), nullable=False),
         sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("started_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("heartbeat_at", app.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("finished_at", app.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["challenge_id"],

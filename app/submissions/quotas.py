@@ -1,0 +1,103 @@
+"""Submission quotas per team and phase: per day, in total, and running at once.
+
+Failed and cancelled submissions do not count against the daily or total
+quota (a team should not lose a slot to our timeout or their typo), but they
+are rate-limited: at most `failed_allowance(per_day)` of them a day, so
+failures cannot be used to flood the queue (EvalAI #4348).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import case, func
+from sqlmodel import Session, col, select
+
+from app.challenges.models import Phase
+from app.submissions.models import Status, Submission
+
+COUNTED = (Status.queued, Status.running, Status.scored)
+NOT_COUNTED = (Status.failed, Status.cancelled)
+
+
+@dataclass(frozen=True)
+class QuotaUsage:
+    today: int
+    failed_today: int
+    total: int
+    running: int
+    resets_at: datetime
+
+
+@dataclass(frozen=True)
+class QuotaRefusal:
+    """Why a submission was refused, for a person, and when to try again."""
+
+    reason: str
+    message: str
+    retry_at: datetime | None
+
+
+def failed_allowance(per_day: int | None) -> int:
+    return max(5, per_day or 0)
+
+
+def day_bounds(now: datetime) -> tuple[datetime, datetime]:
+    start = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
+    return start, start + timedelta(days=1)
+
+
+def usage(session: Session, phase_id: int, team_id: int, now: datetime) -> QuotaUsage:
+    start, end = day_bounds(now)
+    rows = session.exec(
+        select(
+            Submission.status,
+            func.count(),
+            func.sum(case((col(Submission.created_at) >= start, 1), else_=0)),
+        )
+        .where(Submission.phase_id == phase_id, Submission.team_id == team_id)
+        .group_by(col(Submission.status))
+    ).all()
+    today = failed_today = total = running = 0
+    for status, count, count_today in rows:
+        if status in COUNTED:
+            total += count
+            today += int(count_today or 0)
+        elif status == Status.failed:
+            failed_today += int(count_today or 0)
+        if status in (Status.queued, Status.running):
+            running += count
+    return QuotaUsage(today, failed_today, total, running, end)
+
+
+def check(phase: Phase, used: QuotaUsage) -> QuotaRefusal | None:
+    if phase.max_total is not None and used.total >= phase.max_total:
+        return QuotaRefusal(
+            "total",
+            f"Your team has used all {phase.max_total} submissions of this phase.",
+            None,
+        )
+    if phase.max_per_day is not None and used.today >= phase.max_per_day:
+        return QuotaRefusal(
+            "per_day",
+            f"Your team has used its {phase.max_per_day} submissions for today; the count resets "
+            f"at {used.resets_at:%H:%M} UTC.",
+            used.resets_at,
+        )
+    allowance = failed_allowance(phase.max_per_day)
+    if used.failed_today >= allowance:
+        return QuotaRefusal(
+            "failed_rate",
+            f"Your team has had {used.failed_today} failed submissions today; to keep the queue "
+            f"fair, try again after {used.resets_at:%H:%M} UTC, and test with `marea judge` first.",
+            used.resets_at,
+        )
+    if phase.max_concurrent is not None and used.running >= phase.max_concurrent:
+        return QuotaRefusal(
+            "concurrent",
+            f"Your team already has {used.running} submission(s) waiting or running (the limit is "
+            f"{phase.max_concurrent}); submit again when one has finished.",
+            None,
+        )
+    return None

@@ -1,0 +1,81 @@
+"""Accepting a submission: quota check and insert as one atomic step per team."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from app.challenges.models import Phase
+from app.db import utcnow
+from app.store import StoredObject
+from app.submissions.models import Status, Submission, SubmissionEvent
+from app.submissions.quotas import QuotaRefusal, check, usage
+from app.teams.models import Team
+
+
+@dataclass(frozen=True)
+class SubmissionRefused:
+    reason: str
+    message: str
+
+
+def lock_team(session: Session, team_id: int) -> None:
+    """Serialise submissions of one team until the transaction ends.
+
+    An UPDATE as the first statement takes PostgreSQL's row lock and SQLite's
+    write lock alike, so two parallel uploads cannot both take the last slot.
+    """
+    session.execute(update(Team).where(Team.id == team_id).values(id=Team.id))  # type: ignore[arg-type]
+
+
+def create_submission(
+    session: Session,
+    *,
+    phase: Phase,
+    team: Team,
+    user_id: int,
+    stored: StoredObject,
+    filename: str,
+    description: str = "",
+    link: str | None = None,
+) -> Submission | QuotaRefusal | SubmissionRefused:
+    """Insert a queued submission if the team may submit now; the caller commits.
+
+    Must be the first thing in its transaction (see lock_team).
+    """
+    assert phase.id is not None and team.id is not None
+    lock_team(session, team.id)
+    now = utcnow()
+    if not (phase.start <= now < phase.end):
+        return SubmissionRefused(
+            "phase_closed", f"The phase is not open now: it runs from {phase.start:%Y-%m-%d %H:%M} "
+            f"to {phase.end:%Y-%m-%d %H:%M} UTC."
+        )
+    if team.disqualified_reason:
+        return SubmissionRefused("disqualified", f"Your team is disqualified: {team.disqualified_reason}")
+    if not team.approved:
+        return SubmissionRefused("not_approved", "Your team is waiting for the organisers' approval.")
+    refusal = check(phase, usage(session, phase.id, team.id, now))
+    if refusal is not None:
+        return refusal
+    submission = Submission(
+        challenge_id=phase.challenge_id,
+        phase_id=phase.id,
+        team_id=team.id,
+        user_id=user_id,
+        kind=phase.kind,
+        file_sha256=stored.sha256,
+        filename=filename[:255],
+        size=stored.size,
+        description=description[:2000],
+        link=link,
+        status=Status.queued,
+        created_at=now,
+    )
+    session.add(submission)
+    session.flush()
+    assert submission.id is not None
+    session.add(SubmissionEvent(submission_id=submission.id, status=Status.queued.value, at=now))
+    return submission
