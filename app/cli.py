@@ -43,11 +43,13 @@ def _register_subcommands() -> None:
     from app.bundles.load_cli import register_load
     from app.cli_sandbox import sandbox_app
     from app.cli_user import user_app
+    from app.cli_worker import worker
 
     register_load(challenge_app)
     cli.add_typer(challenge_app, name="challenge", help="Validate and load challenge bundles.")
     cli.add_typer(sandbox_app, name="sandbox", help="Build and check the sandbox runner image.")
     cli.add_typer(user_app, name="user", help="Manage user accounts.")
+    cli.command("worker")(worker)
 
 
 _register_subcommands()
