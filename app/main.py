@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
+from app.accounts.setup import install_accounts
 from app.challenges.routes import router as challenge_router
 from app.db import make_engine, migrate
 from app.health_routes import router as health_router
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.started_at = datetime.now()
 
     app.mount("/static", StaticFiles(packages=[("app", "static")]), name="static")
+    install_accounts(app, settings)
     app.include_router(challenge_router)
     app.include_router(health_router)
 
