@@ -1,0 +1,186 @@
+"""Forming teams: create, join by code or signed link, leave, hand over captaincy.
+
+Rules: a user is in at most one team per challenge (the database enforces it
+too); team sizes come from the bundle; a captain who leaves must first hand
+over captaincy unless they are the last member, in which case the team ends
+if it has no submissions.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.challenges.models import Challenge
+from app.submissions.models import Submission
+from app.teams.models import Membership, Team
+
+NAME_RE = re.compile(r"^[\w][\w .'-]{1,78}[\w.]$", re.UNICODE)
+INVITE_MAX_AGE_S = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class TeamError:
+    """Why a team action was refused, in words the person can act on."""
+
+    code: str
+    message: str
+
+
+def team_limits(challenge: Challenge) -> tuple[int, int]:
+    teams: dict[str, Any] = challenge.config.get("teams", {})
+    return int(teams.get("min_size", 1)), int(teams.get("max_size", 5))
+
+
+def members(session: Session, team_id: int) -> list[Membership]:
+    stmt = select(Membership).where(Membership.team_id == team_id).order_by(col(Membership.joined_at))
+    return list(session.exec(stmt))
+
+
+def member_count(session: Session, team_id: int) -> int:
+    return int(session.exec(select(func.count()).where(Membership.team_id == team_id)).one())
+
+
+def team_of(session: Session, challenge_id: int, user_id: int) -> Team | None:
+    stmt = (
+        select(Team)
+        .join(Membership, col(Membership.team_id) == col(Team.id))
+        .where(Membership.challenge_id == challenge_id, Membership.user_id == user_id)
+    )
+    return session.exec(stmt).first()
+
+
+def create_team(session: Session, challenge: Challenge, user_id: int, name: str) -> Team | TeamError:
+    assert challenge.id is not None
+    name = " ".join(name.split())
+    if not NAME_RE.match(name):
+        return TeamError(
+            "bad_name",
+            "A team name has 3 to 80 letters, digits, spaces, dots, apostrophes or dashes.",
+        )
+    if team_of(session, challenge.id, user_id) is not None:
+        return TeamError("already_in_team", "You are already in a team for this challenge; leave it first.")
+    approval = bool(challenge.config.get("teams", {}).get("approval", False))
+    team = Team(
+        challenge_id=challenge.id,
+        name=name,
+        captain_id=user_id,
+        invite_code=secrets.token_urlsafe(9),
+        approved=not approval,
+    )
+    try:
+        with session.begin_nested():
+            session.add(team)
+            session.flush()
+            assert team.id is not None
+            session.add(Membership(team_id=team.id, user_id=user_id, challenge_id=challenge.id))
+            session.flush()
+    except IntegrityError:
+        return TeamError("name_taken", f"A team called {name!r} already exists in this challenge.")
+    return team
+
+
+def join_by_code(session: Session, challenge: Challenge, user_id: int, code: str) -> Team | TeamError:
+    assert challenge.id is not None
+    team = session.exec(
+        select(Team).where(Team.challenge_id == challenge.id, Team.invite_code == code.strip())
+    ).first()
+    if team is None:
+        return TeamError("bad_code", "No team of this challenge has that invitation code; check it.")
+    return _join(session, challenge, team, user_id)
+
+
+def _join(session: Session, challenge: Challenge, team: Team, user_id: int) -> Team | TeamError:
+    assert challenge.id is not None and team.id is not None
+    if team_of(session, challenge.id, user_id) is not None:
+        return TeamError("already_in_team", "You are already in a team for this challenge; leave it first.")
+    _, max_size = team_limits(challenge)
+    if member_count(session, team.id) >= max_size:
+        return TeamError("team_full", f"The team is full: teams have at most {max_size} members.")
+    try:
+        with session.begin_nested():
+            session.add(Membership(team_id=team.id, user_id=user_id, challenge_id=challenge.id))
+            session.flush()
+    except IntegrityError:
+        return TeamError("already_in_team", "You are already in a team for this challenge.")
+    return team
+
+
+def invite_link_token(secret_key: str, team: Team) -> str:
+    """A signed token naming the team and its current code; it expires after a week.
+
+    Regenerating the team's code invalidates every link given out before.
+    """
+    serializer = URLSafeTimedSerializer(secret_key, salt="marea-team-invite")
+    return serializer.dumps({"team": team.id, "code": team.invite_code})
+
+
+def join_by_link(
+    session: Session,
+    challenge: Challenge,
+    user_id: int,
+    token: str,
+    secret_key: str,
+    max_age_s: int = INVITE_MAX_AGE_S,
+) -> Team | TeamError:
+    serializer = URLSafeTimedSerializer(secret_key, salt="marea-team-invite")
+    try:
+        data = serializer.loads(token, max_age=max_age_s)
+    except SignatureExpired:
+        return TeamError("link_expired", "This invitation link has expired; ask the captain for a new one.")
+    except BadSignature:
+        return TeamError("bad_link", "This invitation link is not valid; ask the captain for a new one.")
+    team = session.get(Team, data.get("team"))
+    if team is None or team.challenge_id != challenge.id or team.invite_code != data.get("code"):
+        return TeamError("bad_link", "This invitation link is no longer valid; ask the captain for a new one.")
+    return _join(session, challenge, team, user_id)
+
+
+def regenerate_code(session: Session, team: Team) -> str:
+    team.invite_code = secrets.token_urlsafe(9)
+    session.add(team)
+    return team.invite_code
+
+
+def hand_over(session: Session, team: Team, from_user: int, to_user: int) -> Team | TeamError:
+    assert team.id is not None
+    if team.captain_id != from_user:
+        return TeamError("not_captain", "Only the captain can hand over captaincy.")
+    if to_user not in {m.user_id for m in members(session, team.id)}:
+        return TeamError("not_member", "The new captain must be a member of the team.")
+    team.captain_id = to_user
+    session.add(team)
+    return team
+
+
+def leave(session: Session, team: Team, user_id: int) -> None | TeamError:
+    assert team.id is not None
+    current = members(session, team.id)
+    mine = next((m for m in current if m.user_id == user_id), None)
+    if mine is None:
+        return TeamError("not_member", "You are not a member of this team.")
+    if team.captain_id == user_id and len(current) > 1:
+        return TeamError("captain_must_hand_over", "Hand over captaincy to another member before leaving.")
+    if len(current) == 1:
+        has_submissions = session.exec(
+            select(func.count()).where(Submission.team_id == team.id)
+        ).one()
+        if has_submissions:
+            return TeamError(
+                "last_member",
+                "You are the last member of a team with submissions; its results must be kept, "
+                "so the team cannot be left empty. Ask the organisers if you need to withdraw.",
+            )
+        session.delete(mine)
+        session.flush()
+        session.delete(team)
+        return None
+    session.delete(mine)
+    return None
