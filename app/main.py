@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -12,10 +15,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
 from app.accounts.setup import install_accounts
+from app.api.challenges import router as api_challenges_router
 from app.challenges.routes import router as challenge_router
 from app.db import make_engine, migrate
 from app.health_routes import router as health_router
 from app.i18n import localise, pick_language
+from app.leaderboard.cache import BoardCache
+from app.live.hub import EventHub
 from app.settings import Settings, get_settings
 from app.store import LocalStore
 from app.timefmt import format_when, time_left
@@ -48,7 +54,19 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     if run_migrations:
         migrate(engine)
 
+    hub = EventHub(settings.redis_url)
+    board_cache = BoardCache()
+    hub.on_event(board_cache.on_event)
+    hub.on_reset(board_cache.clear)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        hub.start()
+        yield
+        await hub.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Marea",
         version=__version__,
         description="Challenges, sandboxed scoring and live leaderboards for city hackathons.",
@@ -61,11 +79,25 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.store = LocalStore(settings.store_dir)
     app.state.templates = build_templates(settings)
     app.state.started_at = datetime.now()
+    app.state.hub = hub
+    app.state.board_cache = board_cache
 
     app.mount("/static", StaticFiles(packages=[("app", "static")]), name="static")
     install_accounts(app, settings)
     app.include_router(challenge_router)
     app.include_router(health_router)
+    app.include_router(api_challenges_router)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err.get('loc', ()))}: {err.get('msg', '')}"
+            for err in exc.errors()
+        )
+        message = f"The request is not valid: {problems}"
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": {"status": 422, "message": message}}, status_code=422)
+        return JSONResponse({"detail": message}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

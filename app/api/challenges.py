@@ -1,0 +1,190 @@
+"""/api/v1/challenges: the catalog, a challenge's phases, its leaderboard and live events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response, StreamingResponse
+from sqlmodel import Session
+
+from app.api.schemas import (
+    BoardRowOut,
+    ChallengeDetailOut,
+    ChallengeOut,
+    ColumnOut,
+    ErrorBody,
+    LeaderboardOut,
+    PhaseOut,
+    TeamRef,
+)
+from app.challenges import service
+from app.challenges.models import Challenge, Phase
+from app.deps import SessionDep
+from app.events import challenge_channel
+from app.leaderboard.cache import BoardCache
+from app.leaderboard.ranking import BoardSpec
+from app.leaderboard.service import read_board
+from app.live.hub import EventHub
+
+router = APIRouter(prefix="/api/v1", tags=["challenges"], responses={404: {"model": ErrorBody}})
+
+KEEPALIVE_S = 15.0
+
+
+def _challenge_out(request: Request, challenge: Challenge) -> dict[str, Any]:
+    return {
+        "slug": challenge.slug,
+        "title": challenge.title,
+        "summary": challenge.summary,
+        "theme": challenge.theme,
+        "tags": challenge.tags,
+        "url": str(request.url_for("challenge", slug=challenge.slug)),
+    }
+
+
+def _published(session: Session, slug: str) -> Challenge:
+    challenge = service.challenge_by_slug(session, slug)
+    if challenge is None or not challenge.published or challenge.id is None:
+        raise HTTPException(404, f"No published challenge is called {slug!r}.")
+    return challenge
+
+
+@router.get("/challenges", response_model=list[ChallengeOut])
+def list_challenges(request: Request, session: SessionDep) -> list[dict[str, Any]]:
+    return [_challenge_out(request, c) for c in service.published_challenges(session)]
+
+
+@router.get("/challenges/{slug}", response_model=ChallengeDetailOut)
+def get_challenge(request: Request, slug: str, session: SessionDep) -> dict[str, Any]:
+    challenge = _published(session, slug)
+    assert challenge.id is not None
+    phases = [
+        PhaseOut(
+            name=p.name, title=p.title, kind=p.kind, start=p.start, end=p.end,
+            state=service.phase_state(p), max_per_day=p.max_per_day, max_total=p.max_total,
+            max_concurrent=p.max_concurrent,
+        )  # fmt: skip
+        for p in service.phases_of(session, challenge.id)
+    ]
+    return {
+        **_challenge_out(request, challenge),
+        "phases": phases,
+        "licence": str(challenge.config.get("licence", "")),
+        "private_revealed": challenge.private_revealed,
+    }
+
+
+def pick_phase(session: Session, challenge: Challenge, name: str | None) -> Phase:
+    assert challenge.id is not None
+    phases = service.phases_of(session, challenge.id)
+    if not phases:
+        raise HTTPException(404, "This challenge has no phases.")
+    if name is None:
+        return service.current_phase(phases) or phases[0]
+    for phase in phases:
+        if phase.name == name:
+            return phase
+    names = ", ".join(p.name for p in phases)
+    raise HTTPException(404, f"No phase {name!r} in this challenge; phases: {names}.")
+
+
+def build_leaderboard(session: Session, slug: str, phase_name: str | None, split: str) -> tuple[int, bytes]:
+    challenge = _published(session, slug)
+    if split == "private" and not challenge.private_revealed:
+        raise HTTPException(403, "The private leaderboard is revealed by the organisers at the end.")
+    phase = pick_phase(session, challenge, phase_name)
+    assert phase.id is not None
+    spec = BoardSpec.from_config(challenge.config)
+    rows = read_board(session, spec, phase.id, split)
+    body = LeaderboardOut(
+        challenge=challenge.slug,
+        phase=phase.name,
+        split=split,
+        columns=[
+            ColumnOut(key=c.key, label=dict(c.label), better=c.better, precision=c.precision)
+            for c in spec.columns
+        ],
+        rows=[
+            BoardRowOut(
+                rank=row.rank,
+                team=TeamRef(id=row.team_id, name=row.team_name),
+                submission_id=row.submission_id,
+                submitted_at=row.submitted_at,
+                scores={
+                    c.key: (round(row.values[c.key], c.precision) if c.key in row.values else None)
+                    for c in spec.columns
+                },
+            )
+            for row in rows
+        ],
+    )
+    return phase.id, body.model_dump_json().encode()
+
+
+@router.get(
+    "/challenges/{slug}/leaderboard",
+    response_model=LeaderboardOut,
+    responses={403: {"model": ErrorBody}},
+)
+async def get_leaderboard(
+    request: Request,
+    slug: str,
+    phase: str | None = Query(None, description="Phase name; default: the open phase."),
+    split: str = Query("public", pattern="^(public|private)$"),
+) -> Response:
+    """The board: one row per team, kept incrementally and cached until a score changes it."""
+    cache: BoardCache = request.app.state.board_cache
+    key = (slug, phase or "", split, "public")
+    body = cache.lookup(key)
+    if body is None:
+
+        def build() -> tuple[int, bytes]:
+            with Session(request.app.state.engine) as session:
+                return build_leaderboard(session, slug, phase, split)
+
+        phase_id, body = await run_in_threadpool(build)
+        cache.store(key, phase_id, body)
+    return Response(body, media_type="application/json")
+
+
+@router.get("/challenges/{slug}/events", response_class=StreamingResponse)
+async def challenge_events(request: Request, slug: str) -> StreamingResponse:
+    """Server-Sent Events: a `board` event whenever the leaderboard changes."""
+
+    def lookup() -> int:
+        with Session(request.app.state.engine) as session:
+            challenge = _published(session, slug)
+            assert challenge.id is not None
+            return challenge.id
+
+    challenge_id = await run_in_threadpool(lookup)
+    hub: EventHub = request.app.state.hub
+    channel = challenge_channel(challenge_id)
+    queue = hub.subscribe(channel)
+
+    async def stream() -> AsyncIterator[bytes]:
+        try:
+            yield b"retry: 2000\n\n"
+            while True:
+                try:
+                    payload = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_S)
+                except TimeoutError:
+                    yield b": keep-alive\n\n"
+                    continue
+                if not payload.get("board_changed"):
+                    continue
+                data = json.dumps({"phase_id": payload.get("phase_id")})
+                yield f"event: board\ndata: {data}\n\n".encode()
+        finally:
+            hub.unsubscribe(channel, queue)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
