@@ -10,11 +10,21 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MiB = 1024 * 1024
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class OidcProvider(BaseModel):
+    """One OpenID Connect provider people may log in with (its metadata is discovered)."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", description="Used in URLs.")
+    issuer: str = Field(description="Issuer URL; `/.well-known/openid-configuration` is read.")
+    client_id: str
+    client_secret: str
+    label: str = Field(default="", description="Button text; the name when empty.")
 
 
 class Settings(BaseSettings):
@@ -38,13 +48,25 @@ class Settings(BaseSettings):
     queue_name: str = "marea"
     team_concurrency: int = Field(default=2, description="Submissions of one team judged at once.")
     dispatch_depth: int = Field(default=4, description="Jobs kept waiting in Redis, ready to run.")
-    max_attempts: int = Field(default=3, description="Tries after internal errors before giving up.")
+    max_attempts: int = Field(
+        default=3, description="Tries after internal errors before giving up."
+    )
     heartbeat_timeout_s: float = Field(default=30.0, description="Silence before a run is dead.")
     sweep_interval_s: float = 5.0
+    sandbox_max_age_s: float = Field(
+        default=2 * 3600, description="Sandbox containers older than this are removed as leftovers."
+    )
     templates_dir: Path = PROJECT_ROOT / "templates"
     challenges_dir: Path = PROJECT_ROOT / "challenges"
     base_url: str = "http://127.0.0.1:8000"
     default_language: str = "it"
+    oidc_providers: list[OidcProvider] = Field(
+        default_factory=list,
+        description="JSON list of {name, issuer, client_id, client_secret, label}.",
+    )
+    login_failures_per_email: int = Field(default=5, description="Failed logins before a pause.")
+    login_failures_per_ip: int = Field(default=20, description="Failed logins from one address.")
+    login_window_s: int = Field(default=900, description="How long failed logins are counted.")
 
     def model_post_init(self, __context: object) -> None:
         self.data_dir = self.data_dir.expanduser().resolve()

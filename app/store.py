@@ -79,6 +79,8 @@ class LocalStore:
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
+            # Readable by the sandbox's unprivileged user when bind-mounted; never writable.
+            tmp.chmod(0o644)
             sha = digest.hexdigest()
             final = self._path(sha)
             if final.exists():

@@ -1,5 +1,42 @@
 """Run one command in a hardened, throw-away Docker container.
 
 This layer knows nothing of challenges, teams or scores: it takes an image, a
-command, some mounts and limits, and reports what happened.
+command, some mounts and limits, and reports what happened. When the Docker
+engine cannot be reached it refuses (`EngineUnavailable`); it never falls back
+to running anything on the host.
 """
+
+from sandbox.cleanup import cleanup_stale
+from sandbox.engine import connect, engine_healthy
+from sandbox.errors import (
+    EngineUnavailable,
+    ImageBuildError,
+    ImageUnavailable,
+    InvalidSpec,
+    SandboxError,
+    SandboxFailure,
+)
+from sandbox.image import DEFAULT_IMAGE, BuildOutcome, build_image, image_is_current
+from sandbox.runner import run
+from sandbox.types import Limits, Mount, RunResult, RunSpec
+
+__all__ = [
+    "DEFAULT_IMAGE",
+    "BuildOutcome",
+    "EngineUnavailable",
+    "ImageBuildError",
+    "ImageUnavailable",
+    "InvalidSpec",
+    "Limits",
+    "Mount",
+    "RunResult",
+    "RunSpec",
+    "SandboxError",
+    "SandboxFailure",
+    "build_image",
+    "cleanup_stale",
+    "connect",
+    "engine_healthy",
+    "image_is_current",
+    "run",
+]

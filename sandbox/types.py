@@ -48,6 +48,12 @@ class RunSpec:
     output_dir: str = "/output"
     limits: Limits = field(default_factory=Limits)
     labels: dict[str, str] = field(default_factory=dict)
+    # Numeric, so it works in any image whether or not it has a `runner` entry in /etc/passwd.
+    user: str = "1000:1000"
+    # A size-capped tmpfs, also HOME, since the root filesystem is read-only.
+    scratch_dir: str = "/tmp"
+    # Where the output files land on the host; a fresh temporary directory when None.
+    output_path: Path | None = None
 
 
 @dataclass
@@ -66,3 +72,5 @@ class RunResult:
     output_path: Path
     output_truncated: bool
     image_id: str
+    # Paths relative to `output_path`, in the order they were copied out.
+    output_files: list[str] = field(default_factory=list)

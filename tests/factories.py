@@ -47,7 +47,12 @@ def make_challenge(session: Session, slug: str = "sea-temp") -> tuple[Challenge,
 
 def make_team(session: Session, challenge: Challenge, captain: User, name: str = "Delfini") -> Team:
     assert challenge.id is not None and captain.id is not None
-    team = Team(challenge_id=challenge.id, name=name, captain_id=captain.id, invite_code=secrets.token_hex(8))
+    team = Team(
+        challenge_id=challenge.id,
+        name=name,
+        captain_id=captain.id,
+        invite_code=secrets.token_hex(8),
+    )
     session.add(team)
     session.flush()
     assert team.id is not None

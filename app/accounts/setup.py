@@ -1,12 +1,77 @@
-"""Wires accounts into the app: sessions, CSRF, login routes (filled in by the accounts work)."""
+"""Wires accounts into the app: sessions, CSRF, security headers, login routes."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from sqlmodel import Session
+from starlette.middleware.sessions import SessionMiddleware
 
+from app.accounts.account_routes import router as account_router
+from app.accounts.deps import LoginRequired
+from app.accounts.login_routes import router as login_router
+from app.accounts.models import User
+from app.accounts.oidc import OidcProviders
+from app.accounts.oidc_routes import router as oidc_router
+from app.accounts.ratelimit import LoginLimiter
+from app.accounts.sessions import session_user
+from app.queue.connection import redis_client
+from app.security import CsrfMiddleware, SecurityHeadersMiddleware, csrf_input, csrf_token
 from app.settings import Settings
+
+SESSION_COOKIE = "marea_session"
+SESSION_MAX_AGE_S = 14 * 24 * 3600
 
 
 def install_accounts(app: FastAPI, settings: Settings) -> None:
     """Add the session and CSRF middleware and the account routes to `app`."""
-    _ = (app, settings)
+    https = settings.base_url.startswith("https://")
+    # Starlette runs the middleware added last first: headers, then the session, then CSRF
+    # (which reads the session's token).
+    app.add_middleware(CsrfMiddleware)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key(),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE_S,
+        same_site="lax",
+        https_only=https,
+    )
+    exempt = frozenset(p for p in (app.docs_url, app.swagger_ui_oauth2_redirect_url) if p)
+    app.add_middleware(SecurityHeadersMiddleware, https=https, csp_exempt=exempt)
+
+    app.state.login_limiter = LoginLimiter(
+        redis_client(settings),
+        per_email=settings.login_failures_per_email,
+        per_ip=settings.login_failures_per_ip,
+        window_s=settings.login_window_s,
+    )
+    app.state.oidc_providers = OidcProviders(settings.oidc_providers, settings.base_url)
+
+    env = app.state.templates.env
+    env.globals["csrf_input"] = csrf_input
+    env.globals["csrf_token"] = csrf_token
+    env.globals["signed_in_user"] = signed_in_user
+
+    app.include_router(login_router)
+    app.include_router(oidc_router)
+    app.include_router(account_router)
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(exc.login_url(), status_code=303)
+
+
+@pass_context
+def signed_in_user(context: Context) -> User | None:
+    """Jinja global for the navigation bar: who is signed in, if anyone."""
+    request: Request | None = context.get("request")
+    if request is None:
+        return None
+    cached = getattr(request.state, "user", None)
+    if isinstance(cached, User):
+        return cached
+    with Session(request.app.state.engine, expire_on_commit=False) as db:
+        return session_user(request, db)

@@ -65,10 +65,16 @@ def get_challenge(request: Request, slug: str, session: SessionDep) -> dict[str,
     assert challenge.id is not None
     phases = [
         PhaseOut(
-            name=p.name, title=p.title, kind=p.kind, start=p.start, end=p.end,
-            state=service.phase_state(p), max_per_day=p.max_per_day, max_total=p.max_total,
+            name=p.name,
+            title=p.title,
+            kind=p.kind,
+            start=p.start,
+            end=p.end,
+            state=service.phase_state(p),
+            max_per_day=p.max_per_day,
+            max_total=p.max_total,
             max_concurrent=p.max_concurrent,
-        )  # fmt: skip
+        )
         for p in service.phases_of(session, challenge.id)
     ]
     return {
@@ -93,10 +99,14 @@ def pick_phase(session: Session, challenge: Challenge, name: str | None) -> Phas
     raise HTTPException(404, f"No phase {name!r} in this challenge; phases: {names}.")
 
 
-def build_leaderboard(session: Session, slug: str, phase_name: str | None, split: str) -> tuple[int, bytes]:
+def build_leaderboard(
+    session: Session, slug: str, phase_name: str | None, split: str
+) -> tuple[int, bytes]:
     challenge = _published(session, slug)
     if split == "private" and not challenge.private_revealed:
-        raise HTTPException(403, "The private leaderboard is revealed by the organisers at the end.")
+        raise HTTPException(
+            403, "The private leaderboard is revealed by the organisers at the end."
+        )
     phase = pick_phase(session, challenge, phase_name)
     assert phase.id is not None
     spec = BoardSpec.from_config(challenge.config)
@@ -140,15 +150,16 @@ async def get_leaderboard(
     """The board: one row per team, kept incrementally and cached until a score changes it."""
     cache: BoardCache = request.app.state.board_cache
     key = (slug, phase or "", split, "public")
-    body = cache.lookup(key)
-    if body is None:
+    cached = cache.lookup(key)
+    if cached is not None:
+        return Response(cached, media_type="application/json")
 
-        def build() -> tuple[int, bytes]:
-            with Session(request.app.state.engine) as session:
-                return build_leaderboard(session, slug, phase, split)
+    def build() -> tuple[int, bytes]:
+        with Session(request.app.state.engine) as session:
+            return build_leaderboard(session, slug, phase, split)
 
-        phase_id, body = await run_in_threadpool(build)
-        cache.store(key, phase_id, body)
+    phase_id, body = await run_in_threadpool(build)
+    cache.store(key, phase_id, body)
     return Response(body, media_type="application/json")
 
 

@@ -15,7 +15,9 @@ router = APIRouter()
 
 
 @router.get("/", response_class=HTMLResponse, name="home")
-def home(request: Request, session: SessionDep, templates: TemplatesDep, lang: LangDep) -> HTMLResponse:
+def home(
+    request: Request, session: SessionDep, templates: TemplatesDep, lang: LangDep
+) -> HTMLResponse:
     challenges = service.published_challenges(session)
     return templates.TemplateResponse(
         request, "home.html", {"challenges": challenges, "lang": lang}

@@ -93,9 +93,7 @@ def ranks(spec: BoardSpec, rows: Sequence[Mapping[str, float]]) -> list[int]:
     result: list[int] = []
     previous: tuple[float, ...] | None = None
     for index, values in enumerate(rows):
-        metrics = tuple(
-            round(signed(values.get(k), spec.column(k).better), 12) for k in spec.order
-        )
+        metrics = tuple(round(signed(values.get(k), spec.column(k).better), 12) for k in spec.order)
         if metrics == previous:
             result.append(result[-1])
         else:

@@ -53,7 +53,13 @@ def offer(
             entry = session.exec(stmt.with_for_update()).one()
     assert entry.id is not None
     if not is_better(
-        spec, values, submitted_at, submission_id, entry.values, entry.submitted_at, entry.submission_id
+        spec,
+        values,
+        submitted_at,
+        submission_id,
+        entry.values,
+        entry.submitted_at,
+        entry.submission_id,
     ):
         return False
     entry.submission_id = submission_id

@@ -27,8 +27,5 @@ def notify_status(
             "failure": submission.failure,
             "board_changed": board_changed,
         }
-    publish(
-        client,
-        [submission_channel(submission_id), challenge_channel(payload["challenge_id"])],
-        payload,
-    )
+        challenge_id = submission.challenge_id
+    publish(client, [submission_channel(submission_id), challenge_channel(challenge_id)], payload)

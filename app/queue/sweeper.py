@@ -47,7 +47,9 @@ class SweepReport:
     dispatched: list[int] = field(default_factory=list)
 
 
-def recover_dead_runs(engine: Engine, client: redis.Redis, settings: Settings, report: SweepReport) -> None:
+def recover_dead_runs(
+    engine: Engine, client: redis.Redis, settings: Settings, report: SweepReport
+) -> None:
     cutoff = utcnow() - timedelta(seconds=settings.heartbeat_timeout_s)
     with Session(engine) as session:
         stale = session.exec(
@@ -60,7 +62,10 @@ def recover_dead_runs(engine: Engine, client: redis.Redis, settings: Settings, r
         with Session(engine) as session:
             if attempts >= settings.max_attempts:
                 changed = fail_internal(
-                    session, submission_id, expect=Status.running, message=GAVE_UP.format(attempts=attempts)
+                    session,
+                    submission_id,
+                    expect=Status.running,
+                    message=GAVE_UP.format(attempts=attempts),
                 )
                 bucket = report.gave_up
             else:
@@ -101,8 +106,11 @@ def recover_lost_jobs(engine: Engine, client: redis.Redis, report: SweepReport) 
         with Session(engine) as session:
             result = session.execute(
                 update(Submission)
-                .where(col(Submission.id) == submission_id, col(Submission.job_id) == job_id,
-                       col(Submission.status) == Status.queued)
+                .where(
+                    col(Submission.id) == submission_id,
+                    col(Submission.job_id) == job_id,
+                    col(Submission.status) == Status.queued,
+                )
                 .values(job_id=None)
             )
             session.commit()

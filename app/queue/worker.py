@@ -10,6 +10,7 @@ left behind.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import multiprocessing
@@ -48,10 +49,17 @@ class HostHealth:
     message: str
 
 
-def publish_health(client: redis.Redis, host: str, health: HostHealth, processes: int, ttl: int) -> None:
+def publish_health(
+    client: redis.Redis, host: str, health: HostHealth, processes: int, ttl: int
+) -> None:
     body = json.dumps(
-        {"host": host, "healthy": health.healthy, "message": health.message, "processes": processes,
-         "at": time.time()}
+        {
+            "host": host,
+            "healthy": health.healthy,
+            "message": health.message,
+            "processes": processes,
+            "at": time.time(),
+        }
     )
     try:
         client.set(HEALTH_KEY.format(host=host), body, ex=ttl)
@@ -73,7 +81,7 @@ class Supervisor:
         self.settings = settings
         self.processes = processes
         self.host = f"{socket.gethostname()}-{os.getpid()}"
-        self.children: list[multiprocessing.Process] = []
+        self.children: list[multiprocessing.process.BaseProcess] = []
         self.stopping = False
         self.runtime = open_runtime(settings)
         self.client = redis_client(settings)
@@ -115,7 +123,7 @@ class Supervisor:
         self._reap()
         if ok:
             self._start_children()
-            sandbox.cleanup_stale(max_age_s=24 * 3600, running_for_s=None)
+            sandbox.cleanup_stale(self.settings.sandbox_max_age_s)
         elif self.children:
             log.error("Docker engine unreachable (%s): stopping workers until it is back", message)
             self._stop_children()
@@ -136,7 +144,5 @@ class Supervisor:
                     slept += 0.2
         finally:
             self._stop_children()
-            try:
+            with contextlib.suppress(redis.RedisError):
                 self.client.delete(HEALTH_KEY.format(host=self.host))
-            except redis.RedisError:
-                pass

@@ -18,7 +18,9 @@ from app.submissions.models import Status, Submission, SubmissionEvent
 
 
 def _record(session: Session, submission_id: int, status: Status, detail: str = "") -> None:
-    session.add(SubmissionEvent(submission_id=submission_id, status=status.value, detail=detail[:2000]))
+    session.add(
+        SubmissionEvent(submission_id=submission_id, status=status.value, detail=detail[:2000])
+    )
 
 
 def mark_dispatched(session: Session, submission_id: int, job_id: str) -> bool:
@@ -47,7 +49,7 @@ def claim(session: Session, submission_id: int, job_id: str, worker: str) -> int
         )
         .values(
             status=Status.running,
-            attempts=Submission.attempts + 1,  # type: ignore[operator]
+            attempts=Submission.attempts + 1,
             worker=worker,
             started_at=now,
             heartbeat_at=now,
@@ -93,7 +95,9 @@ def finish(
             col(Submission.status) == Status.running,
             col(Submission.attempts) == attempt,
         )
-        .values(status=status, failure=failure, message=message[:4000], finished_at=utcnow(), **values)
+        .values(
+            status=status, failure=failure, message=message[:4000], finished_at=utcnow(), **values
+        )
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         return False
@@ -119,9 +123,7 @@ def requeue(
     return True
 
 
-def fail_internal(
-    session: Session, submission_id: int, *, expect: Status, message: str
-) -> bool:
+def fail_internal(session: Session, submission_id: int, *, expect: Status, message: str) -> bool:
     """Give up after the retries: failed as an internal error, with a message for the team."""
     result = session.execute(
         update(Submission)

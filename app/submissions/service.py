@@ -50,13 +50,18 @@ def create_submission(
     now = utcnow()
     if not (phase.start <= now < phase.end):
         return SubmissionRefused(
-            "phase_closed", f"The phase is not open now: it runs from {phase.start:%Y-%m-%d %H:%M} "
-            f"to {phase.end:%Y-%m-%d %H:%M} UTC."
+            "phase_closed",
+            f"The phase is not open now: it runs from {phase.start:%Y-%m-%d %H:%M} "
+            f"to {phase.end:%Y-%m-%d %H:%M} UTC.",
         )
     if team.disqualified_reason:
-        return SubmissionRefused("disqualified", f"Your team is disqualified: {team.disqualified_reason}")
+        return SubmissionRefused(
+            "disqualified", f"Your team is disqualified: {team.disqualified_reason}"
+        )
     if not team.approved:
-        return SubmissionRefused("not_approved", "Your team is waiting for the organisers' approval.")
+        return SubmissionRefused(
+            "not_approved", "Your team is waiting for the organisers' approval."
+        )
     refusal = check(phase, usage(session, phase.id, team.id, now))
     if refusal is not None:
         return refusal

@@ -40,7 +40,9 @@ def team_limits(challenge: Challenge) -> tuple[int, int]:
 
 
 def members(session: Session, team_id: int) -> list[Membership]:
-    stmt = select(Membership).where(Membership.team_id == team_id).order_by(col(Membership.joined_at))
+    stmt = (
+        select(Membership).where(Membership.team_id == team_id).order_by(col(Membership.joined_at))
+    )
     return list(session.exec(stmt))
 
 
@@ -57,7 +59,9 @@ def team_of(session: Session, challenge_id: int, user_id: int) -> Team | None:
     return session.exec(stmt).first()
 
 
-def create_team(session: Session, challenge: Challenge, user_id: int, name: str) -> Team | TeamError:
+def create_team(
+    session: Session, challenge: Challenge, user_id: int, name: str
+) -> Team | TeamError:
     assert challenge.id is not None
     name = " ".join(name.split())
     if not NAME_RE.match(name):
@@ -66,7 +70,9 @@ def create_team(session: Session, challenge: Challenge, user_id: int, name: str)
             "A team name has 3 to 80 letters, digits, spaces, dots, apostrophes or dashes.",
         )
     if team_of(session, challenge.id, user_id) is not None:
-        return TeamError("already_in_team", "You are already in a team for this challenge; leave it first.")
+        return TeamError(
+            "already_in_team", "You are already in a team for this challenge; leave it first."
+        )
     approval = bool(challenge.config.get("teams", {}).get("approval", False))
     team = Team(
         challenge_id=challenge.id,
@@ -87,20 +93,26 @@ def create_team(session: Session, challenge: Challenge, user_id: int, name: str)
     return team
 
 
-def join_by_code(session: Session, challenge: Challenge, user_id: int, code: str) -> Team | TeamError:
+def join_by_code(
+    session: Session, challenge: Challenge, user_id: int, code: str
+) -> Team | TeamError:
     assert challenge.id is not None
     team = session.exec(
         select(Team).where(Team.challenge_id == challenge.id, Team.invite_code == code.strip())
     ).first()
     if team is None:
-        return TeamError("bad_code", "No team of this challenge has that invitation code; check it.")
+        return TeamError(
+            "bad_code", "No team of this challenge has that invitation code; check it."
+        )
     return _join(session, challenge, team, user_id)
 
 
 def _join(session: Session, challenge: Challenge, team: Team, user_id: int) -> Team | TeamError:
     assert challenge.id is not None and team.id is not None
     if team_of(session, challenge.id, user_id) is not None:
-        return TeamError("already_in_team", "You are already in a team for this challenge; leave it first.")
+        return TeamError(
+            "already_in_team", "You are already in a team for this challenge; leave it first."
+        )
     _, max_size = team_limits(challenge)
     if member_count(session, team.id) >= max_size:
         return TeamError("team_full", f"The team is full: teams have at most {max_size} members.")
@@ -134,12 +146,18 @@ def join_by_link(
     try:
         data = serializer.loads(token, max_age=max_age_s)
     except SignatureExpired:
-        return TeamError("link_expired", "This invitation link has expired; ask the captain for a new one.")
+        return TeamError(
+            "link_expired", "This invitation link has expired; ask the captain for a new one."
+        )
     except BadSignature:
-        return TeamError("bad_link", "This invitation link is not valid; ask the captain for a new one.")
+        return TeamError(
+            "bad_link", "This invitation link is not valid; ask the captain for a new one."
+        )
     team = session.get(Team, data.get("team"))
     if team is None or team.challenge_id != challenge.id or team.invite_code != data.get("code"):
-        return TeamError("bad_link", "This invitation link is no longer valid; ask the captain for a new one.")
+        return TeamError(
+            "bad_link", "This invitation link is no longer valid; ask the captain for a new one."
+        )
     return _join(session, challenge, team, user_id)
 
 
@@ -160,14 +178,16 @@ def hand_over(session: Session, team: Team, from_user: int, to_user: int) -> Tea
     return team
 
 
-def leave(session: Session, team: Team, user_id: int) -> None | TeamError:
+def leave(session: Session, team: Team, user_id: int) -> TeamError | None:
     assert team.id is not None
     current = members(session, team.id)
     mine = next((m for m in current if m.user_id == user_id), None)
     if mine is None:
         return TeamError("not_member", "You are not a member of this team.")
     if team.captain_id == user_id and len(current) > 1:
-        return TeamError("captain_must_hand_over", "Hand over captaincy to another member before leaving.")
+        return TeamError(
+            "captain_must_hand_over", "Hand over captaincy to another member before leaving."
+        )
     if len(current) == 1:
         has_submissions = session.exec(
             select(func.count()).where(Submission.team_id == team.id)

@@ -65,7 +65,7 @@ def test_datetimes_come_back_aware_in_utc(engine: Engine) -> None:
         __import__("zoneinfo").ZoneInfo("Europe/Rome")
     )
     with session_scope(engine) as session:
-        challenge, phase = make_challenge(session)
+        _, phase = make_challenge(session)
         phase.start = rome
         session.add(phase)
         phase_id = phase.id
@@ -78,7 +78,7 @@ def test_datetimes_come_back_aware_in_utc(engine: Engine) -> None:
 
 def test_naive_datetimes_are_refused(engine: Engine) -> None:
     with pytest.raises(StatementError, match="naive datetime"), session_scope(engine) as session:
-        challenge, phase = make_challenge(session)
+        _, phase = make_challenge(session)
         phase.end = datetime(2026, 1, 1)
         session.add(phase)
         session.flush()
@@ -111,9 +111,7 @@ def test_scores_keep_history_by_version(engine: Engine) -> None:
         assert sub.id is not None
         session.add(SubmissionEvent(submission_id=sub.id, status="queued"))
         session.add(Score(submission_id=sub.id, version=1, split="public", key="rmse", value=1.5))
-        session.add(
-            Score(submission_id=sub.id, version=2, split="public", key="rmse", value=1.25)
-        )
+        session.add(Score(submission_id=sub.id, version=2, split="public", key="rmse", value=1.25))
         sub_id = sub.id
     with pytest.raises(IntegrityError), session_scope(engine) as session:
         session.add(Score(submission_id=sub_id, version=2, split="public", key="rmse", value=9.0))

@@ -10,7 +10,9 @@ from app.markdown import render_markdown
 
 
 def test_renders_common_markdown() -> None:
-    source = "# Mare\n\n**Dati** in [CSV](https://example.org/a.csv)\n\n| a | b |\n|---|---|\n| 1 | 2 |"
+    source = (
+        "# Mare\n\n**Dati** in [CSV](https://example.org/a.csv)\n\n| a | b |\n|---|---|\n| 1 | 2 |"
+    )
     html = str(render_markdown(source))
     assert "<h1>Mare</h1>" in html
     assert "<strong>Dati</strong>" in html

@@ -26,17 +26,34 @@ def _publish_sample(client: TestClient) -> int:
     with session_scope(engine) as session:
         challenge, _ = make_challenge(session, "sea-temp")
         challenge.pages = {
-            "overview": {"it": "# Benvenuti\n\nPrevedi la temperatura.", "en": "# Welcome\n\nForecast it."},
+            "overview": {
+                "it": "# Benvenuti\n\nPrevedi la temperatura.",
+                "en": "# Welcome\n\nForecast it.",
+            },
             "data": {"it": "I dati.", "en": "The data."},
             "evaluation": {"it": "RMSE", "en": "RMSE"},
             "rules": {"it": "<script>alert(1)</script> Regole", "en": "Rules"},
         }
         session.add(challenge)
         assert challenge.id is not None
-        session.add(DataFile(challenge_id=challenge.id, role="public", path="data/train.csv",
-                             sha256="a" * 64, size=2048))
-        session.add(DataFile(challenge_id=challenge.id, role="reference", path="reference/answers.csv",
-                             sha256="b" * 64, size=1024))
+        session.add(
+            DataFile(
+                challenge_id=challenge.id,
+                role="public",
+                path="data/train.csv",
+                sha256="a" * 64,
+                size=2048,
+            )
+        )
+        session.add(
+            DataFile(
+                challenge_id=challenge.id,
+                role="reference",
+                path="reference/answers.csv",
+                sha256="b" * 64,
+                size=1024,
+            )
+        )
         hidden, _ = make_challenge(session, "draft-one")
         hidden.published = False
         session.add(hidden)

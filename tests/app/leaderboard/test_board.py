@@ -23,7 +23,12 @@ from tests.factories import make_challenge, make_team, make_user
 CONFIG = {
     "leaderboard": {
         "columns": [
-            {"key": "rmse", "label": {"it": "RMSE", "en": "RMSE"}, "better": "lower", "precision": 2},
+            {
+                "key": "rmse",
+                "label": {"it": "RMSE", "en": "RMSE"},
+                "better": "lower",
+                "precision": 2,
+            },
             {"key": "r2", "label": {"it": "R2", "en": "R2"}, "better": "higher", "precision": 3},
         ],
         "rank_by": "rmse",
@@ -57,7 +62,9 @@ def _seed(engine: Engine) -> dict[str, int]:
     return ids
 
 
-def _score(engine: Engine, ids: dict[str, int], team: str, rmse: float, r2: float, minutes: int) -> bool:
+def _score(
+    engine: Engine, ids: dict[str, int], team: str, rmse: float, r2: float, minutes: int
+) -> bool:
     with session_scope(engine) as session:
         sub = Submission(
             challenge_id=ids["challenge"], phase_id=ids["phase"], team_id=ids[team],
@@ -83,7 +90,9 @@ def test_one_row_per_team_its_best_score_with_equal_ranks(client: TestClient) ->
     assert _score(engine, ids, "Meduse", 0.9, 0.1, 5)
     board = client.get("/api/v1/challenges/sea-temp/leaderboard").json()
     assert [(r["rank"], r["team"]["name"]) for r in board["rows"]] == [
-        (1, "Meduse"), (2, "Delfini"), (2, "Balene"),
+        (1, "Meduse"),
+        (2, "Delfini"),
+        (2, "Balene"),
     ]
     assert board["rows"][1]["scores"] == {"rmse": 1.2, "r2": 0.6}
     assert [c["key"] for c in board["columns"]] == ["rmse", "r2"]

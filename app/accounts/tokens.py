@@ -1,0 +1,98 @@
+"""Personal API tokens: shown once when made, then known only by their hash.
+
+Tokens are 256 random bits, so a plain SHA-256 is enough to keep them safe at
+rest (no salt or slow hash needed: there is nothing to guess) and lets a request
+find its token with one indexed lookup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from app.accounts.models import ApiToken, User
+from app.accounts.service import AccountError
+from app.db import utcnow
+
+TOKEN_PREFIX = "marea_"
+MAX_ACTIVE_TOKENS = 20
+# Writing last_used_at on every API call would make every read a write; a minute is precise enough.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class NewToken:
+    """A token just made: `secret` is shown to its owner now and never again."""
+
+    token: ApiToken
+    secret: str
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def active_tokens(db: Session, user: User) -> list[ApiToken]:
+    query = (
+        select(ApiToken)
+        .where(ApiToken.user_id == user.id, col(ApiToken.revoked).is_(False))
+        .order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc())
+    )
+    return list(db.exec(query))
+
+
+def create_token(db: Session, user: User, name: str) -> NewToken | AccountError:
+    name = name.strip()
+    if not name:
+        return AccountError("name", "Name the token after where you will use it, e.g. “laptop”.")
+    if len(name) > 100:
+        return AccountError("name", "The token name is too long (100 characters at most).")
+    if len(active_tokens(db, user)) >= MAX_ACTIVE_TOKENS:
+        return AccountError(
+            "name", f"You already have {MAX_ACTIVE_TOKENS} tokens; revoke one you no longer use."
+        )
+    assert user.id is not None
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(secret))
+    db.add(token)
+    db.flush()
+    return NewToken(token=token, secret=secret)
+
+
+def user_for_token(db: Session, secret: str) -> User | None:
+    """The active owner of a valid, unrevoked token (noting when it was last used)."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = db.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(secret))).first()
+    if token is None or token.revoked:
+        return None
+    user = db.get(User, token.user_id)
+    if user is None or not user.is_active:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        token.last_used_at = now
+        db.add(token)
+        db.commit()
+    return user
+
+
+def revoke_token(db: Session, user: User, token_id: int) -> ApiToken | AccountError:
+    token = db.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        return AccountError("token", "No token of yours has this number.")
+    token.revoked = True
+    db.add(token)
+    return token
+
+
+def revoke_all_tokens(db: Session, user: User) -> int:
+    tokens = active_tokens(db, user)
+    for token in tokens:
+        token.revoked = True
+        db.add(token)
+    return len(tokens)

@@ -1,0 +1,446 @@
+"""The files a challenge.yaml names: where they are, whether they are safe, what they hold.
+
+A bundle is organiser-supplied content that the platform later serves to
+participants and copies into scoring containers, so every path must resolve to
+a regular file inside the bundle folder; a symlink to /etc/passwd must not ride
+along. The same walk produces the manifest the database loader stores.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path, PurePosixPath
+
+from app.bundles.errors import BundleError, ErrorCategory
+from app.bundles.limits import BundleLimits, human_size
+from app.bundles.schema import BuiltinScoring, Challenge, Localised, PhaseKind
+from app.bundles.source import Loc
+
+CHALLENGE_FILE = "challenge.yaml"
+SPLIT_VALUES = ("public", "private")
+_SKIPPED_NAMES = {"__pycache__", ".DS_Store", ".git"}
+
+
+class FileRole(StrEnum):
+    """Who may see a file: this decides what the site serves and what scoring mounts."""
+
+    CONFIG = "challenge.yaml"
+    PAGE = "page"
+    PUBLIC = "public"  # participants download it
+    REFERENCE = "reference"  # hidden answers: only the scoring container sees them
+    INPUT = "input"  # mounted read-only into code submissions
+    SCORING = "scoring"  # the organiser's scoring program
+    STARTER = "starter"  # zipped for participants
+    BASELINE = "baseline"  # a submission that must score
+
+
+class Expect(StrEnum):
+    FILE = "file"
+    FOLDER = "folder"
+    EITHER = "file or folder"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A path written in challenge.yaml, with where it is written and what it is for."""
+
+    loc: Loc
+    path: str
+    role: FileRole
+    expect: Expect
+    description: Localised | None = None
+
+
+@dataclass(frozen=True)
+class BundleFile:
+    """One regular file of a bundle, as the database loader stores it."""
+
+    path: str  # relative to the bundle root, '/' separated
+    role: FileRole
+    sha256: str
+    size: int
+    description: Localised | None = None
+
+
+@dataclass(frozen=True)
+class Located:
+    """A reference resolved to real files, or the reason it cannot be."""
+
+    ref: Reference
+    files: tuple[str, ...]  # relative paths of the regular files it stands for
+    errors: tuple[BundleError, ...]
+
+
+def references(challenge: Challenge) -> list[Reference]:
+    refs: list[Reference] = []
+    for page_name, paths in challenge.pages:
+        for lang in ("it", "en"):
+            refs.append(
+                Reference(
+                    ("pages", page_name, lang), getattr(paths, lang), FileRole.PAGE, Expect.FILE
+                )
+            )
+    roles = (
+        ("public", FileRole.PUBLIC),
+        ("reference", FileRole.REFERENCE),
+        ("inputs", FileRole.INPUT),
+    )
+    for key, role in roles:
+        for i, item in enumerate(getattr(challenge.data, key)):
+            refs.append(
+                Reference(("data", key, i, "path"), item.path, role, Expect.FILE, item.description)
+            )
+    if challenge.scoring.program is not None:
+        refs.append(
+            Reference(
+                ("scoring", "program", "path"),
+                challenge.scoring.program.path,
+                FileRole.SCORING,
+                Expect.FOLDER,
+            )
+        )
+    if challenge.starter_kit is not None:
+        refs.append(
+            Reference(("starter_kit",), challenge.starter_kit, FileRole.STARTER, Expect.EITHER)
+        )
+    if challenge.baseline is not None:
+        kinds = challenge.phase_kinds()
+        expect = (
+            Expect.EITHER
+            if len(kinds) != 1
+            else (Expect.FOLDER if PhaseKind.CODE in kinds else Expect.FILE)
+        )
+        refs.append(Reference(("baseline",), challenge.baseline, FileRole.BASELINE, expect))
+    return refs
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def locate(root: Path, ref: Reference, position: tuple[int | None, int | None]) -> Located:
+    """Resolve `ref` under `root` (already resolved), refusing anything that leaves it."""
+    line, column = position
+
+    def fail(message: str, hint: str) -> Located:
+        error = BundleError(CHALLENGE_FILE, line, column, message, hint, ErrorCategory.FILE)
+        return Located(ref, (), (error,))
+
+    written = ref.path.rstrip("/") or "."
+    target = root / written
+    # Walk component by component so a symlinked folder on the way is caught too.
+    step = root
+    for part in Path(written).parts:
+        step = step / part
+        if step.is_symlink() and not _inside(step.resolve(), root):
+            return fail(
+                f"'{ref.path}' goes through the symbolic link '{step.relative_to(root)}', "
+                "which points outside the bundle",
+                "copy the file into the bundle folder instead of linking to it",
+            )
+    resolved = target.resolve()
+    if not _inside(resolved, root):
+        return fail(f"'{ref.path}' resolves outside the bundle", "keep every file inside it")
+    if not resolved.exists():
+        return fail(
+            f"{ref.role.value} file '{ref.path}' does not exist in the bundle",
+            "check the spelling and the folder; paths are relative to the folder holding "
+            "challenge.yaml and are case-sensitive",
+        )
+    if resolved.is_dir():
+        if ref.expect is Expect.FILE:
+            return fail(f"'{ref.path}' is a folder, not a file", "name a file")
+        files, errors = _walk(root, target)
+        if not files and not errors:
+            return fail(f"folder '{ref.path}' is empty", "put the files it needs in it")
+        return Located(ref, tuple(files), tuple(errors))
+    if ref.expect is Expect.FOLDER:
+        return fail(
+            f"'{ref.path}' is a file, but a folder is expected here",
+            "name the folder that holds the program (e.g. scoring/)",
+        )
+    if not resolved.is_file():
+        return fail(f"'{ref.path}' is not a regular file", "name a regular file")
+    return Located(ref, (PurePosixPath(written).as_posix(),), ())
+
+
+def _walk(root: Path, folder: Path) -> tuple[list[str], list[BundleError]]:
+    files: list[str] = []
+    errors: list[BundleError] = []
+    for current, dirs, names in os.walk(folder, followlinks=False):
+        here = Path(current)
+        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_NAMES)
+        for d in list(dirs):
+            if (here / d).is_symlink():
+                dirs.remove(d)
+                rel = (here / d).relative_to(root).as_posix()
+                errors.append(
+                    BundleError(
+                        rel,
+                        None,
+                        None,
+                        f"'{rel}' is a symbolic link to a folder",
+                        "replace the link with a real folder",
+                        ErrorCategory.FILE,
+                    )
+                )
+        for name in sorted(names):
+            if name in _SKIPPED_NAMES:
+                continue
+            path = here / name
+            rel = path.relative_to(root).as_posix()
+            if path.is_symlink() and not _inside(path.resolve(), root):
+                errors.append(
+                    BundleError(
+                        rel,
+                        None,
+                        None,
+                        f"'{rel}' is a symbolic link pointing outside the bundle",
+                        "copy the file into the bundle instead of linking to it",
+                        ErrorCategory.FILE,
+                    )
+                )
+            elif path.resolve().is_file():
+                files.append(rel)
+    return files, errors
+
+
+def check_sizes(root: Path, located: list[Located], limits: BundleLimits) -> list[BundleError]:
+    errors: list[BundleError] = []
+    unique = sorted({f for loc in located for f in loc.files} | {CHALLENGE_FILE})
+    total = 0
+    for rel in unique:
+        size = (root / rel).stat().st_size
+        total += size
+        if size > limits.max_file_bytes:
+            errors.append(
+                BundleError(
+                    rel,
+                    None,
+                    None,
+                    f"'{rel}' is {human_size(size)}, over the "
+                    f"{human_size(limits.max_file_bytes)} limit per file",
+                    "shrink or split the file, or host very large data elsewhere and link it "
+                    "from the data page",
+                    ErrorCategory.FILE,
+                )
+            )
+    if len(unique) > limits.max_files:
+        errors.append(
+            BundleError(
+                CHALLENGE_FILE,
+                None,
+                None,
+                f"the bundle names {len(unique)} files, over the limit of {limits.max_files}",
+                "pack many small files into an archive participants unpack themselves",
+                ErrorCategory.FILE,
+            )
+        )
+    if total > limits.max_total_bytes:
+        errors.append(
+            BundleError(
+                CHALLENGE_FILE,
+                None,
+                None,
+                f"the files the bundle names add up to {human_size(total)}, over the "
+                f"{human_size(limits.max_total_bytes)} limit",
+                "leave out files the challenge does not use",
+                ErrorCategory.FILE,
+            )
+        )
+    return errors
+
+
+def _line_col(data: bytes, offset: int) -> tuple[int, int]:
+    before = data[:offset]
+    line_start = before.rfind(b"\n") + 1
+    return before.count(b"\n") + 1, len(before[line_start:].decode("utf-8", "replace")) + 1
+
+
+def check_page(root: Path, rel: str, limits: BundleLimits) -> list[BundleError]:
+    def error(
+        message: str, hint: str, line: int | None = None, col: int | None = None
+    ) -> BundleError:
+        return BundleError(rel, line, col, message, hint, ErrorCategory.FILE)
+
+    path = root / rel
+    size = path.stat().st_size
+    if size > limits.max_page_bytes:
+        return [
+            error(
+                f"page is {human_size(size)}, over the {human_size(limits.max_page_bytes)} limit",
+                "split it, or move tables of data into a data file",
+            )
+        ]
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _line_col(data, exc.start)
+        return [
+            error(
+                f"page is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                "save the file as UTF-8 in your editor (e.g. 'Save with encoding: UTF-8')",
+                line,
+                col,
+            )
+        ]
+    if not text.strip():
+        return [error("page is empty", "write the page, in Markdown")]
+    return []
+
+
+def _csv_lines(root: Path, rel: str) -> Iterator[str]:
+    with (root / rel).open(encoding="utf-8-sig", newline="") as handle:
+        yield from handle
+
+
+def check_reference_csv(
+    root: Path, rel: str, builtin: BuiltinScoring, limits: BundleLimits
+) -> list[BundleError]:
+    """Header has the columns built-in scoring reads; splits are public/private; ids unique."""
+    named_by = {
+        builtin.id_column: "id_column",
+        builtin.target_column: "target_column",
+        builtin.split_column: "split_column",
+    }
+
+    def error(message: str, hint: str, line: int | None = 1) -> BundleError:
+        return BundleError(rel, line, None, message, hint, ErrorCategory.FILE)
+
+    try:
+        reader = csv.reader(_csv_lines(root, rel))
+        header = [name.strip() for name in next(reader, [])]
+        if not header:
+            return [error("the reference file is empty", "write a header line, then the answers")]
+        missing = [name for name in named_by if name not in header]
+        if missing:
+            return [
+                error(
+                    f"the header has no column '{name}' (named by scoring.builtin."
+                    f"{named_by[name]}); it has: {', '.join(header)}",
+                    f"add a '{name}' column to the reference file, or change "
+                    f"scoring.builtin.{named_by[name]}",
+                )
+                for name in missing
+            ]
+        split_at = header.index(builtin.split_column)
+        id_at = header.index(builtin.id_column)
+        counts = dict.fromkeys(SPLIT_VALUES, 0)
+        first_line: dict[str, int] = {}
+        for row_number, row in enumerate(reader, start=1):
+            if row_number > limits.max_reference_rows:
+                break
+            if not row:
+                continue
+            split = row[split_at].strip() if split_at < len(row) else ""
+            if split not in counts:
+                return [
+                    error(
+                        f"{builtin.split_column} is '{split}' on this row; only 'public' or "
+                        "'private' are allowed",
+                        "mark each row 'public' (scored on the live board) or 'private' "
+                        "(scored on the final board)",
+                        reader.line_num,
+                    )
+                ]
+            counts[split] += 1
+            ident = row[id_at].strip() if id_at < len(row) else ""
+            if ident in first_line:
+                return [
+                    error(
+                        f"id '{ident}' appears twice (first on line {first_line[ident]})",
+                        f"make every value of the '{builtin.id_column}' column unique",
+                        reader.line_num,
+                    )
+                ]
+            first_line[ident] = reader.line_num
+    except UnicodeDecodeError:
+        return [error("the reference file is not valid UTF-8", "save it as UTF-8", None)]
+    except csv.Error as exc:
+        return [error(f"the reference file is not readable CSV: {exc}", "fix the CSV", None)]
+    absent = [name for name, count in counts.items() if count == 0]
+    if absent:
+        return [
+            error(
+                f"no row has {builtin.split_column} '{absent[0]}'",
+                "split the answers into 'public' rows (live board) and 'private' rows "
+                "(final board); both are needed",
+                None,
+            )
+        ]
+    return []
+
+
+def check_prediction_header(root: Path, rel: str, needed: dict[str, str]) -> list[BundleError]:
+    """A baseline predictions file must carry the columns scoring will look for."""
+    try:
+        first = next(iter(_csv_lines(root, rel)), "")
+        header = [name.strip() for name in next(csv.reader(io.StringIO(first)), [])]
+    except (UnicodeDecodeError, csv.Error):
+        return [
+            BundleError(
+                rel,
+                1,
+                None,
+                "the baseline is not a readable UTF-8 CSV",
+                "save it as UTF-8 CSV",
+                ErrorCategory.FILE,
+            )
+        ]
+    return [
+        BundleError(
+            rel,
+            1,
+            None,
+            f"the baseline header has no column '{name}' (scoring.builtin.{key})",
+            f"write the baseline with the columns participants must submit: {', '.join(needed)}",
+            ErrorCategory.FILE,
+        )
+        for name, key in needed.items()
+        if name not in header
+    ]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def manifest(root: Path, located: list[Located]) -> list[BundleFile]:
+    """Every file with its role, hash and size; a file used in two roles appears twice."""
+    out: list[BundleFile] = []
+    config = root / CHALLENGE_FILE
+    out.append(
+        BundleFile(CHALLENGE_FILE, FileRole.CONFIG, sha256_of(config), config.stat().st_size)
+    )
+    hashes: dict[str, tuple[str, int]] = {}
+    seen: set[tuple[FileRole, str]] = set()
+    for item in located:
+        for rel in item.files:
+            if (item.ref.role, rel) in seen:
+                continue
+            seen.add((item.ref.role, rel))
+            if rel not in hashes:
+                path = root / rel
+                hashes[rel] = (sha256_of(path), path.stat().st_size)
+            digest, size = hashes[rel]
+            out.append(BundleFile(rel, item.ref.role, digest, size, item.ref.description))
+    return out
+
+
+def bundle_digest(files: list[BundleFile]) -> str:
+    """One hash for the whole bundle: changes when any file, path or role changes."""
+    digest = hashlib.sha256()
+    for item in sorted(files, key=lambda f: (f.role.value, f.path)):
+        digest.update(f"{item.role.value}\0{item.path}\0{item.sha256}\n".encode())
+    return digest.hexdigest()

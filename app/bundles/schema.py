@@ -1,0 +1,357 @@
+"""The shape of challenge.yaml (format 1) as Pydantic models.
+
+This module is the single source of truth for the keys of a bundle: every model
+forbids unknown keys, because a misspelt optional key that is silently ignored
+(Codabench does this) costs an organiser a day of wondering why a limit does not
+apply. Rules that relate several keys (dates, column references, scoring mode)
+live in `rules.py`, where each error can point at the exact key to change.
+
+Field descriptions double as the fix hint shown when a value is rejected.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+)
+
+BUILTIN_METRICS = frozenset(
+    {
+        "rmse",
+        "mae",
+        "mape",
+        "r2",
+        "accuracy",
+        "balanced_accuracy",
+        "f1_macro",
+        "roc_auc",
+        "log_loss",
+        "pinball_loss",
+    }
+)
+
+# Parameters each built-in metric understands; anything else is a typo.
+METRIC_PARAMS: dict[str, frozenset[str]] = {name: frozenset() for name in BUILTIN_METRICS} | {
+    "pinball_loss": frozenset({"alpha"}),
+    "roc_auc": frozenset({"positive"}),
+    "log_loss": frozenset({"positive"}),
+}
+
+FORMAT_VERSION = 1
+
+
+class Theme(StrEnum):
+    SEA = "sea"
+    PORTS = "ports"
+    COASTS = "coasts"
+    ENERGY = "energy"
+    MOBILITY = "mobility"
+    WATER = "water"
+    RISK = "risk"
+    LIGHTING = "lighting"
+
+
+class PhaseKind(StrEnum):
+    PREDICTIONS = "predictions"  # teams upload a predictions file
+    CODE = "code"  # teams upload a program that writes the predictions file
+
+
+class Better(StrEnum):
+    LOWER = "lower"
+    HIGHER = "higher"
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def _bundle_path(value: str) -> str:
+    """Refuse paths that could name something outside the bundle, before touching disk."""
+    if not value.strip():
+        raise ValueError("must not be blank")
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    if "\\" in value:
+        raise ValueError("use forward slashes '/' in paths, not backslashes")
+    if value.startswith("/") or _WINDOWS_DRIVE.match(value):
+        raise ValueError(f"'{value}' is an absolute path; paths are relative to the bundle folder")
+    if ".." in value.split("/"):
+        raise ValueError(f"'{value}' uses '..' and could leave the bundle folder")
+    return value
+
+
+def _number(value: Any) -> Any:
+    """Numbers only: YAML `true` or "0.5" in quotes are mistakes, not weights."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a number")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_not_blank)]
+BundlePath = Annotated[
+    str,
+    AfterValidator(_bundle_path),
+    Field(description="a path relative to the bundle folder, with '/' separators and no '..'"),
+]
+Number = Annotated[float, BeforeValidator(_number)]
+Count = Annotated[StrictInt, Field(ge=1, description="a whole number, at least 1")]
+Key = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9_]{0,31}$",
+        description="a lowercase name: a letter, then letters, digits or '_' (max 32)",
+    ),
+]
+ColumnName = Annotated[
+    str,
+    Field(
+        pattern=r"^[^,\"\r\n]{1,100}$",
+        description="the exact header of a CSV column (no commas, quotes or newlines)",
+    ),
+]
+ImageRef = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z0-9][a-z0-9._/:@-]{0,254}$",
+        description="a Docker image reference such as 'marea-runner:py311', or null",
+    ),
+]
+Command = Annotated[
+    list[Annotated[str, Field(min_length=1)]],
+    Field(min_length=1, description='a command as a list, e.g. ["python3", "main.py"]'),
+]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class Localised(Model):
+    """A text in both languages of the platform; neither may be left out."""
+
+    it: Text = Field(description="the Italian text")
+    en: Text = Field(description="the English text")
+
+
+class LocalisedPath(Model):
+    it: BundlePath
+    en: BundlePath
+
+
+class Organiser(Model):
+    name: Text = Field(description="the organiser's name as shown on the challenge page")
+    email: str | None = Field(
+        default=None,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="a contact e-mail address such as hackathon@example.org",
+    )
+    url: str | None = Field(
+        default=None, pattern=r"^https?://\S+$", description="a web address starting with https://"
+    )
+
+
+class Pages(Model):
+    overview: LocalisedPath = Field(
+        description="{it: pages/overview.it.md, en: pages/overview.en.md}"
+    )
+    data: LocalisedPath = Field(description="{it: pages/data.it.md, en: pages/data.en.md}")
+    evaluation: LocalisedPath = Field(
+        description="{it: pages/evaluation.it.md, en: pages/evaluation.en.md}"
+    )
+    rules: LocalisedPath = Field(description="{it: pages/rules.it.md, en: pages/rules.en.md}")
+
+
+class DataFile(Model):
+    path: BundlePath = Field(
+        description="a path relative to the bundle folder, e.g. data/train.csv"
+    )
+    description: Localised | None = None
+
+
+class Data(Model):
+    public: list[DataFile] = Field(default_factory=list)
+    reference: list[DataFile] = Field(default_factory=list)
+    inputs: list[DataFile] = Field(default_factory=list)
+
+
+class BuiltinScoring(Model):
+    id_column: ColumnName = "id"
+    target_column: ColumnName = Field(description="the reference column holding the truth")
+    prediction_column: ColumnName = Field(description="the predictions column to score")
+    split_column: ColumnName = "split"
+
+
+class ProgramScoring(Model):
+    path: BundlePath = Field(description="the folder holding the scoring program, e.g. scoring/")
+    command: Command = Field(
+        description='the command to run in that folder, e.g. ["python3", "score.py"]'
+    )
+    time_limit_s: StrictInt = Field(
+        default=120, ge=1, le=3600, description="a whole number of seconds, between 1 and 3600"
+    )
+    memory_mb: StrictInt = Field(
+        default=1024,
+        ge=64,
+        le=16384,
+        description="a whole number of megabytes, between 64 and 16384",
+    )
+
+
+class Scoring(Model):
+    builtin: BuiltinScoring | None = None
+    program: ProgramScoring | None = None
+    predictions_file: str = Field(
+        default="predictions.csv",
+        pattern=r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$",
+        description="a plain file name such as predictions.csv (no folders)",
+    )
+
+
+class Column(Model):
+    key: Key
+    label: Localised = Field(description="the column header, in Italian and English")
+    better: Better = Field(description="lower or higher: which values rank first")
+    precision: StrictInt = Field(
+        default=4, ge=0, le=10, description="a whole number of decimals shown, 0 to 10"
+    )
+    metric: str | None = Field(
+        default=None, description="a built-in metric name (builtin scoring only)"
+    )
+    params: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="metric parameters, e.g. {alpha: 0.9}"
+    )
+
+
+class Leaderboard(Model):
+    columns: list[Column] = Field(min_length=1, description="at least one column")
+    rank_by: str = Field(description="the key of the column that ranks teams")
+    tie_breakers: list[str] = Field(default_factory=list)
+    final_submissions: StrictInt = Field(
+        default=2, ge=1, le=20, description="a whole number between 1 and 20"
+    )
+
+
+class Limits(Model):
+    per_day: Count | None = None
+    total: Count | None = None
+    concurrent: Count = 1
+
+
+class CodeRun(Model):
+    command: Command = Field(
+        description='the command that runs the submission, e.g. ["python3", "main.py"]'
+    )
+    time_limit_s: StrictInt = Field(
+        default=300, ge=1, le=86400, description="a whole number of seconds, between 1 and 86400"
+    )
+    memory_mb: StrictInt = Field(
+        default=1024,
+        ge=64,
+        le=65536,
+        description="a whole number of megabytes, between 64 and 65536",
+    )
+    cpus: Number = Field(
+        default=1.0, gt=0, le=16, description="a number of CPUs, more than 0 and at most 16"
+    )
+
+
+class Phase(Model):
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9-]{0,63}$",
+        description="lowercase letters, digits and '-' (max 64), e.g. 'development'",
+    )
+    title: Localised = Field(description="the phase title, in Italian and English")
+    start: AwareDatetime = Field(
+        description="a date and time with a time zone, e.g. 2026-01-01T00:00:00Z or "
+        "2026-01-01T09:00:00+01:00"
+    )
+    end: AwareDatetime = Field(
+        description="a date and time with a time zone, e.g. 2026-01-15T18:00:00+01:00"
+    )
+    kind: PhaseKind = Field(description="predictions (upload a file) or code (upload a program)")
+    limits: Limits = Field(default_factory=Limits)
+    code: CodeRun | None = None
+    runner_image: ImageRef | None = None
+
+
+class Teams(Model):
+    min_size: Count = 1
+    max_size: Count = 4
+    approval: StrictBool = False
+
+
+class Scale(Model):
+    min: StrictInt = 1
+    max: StrictInt = 5
+
+
+class Criterion(Model):
+    key: Key
+    label: Localised = Field(description="the criterion name, in Italian and English")
+    weight: Number = Field(gt=0, description="a number greater than 0, e.g. 0.4")
+    description: Localised | None = None
+
+
+class Combine(Model):
+    metric_weight: Number = Field(ge=0, le=1, description="a number between 0 and 1")
+    rubric_weight: Number = Field(ge=0, le=1, description="a number between 0 and 1")
+    normalise_judges: StrictBool = True
+
+
+class Judging(Model):
+    scale: Scale = Field(default_factory=Scale)
+    rubric: list[Criterion] = Field(min_length=1, description="at least one criterion")
+    finalists: Count = 10
+    combine: Combine = Field(description="{metric_weight: 0.7, rubric_weight: 0.3}")
+
+
+class Challenge(Model):
+    format: Literal[1] = Field(description="the format version: write 1")
+    slug: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9-]{2,63}$",
+        description="3 to 64 lowercase letters, digits and '-', e.g. 'sea-surface-temperature'",
+    )
+    title: Localised = Field(description="the title, in Italian and English")
+    summary: Localised = Field(description="one or two sentences, in Italian and English")
+    theme: Theme = Field(description="one of: " + ", ".join(t.value for t in Theme))
+    tags: list[
+        Annotated[
+            str,
+            Field(
+                pattern=r"^[a-z0-9][a-z0-9-]{0,31}$",
+                description="lowercase letters, digits and '-', e.g. 'time-series'",
+            ),
+        ]
+    ] = Field(default_factory=list, max_length=20)
+    organisers: list[Organiser] = Field(min_length=1, description="at least one organiser")
+    licence: Text = Field(description="the licence of the data, e.g. CC-BY-4.0")
+    source: Localised = Field(description="where the data comes from, in Italian and English")
+    pages: Pages = Field(description="overview, data, evaluation and rules pages")
+    data: Data = Field(default_factory=Data)
+    starter_kit: BundlePath | None = None
+    baseline: BundlePath | None = None
+    runner_image: ImageRef | None = None
+    scoring: Scoring = Field(description="`builtin:` or `program:`, and predictions_file")
+    leaderboard: Leaderboard = Field(description="columns, rank_by and tie_breakers")
+    phases: list[Phase] = Field(min_length=1, description="at least one phase")
+    teams: Teams = Field(default_factory=Teams)
+    judging: Judging = Field(description="scale, rubric, finalists and combine")
+
+    def phase_kinds(self) -> set[PhaseKind]:
+        return {phase.kind for phase in self.phases}

@@ -1,0 +1,167 @@
+"""From a challenge's configuration and files to a `judging.JudgeRequest`.
+
+Shared by the queue job (files come from the store) and `marea judge` (files
+come from a bundle on disk), so both judge exactly alike. The hidden files
+are laid out per role in separate directories, so the scoring container gets
+the reference data and nothing else, and a code submission gets the test
+inputs and nothing else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from judging.spec import (
+    BuiltinScoring,
+    ColumnSpec,
+    IngestionSpec,
+    JudgeRequest,
+    ProgramScoring,
+    ScoringSpec,
+)
+
+ROLES_FOR_JUDGING = ("reference", "input", "scoring")
+
+
+@dataclass(frozen=True)
+class FileSource:
+    role: str
+    path: str  # path inside the bundle, e.g. "reference/answers.csv"
+    source: Path  # where the bytes are on this machine
+
+
+@dataclass(frozen=True)
+class ChallengeDirs:
+    """One directory per role, each holding its files at their bundle paths."""
+
+    reference: Path
+    inputs: Path
+    scoring: Path
+
+
+def _safe_join(root: Path, relative: str) -> Path:
+    target = (root / relative).resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise ValueError(f"bundle path {relative!r} escapes its directory")
+    return target
+
+
+def materialise(files: Iterable[FileSource], dest: Path) -> ChallengeDirs:
+    """Lay out the judging files under `dest` once; later calls reuse the finished tree.
+
+    The tree is built in a temporary sibling and renamed into place, so a
+    worker killed half-way never leaves a partial tree that looks complete.
+    """
+    dirs = ChallengeDirs(dest / "reference", dest / "input", dest / "scoring")
+    if (dest / ".complete").exists():
+        return dirs
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=dest.parent))
+    try:
+        for role in ROLES_FOR_JUDGING:
+            (tmp / role).mkdir()
+        for item in files:
+            if item.role not in ROLES_FOR_JUDGING:
+                continue
+            target = _safe_join(tmp / item.role, item.path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(item.source, target)
+            except OSError:
+                shutil.copyfile(item.source, target)
+        for path in tmp.rglob("*"):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        (tmp / ".complete").write_text("ok")
+        # OSError: another worker finished first, and its tree is identical.
+        with contextlib.suppress(OSError):
+            tmp.rename(dest)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(tmp)
+    return dirs
+
+
+def columns_of(config: Mapping[str, Any]) -> tuple[ColumnSpec, ...]:
+    return tuple(
+        ColumnSpec(
+            key=c["key"],
+            better=c.get("better", "lower"),
+            metric=c.get("metric"),
+            params=dict(c.get("params") or {}),
+        )
+        for c in config["leaderboard"]["columns"]
+    )
+
+
+def phase_config(config: Mapping[str, Any], phase_name: str | None) -> Mapping[str, Any]:
+    phases = config["phases"]
+    if phase_name is None:
+        return dict(phases[0])
+    for phase in phases:
+        if phase["name"] == phase_name:
+            return dict(phase)
+    names = ", ".join(p["name"] for p in phases)
+    raise KeyError(f"no phase {phase_name!r}; the phases are: {names}")
+
+
+def build_request(
+    config: Mapping[str, Any],
+    phase_name: str | None,
+    submission_path: Path,
+    dirs: ChallengeDirs,
+    default_image: str,
+    labels: Mapping[str, str] | None = None,
+) -> JudgeRequest:
+    phase = phase_config(config, phase_name)
+    scoring_cfg = config["scoring"]
+    method: BuiltinScoring | ProgramScoring
+    if scoring_cfg.get("builtin"):
+        builtin = scoring_cfg["builtin"]
+        method = BuiltinScoring(
+            reference_file=config["data"]["reference"][0]["path"],
+            id_column=builtin["id_column"],
+            target_column=builtin["target_column"],
+            prediction_column=builtin["prediction_column"],
+            split_column=builtin.get("split_column") or "split",
+        )
+    else:
+        program = scoring_cfg["program"]
+        method = ProgramScoring(
+            path=_safe_join(dirs.scoring, program["path"]),
+            command=tuple(program["command"]),
+            time_limit_s=float(program.get("time_limit_s") or 120),
+            memory_mb=int(program.get("memory_mb") or 1024),
+        )
+    scoring = ScoringSpec(
+        columns=columns_of(config),
+        method=method,
+        reference_dir=dirs.reference,
+        predictions_file=scoring_cfg.get("predictions_file") or "predictions.csv",
+    )
+    ingestion = None
+    if phase["kind"] == "code":
+        code = phase["code"]
+        has_inputs = any(dirs.inputs.iterdir()) if dirs.inputs.exists() else False
+        ingestion = IngestionSpec(
+            command=tuple(code["command"]),
+            inputs_dir=dirs.inputs if has_inputs else None,
+            time_limit_s=float(code.get("time_limit_s") or 300),
+            memory_mb=int(code.get("memory_mb") or 1024),
+            cpus=float(code.get("cpus") or 1.0),
+        )
+    image = phase.get("runner_image") or config.get("runner_image") or default_image
+    return JudgeRequest(
+        submission_path=submission_path,
+        kind=phase["kind"],
+        image=image,
+        scoring=scoring,
+        ingestion=ingestion,
+        labels=dict(labels or {}),
+    )

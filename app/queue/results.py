@@ -1,0 +1,88 @@
+"""Recording a judging result: one transaction, written once.
+
+The status change, the scores with their provenance and the team's
+leaderboard entry change together or not at all. The guarded `finish`
+makes the write idempotent: a stale attempt (its worker was presumed dead
+and the submission judged again) writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.challenges.models import Challenge
+from app.leaderboard.ranking import BoardSpec
+from app.leaderboard.service import SPLITS, offer
+from app.runtime import Runtime
+from app.submissions.lifecycle import finish
+from app.submissions.models import Score, Status, Submission
+from judging.result import JudgeResult
+
+
+def record_result(runtime: Runtime, submission_id: int, attempt: int, result: JudgeResult) -> bool:
+    """Write the outcome; True when the leaderboard changed."""
+    data = result.to_json()
+    logs_obj = runtime.store.put_bytes(json.dumps(data["logs"], ensure_ascii=False).encode())
+    scored = data["status"] == "scored"
+    board_changed = False
+    with Session(runtime.engine) as session:
+        won = finish(
+            session,
+            submission_id,
+            attempt,
+            status=Status.scored if scored else Status.failed,
+            failure=data["failure"],
+            message=data["message"],
+            values={
+                "duration_s": data["duration_s"],
+                "logs_sha256": logs_obj.sha256,
+                "provenance": data["provenance"],
+            },
+        )
+        if not won:
+            session.rollback()
+            return False
+        if scored:
+            board_changed = _record_scores(session, submission_id, data["scores"])
+        session.commit()
+    return board_changed
+
+
+def _record_scores(
+    session: Session, submission_id: int, scores: dict[str, dict[str, float]]
+) -> bool:
+    submission = session.get(Submission, submission_id)
+    assert submission is not None and submission.id is not None
+    challenge = session.get(Challenge, submission.challenge_id)
+    assert challenge is not None
+    previous = session.exec(
+        select(func.max(Score.version)).where(Score.submission_id == submission_id)
+    ).one()
+    version = int(previous or 0) + 1
+    for split, values in scores.items():
+        for key, value in values.items():
+            session.add(
+                Score(
+                    submission_id=submission_id, version=version, split=split, key=key, value=value
+                )
+            )
+    spec = BoardSpec.from_config(challenge.config)
+    changed = False
+    for split in SPLITS:
+        split_values = scores.get(split)
+        if not split_values:
+            continue
+        changed |= offer(
+            session,
+            spec,
+            phase_id=submission.phase_id,
+            team_id=submission.team_id,
+            split=split,
+            submission_id=submission.id,
+            submitted_at=submission.created_at,
+            values=dict(split_values),
+        )
+    return changed

@@ -1,0 +1,89 @@
+"""Read the JSON a scoring program leaves in $MAREA_SCORES_FILE.
+
+The contract, the same for the built-in scorer and for organisers' programs:
+
+    {"public": {"rmse": 1.2, "mae": 0.9}, "private": {"rmse": 1.3, "mae": 1.0}}
+
+Both parts are required and each must hold exactly the leaderboard's column
+keys, with finite numbers. A flat `{"rmse": 1.2}` is refused, not treated as
+both parts: copying one number to both boards would either leak the private
+score or hide that the program ignores the split. A key that is not a column is
+an error too (Codabench silently drops it, so a typo goes unnoticed for weeks).
+
+A program may also reject the team's file, which the team then sees:
+
+    {"invalid": "row 3 has no 'sst' value", "line": 3}     ("line" optional)
+
+and may report a problem that is the organisers' own to fix:
+
+    {"scoring_error": "the reference file has no private rows"}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from judging import failures
+from judging.failures import Failure
+
+Scores = dict[str, dict[str, float]]
+MAX_SCORES_BYTES = 1024 * 1024
+MAX_MESSAGE_CHARS = 2000
+
+
+def _part(answer: dict[str, Any], part: str, keys: tuple[str, ...]) -> dict[str, float] | str:
+    values = answer.get(part)
+    if not isinstance(values, dict):
+        return f'"{part}" must be an object of column: number'
+    unknown = sorted(set(values) - set(keys))
+    if unknown:
+        return f'"{part}" has keys that are not leaderboard columns: {", ".join(unknown)}'
+    missing = [k for k in keys if k not in values]
+    if missing:
+        return f'"{part}" lacks the leaderboard columns: {", ".join(missing)}'
+    scores: dict[str, float] = {}
+    for key in keys:
+        value = values[key]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f'"{part}"."{key}" is {value!r}, not a number'
+        if not math.isfinite(value):
+            return f'"{part}"."{key}" is {value!r}, not a finite number'
+        scores[key] = float(value)
+    return scores
+
+
+def read_scores(path: Path, keys: tuple[str, ...]) -> Scores | Failure:
+    """The scores, or the failure the file's content (or absence) amounts to."""
+    expected = 'an object {"public": {column: number}, "private": {column: number}}'
+    if not path.is_file():
+        return failures.scoring_error(f"the scoring program wrote no {path.name}")
+    if path.stat().st_size > MAX_SCORES_BYTES:
+        return failures.scoring_error(f"{path.name} is larger than {MAX_SCORES_BYTES} bytes")
+    try:
+        answer = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        return failures.scoring_error(f"{path.name} is not valid JSON ({exc})")
+    if not isinstance(answer, dict):
+        return failures.scoring_error(f"{path.name} must hold {expected}")
+    if "invalid" in answer:
+        line = answer.get("line")
+        line = line if isinstance(line, int) and not isinstance(line, bool) else None
+        return failures.invalid_output(str(answer["invalid"])[:MAX_MESSAGE_CHARS], line)
+    if "scoring_error" in answer:
+        return failures.scoring_error(str(answer["scoring_error"])[:MAX_MESSAGE_CHARS])
+    extra = sorted(set(answer) - {"public", "private"})
+    if extra:
+        hint = " (scores must be split into public and private)" if set(extra) & set(keys) else ""
+        return failures.scoring_error(
+            f"{path.name} has unexpected keys {', '.join(extra)}{hint}; it must hold {expected}"
+        )
+    scores: Scores = {}
+    for part in ("public", "private"):
+        parsed = _part(answer, part, keys)
+        if isinstance(parsed, str):
+            return failures.scoring_error(f"{path.name}: {parsed}")
+        scores[part] = parsed
+    return scores

@@ -1,0 +1,100 @@
+"""Making sure no sandbox container outlives its run.
+
+Three nets, from finest to coarsest: `run` removes its container in a `finally`
+(which also covers Ctrl-C and, through `interrupt_guard`, SIGTERM); containers
+still registered here when the interpreter exits are removed by an atexit hook;
+and `cleanup_stale` sweeps containers left by a worker that was killed outright.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from types import FrameType
+
+import docker
+import docker.errors
+import requests
+
+from sandbox.engine import connect
+from sandbox.limits import SANDBOX_LABEL, STARTED_LABEL
+
+# Containers this process created and has not yet removed: process-local bookkeeping
+# for the atexit net, touched only by `track`/`untrack` under the lock.
+_live: dict[str, docker.APIClient] = {}
+_lock = threading.Lock()
+
+
+def track(api: docker.APIClient, container_id: str) -> None:
+    with _lock:
+        _live[container_id] = api
+
+
+def untrack(container_id: str) -> None:
+    with _lock:
+        _live.pop(container_id, None)
+
+
+def remove(api: docker.APIClient, container_id: str) -> None:
+    """Kill and remove; a container that is already gone counts as removed."""
+    with contextlib.suppress(docker.errors.NotFound):
+        api.remove_container(container_id, force=True)
+    untrack(container_id)
+
+
+@atexit.register
+def _remove_tracked() -> None:
+    with _lock:
+        leftovers = list(_live.items())
+    for container_id, api in leftovers:
+        with contextlib.suppress(docker.errors.DockerException, requests.RequestException):
+            remove(api, container_id)
+
+
+def _raise_system_exit(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def interrupt_guard() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit for the duration, so `finally` blocks remove containers.
+
+    Only where it is safe: in the main thread, and only when nobody else (an RQ
+    worker, a web server) has already installed a SIGTERM handler of their own.
+    """
+    install = (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    )
+    if install:
+        signal.signal(signal.SIGTERM, _raise_system_exit)
+    try:
+        yield
+    finally:
+        if install:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def cleanup_stale(max_age_s: float, *, client: docker.DockerClient | None = None) -> int:
+    """Remove sandbox containers started more than `max_age_s` ago; return how many.
+
+    Meant for a periodic sweeper: choose `max_age_s` above the longest wall-clock
+    limit in use so that running submissions are never touched.
+    """
+    client = connect(client)
+    now = time.time()
+    removed = 0
+    for summary in client.api.containers(all=True, filters={"label": f"{SANDBOX_LABEL}=1"}):
+        labels = summary.get("Labels") or {}
+        try:
+            started = float(labels.get(STARTED_LABEL, summary.get("Created", now)))
+        except ValueError:
+            started = float(summary.get("Created", now))
+        if now - started >= max_age_s:
+            remove(client.api, summary["Id"])
+            removed += 1
+    return removed
