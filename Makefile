@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export MAREA_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test setup services postgres docker image catalog lint check clean bench
+.PHONY: run test setup services postgres oidc image catalog lint clean bench
 
 run: setup catalog
 	@echo "==> serving Marea at http://$(HOST):$(PORT) with a worker (Ctrl-C stops both)"
@@ -19,7 +19,7 @@ run: setup catalog
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/marea serve --host $(HOST) --port $(PORT)
 
-test: setup postgres
+test: setup postgres oidc
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 setup: $(STAMP) services image
@@ -42,6 +42,9 @@ services:
 
 postgres:
 	@bash scripts/ensure-postgres.sh
+
+oidc:
+	@bash scripts/ensure-oidc-provider.sh
 
 image: $(STAMP) services
 	@$(BIN)/marea sandbox build-image

@@ -43,6 +43,7 @@ def _register_subcommands() -> None:
     from app.bundles.load_cli import register_load
     from app.cli_sandbox import sandbox_app
     from app.cli_user import user_app
+    from app.cli_judge import judge
     from app.cli_worker import worker
 
     register_load(challenge_app)
@@ -50,6 +51,7 @@ def _register_subcommands() -> None:
     cli.add_typer(sandbox_app, name="sandbox", help="Build and check the sandbox runner image.")
     cli.add_typer(user_app, name="user", help="Manage user accounts.")
     cli.command("worker")(worker)
+    cli.command("judge")(judge)
 
 
 _register_subcommands()

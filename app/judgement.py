@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from judging.spec import (
@@ -39,11 +39,36 @@ class FileSource:
 
 @dataclass(frozen=True)
 class ChallengeDirs:
-    """One directory per role, each holding its files at their bundle paths."""
+    """One directory per role.
+
+    Reference and input files sit at their path below the folder that holds
+    them all, so `inputs/ships.csv` is `$MAREA_INPUT_DIR/ships.csv`, as the
+    challenge pages tell participants; scoring files keep their bundle paths,
+    since the program's folder is named in challenge.yaml.
+    """
 
     reference: Path
     inputs: Path
     scoring: Path
+    reference_prefix: str = ""
+
+    def reference_path(self, bundle_path: str) -> str:
+        """Where a reference file named in challenge.yaml sits inside `reference`."""
+        return _strip(bundle_path, self.reference_prefix)
+
+
+FLATTENED_ROLES = ("reference", "input")
+
+
+def _strip(path: str, prefix: str) -> str:
+    return path[len(prefix) + 1 :] if prefix and path.startswith(prefix + "/") else path
+
+
+def _common_folder(paths: list[str]) -> str:
+    parents = [str(PurePosixPath(p).parent) for p in paths]
+    if not parents or any(p == "." for p in parents):
+        return ""
+    return str(PurePosixPath(os.path.commonpath(parents)))
 
 
 def _safe_join(root: Path, relative: str) -> Path:
@@ -59,7 +84,13 @@ def materialise(files: Iterable[FileSource], dest: Path) -> ChallengeDirs:
     The tree is built in a temporary sibling and renamed into place, so a
     worker killed half-way never leaves a partial tree that looks complete.
     """
-    dirs = ChallengeDirs(dest / "reference", dest / "input", dest / "scoring")
+    files = list(files)
+    prefixes = {
+        role: _common_folder([f.path for f in files if f.role == role]) for role in FLATTENED_ROLES
+    }
+    dirs = ChallengeDirs(
+        dest / "reference", dest / "input", dest / "scoring", reference_prefix=prefixes["reference"]
+    )
     if (dest / ".complete").exists():
         return dirs
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -70,7 +101,8 @@ def materialise(files: Iterable[FileSource], dest: Path) -> ChallengeDirs:
         for item in files:
             if item.role not in ROLES_FOR_JUDGING:
                 continue
-            target = _safe_join(tmp / item.role, item.path)
+            relative = _strip(item.path, prefixes.get(item.role, ""))
+            target = _safe_join(tmp / item.role, relative)
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 os.link(item.source, target)
@@ -125,7 +157,7 @@ def build_request(
     if scoring_cfg.get("builtin"):
         builtin = scoring_cfg["builtin"]
         method = BuiltinScoring(
-            reference_file=config["data"]["reference"][0]["path"],
+            reference_file=dirs.reference_path(config["data"]["reference"][0]["path"]),
             id_column=builtin["id_column"],
             target_column=builtin["target_column"],
             prediction_column=builtin["prediction_column"],

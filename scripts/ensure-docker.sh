@@ -28,7 +28,7 @@ if ! pgrep -x dockerd >/dev/null 2>&1; then
   logdir=/var/log; [ -w "$logdir" ] || { logdir=./var/log; mkdir -p "$logdir"; }
   log="$logdir/marea-dockerd.log"
   echo "==> starting the Docker engine (log: $log)"
-  nohup dockerd --bridge=none --iptables=false >>"$log" 2>&1 </dev/null &
+  setsid nohup dockerd --bridge=none --iptables=false >>"$log" 2>&1 </dev/null &
 fi
 for _ in $(seq 1 60); do answers && exit 0; sleep 0.5; done
 echo "The Docker engine did not answer within 30 s; see ${log:-its log (dockerd is running)}." >&2

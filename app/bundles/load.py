@@ -1,0 +1,182 @@
+"""Importing a bundle into the database and the file store, idempotently.
+
+Loading the same bundle twice changes nothing: the bundle's hash (over every
+role, path and file hash) is compared first. An update keeps the challenge's
+id, teams and submissions; phases are matched by name, and a phase that
+already has submissions cannot disappear from a new version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import func
+from sqlmodel import Session, col, delete, select
+
+from app.audit.models import AuditEvent
+from app.bundles.validate import LoadedBundle, load_bundle
+from app.challenges.models import Challenge, DataFile, Phase
+from app.db import utcnow
+from app.runtime import Runtime
+from app.submissions.models import Submission
+
+Action = Literal["created", "updated", "unchanged"]
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    slug: str
+    action: Action
+    files: int
+    published: bool
+    version: int
+
+
+@dataclass(frozen=True)
+class LoadRefused:
+    """The bundle is valid but cannot replace what is in the database."""
+
+    slug: str
+    message: str
+
+
+def _pages(bundle: LoadedBundle) -> dict[str, dict[str, str]]:
+    pages: dict[str, dict[str, str]] = {}
+    for name, texts in bundle.challenge.pages.model_dump().items():
+        pages[name] = {
+            lang: (bundle.root / rel).read_text(encoding="utf-8") for lang, rel in texts.items()
+        }
+    return pages
+
+
+def _store_files(runtime: Runtime, bundle: LoadedBundle, progress: Callable[[str], None]) -> None:
+    seen: set[str] = set()
+    for item in bundle.files:
+        if item.sha256 in seen:
+            continue
+        stored = runtime.store.put_file(bundle.path_of(item))
+        if stored.sha256 != item.sha256:
+            raise RuntimeError(f"{item.path} changed while it was being loaded; load the bundle again")
+        seen.add(item.sha256)
+        progress(item.path)
+
+
+def _apply_phases(session: Session, challenge: Challenge, config: dict[str, Any]) -> LoadRefused | None:
+    assert challenge.id is not None
+    existing = {p.name: p for p in session.exec(select(Phase).where(Phase.challenge_id == challenge.id))}
+    wanted = [p["name"] for p in config["phases"]]
+    for name, phase in existing.items():
+        if name in wanted:
+            continue
+        used = session.exec(select(func.count()).where(Submission.phase_id == phase.id)).one()
+        if used:
+            return LoadRefused(
+                challenge.slug,
+                f"phase {name!r} has {used} submission(s) and cannot be removed; keep it in "
+                "challenge.yaml (you may end it early by changing its dates).",
+            )
+        session.delete(phase)
+    for position, item in enumerate(config["phases"]):
+        phase = existing.get(item["name"]) or Phase(challenge_id=challenge.id, name=item["name"])
+        phase.position = position
+        phase.title = item["title"]
+        phase.kind = item["kind"]
+        phase.start = _when(item["start"])
+        phase.end = _when(item["end"])
+        limits = item.get("limits") or {}
+        phase.max_per_day = limits.get("per_day")
+        phase.max_total = limits.get("total")
+        phase.max_concurrent = limits.get("concurrent")
+        phase.code = item.get("code")
+        phase.runner_image = item.get("runner_image")
+        session.add(phase)
+    return None
+
+
+def _when(value: str) -> Any:
+    from datetime import datetime
+
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def load_into_db(
+    runtime: Runtime,
+    path: Path,
+    *,
+    publish: bool | None = None,
+    progress: Callable[[str], None] = lambda _path: None,
+) -> LoadOutcome | LoadRefused:
+    """Validate, store the files, and create or update the challenge.
+
+    Raises `BundleInvalid` (with every located error) when the bundle is not valid.
+    `publish=None` keeps an existing challenge's state and leaves a new one a draft.
+    """
+    with load_bundle(path) as bundle:
+        model = bundle.challenge
+        config = model.model_dump(mode="json")
+        with Session(runtime.engine, expire_on_commit=False) as session:
+            current = session.exec(select(Challenge).where(Challenge.slug == model.slug)).first()
+            target_published = (
+                publish if publish is not None else (current.published if current else False)
+            )
+            if (
+                current is not None
+                and current.bundle_sha256 == bundle.sha256
+                and current.published == target_published
+            ):
+                return LoadOutcome(model.slug, "unchanged", len(bundle.files), current.published, current.version)
+            _store_files(runtime, bundle, progress)
+            action: Action = "created" if current is None else "updated"
+            challenge = current or Challenge(slug=model.slug, bundle_sha256=bundle.sha256, theme="")
+            if current is not None and current.bundle_sha256 != bundle.sha256:
+                challenge.version += 1
+            challenge.title = config["title"]
+            challenge.summary = config["summary"]
+            challenge.theme = config["theme"]
+            challenge.tags = config["tags"]
+            challenge.config = config
+            challenge.pages = _pages(bundle)
+            challenge.bundle_sha256 = bundle.sha256
+            challenge.published = target_published
+            challenge.updated_at = utcnow()
+            session.add(challenge)
+            session.flush()
+            assert challenge.id is not None
+            refused = _apply_phases(session, challenge, config)
+            if refused is not None:
+                session.rollback()
+                return refused
+            session.execute(delete(DataFile).where(col(DataFile.challenge_id) == challenge.id))
+            descriptions = {
+                entry["path"]: entry.get("description") or {}
+                for entries in config["data"].values()
+                if isinstance(entries, list)
+                for entry in entries
+            }
+            for item in bundle.files:
+                session.add(
+                    DataFile(
+                        challenge_id=challenge.id,
+                        role=item.role,
+                        path=item.path,
+                        sha256=item.sha256,
+                        size=item.size,
+                        description=descriptions.get(item.path, {}),
+                    )
+                )
+            session.add(
+                AuditEvent(
+                    challenge_id=challenge.id,
+                    action=f"bundle.{action}",
+                    target=challenge.slug,
+                    detail={"bundle_sha256": bundle.sha256, "version": challenge.version,
+                            "source": str(path), "published": challenge.published},
+                )
+            )
+            session.commit()
+            return LoadOutcome(
+                model.slug, action, len(bundle.files), challenge.published, challenge.version
+            )
