@@ -21,7 +21,7 @@ import docker.errors
 import requests
 
 from sandbox.engine import connect
-from sandbox.limits import SANDBOX_LABEL, STARTED_LABEL
+from sandbox.limits import DEADLINE_LABEL, SANDBOX_LABEL, STARTED_LABEL
 
 # Containers this process created and has not yet removed: process-local bookkeeping
 # for the atexit net, touched only by `track`/`untrack` under the lock.
@@ -80,10 +80,11 @@ def interrupt_guard() -> Iterator[None]:
 
 
 def cleanup_stale(max_age_s: float, *, client: docker.DockerClient | None = None) -> int:
-    """Remove sandbox containers started more than `max_age_s` ago; return how many.
+    """Remove leftover sandbox containers; return how many.
 
-    Meant for a periodic sweeper: choose `max_age_s` above the longest wall-clock
-    limit in use so that running submissions are never touched.
+    A container is a leftover once its deadline label (start + wall limit +
+    grace) has passed, or, for containers without one, once it is older than
+    `max_age_s`. A running submission is never touched: its deadline lies ahead.
     """
     client = connect(client)
     now = time.time()
@@ -94,7 +95,11 @@ def cleanup_stale(max_age_s: float, *, client: docker.DockerClient | None = None
             started = float(labels.get(STARTED_LABEL, summary.get("Created", now)))
         except ValueError:
             started = float(summary.get("Created", now))
-        if now - started >= max_age_s:
+        try:
+            deadline = float(labels[DEADLINE_LABEL])
+        except (KeyError, ValueError):
+            deadline = started + max_age_s
+        if now >= deadline or now - started >= max_age_s:
             remove(client.api, summary["Id"])
             removed += 1
     return removed

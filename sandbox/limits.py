@@ -20,6 +20,10 @@ from sandbox.types import MiB, RunSpec
 
 SANDBOX_LABEL = "marea.sandbox"
 STARTED_LABEL = "marea.started"
+# When a container has certainly outlived its run (wall limit plus time to collect outputs);
+# past it the container is a leftover of a killed worker and may be removed at once.
+DEADLINE_LABEL = "marea.deadline"
+DEADLINE_GRACE_S = 15
 MIN_MEMORY = 8 * MiB
 MAX_SHM = 64 * MiB
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -75,7 +79,13 @@ def environment(spec: RunSpec) -> dict[str, str]:
 
 def labels(spec: RunSpec, started: float) -> dict[str, str]:
     """The caller's labels plus ours, which the stale-container sweeper relies on."""
-    return {**spec.labels, SANDBOX_LABEL: "1", STARTED_LABEL: str(int(started))}
+    deadline = int(started + spec.limits.wall_seconds + DEADLINE_GRACE_S)
+    return {
+        **spec.labels,
+        SANDBOX_LABEL: "1",
+        STARTED_LABEL: str(int(started)),
+        DEADLINE_LABEL: str(deadline),
+    }
 
 
 def host_config(spec: RunSpec) -> dict[str, Any]:

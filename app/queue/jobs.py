@@ -34,7 +34,6 @@ from judging.pipeline import judge
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_S = 5.0
 RETRY_MESSAGE = "judging failed on our side ({error}); it will be retried"
 
 
@@ -64,7 +63,9 @@ def _judge(runtime: Runtime, submission_id: int) -> str:
     notify_status(runtime.engine, client, submission_id)
     outcome = "failed"
     try:
-        with Heartbeat(runtime.engine, submission_id, attempt, HEARTBEAT_S):
+        # Several beats fit in the sweeper's patience, so one slow write is never fatal.
+        interval = min(5.0, settings.heartbeat_timeout_s / 4)
+        with Heartbeat(runtime.engine, submission_id, attempt, interval):
             outcome = _run_pipeline(runtime, submission_id, attempt)
     finally:
         dispatch(

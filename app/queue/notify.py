@@ -23,7 +23,7 @@ def notify_status(
             "challenge_id": submission.challenge_id,
             "phase_id": submission.phase_id,
             "team_id": submission.team_id,
-            "status": submission.status.value,
+            "status": str(submission.status),
             "failure": submission.failure,
             "board_changed": board_changed,
         }

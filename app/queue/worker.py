@@ -137,7 +137,10 @@ class Supervisor:
         signal.signal(signal.SIGINT, self._on_signal)
         try:
             while not self.stopping:
-                self.tick()
+                try:
+                    self.tick()
+                except Exception:  # the supervisor must outlive any one bad tick
+                    log.exception("worker supervisor tick failed; retrying")
                 slept = 0.0
                 while slept < self.settings.sweep_interval_s and not self.stopping:
                     time.sleep(0.2)

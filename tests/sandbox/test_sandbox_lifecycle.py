@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import os
 import signal
 import subprocess
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import docker
+import docker.errors
 import pytest
 
 import sandbox
@@ -118,6 +121,34 @@ def test_cleanup_stale_removes_leftovers_of_a_killed_worker(
         assert len(leftovers(**{"marea.case": "fresh"})) == 1  # younger than max_age: kept
     finally:
         docker_client.api.remove_container(fresh["Id"], force=True)
+
+
+def test_cleanup_stale_removes_containers_past_their_deadline(
+    docker_client: docker.DockerClient,
+    runner_image: str,
+    leftovers: Leftovers,
+    session_labels: dict[str, str],
+) -> None:
+    """A killed worker's container goes as soon as its run's wall limit has certainly passed."""
+    now = int(time.time())
+    base = {"marea.sandbox": "1", "marea.started": str(now - 30), **session_labels}
+    ids = [
+        docker_client.api.create_container(
+            runner_image,
+            command=["sleep", "infinity"],
+            labels={**base, "marea.deadline": str(deadline), "marea.case": case},
+            network_disabled=True,
+        )["Id"]
+        for case, deadline in (("overdue", now - 1), ("running", now + 600))
+    ]
+    try:
+        sandbox.cleanup_stale(3600, client=docker_client)
+        assert leftovers(**{"marea.case": "overdue"}) == []
+        assert len(leftovers(**{"marea.case": "running"})) == 1
+    finally:
+        for container_id in ids:
+            with contextlib.suppress(docker.errors.NotFound):
+                docker_client.api.remove_container(container_id, force=True)
 
 
 def test_engine_unreachable_fails_closed(runner_image: str, tmp_path: Path) -> None:
