@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export MAREA_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test setup services postgres oidc image catalog lint clean bench
+.PHONY: run test setup services postgres oidc browser image catalog lint clean bench
 
 run: setup catalog
 	@echo "==> serving Marea at http://$(HOST):$(PORT) with a worker (Ctrl-C stops both)"
@@ -19,7 +19,7 @@ run: setup catalog
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/marea serve --host $(HOST) --port $(PORT)
 
-test: setup postgres oidc
+test: setup postgres oidc browser lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 setup: $(STAMP) services image
@@ -46,6 +46,9 @@ postgres:
 oidc:
 	@bash scripts/ensure-oidc-provider.sh
 
+browser:
+	@bash scripts/ensure-browser.sh
+
 image: $(STAMP) services
 	@$(BIN)/marea sandbox build-image
 
@@ -58,7 +61,11 @@ lint: $(STAMP)
 	$(BIN)/mypy app judging sandbox
 
 bench: setup
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/judge_overhead.py
+	$(BIN)/python bench/sandbox_overhead.py
+	$(BIN)/python bench/queue_bench.py
+	$(BIN)/python bench/leaderboard_load.py
+	$(BIN)/python bench/sse_fanout.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -41,9 +41,10 @@ def migrate() -> None:
 def _register_subcommands() -> None:
     from app.bundles.cli import challenge_app
     from app.bundles.load_cli import register_load
-    from app.cli_sandbox import sandbox_app
-    from app.cli_user import user_app
     from app.cli_judge import judge
+    from app.cli_sandbox import sandbox_app
+    from app.cli_submit import submit
+    from app.cli_user import user_app
     from app.cli_worker import worker
 
     register_load(challenge_app)
@@ -52,6 +53,7 @@ def _register_subcommands() -> None:
     cli.add_typer(user_app, name="user", help="Manage user accounts.")
     cli.command("worker")(worker)
     cli.command("judge")(judge)
+    cli.command("submit")(submit)
 
 
 _register_subcommands()

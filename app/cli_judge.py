@@ -31,13 +31,17 @@ def judge(
     submission: Path = typer.Argument(
         ..., help="A predictions file, or a program: an archive (zip, tar.gz) or a folder."
     ),
-    phase: str | None = typer.Option(None, "--phase", help="Phase name (default: the first phase)."),
+    phase: str | None = typer.Option(
+        None, "--phase", help="Phase name (default: the first phase)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Judge SUBMISSION against BUNDLE exactly as the platform would."""
     err = Console(stderr=True)
     if not submission.exists():
-        err.print(f"[red]error[/red]: {submission} does not exist; give a predictions file, an archive or a folder.")
+        err.print(
+            f"[red]error[/red]: {submission} does not exist; give a predictions file, an archive or a folder."
+        )
         raise typer.Exit(BAD_ARGUMENTS)
     settings = get_settings()
     work = Path(tempfile.mkdtemp(prefix="marea-judge-"))
@@ -55,7 +59,9 @@ def judge(
             files = [FileSource(f.role, f.path, loaded.path_of(f)) for f in loaded.files]
             dirs = materialise(files, work / "challenge")
         try:
-            request = build_request(config, phase, submission.resolve(), dirs, settings.runner_image)
+            request = build_request(
+                config, phase, submission.resolve(), dirs, settings.runner_image
+            )
         except KeyError as exc:
             err.print(f"[red]error[/red]: {exc.args[0]}")
             raise typer.Exit(BAD_ARGUMENTS) from None

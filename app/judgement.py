@@ -197,3 +197,25 @@ def build_request(
         ingestion=ingestion,
         labels=dict(labels or {}),
     )
+
+
+# Time for everything around the containers: copying files, starting and removing containers,
+# writing the result. Generous: it only bounds how long a hung job can hold a submission.
+JUDGING_MARGIN_S = 120
+
+
+def judging_bound_s(config: Mapping[str, Any], phase_name: str | None) -> int:
+    """The longest one judging of this phase may take: ingestion + scoring + margin.
+
+    Used as the queue job's timeout, so even a job stuck on a hung engine call is
+    killed, and its submission recovered, within a bounded time.
+    """
+    phase = phase_config(config, phase_name)
+    ingestion = (
+        float((phase.get("code") or {}).get("time_limit_s") or 300)
+        if phase["kind"] == "code"
+        else 0.0
+    )
+    program = config["scoring"].get("program")
+    scoring = float((program or {}).get("time_limit_s") or 120) if program else 300.0
+    return int(ingestion + scoring + JUDGING_MARGIN_S)

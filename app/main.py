@@ -16,14 +16,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app import __version__
 from app.accounts.setup import install_accounts
 from app.api.challenges import router as api_challenges_router
+from app.api.submissions import router as api_submissions_router
+from app.api.teams import router as api_teams_router
 from app.challenges.routes import router as challenge_router
 from app.db import make_engine, migrate
 from app.health_routes import router as health_router
 from app.i18n import localise, pick_language
 from app.leaderboard.cache import BoardCache
+from app.leaderboard.routes import router as leaderboard_router
 from app.live.hub import EventHub
 from app.settings import Settings, get_settings
 from app.store import LocalStore
+from app.submissions.routes import router as submissions_router
+from app.teams.routes import router as teams_router
 from app.timefmt import format_when, time_left
 
 
@@ -87,6 +92,11 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.include_router(challenge_router)
     app.include_router(health_router)
     app.include_router(api_challenges_router)
+    app.include_router(api_teams_router)
+    app.include_router(api_submissions_router)
+    app.include_router(teams_router)
+    app.include_router(submissions_router)
+    app.include_router(leaderboard_router)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

@@ -46,7 +46,9 @@ CONTENT_SECURITY_POLICY = (
 
 _MULTIPART_TOKEN = re.compile(
     rb'content-disposition:\s*form-data;\s*name="' + CSRF_FIELD.encode() + rb'"\r\n'
-    rb"(?:[^\r\n]*\r\n)*\r\n([A-Za-z0-9_\-]{1,200})\r\n",
+    # Part headers are non-empty lines, so the first empty line ends them and the token follows
+    # at once; a looser pattern would run on into later fields and take their value instead.
+    rb"(?:[^\r\n]+\r\n)*?\r\n([A-Za-z0-9_\-]{1,200})\r\n",
     re.IGNORECASE,
 )
 

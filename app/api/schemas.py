@@ -71,3 +71,72 @@ class LeaderboardOut(BaseModel):
     split: str
     columns: list[ColumnOut]
     rows: list[BoardRowOut]
+
+
+class MemberOut(BaseModel):
+    user_id: int
+    name: str
+    captain: bool
+    joined_at: datetime
+
+
+class TeamOut(BaseModel):
+    id: int
+    name: str
+    challenge: str
+    captain_id: int
+    approved: bool
+    members: list[MemberOut]
+    invite_code: str | None = None  # captain only
+    invite_link: str | None = None  # captain only
+
+
+class TeamCreateIn(BaseModel):
+    name: str
+
+
+class TeamJoinIn(BaseModel):
+    code: str | None = None
+    token: str | None = None
+
+
+class HandOverIn(BaseModel):
+    user_id: int
+
+
+class StatusChangeOut(BaseModel):
+    status: str
+    at: datetime
+    detail: str
+
+
+class SubmissionOut(BaseModel):
+    id: int
+    challenge: str
+    phase: str
+    team: TeamRef
+    status: str
+    failure: str | None
+    message: str
+    filename: str
+    size: int
+    sha256: str
+    description: str
+    link: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_s: float | None
+    scores: dict[str, dict[str, float]]
+    url: str
+
+
+class SubmissionDetailOut(SubmissionOut):
+    history: list[StatusChangeOut]
+    logs: dict[str, dict[str, str]]
+    private_hidden: bool
+
+
+class SubmissionListOut(BaseModel):
+    items: list[SubmissionOut]
+    next_before: int | None

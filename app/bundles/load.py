@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -59,14 +60,20 @@ def _store_files(runtime: Runtime, bundle: LoadedBundle, progress: Callable[[str
             continue
         stored = runtime.store.put_file(bundle.path_of(item))
         if stored.sha256 != item.sha256:
-            raise RuntimeError(f"{item.path} changed while it was being loaded; load the bundle again")
+            raise RuntimeError(
+                f"{item.path} changed while it was being loaded; load the bundle again"
+            )
         seen.add(item.sha256)
         progress(item.path)
 
 
-def _apply_phases(session: Session, challenge: Challenge, config: dict[str, Any]) -> LoadRefused | None:
+def _apply_phases(
+    session: Session, challenge: Challenge, config: dict[str, Any]
+) -> LoadRefused | None:
     assert challenge.id is not None
-    existing = {p.name: p for p in session.exec(select(Phase).where(Phase.challenge_id == challenge.id))}
+    existing = {
+        p.name: p for p in session.exec(select(Phase).where(Phase.challenge_id == challenge.id))
+    }
     wanted = [p["name"] for p in config["phases"]]
     for name, phase in existing.items():
         if name in wanted:
@@ -80,7 +87,13 @@ def _apply_phases(session: Session, challenge: Challenge, config: dict[str, Any]
             )
         session.delete(phase)
     for position, item in enumerate(config["phases"]):
-        phase = existing.get(item["name"]) or Phase(challenge_id=challenge.id, name=item["name"])
+        phase = existing.get(item["name"]) or Phase(
+            challenge_id=challenge.id,
+            name=item["name"],
+            kind=item["kind"],
+            start=_when(item["start"]),
+            end=_when(item["end"]),
+        )
         phase.position = position
         phase.title = item["title"]
         phase.kind = item["kind"]
@@ -96,9 +109,7 @@ def _apply_phases(session: Session, challenge: Challenge, config: dict[str, Any]
     return None
 
 
-def _when(value: str) -> Any:
-    from datetime import datetime
-
+def _when(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
@@ -127,7 +138,9 @@ def load_into_db(
                 and current.bundle_sha256 == bundle.sha256
                 and current.published == target_published
             ):
-                return LoadOutcome(model.slug, "unchanged", len(bundle.files), current.published, current.version)
+                return LoadOutcome(
+                    model.slug, "unchanged", len(bundle.files), current.published, current.version
+                )
             _store_files(runtime, bundle, progress)
             action: Action = "created" if current is None else "updated"
             challenge = current or Challenge(slug=model.slug, bundle_sha256=bundle.sha256, theme="")
@@ -172,8 +185,12 @@ def load_into_db(
                     challenge_id=challenge.id,
                     action=f"bundle.{action}",
                     target=challenge.slug,
-                    detail={"bundle_sha256": bundle.sha256, "version": challenge.version,
-                            "source": str(path), "published": challenge.published},
+                    detail={
+                        "bundle_sha256": bundle.sha256,
+                        "version": challenge.version,
+                        "source": str(path),
+                        "published": challenge.published,
+                    },
                 )
             )
             session.commit()

@@ -40,7 +40,9 @@ def load(
             except BundleInvalid as exc:
                 failed = True
                 for error in exc.report.errors:
-                    console.print(f"[red]{error.where()}[/red]: {error.message}\n  fix: {error.hint}")
+                    console.print(
+                        f"[red]{error.where()}[/red]: {error.message}\n  fix: {error.hint}"
+                    )
                 continue
             finally:
                 bar.remove_task(task)

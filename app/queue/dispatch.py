@@ -21,13 +21,15 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from app.challenges.models import Challenge, Phase
+from app.judgement import judging_bound_s
 from app.queue.connection import JOB_FUNCTION
 from app.submissions.lifecycle import mark_dispatched
 from app.submissions.models import Status, Submission
 
 log = logging.getLogger(__name__)
 
-JOB_MARGIN_S = 600
+JOB_TIMEOUT_FALLBACK_S = 3600
 
 
 def in_flight_by_team(session: Session) -> dict[int, int]:
@@ -76,9 +78,25 @@ def choose(
     return picked
 
 
-def dispatch(
-    engine: Engine, queue: Queue, *, depth: int, team_cap: int, job_timeout_s: int = 3600
-) -> list[int]:
+def _job_timeouts(session: Session, submission_ids: list[int]) -> dict[int, int]:
+    rows = session.exec(
+        select(Submission.id, Phase.name, Challenge.config)
+        .join(Phase, col(Phase.id) == col(Submission.phase_id))
+        .join(Challenge, col(Challenge.id) == col(Submission.challenge_id))
+        .where(col(Submission.id).in_(submission_ids))
+    ).all()
+    bounds: dict[tuple[int, str], int] = {}
+    timeouts: dict[int, int] = {}
+    for submission_id, phase_name, config in rows:
+        assert submission_id is not None
+        key = (id(config), phase_name)
+        if key not in bounds:
+            bounds[key] = judging_bound_s(config, phase_name)
+        timeouts[submission_id] = bounds[key]
+    return timeouts
+
+
+def dispatch(engine: Engine, queue: Queue, *, depth: int, team_cap: int) -> list[int]:
     """Hand the next fair picks to Redis until `depth` jobs wait there; returns their ids."""
     try:
         budget = depth - queue.count
@@ -89,6 +107,7 @@ def dispatch(
         return []
     with Session(engine) as session:
         picks = choose(waiting(session), in_flight_by_team(session), budget, team_cap)
+        timeouts = _job_timeouts(session, picks) if picks else {}
     sent: list[int] = []
     for submission_id in picks:
         job_id = f"sub-{submission_id}-{uuid.uuid4().hex[:10]}"
@@ -102,7 +121,7 @@ def dispatch(
                 JOB_FUNCTION,
                 submission_id,
                 job_id=job_id,
-                job_timeout=job_timeout_s,
+                job_timeout=timeouts.get(submission_id, JOB_TIMEOUT_FALLBACK_S),
                 result_ttl=3600,
                 failure_ttl=86400,
             )

@@ -20,7 +20,9 @@ from app.models import AuditEvent, Challenge, DataFile, Phase, User
 from tests.conftest import PROJECT_ROOT
 
 MAREA = str(Path(sys.executable).with_name("marea"))
-CHALLENGES = sorted(p for p in (PROJECT_ROOT / "challenges").iterdir() if (p / "challenge.yaml").exists())
+CHALLENGES = sorted(
+    p for p in (PROJECT_ROOT / "challenges").iterdir() if (p / "challenge.yaml").exists()
+)
 
 
 @pytest.fixture
@@ -33,7 +35,9 @@ def env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def marea(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def marea(
+    env: dict[str, str], *args: str, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [MAREA, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
@@ -68,7 +72,9 @@ def test_load_is_idempotent_and_records_every_file(env: dict[str, str], tmp_path
     assert again == snapshot  # loading twice changed nothing at all
 
 
-def test_load_refuses_an_invalid_bundle_with_located_errors(env: dict[str, str], tmp_path: Path) -> None:
+def test_load_refuses_an_invalid_bundle_with_located_errors(
+    env: dict[str, str], tmp_path: Path
+) -> None:
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "challenge.yaml").write_text("format: 1\nslug: Bad Slug\n")
@@ -80,7 +86,9 @@ def test_load_refuses_an_invalid_bundle_with_located_errors(env: dict[str, str],
 
 def test_judge_prints_one_json_object(env: dict[str, str]) -> None:
     bundle = PROJECT_ROOT / "challenges" / "sea-surface-temperature"
-    scored = marea(env, "judge", str(bundle), str(bundle / "baseline" / "predictions.csv"), "--json")
+    scored = marea(
+        env, "judge", str(bundle), str(bundle / "baseline" / "predictions.csv"), "--json"
+    )
     assert scored.returncode == 0, scored.stderr
     data = json.loads(scored.stdout)
     assert {"status", "failure", "message", "scores", "duration_s", "logs"} <= set(data)
@@ -98,7 +106,9 @@ def test_judge_bad_arguments_exit_nonzero(env: dict[str, str], tmp_path: Path) -
     bundle = PROJECT_ROOT / "challenges" / "sea-surface-temperature"
     missing = marea(env, "judge", str(bundle), str(tmp_path / "nope.csv"))
     assert missing.returncode == 2 and "does not exist" in missing.stderr
-    phase = marea(env, "judge", str(bundle), str(bundle / "baseline" / "predictions.csv"), "--phase", "x")
+    phase = marea(
+        env, "judge", str(bundle), str(bundle / "baseline" / "predictions.csv"), "--phase", "x"
+    )
     assert phase.returncode == 2 and "development" in phase.stderr
 
 

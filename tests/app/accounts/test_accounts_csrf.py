@@ -74,6 +74,13 @@ def test_multipart_forms_carry_the_token_in_their_first_field(settings: Settings
         assert ok.status_code == 200 and ok.json() == {"size": len(payload)}
         refused = client.post("/upload-probe", files={"file": ("p.csv", payload)})
         assert refused.status_code == 403
+        # One-word fields and CRLF file lines after the token must not be taken for it.
+        later_words = client.post(
+            "/upload-probe",
+            data={"csrf_token": token, "phase": "development", "description": "baseline"},
+            files={"file": ("p.csv", b"id,value\r\n1,2\r\nend\r\n")},
+        )
+        assert later_words.status_code == 200, later_words.text
 
 
 def test_bearer_requests_are_exempt_and_json_refusals_for_the_api(client: TestClient) -> None:

@@ -54,7 +54,9 @@ class EventLog:
         self.pubsub.close()
 
 
-def test_a_predictions_submission_is_scored_and_reaches_the_board(stack: Stack, tmp_path: Path) -> None:
+def test_a_predictions_submission_is_scored_and_reaches_the_board(
+    stack: Stack, tmp_path: Path
+) -> None:
     challenge = stack.load(make_bundle(tmp_path / "bundle"))
     team = stack.team(challenge, "Delfini")
     events = EventLog(stack.redis)
@@ -62,7 +64,9 @@ def test_a_predictions_submission_is_scored_and_reaches_the_board(stack: Stack, 
     submission_id = stack.submit(challenge, team, BASELINE)
     assert stack.dispatch() == [submission_id]
     stack.wait_for(
-        lambda: stack.submission(submission_id).status == Status.scored, 60, "the baseline to be scored"
+        lambda: stack.submission(submission_id).status == Status.scored,
+        60,
+        "the baseline to be scored",
     )
     with Session(stack.runtime.engine) as session:
         scores = {(s.split, s.key): s.value for s in session.exec(select(Score))}

@@ -1,0 +1,310 @@
+"""/api/v1 submissions: upload (multipart, streamed), read, list the team's, follow live.
+
+Anyone who is neither in the submission's team nor an organiser gets a 404,
+exactly as for a submission that does not exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, StreamingResponse
+from sqlmodel import Session
+
+from app.accounts.deps import CurrentUser
+from app.accounts.models import User
+from app.api.schemas import (
+    ErrorBody,
+    StatusChangeOut,
+    SubmissionDetailOut,
+    SubmissionListOut,
+    TeamRef,
+)
+from app.challenges.models import Challenge, Phase
+from app.db import utcnow
+from app.events import submission_channel
+from app.live.hub import EventHub
+from app.settings import Settings
+from app.store import LocalStore
+from app.submissions.access import (
+    current_scores,
+    team_submissions,
+    view_of,
+    visible_submission,
+)
+from app.submissions.context import choose_phase, precheck, require_team, submit_context
+from app.submissions.models import FINAL_STATUSES, Submission
+from app.submissions.quotas import QuotaRefusal
+from app.submissions.service import SubmissionRefused
+from app.submissions.upload import Upload, UploadProblem, accept_submission, receive_upload
+from app.teams.models import Team
+
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["submissions"],
+    responses={404: {"model": ErrorBody}, 401: {"model": ErrorBody}},
+)
+
+KEEPALIVE_S = 15.0
+CONCURRENT_RETRY_S = 30
+REFUSAL_STATUS = {
+    "phase_closed": 409,
+    "disqualified": 403,
+    "not_approved": 403,
+    "bad_link": 422,
+}
+
+
+def problem(p: UploadProblem) -> HTTPException:
+    return HTTPException(p.status, p.message)
+
+
+def quota_error(refusal: QuotaRefusal) -> HTTPException:
+    """429 with Retry-After in seconds when we know when the team may try again."""
+    headers: dict[str, str] = {}
+    if refusal.retry_at is not None:
+        seconds = math.ceil((refusal.retry_at - utcnow()).total_seconds())
+        headers["Retry-After"] = str(max(1, seconds))
+    elif refusal.reason == "concurrent":
+        headers["Retry-After"] = str(CONCURRENT_RETRY_S)
+    return HTTPException(429, refusal.message, headers or None)
+
+
+def refusal_error(refusal: SubmissionRefused) -> HTTPException:
+    return HTTPException(REFUSAL_STATUS.get(refusal.reason, 403), refusal.message)
+
+
+def submission_out(
+    request: Request, s: Submission, challenge: Challenge, phase: Phase, team: Team, scores: Any
+) -> dict[str, Any]:
+    assert s.id is not None and team.id is not None
+    return {
+        "id": s.id,
+        "challenge": challenge.slug,
+        "phase": phase.name,
+        "team": TeamRef(id=team.id, name=team.name),
+        "status": str(s.status),
+        "failure": s.failure,
+        "message": s.message,
+        "filename": s.filename,
+        "size": s.size,
+        "sha256": s.file_sha256,
+        "description": s.description,
+        "link": s.link,
+        "created_at": s.created_at,
+        "started_at": s.started_at,
+        "finished_at": s.finished_at,
+        "duration_s": s.duration_s,
+        "scores": scores,
+        "url": str(request.url_for("submission_page", submission_id=s.id)),
+    }
+
+
+def detail_out(request: Request, session: Session, user: User, s: Submission) -> dict[str, Any]:
+    view = view_of(session, request.app.state.store, user, s)
+    return {
+        **submission_out(request, s, view.challenge, view.phase, view.team, view.scores),
+        "history": [
+            StatusChangeOut(status=h.status, at=h.at, detail=h.detail) for h in view.history
+        ],
+        "logs": view.logs,
+        "private_hidden": view.private_hidden,
+    }
+
+
+@router.post(
+    "/challenges/{slug}/submissions",
+    status_code=201,
+    response_model=SubmissionDetailOut,
+    responses={
+        403: {"model": ErrorBody},
+        409: {"model": ErrorBody},
+        413: {"model": ErrorBody},
+        429: {"model": ErrorBody},
+    },
+)
+async def create(
+    request: Request,
+    slug: str,
+    user: CurrentUser,
+    phase: str | None = Query(None, description="Phase name; default: the open phase."),
+) -> JSONResponse:
+    """Upload a file as multipart/form-data (`file`, optional `description`, `link`, `phase`)."""
+    return JSONResponse(await upload_submission(request, user, slug, phase), status_code=201)
+
+
+async def upload_submission(
+    request: Request, user: User, slug: str, phase: str | None
+) -> dict[str, Any]:
+    """The whole upload path shared by the API and the web form; raises HTTPException on refusal.
+
+    Refusals that need no body (no team, phase closed, quota spent, declared size over the
+    cap) come before a byte of the upload is read.
+    """
+    engine = request.app.state.engine
+    settings: Settings = request.app.state.settings
+    store: LocalStore = request.app.state.store
+    assert user.id is not None
+    user_id = user.id
+
+    def before_upload() -> tuple[Phase | None, Team]:
+        with Session(engine, expire_on_commit=False) as session:
+            context = submit_context(session, slug, user_id)
+            if isinstance(context, UploadProblem):
+                raise problem(context)
+            team = require_team(context)
+            if isinstance(team, UploadProblem):
+                raise problem(team)
+            chosen = choose_phase(context, phase)
+            if isinstance(chosen, UploadProblem):
+                if phase is None and chosen.code == "phase_closed":
+                    return None, team  # the form may still name a phase
+                raise problem(chosen)
+            refused = precheck(session, chosen, team)
+            if isinstance(refused, QuotaRefusal):
+                raise quota_error(refused)
+            if isinstance(refused, UploadProblem):
+                raise problem(refused)
+            return chosen, team
+
+    chosen, team = await run_in_threadpool(before_upload)
+    upload = await receive_upload(request, store, max_bytes=settings.upload_max_bytes)
+    if isinstance(upload, UploadProblem):
+        raise problem(upload)
+    made: dict[str, Any] = await run_in_threadpool(
+        submit_upload, request, user, slug, chosen, team, upload
+    )
+    return made
+
+
+def submit_upload(
+    request: Request, user: User, slug: str, chosen: Phase | None, team: Team, upload: Upload
+) -> Any:
+    """Create the submission from a stored upload; raises the API error on refusal."""
+    engine = request.app.state.engine
+    assert user.id is not None
+    form_phase = upload.fields.get("phase", "").strip() or None
+    if chosen is None or (form_phase is not None and form_phase != chosen.name):
+        with Session(engine, expire_on_commit=False) as session:
+            context = submit_context(session, slug, user.id)
+            if isinstance(context, UploadProblem):
+                raise problem(context)
+            picked = choose_phase(context, form_phase)
+            if isinstance(picked, UploadProblem):
+                raise problem(picked)
+            chosen = picked
+    made = accept_submission(
+        engine, request.app.state.settings, phase=chosen, team=team, user_id=user.id, upload=upload
+    )
+    if isinstance(made, QuotaRefusal):
+        raise quota_error(made)
+    if isinstance(made, SubmissionRefused):
+        raise refusal_error(made)
+    with Session(engine, expire_on_commit=False) as session:
+        fresh = session.get(Submission, made.id)
+        assert fresh is not None
+        body = SubmissionDetailOut.model_validate(detail_out(request, session, user, fresh))
+    return body.model_dump(mode="json")
+
+
+@router.get("/submissions/{submission_id}", response_model=SubmissionDetailOut)
+def get_submission(request: Request, submission_id: int, user: CurrentUser) -> dict[str, Any]:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        submission = visible_submission(session, user, submission_id)
+        if submission is None:
+            raise HTTPException(404, f"No submission {submission_id} of yours exists.")
+        return detail_out(request, session, user, submission)
+
+
+@router.get("/challenges/{slug}/submissions", response_model=SubmissionListOut)
+def list_submissions(
+    request: Request,
+    slug: str,
+    user: CurrentUser,
+    phase: str | None = Query(None, description="Only this phase; default: every phase."),
+    before: int | None = Query(None, description="`next_before` of the previous page."),
+    limit: int = Query(25, ge=1, le=100),
+) -> dict[str, Any]:
+    """Your team's submissions to the challenge, newest first."""
+    assert user.id is not None
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        context = submit_context(session, slug, user.id)
+        if isinstance(context, UploadProblem):
+            raise problem(context)
+        team = require_team(context)
+        if isinstance(team, UploadProblem):
+            raise problem(team)
+        assert team.id is not None
+        phases = {p.id: p for p in context.phases}
+        phase_id = None
+        if phase is not None:
+            picked = choose_phase(context, phase)
+            if isinstance(picked, UploadProblem):
+                raise problem(picked)
+            phase_id = picked.id
+        page = team_submissions(session, team.id, phase_id=phase_id, before=before, limit=limit)
+        items = []
+        for s in page.items:
+            assert s.id is not None
+            scores = current_scores(session, s.id)
+            if not context.challenge.private_revealed:
+                scores.pop("private", None)
+            items.append(
+                submission_out(request, s, context.challenge, phases[s.phase_id], team, scores)
+            )
+        return {"items": items, "next_before": page.next_before}
+
+
+def sse(event: str, data: dict[str, Any]) -> bytes:
+    return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n".encode()
+
+
+@router.get("/submissions/{submission_id}/events", response_class=StreamingResponse)
+async def submission_events(
+    request: Request, submission_id: int, user: CurrentUser
+) -> StreamingResponse:
+    """Server-Sent Events: a `status` event now and at every change; ends when final."""
+
+    def visible() -> bool:
+        with Session(request.app.state.engine) as session:
+            return visible_submission(session, user, submission_id) is not None
+
+    if not await run_in_threadpool(visible):
+        raise HTTPException(404, f"No submission {submission_id} of yours exists.")
+    hub: EventHub = request.app.state.hub
+    channel = submission_channel(submission_id)
+    queue = hub.subscribe(channel)  # before reading the status, so no change falls in between
+
+    def current() -> dict[str, Any]:
+        with Session(request.app.state.engine) as session:
+            s = session.get(Submission, submission_id)
+            assert s is not None
+            return {"status": str(s.status), "failure": s.failure, "message": s.message}
+
+    async def stream() -> AsyncIterator[bytes]:
+        try:
+            yield b"retry: 2000\n\n"
+            state = await run_in_threadpool(current)
+            yield sse("status", state)
+            while state["status"] not in FINAL_STATUSES:
+                try:
+                    await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_S)
+                except TimeoutError:
+                    yield b": keep-alive\n\n"
+                    continue
+                state = await run_in_threadpool(current)
+                yield sse("status", state)
+        finally:
+            hub.unsubscribe(channel, queue)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,176 @@
+"""/api/v1 teams: your team in a challenge; create, join, leave, hand over, new code.
+
+Every action answers with the team as it is afterwards (or 204 after leaving),
+and every refusal with the service's own sentence in the one error body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from sqlmodel import Session
+
+from app.accounts.deps import CurrentUser
+from app.accounts.models import User
+from app.api.schemas import ErrorBody, HandOverIn, MemberOut, TeamCreateIn, TeamJoinIn, TeamOut
+from app.challenges.models import Challenge
+from app.deps import SessionDep
+from app.submissions.context import published_challenge
+from app.submissions.upload import UploadProblem
+from app.teams import service
+from app.teams.models import Team
+
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["teams"],
+    responses={404: {"model": ErrorBody}, 401: {"model": ErrorBody}, 409: {"model": ErrorBody}},
+)
+
+# How each refusal of the team service maps to HTTP.
+ERROR_STATUS = {
+    "bad_name": 422,
+    "already_in_team": 409,
+    "name_taken": 409,
+    "bad_code": 404,
+    "team_full": 409,
+    "link_expired": 410,
+    "bad_link": 404,
+    "not_captain": 403,
+    "not_member": 409,
+    "captain_must_hand_over": 409,
+    "last_member": 409,
+}
+
+
+def team_error(error: service.TeamError) -> HTTPException:
+    return HTTPException(ERROR_STATUS.get(error.code, 400), error.message)
+
+
+def challenge_or_404(session: Session, slug: str) -> Challenge:
+    challenge = published_challenge(session, slug)
+    if isinstance(challenge, UploadProblem):
+        raise HTTPException(challenge.status, challenge.message)
+    return challenge
+
+
+def invite_link(request: Request, challenge: Challenge, team: Team) -> str:
+    secret: str = request.app.state.settings.resolved_secret_key()
+    token = service.invite_link_token(secret, team)
+    return str(request.url_for("team_join_link", slug=challenge.slug, token=token))
+
+
+def team_out(
+    request: Request, session: Session, challenge: Challenge, team: Team, user: User
+) -> dict[str, Any]:
+    assert team.id is not None
+    rows = service.members(session, team.id)
+    names = {u.id: u.name for u in (session.get(User, m.user_id) for m in rows) if u is not None}
+    captain = team.captain_id == user.id
+    return {
+        "id": team.id,
+        "name": team.name,
+        "challenge": challenge.slug,
+        "captain_id": team.captain_id,
+        "approved": team.approved,
+        "members": [
+            MemberOut(
+                user_id=m.user_id,
+                name=names.get(m.user_id, "?"),
+                captain=m.user_id == team.captain_id,
+                joined_at=m.joined_at,
+            )
+            for m in rows
+        ],
+        "invite_code": team.invite_code if captain else None,
+        "invite_link": invite_link(request, challenge, team) if captain else None,
+    }
+
+
+def my_team(session: Session, challenge: Challenge, user: User) -> Team:
+    assert challenge.id is not None and user.id is not None
+    team = service.team_of(session, challenge.id, user.id)
+    if team is None:
+        raise HTTPException(404, "You are not in a team for this challenge.")
+    return team
+
+
+@router.get("/challenges/{slug}/team", response_model=TeamOut)
+def get_team(request: Request, slug: str, user: CurrentUser, db: SessionDep) -> dict[str, Any]:
+    challenge = challenge_or_404(db, slug)
+    return team_out(request, db, challenge, my_team(db, challenge, user), user)
+
+
+@router.post("/challenges/{slug}/teams", response_model=TeamOut, status_code=201)
+def create_team(
+    request: Request, slug: str, body: TeamCreateIn, user: CurrentUser, db: SessionDep
+) -> dict[str, Any]:
+    challenge = challenge_or_404(db, slug)
+    assert user.id is not None
+    made = service.create_team(db, challenge, user.id, body.name)
+    if isinstance(made, service.TeamError):
+        db.rollback()
+        raise team_error(made)
+    db.commit()
+    return team_out(request, db, challenge, made, user)
+
+
+@router.post("/challenges/{slug}/team/join", response_model=TeamOut)
+def join_team(
+    request: Request, slug: str, body: TeamJoinIn, user: CurrentUser, db: SessionDep
+) -> dict[str, Any]:
+    """Join with the team's invitation `code`, or the `token` of an invitation link."""
+    challenge = challenge_or_404(db, slug)
+    assert user.id is not None
+    if body.code:
+        joined = service.join_by_code(db, challenge, user.id, body.code)
+    elif body.token:
+        secret = request.app.state.settings.resolved_secret_key()
+        joined = service.join_by_link(db, challenge, user.id, body.token, secret)
+    else:
+        raise HTTPException(422, "Send the invitation `code` or the `token` of an invitation link.")
+    if isinstance(joined, service.TeamError):
+        db.rollback()
+        raise team_error(joined)
+    db.commit()
+    return team_out(request, db, challenge, joined, user)
+
+
+@router.post("/challenges/{slug}/team/leave", status_code=204)
+def leave_team(slug: str, user: CurrentUser, db: SessionDep) -> Response:
+    challenge = challenge_or_404(db, slug)
+    assert user.id is not None
+    refused = service.leave(db, my_team(db, challenge, user), user.id)
+    if refused is not None:
+        db.rollback()
+        raise team_error(refused)
+    db.commit()
+    return Response(status_code=204)
+
+
+@router.post("/challenges/{slug}/team/captain", response_model=TeamOut)
+def hand_over(
+    request: Request, slug: str, body: HandOverIn, user: CurrentUser, db: SessionDep
+) -> dict[str, Any]:
+    challenge = challenge_or_404(db, slug)
+    assert user.id is not None
+    result = service.hand_over(db, my_team(db, challenge, user), user.id, body.user_id)
+    if isinstance(result, service.TeamError):
+        db.rollback()
+        raise team_error(result)
+    db.commit()
+    return team_out(request, db, challenge, result, user)
+
+
+@router.post("/challenges/{slug}/team/code", response_model=TeamOut)
+def regenerate_code(
+    request: Request, slug: str, user: CurrentUser, db: SessionDep
+) -> dict[str, Any]:
+    """A new invitation code; every code and link given out before stops working."""
+    challenge = challenge_or_404(db, slug)
+    team = my_team(db, challenge, user)
+    if team.captain_id != user.id:
+        raise HTTPException(403, "Only the captain can make a new invitation code.")
+    service.regenerate_code(db, team)
+    db.commit()
+    return team_out(request, db, challenge, team, user)

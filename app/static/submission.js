@@ -1,0 +1,33 @@
+// Follows a submission's status live (Server-Sent Events) and shows the result when final.
+(function () {
+  "use strict";
+  var root = document.getElementById("submission");
+  if (!root || !window.EventSource) { return; }
+  var label = document.getElementById("submission-status");
+  var FINAL = { scored: true, failed: true, cancelled: true };
+  if (FINAL[label.textContent.trim()]) { return; }
+  var source = new EventSource(root.getAttribute("data-events"));
+
+  function showResult() {
+    fetch(root.getAttribute("data-result"), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (html === null) { return; }
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        var fresh = holder.querySelector("#submission-result");
+        var old = document.getElementById("submission-result");
+        if (fresh && old) { old.replaceWith(fresh); }
+      });
+  }
+
+  source.addEventListener("status", function (event) {
+    var data = JSON.parse(event.data);
+    label.textContent = data.status;
+    label.className = "status status-" + data.status;
+    if (FINAL[data.status]) {
+      source.close();
+      showResult();
+    }
+  });
+}());

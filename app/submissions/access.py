@@ -1,0 +1,174 @@
+"""Who may see a submission, and what each audience sees of it.
+
+A submission is visible to its team's members and to organisers; for anyone
+else it does not exist (callers answer 404, so ids cannot be probed). Private
+scores appear only once the challenge revealed them (organisers always see
+them), and only the `participant` half of the logs reaches the team.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, select
+
+from app.accounts.models import Role, User
+from app.accounts.service import role_at_least
+from app.challenges.models import Challenge, Phase
+from app.store import LocalStore
+from app.submissions.models import Score, Submission, SubmissionEvent
+from app.teams.models import Membership, Team
+
+PAGE_SIZE = 25
+LOG_MAX_CHARS = 200_000
+
+
+def is_organiser(user: User | None) -> bool:
+    return user is not None and role_at_least(user.role, Role.organiser)
+
+
+def is_member(session: Session, team_id: int, user_id: int) -> bool:
+    stmt = select(Membership.id).where(Membership.team_id == team_id, Membership.user_id == user_id)
+    return session.exec(stmt).first() is not None
+
+
+def visible_submission(
+    session: Session, user: User | None, submission_id: int
+) -> Submission | None:
+    """The submission if `user` may see it; None both when it is missing and when it is not theirs."""
+    if user is None or user.id is None:
+        return None
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        return None
+    if is_organiser(user) or is_member(session, submission.team_id, user.id):
+        return submission
+    return None
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    status: str
+    at: datetime
+    detail: str
+
+
+@dataclass(frozen=True)
+class SubmissionView:
+    submission: Submission
+    challenge: Challenge
+    phase: Phase
+    team: Team
+    history: list[StatusChange]
+    scores: dict[str, dict[str, float]]  # split -> column key -> value
+    logs: dict[str, dict[str, str]]  # audience -> name -> text
+    private_hidden: bool
+
+
+def current_scores(session: Session, submission_id: int) -> dict[str, dict[str, float]]:
+    rows = session.exec(
+        select(Score)
+        .where(Score.submission_id == submission_id, col(Score.current).is_(True))
+        .order_by(col(Score.split), col(Score.key))
+    ).all()
+    scores: dict[str, dict[str, float]] = {}
+    for row in rows:
+        scores.setdefault(row.split, {})[row.key] = row.value
+    return scores
+
+
+def read_logs(store: LocalStore, logs_sha256: str | None, organiser: bool) -> dict[str, Any]:
+    if not logs_sha256 or not store.exists(logs_sha256):
+        return {}
+    with store.open(logs_sha256) as fh:
+        try:
+            data = json.loads(fh.read().decode("utf-8", "replace"))
+        except ValueError:
+            return {}
+    if not isinstance(data, dict):
+        return {}
+    audiences = ("participant", "organiser") if organiser else ("participant",)
+    logs: dict[str, Any] = {}
+    for audience in audiences:
+        part = data.get(audience)
+        if isinstance(part, dict):
+            logs[audience] = {str(k): str(v)[-LOG_MAX_CHARS:] for k, v in part.items()}
+    return logs
+
+
+def view_of(
+    session: Session, store: LocalStore, user: User, submission: Submission
+) -> SubmissionView:
+    assert submission.id is not None
+    challenge = session.get(Challenge, submission.challenge_id)
+    phase = session.get(Phase, submission.phase_id)
+    team = session.get(Team, submission.team_id)
+    assert challenge is not None and phase is not None and team is not None
+    events = session.exec(
+        select(SubmissionEvent)
+        .where(SubmissionEvent.submission_id == submission.id)
+        .order_by(col(SubmissionEvent.at), col(SubmissionEvent.id))
+    ).all()
+    organiser = is_organiser(user)
+    scores = current_scores(session, submission.id)
+    private_hidden = not (organiser or challenge.private_revealed)
+    if private_hidden:
+        scores = {split: v for split, v in scores.items() if split != "private"}
+    return SubmissionView(
+        submission=submission,
+        challenge=challenge,
+        phase=phase,
+        team=team,
+        history=[StatusChange(e.status, e.at, e.detail) for e in events],
+        scores=scores,
+        logs=read_logs(store, submission.logs_sha256, organiser),
+        private_hidden=private_hidden,
+    )
+
+
+@dataclass(frozen=True)
+class SubmissionPage:
+    items: list[Submission]
+    next_before: int | None  # pass as `before` for the next (older) page
+
+
+def team_submissions(
+    session: Session,
+    team_id: int,
+    *,
+    phase_id: int | None = None,
+    before: int | None = None,
+    limit: int = PAGE_SIZE,
+) -> SubmissionPage:
+    """Newest first, by keyset on (created_at, id): as fast on page 200 as on page 1."""
+    limit = max(1, min(limit, 100))
+    conditions: list[Any] = [col(Submission.team_id) == team_id]
+    if phase_id is not None:
+        conditions.append(col(Submission.phase_id) == phase_id)
+    if before is not None:
+        cursor = session.get(Submission, before)
+        if cursor is not None and cursor.team_id == team_id:
+            conditions.append(
+                or_(
+                    col(Submission.created_at) < cursor.created_at,
+                    and_(
+                        col(Submission.created_at) == cursor.created_at,
+                        col(Submission.id) < before,
+                    ),
+                )
+            )
+    rows = list(
+        session.exec(
+            select(Submission)
+            .where(*conditions)
+            .order_by(col(Submission.created_at).desc(), col(Submission.id).desc())
+            .limit(limit + 1)
+        )
+    )
+    more = len(rows) > limit
+    items = rows[:limit]
+    return SubmissionPage(items, items[-1].id if more and items else None)

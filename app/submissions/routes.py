@@ -1,0 +1,221 @@
+"""Submission pages: the upload form, one submission (live), the team's list.
+
+The form works as a plain multipart POST; submit.js only adds drag and drop
+and a progress bar, asking for JSON (`Accept: application/json`) so it can
+show a refusal in place. Both go through the API's single upload path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlmodel import Session
+
+from app.accounts.deps import CurrentUser
+from app.accounts.models import User
+from app.api.submissions import upload_submission
+from app.challenges import service as challenges
+from app.deps import LangDep, SessionDep, SettingsDep, StoreDep, TemplatesDep
+from app.leaderboard.ranking import BoardSpec
+from app.submissions.access import team_submissions, view_of, visible_submission
+from app.submissions.context import quota_left, submit_context
+from app.submissions.upload import UploadProblem
+
+router = APIRouter()
+
+
+def _context_or_404(session: Session, slug: str, user: User) -> Any:
+    assert user.id is not None
+    context = submit_context(session, slug, user.id)
+    if isinstance(context, UploadProblem):
+        raise HTTPException(context.status, context.message)
+    return context
+
+
+def _form_page(
+    request: Request,
+    session: Session,
+    templates: Any,
+    lang: str,
+    slug: str,
+    user: User,
+    max_bytes: int,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    context = _context_or_404(session, slug, user)
+    open_phases = [p for p in context.phases if challenges.phase_state(p) == "open"]
+    quotas = []
+    if context.team is not None and context.team.id is not None:
+        quotas = [(p, quota_left(session, p, context.team.id)) for p in open_phases]
+    return templates.TemplateResponse(  # type: ignore[no-any-return]
+        request,
+        "submissions/submit.html",
+        {
+            "challenge": context.challenge,
+            "team": context.team,
+            "lang": lang,
+            "open_phases": open_phases,
+            "quotas": quotas,
+            "error": error,
+            "max_bytes": max_bytes,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/challenges/{slug}/submit", response_class=HTMLResponse, name="submit_page")
+def submit_page(
+    request: Request,
+    slug: str,
+    user: CurrentUser,
+    db: SessionDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+    settings: SettingsDep,
+) -> HTMLResponse:
+    return _form_page(request, db, templates, lang, slug, user, settings.upload_max_bytes)
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+@router.post("/challenges/{slug}/submit", name="submit_upload")
+async def submit_upload(
+    request: Request,
+    slug: str,
+    user: CurrentUser,
+    templates: TemplatesDep,
+    lang: LangDep,
+    settings: SettingsDep,
+) -> Response:
+    try:
+        made = await upload_submission(request, user, slug, None)
+    except HTTPException as exc:
+        message = exc.detail if isinstance(exc.detail, str) else "The upload was refused."
+        if _wants_json(request):
+            return JSONResponse(
+                {"error": {"status": exc.status_code, "message": message}},
+                status_code=exc.status_code,
+                headers=exc.headers,
+            )
+        if exc.status_code == 404 and "challenge" in message:
+            raise
+        with Session(request.app.state.engine, expire_on_commit=False) as session:
+            page = _form_page(
+                request,
+                session,
+                templates,
+                lang,
+                slug,
+                user,
+                settings.upload_max_bytes,
+                error=message,
+                status_code=exc.status_code,
+            )
+        if exc.headers:
+            page.headers.update(exc.headers)
+        return page
+    url = str(request.url_for("submission_page", submission_id=made["id"]))
+    if _wants_json(request):
+        return JSONResponse({"id": made["id"], "redirect": url}, status_code=201)
+    return RedirectResponse(url, status_code=303)
+
+
+def _visible_or_404(session: Session, user: User, submission_id: int) -> Any:
+    submission = visible_submission(session, user, submission_id)
+    if submission is None:
+        raise HTTPException(404, f"No submission {submission_id} of yours exists.")
+    return submission
+
+
+def _columns(config: dict[str, Any]) -> list[Any]:
+    try:
+        return list(BoardSpec.from_config(config).columns)
+    except (KeyError, TypeError):
+        return []
+
+
+@router.get("/submissions/{submission_id}", response_class=HTMLResponse, name="submission_page")
+def submission_page(
+    request: Request,
+    submission_id: int,
+    user: CurrentUser,
+    db: SessionDep,
+    store: StoreDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+) -> HTMLResponse:
+    view = view_of(db, store, user, _visible_or_404(db, user, submission_id))
+    return templates.TemplateResponse(
+        request,
+        "submissions/detail.html",
+        {
+            "view": view,
+            "s": view.submission,
+            "lang": lang,
+            "columns": _columns(view.challenge.config),
+        },
+    )
+
+
+@router.get(
+    "/submissions/{submission_id}/result",
+    response_class=HTMLResponse,
+    name="submission_result_fragment",
+)
+def submission_result(
+    request: Request,
+    submission_id: int,
+    user: CurrentUser,
+    db: SessionDep,
+    store: StoreDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+) -> HTMLResponse:
+    """The result part of the page alone, fetched by submission.js when the status is final."""
+    view = view_of(db, store, user, _visible_or_404(db, user, submission_id))
+    return templates.TemplateResponse(
+        request,
+        "submissions/_result.html",
+        {
+            "view": view,
+            "s": view.submission,
+            "lang": lang,
+            "columns": _columns(view.challenge.config),
+        },
+    )
+
+
+@router.get(
+    "/challenges/{slug}/submissions", response_class=HTMLResponse, name="team_submissions_page"
+)
+def submissions_list(
+    request: Request,
+    slug: str,
+    user: CurrentUser,
+    db: SessionDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+    before: int | None = Query(None),
+) -> HTMLResponse:
+    context = _context_or_404(db, slug, user)
+    page = None
+    if context.team is not None and context.team.id is not None:
+        page = team_submissions(db, context.team.id, before=before)
+    return templates.TemplateResponse(
+        request,
+        "submissions/list.html",
+        {
+            "challenge": context.challenge,
+            "team": context.team,
+            "page": page,
+            "phases": {p.id: p for p in context.phases},
+            "lang": lang,
+            "before": before,
+        },
+    )

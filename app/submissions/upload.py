@@ -1,0 +1,281 @@
+"""From an HTTP upload to a queued submission, without ever holding the file in memory.
+
+The multipart body is parsed as it arrives (python-multipart's streaming
+parser): small form fields are kept, the file part is written chunk by chunk to
+a temporary file in the store's own tmp directory and cut off as soon as it
+passes the cap, so an oversized upload costs neither memory nor a stored
+object. Only a complete file under the cap is moved into the content-addressed
+store, and only then is the submission row created (quota check first, in its
+own transaction) and handed to the fair dispatcher.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from fastapi.concurrency import run_in_threadpool
+from python_multipart.multipart import MultipartParser, parse_options_header
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.requests import ClientDisconnect, Request
+
+from app.challenges.models import Phase
+from app.queue.connection import judge_queue
+from app.queue.dispatch import dispatch
+from app.settings import Settings
+from app.store import CHUNK, LocalStore, StoredObject, TooLarge
+from app.submissions.models import Submission
+from app.submissions.quotas import QuotaRefusal
+from app.submissions.service import SubmissionRefused, create_submission
+from app.teams.models import Team
+
+log = logging.getLogger(__name__)
+
+FIELD_MAX_BYTES = 8 * 1024
+MAX_FIELDS = 12
+# Room for the form fields and multipart headers around the file itself.
+FORM_OVERHEAD_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class UploadProblem:
+    """Why an upload was not accepted: an HTTP status and a sentence for the person."""
+
+    status: int
+    code: str
+    message: str
+
+
+@dataclass
+class Upload:
+    fields: dict[str, str]
+    filename: str
+    stored: StoredObject
+
+
+def too_large(max_bytes: int) -> UploadProblem:
+    mib = max_bytes / (1024 * 1024)
+    return UploadProblem(
+        413,
+        "too_large",
+        f"The file is larger than the {mib:.1f} MiB this site accepts; "
+        "compress it or leave out what the scorer does not need.",
+    )
+
+
+def declared_too_large(request: Request, max_bytes: int) -> bool:
+    """True when Content-Length alone shows the body is over the cap (checked before reading)."""
+    try:
+        declared = int(request.headers.get("content-length", ""))
+    except ValueError:
+        return False
+    return declared > max_bytes + FORM_OVERHEAD_BYTES
+
+
+@dataclass
+class _Part:
+    headers: dict[str, bytes] = field(default_factory=dict)
+    name: str = ""
+    filename: str | None = None
+    data: bytearray = field(default_factory=bytearray)
+
+
+class _StreamingForm:
+    """Callbacks for MultipartParser: fields into a dict, the one file part into `sink`."""
+
+    def __init__(self, sink: BinaryIO, file_field: str, max_bytes: int) -> None:
+        self.sink = sink
+        self.file_field = file_field
+        self.max_bytes = max_bytes
+        self.fields: dict[str, str] = {}
+        self.filename: str | None = None
+        self.file_size = 0
+        self.problem: UploadProblem | None = None
+        self.pending: bytearray = bytearray()  # file bytes parsed from the current chunk
+        self._part = _Part()
+        self._header_field = b""
+        self._header_value = b""
+
+    def callbacks(self) -> dict[str, object]:
+        return {
+            "on_part_begin": self._part_begin,
+            "on_header_field": self._header_field_cb,
+            "on_header_value": self._header_value_cb,
+            "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_finished,
+            "on_part_data": self._part_data,
+            "on_part_end": self._part_end,
+        }
+
+    def _part_begin(self) -> None:
+        self._part = _Part()
+
+    def _header_field_cb(self, data: bytes, start: int, end: int) -> None:
+        self._header_field += data[start:end]
+
+    def _header_value_cb(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def _header_end(self) -> None:
+        self._part.headers[self._header_field.decode("latin-1").lower()] = self._header_value
+        self._header_field = b""
+        self._header_value = b""
+
+    def _headers_finished(self) -> None:
+        disposition = self._part.headers.get("content-disposition", b"")
+        _, options = parse_options_header(disposition)
+        self._part.name = options.get(b"name", b"").decode("utf-8", "replace")
+        raw_filename = options.get(b"filename")
+        if raw_filename is not None:
+            self._part.filename = raw_filename.decode("utf-8", "replace")
+
+    def _is_file(self) -> bool:
+        return self._part.name == self.file_field and self._part.filename is not None
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if self.problem is not None:
+            return
+        if self._is_file():
+            self.file_size += end - start
+            if self.file_size > self.max_bytes:
+                self.problem = too_large(self.max_bytes)
+                return
+            self.pending += data[start:end]
+            return
+        self._part.data += data[start:end]
+        if len(self._part.data) > FIELD_MAX_BYTES:
+            self.problem = UploadProblem(
+                413, "field_too_large", f"The form field {self._part.name!r} is too long."
+            )
+
+    def _part_end(self) -> None:
+        if self.problem is not None:
+            return
+        if self._is_file():
+            if self.filename is not None:
+                self.problem = UploadProblem(400, "several_files", "Send one file at a time.")
+            self.filename = self._part.filename or ""
+            return
+        if len(self.fields) >= MAX_FIELDS:
+            self.problem = UploadProblem(400, "too_many_fields", "The form has too many fields.")
+            return
+        self.fields[self._part.name] = self._part.data.decode("utf-8", "replace")
+
+
+def _boundary(request: Request) -> bytes | None:
+    content_type, options = parse_options_header(request.headers.get("content-type", ""))
+    if content_type != b"multipart/form-data":
+        return None
+    return options.get(b"boundary") or None
+
+
+async def receive_upload(
+    request: Request, store: LocalStore, *, max_bytes: int, file_field: str = "file"
+) -> Upload | UploadProblem:
+    """Parse the multipart body as it streams in and store its one file, capped at `max_bytes`."""
+    boundary = _boundary(request)
+    if boundary is None:
+        return UploadProblem(
+            415, "not_multipart", "Send the file as multipart/form-data in a field named 'file'."
+        )
+    if declared_too_large(request, max_bytes):
+        return too_large(max_bytes)
+    tmp_dir = store.root / "tmp"
+    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-")
+    tmp_path = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as sink:
+            form = _StreamingForm(sink, file_field, max_bytes)
+            parser = MultipartParser(boundary, form.callbacks())  # type: ignore[arg-type]
+            try:
+                async for chunk in request.stream():
+                    parser.write(chunk)
+                    if form.pending:
+                        await run_in_threadpool(sink.write, bytes(form.pending))
+                        form.pending.clear()
+                    if form.problem is not None:
+                        return form.problem
+                parser.finalize()
+            except ClientDisconnect:
+                return UploadProblem(400, "disconnected", "The upload was interrupted.")
+            except Exception as exc:  # malformed multipart from a hand-made client
+                return UploadProblem(400, "bad_multipart", f"The upload is not valid: {exc}")
+            if form.problem is not None:
+                return form.problem
+        if form.filename is None:
+            return UploadProblem(
+                400, "no_file", f"Choose a file to submit (form field {file_field!r})."
+            )
+        if form.file_size == 0:
+            return UploadProblem(400, "empty_file", "The file is empty.")
+        try:
+            stored = await run_in_threadpool(_store_file, store, tmp_path, max_bytes)
+        except TooLarge:
+            return too_large(max_bytes)
+        return Upload(fields=form.fields, filename=_clean_name(form.filename), stored=stored)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as fh:
+        yield from iter(lambda: fh.read(CHUNK), b"")
+
+
+def _store_file(store: LocalStore, path: Path, max_bytes: int) -> StoredObject:
+    return store.put_stream(_chunks(path), max_bytes=max_bytes)
+
+
+def _clean_name(filename: str) -> str:
+    """Only the last path component: browsers on Windows may send a full path."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name[:255] or "upload"
+
+
+def accept_submission(
+    engine: Engine,
+    settings: Settings,
+    *,
+    phase: Phase,
+    team: Team,
+    user_id: int,
+    upload: Upload,
+) -> Submission | QuotaRefusal | SubmissionRefused:
+    """Create the submission (atomic quota check), commit, then wake the dispatcher."""
+    description = upload.fields.get("description", "").strip()
+    link = upload.fields.get("link", "").strip() or None
+    if link is not None and not link.startswith(("https://", "http://")):
+        return SubmissionRefused("bad_link", "The link must start with https:// or http://.")
+    if link is not None and len(link) > 500:
+        return SubmissionRefused("bad_link", "The link is too long (500 characters at most).")
+    with Session(engine, expire_on_commit=False) as session:
+        made = create_submission(
+            session,
+            phase=phase,
+            team=team,
+            user_id=user_id,
+            stored=upload.stored,
+            filename=upload.filename,
+            description=description,
+            link=link,
+        )
+        if not isinstance(made, Submission):
+            session.rollback()
+            return made
+        session.commit()
+    try:
+        dispatch(
+            engine,
+            judge_queue(settings),
+            depth=settings.dispatch_depth,
+            team_cap=settings.team_concurrency,
+        )
+    except Exception as exc:  # the sweeper dispatches later; the submission is safe in the DB
+        log.warning("dispatch after submission %s failed: %s", made.id, exc)
+    return made
