@@ -204,18 +204,13 @@ def build_request(
 JUDGING_MARGIN_S = 120
 
 
-def judging_bound_s(config: Mapping[str, Any], phase_name: str | None) -> int:
-    """The longest one judging of this phase may take: ingestion + scoring + margin.
+def judging_bound_s(kind: str, code: Mapping[str, Any] | None, scoring: Mapping[str, Any]) -> int:
+    """The longest one judging of a phase may take: ingestion + scoring + margin.
 
     Used as the queue job's timeout, so even a job stuck on a hung engine call is
     killed, and its submission recovered, within a bounded time.
     """
-    phase = phase_config(config, phase_name)
-    ingestion = (
-        float((phase.get("code") or {}).get("time_limit_s") or 300)
-        if phase["kind"] == "code"
-        else 0.0
-    )
-    program = config["scoring"].get("program")
-    scoring = float((program or {}).get("time_limit_s") or 120) if program else 300.0
-    return int(ingestion + scoring + JUDGING_MARGIN_S)
+    ingestion = float((code or {}).get("time_limit_s") or 300) if kind == "code" else 0.0
+    program = scoring.get("program")
+    score = float(program.get("time_limit_s") or 120) if program else 300.0
+    return int(ingestion + score + JUDGING_MARGIN_S)

@@ -13,14 +13,11 @@ from fastapi.responses import Response, StreamingResponse
 from sqlmodel import Session
 
 from app.api.schemas import (
-    BoardRowOut,
     ChallengeDetailOut,
     ChallengeOut,
-    ColumnOut,
     ErrorBody,
     LeaderboardOut,
     PhaseOut,
-    TeamRef,
 )
 from app.challenges import service
 from app.challenges.models import Challenge, Phase
@@ -111,29 +108,32 @@ def build_leaderboard(
     assert phase.id is not None
     spec = BoardSpec.from_config(challenge.config)
     rows = read_board(session, spec, phase.id, split)
-    body = LeaderboardOut(
-        challenge=challenge.slug,
-        phase=phase.name,
-        split=split,
-        columns=[
-            ColumnOut(key=c.key, label=dict(c.label), better=c.better, precision=c.precision)
+    # Plain dicts and one json.dumps: the shape is LeaderboardOut's (see the OpenAPI schema),
+    # built without a model per row because a board can have thousands of rows.
+    columns = [(c.key, c.precision) for c in spec.columns]
+    body = {
+        "challenge": challenge.slug,
+        "phase": phase.name,
+        "split": split,
+        "columns": [
+            {"key": c.key, "label": dict(c.label), "better": c.better, "precision": c.precision}
             for c in spec.columns
         ],
-        rows=[
-            BoardRowOut(
-                rank=row.rank,
-                team=TeamRef(id=row.team_id, name=row.team_name),
-                submission_id=row.submission_id,
-                submitted_at=row.submitted_at,
-                scores={
-                    c.key: (round(row.values[c.key], c.precision) if c.key in row.values else None)
-                    for c in spec.columns
+        "rows": [
+            {
+                "rank": row.rank,
+                "team": {"id": row.team_id, "name": row.team_name},
+                "submission_id": row.submission_id,
+                "submitted_at": row.submitted_at.isoformat(),
+                "scores": {
+                    key: (round(row.values[key], precision) if key in row.values else None)
+                    for key, precision in columns
                 },
-            )
+            }
             for row in rows
         ],
-    )
-    return phase.id, body.model_dump_json().encode()
+    }
+    return phase.id, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 @router.get(
@@ -150,16 +150,12 @@ async def get_leaderboard(
     """The board: one row per team, kept incrementally and cached until a score changes it."""
     cache: BoardCache = request.app.state.board_cache
     key = (slug, phase or "", split, "public")
-    cached = cache.lookup(key)
-    if cached is not None:
-        return Response(cached, media_type="application/json")
 
-    def build() -> tuple[int, bytes]:
+    def build() -> tuple[int | None, bytes]:
         with Session(request.app.state.engine) as session:
             return build_leaderboard(session, slug, phase, split)
 
-    phase_id, body = await run_in_threadpool(build)
-    cache.store(key, phase_id, body)
+    body = await cache.get(key, build)
     return Response(body, media_type="application/json")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -82,23 +83,30 @@ class BoardRow:
 
 
 def read_board(session: Session, spec: BoardSpec, phase_id: int, split: str) -> list[BoardRow]:
-    rows = session.exec(
-        select(LeaderboardEntry, Team.name)
+    """The ranked board from its kept entries: one indexed query, plain columns, one sort."""
+    rows = session.execute(
+        sa_select(
+            col(LeaderboardEntry.team_id),
+            col(Team.name),
+            col(LeaderboardEntry.submission_id),
+            col(LeaderboardEntry.submitted_at),
+            col(LeaderboardEntry.values),
+        )
         .join(Team, col(Team.id) == col(LeaderboardEntry.team_id))
-        .where(LeaderboardEntry.phase_id == phase_id, LeaderboardEntry.split == split)
+        .where(col(LeaderboardEntry.phase_id) == phase_id, col(LeaderboardEntry.split) == split)
     ).all()
-    ordered = sorted(
-        rows, key=lambda r: sort_key(spec, r[0].values, r[0].submitted_at, r[0].submission_id)
-    )
-    rank_list = ranks(spec, [entry.values for entry, _ in ordered])
+    ordered = sorted(rows, key=lambda r: sort_key(spec, r[4], r[3], r[2]))
+    rank_list = ranks(spec, [r[4] for r in ordered])
     return [
         BoardRow(
             rank=rank,
-            team_id=entry.team_id,
+            team_id=team_id,
             team_name=name,
-            submission_id=entry.submission_id,
-            submitted_at=entry.submitted_at,
-            values=entry.values,
+            submission_id=submission_id,
+            submitted_at=submitted_at,
+            values=values,
         )
-        for rank, (entry, name) in zip(rank_list, ordered, strict=True)
+        for rank, (team_id, name, submission_id, submitted_at, values) in zip(
+            rank_list, ordered, strict=True
+        )
     ]

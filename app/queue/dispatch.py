@@ -80,20 +80,16 @@ def choose(
 
 def _job_timeouts(session: Session, submission_ids: list[int]) -> dict[int, int]:
     rows = session.exec(
-        select(Submission.id, Phase.name, Challenge.config)
+        select(Submission.id, Phase.kind, Phase.code, Challenge.config)
         .join(Phase, col(Phase.id) == col(Submission.phase_id))
         .join(Challenge, col(Challenge.id) == col(Submission.challenge_id))
         .where(col(Submission.id).in_(submission_ids))
     ).all()
-    bounds: dict[tuple[int, str], int] = {}
-    timeouts: dict[int, int] = {}
-    for submission_id, phase_name, config in rows:
-        assert submission_id is not None
-        key = (id(config), phase_name)
-        if key not in bounds:
-            bounds[key] = judging_bound_s(config, phase_name)
-        timeouts[submission_id] = bounds[key]
-    return timeouts
+    return {
+        submission_id: judging_bound_s(kind, code, config.get("scoring") or {})
+        for submission_id, kind, code, config in rows
+        if submission_id is not None
+    }
 
 
 def dispatch(engine: Engine, queue: Queue, *, depth: int, team_cap: int) -> list[int]:
