@@ -14,6 +14,8 @@ from sqlalchemy.engine import Engine
 from app.db import make_engine, migrate
 from app.settings import Settings
 
+pytest_plugins = ["tests.docker_fixtures"]
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_URL = os.environ.get(
     "MAREA_TEST_POSTGRES", "postgresql://postgres:postgres@127.0.0.1:5432/postgres"

@@ -121,14 +121,12 @@ def test_generator_reproduces_the_committed_files(bundle: Path, tmp_path: Path) 
         shutil.rmtree(copy / folder)
     for name in ("score.py", "main.py"):
         (copy / "starter" / name).unlink()
-    subprocess.run([sys.executable, "tools/generate.py"], cwd=copy, check=True,
-                   capture_output=True)
+    subprocess.run([sys.executable, "tools/generate.py"], cwd=copy, check=True, capture_output=True)
     for folder in ("data", "inputs", "reference", "starter"):
         compared = filecmp.dircmp(bundle / folder, copy / folder)
         assert compared.left_only == compared.right_only == [], folder
         names = [p.name for p in (bundle / folder).iterdir() if p.is_file()]
-        _, mismatch, errors = filecmp.cmpfiles(bundle / folder, copy / folder, names,
-                                               shallow=False)
+        _, mismatch, errors = filecmp.cmpfiles(bundle / folder, copy / folder, names, shallow=False)
         assert mismatch == errors == [], f"{folder}: {mismatch or errors}"
 
 
@@ -139,8 +137,10 @@ def builtin_expected(bundle: Path, predictions: Path) -> Expected:
     config = config_of(bundle)
     builtin = config["scoring"]["builtin"]
     reference = read_rows(bundle / config["data"]["reference"][0]["path"])
-    predicted = {r[builtin["id_column"]]: float(r[builtin["prediction_column"]])
-                 for r in read_rows(predictions)}
+    predicted = {
+        r[builtin["id_column"]]: float(r[builtin["prediction_column"]])
+        for r in read_rows(predictions)
+    }
     expected: Expected = {}
     for part in ("public", "private"):
         rows = [r for r in reference if r[builtin["split_column"]] == part]
@@ -152,8 +152,9 @@ def builtin_expected(bundle: Path, predictions: Path) -> Expected:
             "mae": float(np.mean(np.abs(error))),
             "r2": float(1 - np.sum(error**2) / np.sum((truth - truth.mean()) ** 2)),
         }
-        expected[part] = {c["key"]: by_metric[c["metric"]]
-                          for c in config["leaderboard"]["columns"]}
+        expected[part] = {
+            c["key"]: by_metric[c["metric"]] for c in config["leaderboard"]["columns"]
+        }
     return expected
 
 
@@ -171,27 +172,35 @@ def berth_expected(bundle: Path, plan_path: Path) -> Expected:
     end = start + moves / (cranes * 25.0)
     assert np.all(start >= arrival - 1e-3)
     for key in {(ships[p["ship_id"]]["scenario"], p["berth_id"]) for p in plan}:
-        on = np.array([ships[p["ship_id"]]["scenario"] == key[0] and p["berth_id"] == key[1]
-                       for p in plan])
+        on = np.array(
+            [ships[p["ship_id"]]["scenario"] == key[0] and p["berth_id"] == key[1] for p in plan]
+        )
         order = np.argsort(start[on])
         assert np.all(start[on][order][1:] >= end[on][order][:-1] + 1.0 - 1e-3)
     wait = start - arrival
     part = np.array([split_of[ships[p["ship_id"]]["scenario"]] for p in plan])
-    return {s: {"waiting_h": float(wait[part == s].sum()), "max_wait_h": float(wait[part == s].max())}
-            for s in ("public", "private")}
+    return {
+        s: {"waiting_h": float(wait[part == s].sum()), "max_wait_h": float(wait[part == s].max())}
+        for s in ("public", "private")
+    }
 
 
 def lighting_expected(bundle: Path, plan_path: Path) -> Expected:
     segments = {s["segment"]: s for s in read_rows(bundle / "reference/segments.csv")}
     split_of = {r["night"]: r["split"] for r in read_rows(bundle / "reference/nights.csv")}
-    level_of = {(p["night"], p["segment"], p["slot"]): float(p["level"])
-                for p in read_rows(plan_path)}
+    level_of = {
+        (p["night"], p["segment"], p["slot"]): float(p["level"]) for p in read_rows(plan_path)
+    }
     counts = read_rows(bundle / "reference/pedestrians.csv")
     assert len(level_of) == len(counts)
     level = np.array([level_of[(c["night"], c["segment"], c["slot"])] for c in counts])
     people = np.array([int(c["pedestrians"]) for c in counts])
-    watts = np.array([int(segments[c["segment"]]["poles"])
-                      * float(segments[c["segment"]]["watt_per_pole"]) for c in counts])
+    watts = np.array(
+        [
+            int(segments[c["segment"]]["poles"]) * float(segments[c["segment"]]["watt_per_pole"])
+            for c in counts
+        ]
+    )
     lux = np.array([float(segments[c["segment"]]["lux_full"]) for c in counts]) * level
     needed = np.select([people >= 30, people >= 10, people >= 1], [10.0, 7.5, 5.0], 2.0)
     dark = np.where((people > 0) & (lux < needed - 1e-9), people, 0)
@@ -200,8 +209,11 @@ def lighting_expected(bundle: Path, plan_path: Path) -> Expected:
     expected: Expected = {}
     for s in ("public", "private"):
         kwh, passages = float(energy[part == s].sum()), float(dark[part == s].sum())
-        expected[s] = {"cost_eur": 0.25 * kwh + 0.05 * passages, "energy_kwh": kwh,
-                       "underlit_passages": passages}
+        expected[s] = {
+            "cost_eur": 0.25 * kwh + 0.05 * passages,
+            "energy_kwh": kwh,
+            "underlit_passages": passages,
+        }
     return expected
 
 
@@ -211,17 +223,24 @@ RECOMPUTE: dict[str, Callable[[Path, Path], Expected]] = {
 }
 
 
-def judge_bundle(bundle: Path, submission: Path, work: Path, image: str,
-                 labels: dict[str, str]) -> JudgeResult:
+def judge_bundle(
+    bundle: Path, submission: Path, work: Path, image: str, labels: dict[str, str]
+) -> JudgeResult:
     """Judge as the platform does: files laid out per role, the request built by the app."""
     config = config_of(bundle)
-    files = [FileSource(ROLE_OF[role], item["path"], bundle / item["path"])
-             for role in ROLE_OF for item in config["data"].get(role, [])]
+    files = [
+        FileSource(ROLE_OF[role], item["path"], bundle / item["path"])
+        for role in ROLE_OF
+        for item in config["data"].get(role, [])
+    ]
     program = config["scoring"].get("program")
     if program:
         folder = bundle / program["path"]
-        files += [FileSource("scoring", str(p.relative_to(bundle)), p)
-                  for p in sorted(folder.rglob("*")) if p.is_file()]
+        files += [
+            FileSource("scoring", str(p.relative_to(bundle)), p)
+            for p in sorted(folder.rglob("*"))
+            if p.is_file()
+        ]
     dirs = materialise(files, work / "challenge")
     request = build_request(config, None, submission, dirs, image, labels)
     return judge(request, workdir=work / "judge")
@@ -243,8 +262,7 @@ def submission_of(bundle: Path, tmp_path: Path) -> Path:
 def test_baseline_scores_what_numpy_computes(
     bundle: Path, tmp_path: Path, runner_image: str, labels: dict[str, str]
 ) -> None:
-    result = judge_bundle(bundle, submission_of(bundle, tmp_path), tmp_path, runner_image,
-                          labels)
+    result = judge_bundle(bundle, submission_of(bundle, tmp_path), tmp_path, runner_image, labels)
     assert result.status == "scored", (result.message, result.logs.to_json())
     if bundle.name in RECOMPUTE:
         assert result.predictions_path is not None
@@ -261,10 +279,19 @@ def test_baseline_scores_what_numpy_computes(
 def run_scorer(bundle: Path, plan: Path, tmp_path: Path) -> dict[str, Any]:
     """Run the organisers' program as the scoring container does (same variables, own folder)."""
     scores = tmp_path / "scores.json"
-    env = {**os.environ, "MAREA_PREDICTIONS_FILE": str(plan),
-           "MAREA_REFERENCE_DIR": str(bundle / "reference"), "MAREA_SCORES_FILE": str(scores)}
-    subprocess.run([sys.executable, "score.py"], cwd=bundle / "scoring", env=env, check=True,
-                   capture_output=True)
+    env = {
+        **os.environ,
+        "MAREA_PREDICTIONS_FILE": str(plan),
+        "MAREA_REFERENCE_DIR": str(bundle / "reference"),
+        "MAREA_SCORES_FILE": str(scores),
+    }
+    subprocess.run(
+        [sys.executable, "score.py"],
+        cwd=bundle / "scoring",
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     answer: dict[str, Any] = json.loads(scores.read_text())
     return answer
 
@@ -281,9 +308,15 @@ def berth_plan_all_at_arrival(bundle: Path) -> list[dict[str, str]]:
     """Every ship at the deepest, longest berth the moment it arrives: overlaps are certain."""
     berths = read_rows(bundle / "reference/berths.csv")
     biggest = max(berths, key=lambda b: (float(b["depth_m"]), int(b["length_m"])))
-    return [{"scenario": s["scenario"], "ship_id": s["ship_id"],
-             "berth_id": biggest["berth_id"], "start_h": s["arrival_h"]}
-            for s in read_rows(bundle / "reference/ships.csv")]
+    return [
+        {
+            "scenario": s["scenario"],
+            "ship_id": s["ship_id"],
+            "berth_id": biggest["berth_id"],
+            "start_h": s["arrival_h"],
+        }
+        for s in read_rows(bundle / "reference/ships.csv")
+    ]
 
 
 def test_berth_scorer_rejects_overlapping_ships(tmp_path: Path) -> None:
@@ -304,8 +337,10 @@ def test_berth_scorer_rejects_a_ship_that_starts_before_arriving(tmp_path: Path)
 
 
 def lighting_plan(bundle: Path, level: str) -> list[dict[str, str]]:
-    return [{"night": r["night"], "segment": r["segment"], "slot": r["slot"], "level": level}
-            for r in read_rows(bundle / "inputs/pedestrians.csv")]
+    return [
+        {"night": r["night"], "segment": r["segment"], "slot": r["slot"], "level": level}
+        for r in read_rows(bundle / "inputs/pedestrians.csv")
+    ]
 
 
 def test_lighting_scorer_rejects_levels_below_the_driver_minimum(tmp_path: Path) -> None:
@@ -328,10 +363,12 @@ def test_lighting_scorer_rejects_a_plan_with_missing_slots(tmp_path: Path) -> No
 def test_lighting_full_power_is_safe_and_dimming_everything_is_not(tmp_path: Path) -> None:
     """The trade-off the challenge is about exists in the data: neither extreme wins."""
     bundle = bundle_named("waterfront-smart-lighting")
-    full = run_scorer(bundle, write_rows(tmp_path / "full.csv", lighting_plan(bundle, "1.0")),
-                      tmp_path)
-    low = run_scorer(bundle, write_rows(tmp_path / "low.csv", lighting_plan(bundle, "0.1")),
-                     tmp_path)
+    full = run_scorer(
+        bundle, write_rows(tmp_path / "full.csv", lighting_plan(bundle, "1.0")), tmp_path
+    )
+    low = run_scorer(
+        bundle, write_rows(tmp_path / "low.csv", lighting_plan(bundle, "0.1")), tmp_path
+    )
     assert full["public"]["underlit_passages"] == 0
     assert low["public"]["underlit_passages"] > 0
     assert low["public"]["energy_kwh"] < full["public"]["energy_kwh"]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -18,10 +17,8 @@ import pytest
 
 import sandbox
 from sandbox import Limits, RunResult, RunSpec
+from tests.docker_fixtures import SESSION, TEST_LABEL
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-TEST_LABEL = "marea.test"
-SESSION = uuid.uuid4().hex[:12]
 SMALL = Limits(
     wall_seconds=20,
     memory_bytes=96 * sandbox.types.MiB,
@@ -37,23 +34,6 @@ SMALL = Limits(
 RunPython = Callable[..., RunResult]
 MakeSpec = Callable[..., RunSpec]
 Leftovers = Callable[..., list[dict[str, Any]]]
-
-
-@pytest.fixture(scope="session")
-def docker_client() -> docker.DockerClient:
-    try:
-        return sandbox.connect()
-    except sandbox.EngineUnavailable as exc:
-        pytest.fail(f"the sandbox tests need the Docker engine: {exc.message}")
-
-
-@pytest.fixture(scope="session")
-def runner_image(docker_client: docker.DockerClient) -> str:
-    """The project's runner image, built through the public API (a no-op when current)."""
-    outcome = sandbox.build_image(
-        PROJECT_ROOT / "var" / "cache" / "sandbox", client=docker_client, progress=lambda _: None
-    )
-    return outcome.image
 
 
 def sandbox_containers(client: docker.DockerClient, **labels: str) -> list[dict[str, Any]]:

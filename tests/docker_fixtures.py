@@ -1,6 +1,7 @@
-"""The bundled catalog is judged by the real pipeline, in real containers.
+"""Fixtures for tests that run real containers: the engine, the runner image, session labels.
 
-A missing Docker engine fails the run with the command that fixes it; it never skips.
+Loaded for the whole suite from tests/conftest.py. A missing engine fails the run with the
+command that fixes it; it never skips.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 
 import sandbox
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEST_LABEL = "marea.test"
 SESSION = uuid.uuid4().hex[:12]
 
@@ -24,7 +25,7 @@ def docker_client() -> docker.DockerClient:
     try:
         return sandbox.connect()
     except sandbox.EngineUnavailable as exc:
-        pytest.fail(f"judging the catalog needs the Docker engine: {exc.message}")
+        pytest.fail(f"these tests need the Docker engine: {exc.message}")
 
 
 @pytest.fixture(scope="session")
@@ -41,4 +42,4 @@ def labels(docker_client: docker.DockerClient) -> Iterator[dict[str, str]]:
     """Labels for every container of this session; none may be left behind at the end."""
     yield {TEST_LABEL: SESSION}
     left = docker_client.api.containers(all=True, filters={"label": f"{TEST_LABEL}={SESSION}"})
-    assert left == [], f"judging left containers behind: {[c['Id'][:12] for c in left]}"
+    assert left == [], f"containers left behind: {[c['Id'][:12] for c in left]}"
