@@ -26,8 +26,9 @@ from sqlmodel import Session
 from starlette.requests import ClientDisconnect, Request
 
 from app.challenges.models import Phase
-from app.queue.connection import judge_queue
+from app.queue.connection import judge_queue, redis_client
 from app.queue.dispatch import dispatch
+from app.queue.notify import notify_status
 from app.settings import Settings
 from app.store import CHUNK, LocalStore, StoredObject, TooLarge
 from app.submissions.models import Submission
@@ -269,10 +270,13 @@ def accept_submission(
             session.rollback()
             return made
         session.commit()
+    assert made.id is not None
+    client = redis_client(settings)
+    notify_status(engine, client, made.id)  # best effort: the queued event for live pages
     try:
         dispatch(
             engine,
-            judge_queue(settings),
+            judge_queue(settings, client),
             depth=settings.dispatch_depth,
             team_cap=settings.team_concurrency,
         )

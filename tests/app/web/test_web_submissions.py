@@ -46,6 +46,9 @@ def _post(client: TestClient, who: Person, data: bytes = CSV, **extra: str) -> o
 
 def test_api_upload_stores_queues_and_dispatches(client: TestClient, redis_15: redis.Redis) -> None:
     ada, _, _ = _setup(client)
+    events = redis_15.pubsub()
+    events.psubscribe("marea:events:submission:*")
+    events.get_message(timeout=1)  # the subscription confirmation
     response = _post(client, ada, link="https://example.org/code")
     assert response.status_code == 201, response.text  # type: ignore[attr-defined]
     body = response.json()  # type: ignore[attr-defined]
@@ -58,6 +61,10 @@ def test_api_upload_stores_queues_and_dispatches(client: TestClient, redis_15: r
     assert [h["status"] for h in body["history"]] == ["queued"]
     queue_name = client.app.state.settings.queue_name  # type: ignore[attr-defined]
     assert redis_15.llen(f"rq:queue:{queue_name}") == 1, "the new submission was dispatched"
+    published = events.get_message(timeout=2)
+    assert published is not None and published["type"] == "pmessage"
+    assert json.loads(published["data"])["status"] == "queued"  # live pages hear of it at once
+    events.close()
 
 
 def test_upload_over_the_cap_is_413_and_nothing_is_stored(client: TestClient) -> None:
