@@ -5,6 +5,18 @@
 set -euo pipefail
 answers() { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }
 
+# The runner image is built from Debian packages with debootstrap (no registry needed).
+if ! command -v debootstrap >/dev/null 2>&1 && ! [ -x /usr/sbin/debootstrap ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing debootstrap (builds the sandbox runner image)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+  else
+    echo "debootstrap is needed to build the sandbox runner image; install it (Debian/Ubuntu):" >&2
+    echo "  sudo apt-get install debootstrap" >&2
+    echo "or set MAREA_RUNNER_IMAGE to an image you already have." >&2
+  fi
+fi
 if answers; then exit 0; fi
 if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
