@@ -33,7 +33,7 @@ from app.live.hub import EventHub
 from app.settings import Settings
 from app.store import LocalStore
 from app.submissions.access import (
-    current_scores,
+    current_scores_of,
     team_submissions,
     view_of,
     visible_submission,
@@ -250,9 +250,10 @@ def list_submissions(
             phase_id = picked.id
         page = team_submissions(session, team.id, phase_id=phase_id, before=before, limit=limit)
         items = []
+        all_scores = current_scores_of(session, [s.id for s in page.items if s.id is not None])
         for s in page.items:
             assert s.id is not None
-            scores = current_scores(session, s.id)
+            scores = all_scores.get(s.id, {})
             if not context.challenge.private_revealed:
                 scores.pop("private", None)
             items.append(

@@ -70,14 +70,23 @@ class SubmissionView:
 
 
 def current_scores(session: Session, submission_id: int) -> dict[str, dict[str, float]]:
+    return current_scores_of(session, [submission_id]).get(submission_id, {})
+
+
+def current_scores_of(
+    session: Session, submission_ids: list[int]
+) -> dict[int, dict[str, dict[str, float]]]:
+    """Current scores of many submissions in one query (a list page must not ask per row)."""
+    if not submission_ids:
+        return {}
     rows = session.exec(
         select(Score)
-        .where(Score.submission_id == submission_id, col(Score.current).is_(True))
+        .where(col(Score.submission_id).in_(submission_ids), col(Score.current).is_(True))
         .order_by(col(Score.split), col(Score.key))
     ).all()
-    scores: dict[str, dict[str, float]] = {}
+    scores: dict[int, dict[str, dict[str, float]]] = {}
     for row in rows:
-        scores.setdefault(row.split, {})[row.key] = row.value
+        scores.setdefault(row.submission_id, {}).setdefault(row.split, {})[row.key] = row.value
     return scores
 
 
