@@ -131,21 +131,24 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def served(env: dict[str, str]) -> Iterator[str]:
+def served(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
     """`marea challenge load` then `marea serve` on a brand-new SQLite file just works."""
     loaded = marea(env, "challenge", "load", "--publish", *map(str, CHALLENGES))
     assert loaded.returncode == 0, loaded.stderr
     port = _free_port()
+    log = tmp_path / "serve.log"
     proc = subprocess.Popen([MAREA, "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+                            stdout=log.open("wb"), stderr=subprocess.STDOUT)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 60
+        while True:
             try:
-                httpx.get(f"{base}/healthz", timeout=1)
+                httpx.get(f"{base}/healthz", timeout=5)
                 break
             except httpx.TransportError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail(f"marea serve did not answer:\n{log.read_text()[-3000:]}")
                 time.sleep(0.2)
         yield base
     finally:
@@ -154,12 +157,12 @@ def served(env: dict[str, str]) -> Iterator[str]:
 
 
 def test_serve_lists_the_bundled_challenges(served: str) -> None:
-    home = httpx.get(f"{served}/?lang=en", timeout=10)
+    home = httpx.get(f"{served}/?lang=en", timeout=30)
     assert home.status_code == 200
     for bundle in CHALLENGES:
         assert f"/challenges/{bundle.name}" in home.text
-    page = httpx.get(f"{served}/challenges/sea-surface-temperature?lang=it", timeout=10)
+    page = httpx.get(f"{served}/challenges/sea-surface-temperature?lang=it", timeout=30)
     assert page.status_code == 200 and "Temperatura" in page.text
-    health = httpx.get(f"{served}/healthz", timeout=10).json()
+    health = httpx.get(f"{served}/healthz", timeout=30).json()
     assert health["checks"]["database"]["ok"] and health["checks"]["redis"]["ok"]
     assert health["checks"]["docker"]["ok"], health["checks"]["docker"]["message"]
