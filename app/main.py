@@ -18,13 +18,15 @@ from app.accounts.setup import install_accounts
 from app.api.challenges import router as api_challenges_router
 from app.api.submissions import router as api_submissions_router
 from app.api.teams import router as api_teams_router
+from app.challenges.downloads import router as downloads_router
 from app.challenges.routes import router as challenge_router
 from app.db import make_engine, migrate
 from app.health_routes import router as health_router
-from app.i18n import localise, pick_language
+from app.i18n import Catalogs, LanguageMiddleware, install_gettext, localise, pick_language
 from app.leaderboard.cache import BoardCache
 from app.leaderboard.routes import router as leaderboard_router
 from app.live.hub import EventHub
+from app.organisers.routes import router as organisers_router
 from app.settings import Settings, get_settings
 from app.store import LocalStore
 from app.submissions.routes import router as submissions_router
@@ -35,6 +37,7 @@ from app.timefmt import format_when, time_left
 def build_templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(settings.templates_dir))
     env = templates.env
+    install_gettext(env, Catalogs(), settings.default_language)
     env.globals["localise"] = localise
     env.globals["version"] = __version__
     env.filters["when"] = format_when
@@ -89,7 +92,9 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     app.mount("/static", StaticFiles(packages=[("app", "static")]), name="static")
     install_accounts(app, settings)
+    app.add_middleware(LanguageMiddleware, default_language=settings.default_language)
     app.include_router(challenge_router)
+    app.include_router(downloads_router)
     app.include_router(health_router)
     app.include_router(api_challenges_router)
     app.include_router(api_teams_router)
@@ -97,6 +102,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.include_router(teams_router)
     app.include_router(submissions_router)
     app.include_router(leaderboard_router)
+    app.include_router(organisers_router)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterator
 
 import pytest
@@ -135,3 +137,32 @@ def test_healthz_says_when_redis_is_down(settings: Settings) -> None:
     assert body["status"] == "degraded"
     assert body["checks"]["redis"]["ok"] is False
     assert "127.0.0.1:1" in body["checks"]["redis"]["message"]
+
+
+def test_public_files_download_and_hidden_files_never_do(client: TestClient) -> None:
+    store = client.app.state.store  # type: ignore[attr-defined]
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    public = store.put_bytes(b"id,sst\n1,20.5\n")
+    hidden = store.put_bytes(b"id,sst,split\n1,21.0,public\n")
+    starter = store.put_bytes(b"print('hello')\n")
+    with session_scope(engine) as session:
+        challenge, _ = make_challenge(session, "sea-temp")
+        assert challenge.id is not None
+        for role, path, obj in (
+            ("public", "data/train.csv", public),
+            ("reference", "reference/answers.csv", hidden),
+            ("input", "inputs/test.csv", hidden),
+            ("starter", "starter/starter.py", starter),
+        ):
+            session.add(DataFile(challenge_id=challenge.id, role=role, path=path,
+                                 sha256=obj.sha256, size=obj.size))  # fmt: skip
+    got = client.get("/challenges/sea-temp/files/data/train.csv")
+    assert got.status_code == 200 and got.content == b"id,sst\n1,20.5\n"
+    assert got.headers["x-content-sha256"] == public.sha256
+    for path in ("reference/answers.csv", "inputs/test.csv", "../reference/answers.csv",
+                 "data/../reference/answers.csv", "starter/starter.py"):  # fmt: skip
+        assert client.get(f"/challenges/sea-temp/files/{path}").status_code == 404, path
+    kit = client.get("/challenges/sea-temp/starter-kit.zip")
+    assert kit.status_code == 200
+    names = zipfile.ZipFile(io.BytesIO(kit.content)).namelist()
+    assert sorted(names) == ["sea-temp/data/train.csv", "sea-temp/starter/starter.py"]

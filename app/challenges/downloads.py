@@ -1,0 +1,88 @@
+"""Downloads of a challenge's public files and starter kit; hidden files are never served.
+
+Only rows whose role is `public` or `starter` can be reached, whatever the path
+asked for: reference data, test inputs and scoring programs have no route.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import StreamingResponse
+from sqlmodel import Session, col, select
+
+from app.challenges import service
+from app.challenges.models import Challenge, DataFile
+from app.deps import SessionDep, StoreDep
+from app.store import CHUNK, LocalStore
+
+router = APIRouter(tags=["challenges"])
+
+DOWNLOADABLE = ("public", "starter")
+
+
+def _challenge(session: Session, slug: str) -> Challenge:
+    challenge = service.challenge_by_slug(session, slug)
+    if challenge is None or not challenge.published or challenge.id is None:
+        raise HTTPException(404, f"No published challenge is called {slug!r}.")
+    return challenge
+
+
+def _stream(store: LocalStore, sha256: str) -> Iterator[bytes]:
+    with store.open(sha256) as fh:
+        yield from iter(lambda: fh.read(CHUNK), b"")
+
+
+@router.get("/challenges/{slug}/files/{path:path}", name="challenge_file")
+def download_file(slug: str, path: str, session: SessionDep, store: StoreDep) -> StreamingResponse:
+    """One public data file, byte for byte what its sha256 on the data page says."""
+    challenge = _challenge(session, slug)
+    row = session.exec(
+        select(DataFile).where(
+            DataFile.challenge_id == challenge.id, DataFile.role == "public", DataFile.path == path
+        )
+    ).first()
+    if row is None:
+        raise HTTPException(404, f"{path!r} is not a public file of this challenge.")
+    name = PurePosixPath(row.path).name
+    return StreamingResponse(
+        _stream(store, row.sha256),
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Length": str(row.size),
+            "X-Content-SHA256": row.sha256,
+        },
+    )
+
+
+@router.get("/challenges/{slug}/starter-kit.zip", name="starter_kit")
+def download_starter_kit(slug: str, session: SessionDep, store: StoreDep) -> StreamingResponse:
+    """The starter kit and the public data as one zip, ready to unpack and run."""
+    challenge = _challenge(session, slug)
+    rows = session.exec(
+        select(DataFile)
+        .where(DataFile.challenge_id == challenge.id, col(DataFile.role).in_(DOWNLOADABLE))
+        .order_by(col(DataFile.role), col(DataFile.path))
+    ).all()
+    if not rows:
+        raise HTTPException(404, "This challenge has no starter kit or public files.")
+    buffer = io.BytesIO()  # kits are small (the bundle caps them); built in memory, then sent
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        seen: set[str] = set()
+        for row in rows:
+            if row.path in seen:
+                continue
+            seen.add(row.path)
+            with store.open(row.sha256) as fh:
+                archive.writestr(f"{challenge.slug}/{row.path}", fh.read())
+    buffer.seek(0)
+    return StreamingResponse(
+        iter([buffer.getvalue()]),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{challenge.slug}-starter-kit.zip"'},
+    )
