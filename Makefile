@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export MAREA_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test setup services postgres oidc browser image catalog lint clean bench
+.PHONY: run test setup services postgres oidc browser image catalog lint clean bench i18n
 
 run: setup catalog
 	@echo "==> serving Marea at http://$(HOST):$(PORT) with a worker (Ctrl-C stops both)"
@@ -66,6 +66,10 @@ bench: setup
 	$(BIN)/python bench/queue_bench.py
 	$(BIN)/python bench/leaderboard_load.py
 	$(BIN)/python bench/sse_fanout.py
+
+i18n: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -o app/locale/messages.pot --project=Marea --version=0.1.0 --copyright-holder="Marea contributors" --sort-by-file .
+	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -24,6 +24,7 @@ from app.db import make_engine, migrate
 from app.health_routes import router as health_router
 from app.i18n import Catalogs, LanguageMiddleware, install_gettext, localise, pick_language
 from app.leaderboard.cache import BoardCache
+from app.leaderboard.freeze_cache import FreezeCache
 from app.leaderboard.routes import router as leaderboard_router
 from app.live.hub import EventHub
 from app.organisers.routes import router as organisers_router
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.started_at = datetime.now()
     app.state.hub = hub
     app.state.board_cache = board_cache
+    app.state.freeze_cache = FreezeCache()
 
     app.mount("/static", StaticFiles(packages=[("app", "static")]), name="static")
     install_accounts(app, settings)

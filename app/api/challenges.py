@@ -12,6 +12,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 from sqlmodel import Session
 
+from app.accounts.deps import OptionalUser
+from app.accounts.models import User
 from app.api.schemas import (
     ChallengeDetailOut,
     ChallengeOut,
@@ -24,8 +26,9 @@ from app.challenges.models import Challenge, Phase
 from app.deps import SessionDep
 from app.events import challenge_channel
 from app.leaderboard.cache import BoardCache
+from app.leaderboard.freeze_cache import FreezeCache
 from app.leaderboard.ranking import BoardSpec
-from app.leaderboard.service import read_board
+from app.leaderboard.views import audience_of, board_rows
 from app.live.hub import EventHub
 
 router = APIRouter(prefix="/api/v1", tags=["challenges"], responses={404: {"model": ErrorBody}})
@@ -97,8 +100,8 @@ def pick_phase(session: Session, challenge: Challenge, name: str | None) -> Phas
 
 
 def build_leaderboard(
-    session: Session, slug: str, phase_name: str | None, split: str
-) -> tuple[int, bytes]:
+    session: Session, slug: str, phase_name: str | None, split: str, audience: str = "public"
+) -> tuple[int | None, bytes]:
     challenge = _published(session, slug)
     if split == "private" and not challenge.private_revealed:
         raise HTTPException(
@@ -107,7 +110,7 @@ def build_leaderboard(
     phase = pick_phase(session, challenge, phase_name)
     assert phase.id is not None
     spec = BoardSpec.from_config(challenge.config)
-    rows = read_board(session, spec, phase.id, split)
+    rows = board_rows(session, challenge, phase, split, audience)
     # Plain dicts and one json.dumps: the shape is LeaderboardOut's (see the OpenAPI schema),
     # built without a model per row because a board can have thousands of rows.
     columns = [(c.key, c.precision) for c in spec.columns]
@@ -144,24 +147,40 @@ def build_leaderboard(
 async def get_leaderboard(
     request: Request,
     slug: str,
+    user: OptionalUser,
     phase: str | None = Query(None, description="Phase name; default: the open phase."),
     split: str = Query("public", pattern="^(public|private)$"),
 ) -> Response:
     """The board: one row per team, kept incrementally and cached until a score changes it."""
     cache: BoardCache = request.app.state.board_cache
-    key = (slug, phase or "", split, "public")
+    audience = await run_in_threadpool(_audience, request, slug, user)
+    key = (slug, phase or "", split, audience)
 
     def build() -> tuple[int | None, bytes]:
         with Session(request.app.state.engine) as session:
-            return build_leaderboard(session, slug, phase, split)
+            return build_leaderboard(session, slug, phase, split, audience)
 
     body = await cache.get(key, build)
     return Response(body, media_type="application/json")
 
 
+def _audience(request: Request, slug: str, user: User | None) -> str:
+    """Who is asking decides the board; a small per-process cache keeps this off the hot path."""
+    freeze_cache: FreezeCache = request.app.state.freeze_cache
+    frozen_at = freeze_cache.frozen_at(request.app.state.engine, slug)
+    if frozen_at is None:
+        return "public"
+    probe = Challenge(slug=slug, bundle_sha256="", theme="", frozen_at=frozen_at)
+    return audience_of(probe, user)
+
+
 @router.get("/challenges/{slug}/events", response_class=StreamingResponse)
-async def challenge_events(request: Request, slug: str) -> StreamingResponse:
-    """Server-Sent Events: a `board` event whenever the leaderboard changes."""
+async def challenge_events(request: Request, slug: str, user: OptionalUser) -> StreamingResponse:
+    """Server-Sent Events: a `board` event whenever the leaderboard this reader sees changes.
+
+    During a freeze, participants get keep-alives only: an event would tell them
+    that the hidden board moved.
+    """
 
     def lookup() -> int:
         with Session(request.app.state.engine) as session:
@@ -184,6 +203,8 @@ async def challenge_events(request: Request, slug: str) -> StreamingResponse:
                     yield b": keep-alive\n\n"
                     continue
                 if not payload.get("board_changed"):
+                    continue
+                if await run_in_threadpool(_audience, request, slug, user) == "frozen":
                     continue
                 data = json.dumps({"phase_id": payload.get("phase_id")})
                 yield f"event: board\ndata: {data}\n\n".encode()

@@ -128,6 +128,7 @@ class SubmissionOut(BaseModel):
     finished_at: datetime | None
     duration_s: float | None
     scores: dict[str, dict[str, float]]
+    selected_final: bool
     url: str
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from app.accounts.deps import CurrentUser
@@ -34,11 +35,13 @@ from app.settings import Settings
 from app.store import LocalStore
 from app.submissions.access import (
     current_scores_of,
+    is_member,
     team_submissions,
     view_of,
     visible_submission,
 )
 from app.submissions.context import choose_phase, precheck, require_team, submit_context
+from app.submissions.finals import FinalRefused, set_final
 from app.submissions.models import FINAL_STATUSES, Submission
 from app.submissions.quotas import QuotaRefusal
 from app.submissions.service import SubmissionRefused
@@ -102,6 +105,7 @@ def submission_out(
         "finished_at": s.finished_at,
         "duration_s": s.duration_s,
         "scores": scores,
+        "selected_final": s.selected_final,
         "url": str(request.url_for("submission_page", submission_id=s.id)),
     }
 
@@ -220,6 +224,35 @@ def get_submission(request: Request, submission_id: int, user: CurrentUser) -> d
         if submission is None:
             raise HTTPException(404, f"No submission {submission_id} of yours exists.")
         return detail_out(request, session, user, submission)
+
+
+class FinalChoice(BaseModel):
+    selected: bool
+
+
+@router.post(
+    "/submissions/{submission_id}/final",
+    response_model=SubmissionDetailOut,
+    responses={409: {"model": ErrorBody}},
+)
+def choose_final(
+    request: Request, submission_id: int, choice: FinalChoice, user: CurrentUser
+) -> dict[str, Any]:
+    """Choose (or unchoose) a submission as one of the team's finals for the private board."""
+    assert user.id is not None
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        submission = visible_submission(session, user, submission_id)
+        if submission is None or not is_member(session, submission.team_id, user.id):
+            raise HTTPException(404, f"No submission {submission_id} of your team exists.")
+        challenge = session.get(Challenge, submission.challenge_id)
+        assert challenge is not None
+        session.rollback()  # the team lock must open the transaction
+        result = set_final(session, challenge, submission, choice.selected)
+        if isinstance(result, FinalRefused):
+            session.rollback()
+            raise HTTPException(409, result.message)
+        session.commit()
+        return detail_out(request, session, user, result)
 
 
 @router.get("/challenges/{slug}/submissions", response_model=SubmissionListOut)

@@ -7,7 +7,7 @@ because the lead changes at an instant and holds until the next better score.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,19 +32,34 @@ class Point:
 
 
 def leading_series(
-    session: Session, spec: BoardSpec, phase_id: int, split: str = "public"
+    session: Session,
+    spec: BoardSpec,
+    phase_id: int,
+    split: str = "public",
+    *,
+    until: datetime | None = None,
+    exclude: Collection[int] = (),
 ) -> list[Point]:
-    """The best `rank_by` score so far at each scored submission of the phase, oldest first."""
+    """The best `rank_by` score so far at each scored submission of the phase, oldest first.
+
+    `until` stops the series at a freeze, so the chart tells participants no more
+    than the frozen board does; `exclude` leaves out disqualified teams.
+    """
+    conditions = [
+        col(Submission.phase_id) == phase_id,
+        col(Submission.status) == Status.scored,
+        col(Score.split) == split,
+        col(Score.key) == spec.rank_by,
+        col(Score.current).is_(True),
+    ]
+    if until is not None:
+        conditions.append(col(Submission.created_at) < until)
+    if exclude:
+        conditions.append(col(Submission.team_id).not_in(list(exclude)))
     rows = session.exec(
         select(Submission.created_at, Score.value)
         .join(Score, col(Score.submission_id) == col(Submission.id))
-        .where(
-            col(Submission.phase_id) == phase_id,
-            col(Submission.status) == Status.scored,
-            col(Score.split) == split,
-            col(Score.key) == spec.rank_by,
-            col(Score.current).is_(True),
-        )
+        .where(*conditions)
         .order_by(col(Submission.created_at), col(Submission.id))
     ).all()
     higher = spec.column(spec.rank_by).better == "higher"

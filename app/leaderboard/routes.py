@@ -7,13 +7,15 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
+from app.accounts.deps import OptionalUser
 from app.api.challenges import pick_phase
 from app.challenges import service as challenges
 from app.deps import LangDep, SessionDep, TemplatesDep
 from app.i18n import localise
 from app.leaderboard.chart import leading_series, render_chart
 from app.leaderboard.ranking import BoardSpec
-from app.leaderboard.service import read_board
+from app.leaderboard.views import audience_of, board_rows
+from app.organisers.participation import excluded_team_ids
 
 router = APIRouter()
 
@@ -23,6 +25,7 @@ def leaderboard_page(
     request: Request,
     slug: str,
     db: SessionDep,
+    user: OptionalUser,
     templates: TemplatesDep,
     lang: LangDep,
     phase: str | None = Query(None),
@@ -38,10 +41,19 @@ def leaderboard_page(
     chosen = pick_phase(db, challenge, phase)
     assert chosen.id is not None
     spec = BoardSpec.from_config(challenge.config)
-    rows = read_board(db, spec, chosen.id, split)
+    audience = audience_of(challenge, user)
+    rows = board_rows(db, challenge, chosen, split, audience)
     rank_column = spec.column(spec.rank_by)
+    frozen = audience == "frozen"
     chart = render_chart(
-        leading_series(db, spec, chosen.id, "public"),
+        leading_series(
+            db,
+            spec,
+            chosen.id,
+            "public",
+            until=challenge.frozen_at if frozen else None,
+            exclude=excluded_team_ids(db, challenge.id),
+        ),
         label=localise(dict(rank_column.label), lang) or rank_column.key,
         better=rank_column.better,
         precision=rank_column.precision,
@@ -59,6 +71,7 @@ def leaderboard_page(
             "split": split,
             "spec": spec,
             "rows": rows,
+            "frozen_at": challenge.frozen_at if frozen else None,
             "chart": chart,
             "json_url": f"/api/v1/challenges/{challenge.slug}/leaderboard?{query}",
             "events_url": f"/api/v1/challenges/{challenge.slug}/events",

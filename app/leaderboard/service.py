@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -82,8 +83,17 @@ class BoardRow:
     values: dict[str, float]
 
 
-def read_board(session: Session, spec: BoardSpec, phase_id: int, split: str) -> list[BoardRow]:
-    """The ranked board from its kept entries: one indexed query, plain columns, one sort."""
+def read_board(
+    session: Session,
+    spec: BoardSpec,
+    phase_id: int,
+    split: str,
+    exclude: Collection[int] = (),
+) -> list[BoardRow]:
+    """The ranked board from its kept entries: one indexed query, plain columns, one sort.
+
+    `exclude` names teams kept off the board (disqualified ones); ranks close up.
+    """
     rows = session.execute(
         sa_select(
             col(LeaderboardEntry.team_id),
@@ -95,7 +105,8 @@ def read_board(session: Session, spec: BoardSpec, phase_id: int, split: str) -> 
         .join(Team, col(Team.id) == col(LeaderboardEntry.team_id))
         .where(col(LeaderboardEntry.phase_id) == phase_id, col(LeaderboardEntry.split) == split)
     ).all()
-    ordered = sorted(rows, key=lambda r: sort_key(spec, r[4], r[3], r[2]))
+    kept = [r for r in rows if r[0] not in exclude]
+    ordered = sorted(kept, key=lambda r: sort_key(spec, r[4], r[3], r[2]))
     rank_list = ranks(spec, [r[4] for r in ordered])
     return [
         BoardRow(

@@ -1,0 +1,56 @@
+"""`_()`, `gettext` and `ngettext` in templates, in the language of the page being rendered.
+
+The callables are context-aware, so the language is read at render time: first the
+template's own `lang` variable (what the route chose), then the request's language set by
+LanguageMiddleware, then the request in the context, then the site default. That keeps
+sync routes, async routes, error handlers and imported macros all speaking the same
+language without the routes having to pass anything new.
+"""
+
+from __future__ import annotations
+
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+from starlette.requests import Request
+
+from app.i18n.catalogs import Catalogs
+from app.i18n.choice import LANGUAGES, pick_language
+from app.i18n.context import current_language
+
+
+def install_gettext(env: Environment, catalogs: Catalogs, default_language: str) -> None:
+    """Add Jinja's i18n extension to `env` with newstyle gettext backed by `catalogs`."""
+
+    def language_of(context: Context) -> str:
+        asked = context.get("lang")
+        if isinstance(asked, str) and asked in LANGUAGES:
+            return asked
+        current = current_language()
+        if current is not None:
+            return current
+        request = context.get("request")
+        if isinstance(request, Request):
+            return pick_language(request, default_language)
+        return default_language
+
+    @pass_context
+    def gettext(context: Context, message: str) -> str:
+        return catalogs.translations(language_of(context)).gettext(message)
+
+    @pass_context
+    def ngettext(context: Context, singular: str, plural: str, count: int) -> str:
+        return catalogs.translations(language_of(context)).ngettext(singular, plural, count)
+
+    @pass_context
+    def pgettext(context: Context, where: str, message: str) -> str:
+        return catalogs.translations(language_of(context)).pgettext(where, message)
+
+    @pass_context
+    def npgettext(context: Context, where: str, singular: str, plural: str, count: int) -> str:
+        translations = catalogs.translations(language_of(context))
+        return translations.npgettext(where, singular, plural, count)
+
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
+    )

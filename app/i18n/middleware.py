@@ -1,0 +1,46 @@
+"""Per-request language: chosen once, visible to every template, and remembered.
+
+A pure ASGI middleware (not BaseHTTPMiddleware) so the ContextVar it sets is the one the
+route, its thread-pool worker and the exception handlers all see. When the visitor picks a
+language with ?lang=, the choice is written to the `lang` cookie that pick_language reads,
+so the next page, with no ?lang=, stays in that language.
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.i18n.choice import LANGUAGES, pick_language
+from app.i18n.context import use_language
+
+COOKIE = "lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+class LanguageMiddleware:
+    def __init__(self, app: ASGIApp, default_language: str = "it") -> None:
+        self.app = app
+        self.default_language = default_language
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        lang = pick_language(request, self.default_language)
+        asked = request.query_params.get("lang")
+        remember = asked in LANGUAGES and request.cookies.get(COOKIE) != asked
+
+        async def send_with_cookie(message: Message) -> None:
+            if remember and message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.append(
+                    "set-cookie",
+                    f"{COOKIE}={lang}; Path=/; Max-Age={COOKIE_MAX_AGE}; SameSite=Lax",
+                )
+            await send(message)
+
+        with use_language(lang):
+            await self.app(scope, receive, send_with_cookie)

@@ -1,0 +1,1 @@
+"""Organiser pages and actions: bundles, publishing, phases, participation, the audit log."""
