@@ -23,10 +23,12 @@ from app.challenges.routes import router as challenge_router
 from app.db import make_engine, migrate
 from app.health_routes import router as health_router
 from app.i18n import Catalogs, LanguageMiddleware, install_gettext, localise, pick_language
+from app.judges.routes import router as judges_router
 from app.leaderboard.cache import BoardCache
 from app.leaderboard.freeze_cache import FreezeCache
 from app.leaderboard.routes import router as leaderboard_router
 from app.live.hub import EventHub
+from app.organisers.ops_routes import router as ops_router
 from app.organisers.routes import router as organisers_router
 from app.settings import Settings, get_settings
 from app.store import LocalStore
@@ -104,7 +106,9 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.include_router(teams_router)
     app.include_router(submissions_router)
     app.include_router(leaderboard_router)
+    app.include_router(ops_router)  # first: /organise/{slug} would catch /organise/dashboard
     app.include_router(organisers_router)
+    app.include_router(judges_router)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     login_failures_per_email: int = Field(default=5, description="Failed logins before a pause.")
     login_failures_per_ip: int = Field(default=20, description="Failed logins from one address.")
     login_window_s: int = Field(default=900, description="How long failed logins are counted.")
+    metrics_token: str = Field(
+        default="",
+        description="Bearer token Prometheus sends to /metrics; empty: open to 127.0.0.1/::1 only.",
+    )
 
     def model_post_init(self, __context: object) -> None:
         self.data_dir = self.data_dir.expanduser().resolve()

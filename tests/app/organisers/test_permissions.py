@@ -54,6 +54,33 @@ TABLE = [
     Row("POST", "/organise/{slug}/unfreeze", ORGANISERS_ONLY),
     Row("POST", "/organise/{slug}/reveal", ORGANISERS_ONLY),
     Row("POST", "/organise/{slug}/hide-private", ORGANISERS_ONLY),
+    Row("GET", "/organise/dashboard", ORGANISERS_ONLY),
+    Row("GET", "/organise/{slug}/export/leaderboard.csv", ORGANISERS_ONLY),
+    Row("GET", "/organise/{slug}/export/leaderboard.json", ORGANISERS_ONLY),
+    Row("GET", "/organise/{slug}/export/submissions.csv", ORGANISERS_ONLY),
+    Row("GET", "/organise/{slug}/export/submissions.json", ORGANISERS_ONLY),
+    Row("GET", "/organise/{slug}/export/submissions.zip", ORGANISERS_ONLY),
+    # judges
+    Row("GET", "/organise/{slug}/judges", ORGANISERS_ONLY),
+    Row("POST", "/organise/{slug}/judges", ORGANISERS_ONLY, {"email": "judge@example.org"}),
+    Row("POST", "/organise/{slug}/judges/remove", ORGANISERS_ONLY, {"email": "judge@example.org"}),
+    Row("GET", "/organise/{slug}/ranking", ORGANISERS_ONLY),
+    Row("GET", "/organise/{slug}/reviews.csv", ORGANISERS_ONLY),
+    Row("GET", "/judge", {**ORGANISERS_ONLY, "judge": "allowed"}),
+    # the test challenge has no judging section and nobody judges it: staff get 404
+    *(
+        Row(
+            method,
+            path,
+            {**ORGANISERS_ONLY, "judge": "missing", "organiser": "missing", "admin": "missing"},
+        )
+        for method, path in (
+            ("GET", "/judge/{slug}"),
+            ("GET", "/judge/{slug}/teams/{team_id}"),
+            ("POST", "/judge/{slug}/teams/{team_id}"),
+            ("GET", "/judge/{slug}/teams/{team_id}/file"),
+        )
+    ),
 ]
 
 

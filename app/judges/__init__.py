@@ -1,0 +1,1 @@
+"""Judging finalists: assignments, rubric reviews, the combined final ranking and exports."""

@@ -1,0 +1,114 @@
+"""Submissions per phase over time, for the organisers' dashboard, as a server-side SVG.
+
+Each phase gets a stepped line of its running total of submissions, counted per
+hour so a busy phase draws a few hundred points at most, not one per upload.
+The axes come from the leaderboard chart's `Frame`, so both charts read alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from markupsafe import Markup, escape
+from sqlmodel import Session, col, select
+
+from app.challenges.models import Challenge, Phase
+from app.leaderboard.chart import (
+    HEIGHT,
+    MARGIN_BOTTOM,
+    MARGIN_LEFT,
+    MARGIN_RIGHT,
+    WIDTH,
+    Frame,
+    Point,
+    step_path,
+)
+from app.submissions.models import Submission
+
+# Presentation attributes, not style attributes: the CSP forbids inline styles.
+PALETTE = ("#0b6e99", "#d9730d", "#0f7b6c", "#ad1a72", "#6940a5", "#64473a", "#e03e3e")
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    points: list[Point]
+
+    @property
+    def total(self) -> int:
+        return int(self.points[-1].value) if self.points else 0
+
+
+def _hour(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
+
+
+def phase_series(session: Session) -> list[Series]:
+    """Running totals per phase of every challenge; phases without submissions are left out."""
+    rows = session.exec(
+        select(Challenge.slug, Phase.name, Submission.created_at)
+        .join(Phase, col(Phase.id) == col(Submission.phase_id))
+        .join(Challenge, col(Challenge.id) == col(Phase.challenge_id))
+        .order_by(col(Challenge.slug), col(Phase.position), col(Phase.name))
+        .order_by(col(Submission.created_at))
+    ).all()
+    grouped: dict[str, dict[datetime, int]] = {}
+    for slug, name, created_at in rows:
+        hours = grouped.setdefault(f"{slug} · {name}", {})
+        hour = _hour(created_at)
+        hours[hour] = hours.get(hour, 0) + 1
+    series = []
+    for label, hours in grouped.items():
+        running = 0
+        points = []
+        for hour in sorted(hours):
+            running += hours[hour]
+            points.append(Point(hour, float(running)))
+        series.append(Series(label, points))
+    return series
+
+
+def render_series(series: Sequence[Series], *, title: str, empty: str, axis: str) -> Markup:
+    if not series:
+        return Markup(
+            f'<svg class="chart" role="img" aria-label="{escape(title)}" '
+            f'viewBox="0 0 {WIDTH} 60" width="100%"><title>{escape(title)}</title>'
+            f'<text x="10" y="35">{escape(empty)}</text></svg>'
+        )
+    everything = [p for s in series for p in s.points]
+    start = Point(min(p.at for p in everything), 0.0)
+    frame = Frame.around([start, *everything])
+    bottom = HEIGHT - MARGIN_BOTTOM
+    right = WIDTH - MARGIN_RIGHT
+    ticks = "".join(
+        f'<text class="tick" x="{MARGIN_LEFT - 6}" y="{frame.y(v) + 4}" text-anchor="end">'
+        f"{v:.0f}</text>"
+        for v in (0.0, frame.v1)
+    )
+    lines = "".join(
+        f'<path fill="none" stroke="{PALETTE[i % len(PALETTE)]}" stroke-width="2" '
+        f'd="{step_path([Point(s.points[0].at, 0.0), *s.points], frame)}">'
+        f"<title>{escape(s.label)}: {s.total}</title></path>"
+        for i, s in enumerate(series)
+    )
+    first, last = start.at, max(p.at for p in everything)
+    return Markup(
+        f'<svg class="chart" role="img" aria-label="{escape(title)}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" xmlns="http://www.w3.org/2000/svg">'
+        f"<title>{escape(title)}</title>"
+        f'<line class="axis" x1="{MARGIN_LEFT}" y1="20" x2="{MARGIN_LEFT}" y2="{bottom}"/>'
+        f'<line class="axis" x1="{MARGIN_LEFT}" y1="{bottom}" x2="{right}" y2="{bottom}"/>'
+        f"{ticks}"
+        f'<text class="tick" x="{MARGIN_LEFT}" y="{bottom + 16}">{first:%m-%d %H:%M}</text>'
+        f'<text class="tick" x="{right}" y="{bottom + 16}" text-anchor="end">'
+        f"{last:%m-%d %H:%M}</text>"
+        f'<text class="axis-title" x="{(MARGIN_LEFT + right) / 2}" y="{HEIGHT - 6}" '
+        f'text-anchor="middle">{escape(axis)}</text>'
+        f"{lines}</svg>"
+    )
+
+
+def colour(index: int) -> str:
+    return PALETTE[index % len(PALETTE)]

@@ -1,0 +1,107 @@
+"""The dashboard page and /metrics: the exposition parses and its numbers match the database."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import redis
+from fastapi.testclient import TestClient
+
+from app.accounts.models import Role
+from app.queue.connection import judge_queue
+from app.queue.worker import read_worker_health
+from app.settings import Settings
+from tests.app.organisers.org_helpers import queued_submission
+from tests.app.web.web_helpers import challenge, person, team_for
+
+SAMPLE = re.compile(r"^([a-z_]+)(?:\{(.*)\})? (\S+)$")
+
+
+def parse(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """A strict reader of the text format: every sample's family has HELP and TYPE before it."""
+    described: set[str] = set()
+    typed: set[str] = set()
+    samples: dict[tuple[str, frozenset[tuple[str, str]]], float] = {}
+    for line in text.splitlines():
+        if line.startswith("# HELP "):
+            described.add(line.split()[2])
+        elif line.startswith("# TYPE "):
+            _, _, name, kind = line.split()
+            assert kind in {"gauge", "counter"}
+            typed.add(name)
+        else:
+            match = SAMPLE.match(line)
+            assert match, f"not a sample line: {line!r}"
+            name, labels, value = match.groups()
+            assert name in described and name in typed, f"{name} has no HELP/TYPE"
+            pairs = frozenset(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', labels or ""))
+            samples[(name, pairs)] = float(value)
+    return samples
+
+
+def _seed(site: TestClient) -> None:
+    cid, _pid = challenge(site)
+    owner = person(site, "owner@example.org", "Owner")
+    team = team_for(site, cid, owner, "Delfini")
+    for status in ("queued", "queued", "running", "failed", "scored"):
+        queued_submission(site, team, owner.user_id, status=status)
+
+
+def test_metrics_text_parses_and_matches_the_database(
+    site: TestClient, web_settings: Settings, redis_15: redis.Redis
+) -> None:
+    _seed(site)
+    assert site.get("/metrics").status_code == 403  # no token: only 127.0.0.1/::1 may read
+    web_settings.metrics_token = "s3cret"
+    assert site.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 403
+    redis_15.set(
+        "marea:workers:test-host-metrics",
+        json.dumps(
+            {
+                "host": "test-host-metrics",
+                "healthy": False,
+                "message": "docker down",
+                "processes": 2,
+                "at": 0,
+            }
+        ),
+        ex=60,
+    )
+    response = site.get("/metrics", headers={"Authorization": "Bearer s3cret"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+    samples = parse(response.text)
+    for status, count in {
+        "queued": 2,
+        "running": 1,
+        "failed": 1,
+        "scored": 1,
+        "cancelled": 0,
+    }.items():
+        assert samples[("marea_submissions", frozenset({("status", status)}))] == count
+    in_redis = judge_queue(web_settings, redis_15).count
+    assert samples[("marea_queue_length", frozenset())] == 2 + in_redis
+    workers = read_worker_health(redis_15)
+    unhealthy = sum(1 for w in workers if not w["healthy"])
+    assert samples[("marea_workers", frozenset({("healthy", "false")}))] == unhealthy >= 1
+    phase_key = frozenset({("challenge", "sea-temp"), ("phase", "development")})
+    assert samples[("marea_submissions_total", phase_key)] == 5
+    redis_15.delete("marea:workers:test-host-metrics")
+
+
+def test_metrics_are_open_from_localhost_without_a_token(site: TestClient) -> None:
+    local = TestClient(site.app, client=("127.0.0.1", 40000))
+    response = local.get("/metrics")
+    assert response.status_code == 200
+    assert ("marea_redis_up", frozenset()) in parse(response.text)
+
+
+def test_dashboard_shows_the_figures_and_a_chart(site: TestClient) -> None:
+    _seed(site)
+    org = person(site, "org@example.org", "Org", Role.organiser)
+    page = org.client.get("/organise/dashboard")
+    assert page.status_code == 200
+    assert re.search(r'class="queue-length">\s*2\s*<', page.text)
+    assert re.search(r'class="failed">\s*1\s*<', page.text)
+    assert "<svg" in page.text and "sea-temp · development: 5" in page.text
