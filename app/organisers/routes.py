@@ -25,7 +25,10 @@ from app.organisers import freeze as freezing
 from app.organisers import participation, service
 from app.organisers.audit import events_for, record
 from app.organisers.upload import BundleErrors, UploadRejected, load_uploaded_zip
+from app.queue.connection import redis_client
+from app.queue.notify import notify_status
 from app.runtime import Runtime
+from app.submissions.models import Submission
 
 router = APIRouter(prefix="/organise", tags=["organisers"])
 
@@ -356,7 +359,11 @@ def organise_cancel_submission(
 ) -> Response:
     challenge = challenge_or_404(db, slug)
     outcome = participation.cancel_submission(db, user, challenge, submission_id, reason)
-    return _participation_done(request, db, templates, lang, challenge, outcome)
+    response = _participation_done(request, db, templates, lang, challenge, outcome)
+    if isinstance(outcome, Submission):  # committed: tell the team's live page
+        settings = request.app.state.settings
+        notify_status(request.app.state.engine, redis_client(settings), submission_id)
+    return response
 
 
 @router.post("/{slug}/freeze", name="organise_freeze")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
+import redis
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.accounts.models import Role
 from app.audit.models import AuditEvent
+from app.events import submission_channel
 from app.organisers.participation import excluded_team_ids
 from app.submissions.models import Status, Submission, SubmissionEvent
 from app.teams.models import Team
@@ -70,7 +74,13 @@ def test_cancel_a_queued_submission_but_not_a_scored_one(site: TestClient) -> No
     scored = queued_submission(site, team_id, captain.user_id, status=Status.scored)
 
     path = f"/organise/sea-temp/submissions/{queued}/cancel"
+    events_bus = redis.Redis.from_url(site.app.state.settings.redis_url).pubsub()  # type: ignore[attr-defined]
+    events_bus.subscribe(submission_channel(queued))
+    events_bus.get_message(timeout=1)  # the subscription confirmation
     assert _post(org, path, reason="duplicate upload")[0] == 303
+    published = events_bus.get_message(timeout=2)
+    assert published is not None and json.loads(published["data"])["status"] == "cancelled"
+    events_bus.close()
     status, page = _post(org, f"/organise/sea-temp/submissions/{scored}/cancel")
     assert status == 409 and "scored" in page
     with Session(engine_of(site)) as session:
