@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlmodel import Session
 
@@ -17,10 +17,13 @@ from app.accounts.deps import CurrentUser
 from app.accounts.models import User
 from app.api.submissions import upload_submission
 from app.challenges import service as challenges
+from app.challenges.models import Challenge
 from app.deps import LangDep, SessionDep, SettingsDep, StoreDep, TemplatesDep
 from app.leaderboard.ranking import BoardSpec
-from app.submissions.access import team_submissions, view_of, visible_submission
+from app.organisers.freeze import final_count
+from app.submissions.access import is_member, team_submissions, view_of, visible_submission
 from app.submissions.context import quota_left, submit_context
+from app.submissions.finals import FinalRefused, set_final
 from app.submissions.upload import UploadProblem
 
 router = APIRouter()
@@ -152,14 +155,57 @@ def submission_page(
 ) -> HTMLResponse:
     view = view_of(db, store, user, _visible_or_404(db, user, submission_id))
     return templates.TemplateResponse(
-        request,
-        "submissions/detail.html",
-        {
-            "view": view,
-            "s": view.submission,
-            "lang": lang,
-            "columns": _columns(view.challenge.config),
-        },
+        request, "submissions/detail.html", _view_context(db, user, view, lang)
+    )
+
+
+def _view_context(
+    db: Session, user: User, view: Any, lang: str, final_problem: str | None = None
+) -> dict[str, Any]:
+    assert user.id is not None
+    return {
+        "view": view,
+        "s": view.submission,
+        "lang": lang,
+        "columns": _columns(view.challenge.config),
+        "can_choose_final": is_member(db, view.submission.team_id, user.id),
+        "final_limit": final_count(view.challenge),
+        "final_problem": final_problem,
+    }
+
+
+@router.post("/submissions/{submission_id}/final", name="submission_final")
+def submission_final(
+    request: Request,
+    submission_id: int,
+    user: CurrentUser,
+    db: SessionDep,
+    store: StoreDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+    selected: str = Form("1"),
+) -> Response:
+    """Choose or unchoose this submission as one of the team's finals (members only)."""
+    assert user.id is not None
+    submission = _visible_or_404(db, user, submission_id)
+    if not is_member(db, submission.team_id, user.id):
+        raise HTTPException(404, f"No submission {submission_id} of your team exists.")
+    challenge = db.get(Challenge, submission.challenge_id)
+    assert challenge is not None
+    db.rollback()  # the team lock must open the transaction
+    outcome = set_final(db, challenge, submission, selected == "1")
+    if isinstance(outcome, FinalRefused):
+        db.rollback()
+        view = view_of(db, store, user, submission)
+        return templates.TemplateResponse(
+            request,
+            "submissions/detail.html",
+            _view_context(db, user, view, lang, final_problem=outcome.message),
+            status_code=409,
+        )
+    db.commit()
+    return RedirectResponse(
+        request.url_for("submission_page", submission_id=submission_id).path, 303
     )
 
 
@@ -180,14 +226,7 @@ def submission_result(
     """The result part of the page alone, fetched by submission.js when the status is final."""
     view = view_of(db, store, user, _visible_or_404(db, user, submission_id))
     return templates.TemplateResponse(
-        request,
-        "submissions/_result.html",
-        {
-            "view": view,
-            "s": view.submission,
-            "lang": lang,
-            "columns": _columns(view.challenge.config),
-        },
+        request, "submissions/_result.html", _view_context(db, user, view, lang)
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from app.accounts.models import Role
 from app.challenges.models import Challenge
 from app.db import session_scope, utcnow
 from app.submissions.models import Status, Submission
@@ -55,3 +56,21 @@ def test_a_team_chooses_at_most_n_scored_finals(client: TestClient) -> None:
     with session_scope(engine_of(client)) as session:
         chosen = {s: session.get(Submission, s).selected_final for s in scored}  # type: ignore[union-attr]
     assert chosen == {scored[0]: False, scored[1]: True, scored[2]: True}
+
+
+def test_the_submission_page_lets_members_choose_a_final(client: TestClient) -> None:
+    cid, pid = challenge(client)
+    ada = person(client, "ada@example.org", "Ada")
+    team = team_for(client, cid, ada, "Delfini")
+    sid = _submission(client, cid, pid, team, ada.user_id, Status.scored)
+    page = ada.client.get(f"/submissions/{sid}?lang=en")
+    assert "Choose as final" in page.text
+    token = ada.csrf(f"/submissions/{sid}")
+    chosen = ada.client.post(f"/submissions/{sid}/final", data={"csrf_token": token, "selected": "1"},
+                             follow_redirects=False)  # fmt: skip
+    assert chosen.status_code == 303
+    assert "Chosen as final." in ada.client.get(f"/submissions/{sid}?lang=en").text
+    no_token = ada.client.post(f"/submissions/{sid}/final", data={"selected": "0"})
+    assert no_token.status_code == 403  # CSRF protects the form
+    boss = person(client, "boss@example.org", "Boss", Role.organiser)
+    assert "Choose as final" not in boss.client.get(f"/submissions/{sid}?lang=en").text
