@@ -25,10 +25,11 @@ from app.challenges import service
 from app.challenges.models import Challenge, Phase
 from app.deps import SessionDep
 from app.events import challenge_channel
+from app.leaderboard.boards import audience_for
 from app.leaderboard.cache import BoardCache
 from app.leaderboard.freeze_cache import FreezeCache
 from app.leaderboard.ranking import BoardSpec
-from app.leaderboard.views import audience_of, board_rows
+from app.leaderboard.views import board_rows
 from app.live.hub import EventHub
 
 router = APIRouter(prefix="/api/v1", tags=["challenges"], responses={404: {"model": ErrorBody}})
@@ -167,11 +168,7 @@ async def get_leaderboard(
 def _audience(request: Request, slug: str, user: User | None) -> str:
     """Who is asking decides the board; a small per-process cache keeps this off the hot path."""
     freeze_cache: FreezeCache = request.app.state.freeze_cache
-    frozen_at = freeze_cache.frozen_at(request.app.state.engine, slug)
-    if frozen_at is None:
-        return "public"
-    probe = Challenge(slug=slug, bundle_sha256="", theme="", frozen_at=frozen_at)
-    return audience_of(probe, user)
+    return audience_for(freeze_cache.frozen_at(request.app.state.engine, slug), user)
 
 
 @router.get("/challenges/{slug}/events", response_class=StreamingResponse)

@@ -12,9 +12,10 @@ from app.api.challenges import pick_phase
 from app.challenges import service as challenges
 from app.deps import LangDep, SessionDep, TemplatesDep
 from app.i18n import localise
+from app.leaderboard.boards import board_audience
 from app.leaderboard.chart import leading_series, render_chart
 from app.leaderboard.ranking import BoardSpec
-from app.leaderboard.views import audience_of, board_rows
+from app.leaderboard.views import board_rows
 from app.organisers.participation import excluded_team_ids
 
 router = APIRouter()
@@ -41,7 +42,7 @@ def leaderboard_page(
     chosen = pick_phase(db, challenge, phase)
     assert chosen.id is not None
     spec = BoardSpec.from_config(challenge.config)
-    audience = audience_of(challenge, user)
+    audience = board_audience(challenge, user)
     rows = board_rows(db, challenge, chosen, split, audience)
     rank_column = spec.column(spec.rank_by)
     frozen = audience == "frozen"

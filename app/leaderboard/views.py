@@ -11,16 +11,11 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from app.accounts.models import User
 from app.challenges.models import Challenge, Phase
+from app.leaderboard.boards import final_board, final_count, frozen_board
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import BoardRow, read_board
-from app.organisers.freeze import board_audience, final_board, final_count, frozen_board
 from app.organisers.participation import excluded_team_ids
-
-
-def audience_of(challenge: Challenge, user: User | None) -> str:
-    return board_audience(challenge, user)
 
 
 def board_rows(

@@ -14,7 +14,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.challenges.models import Challenge
-from app.organisers.freeze import final_count
+from app.leaderboard.boards import final_count
 from app.submissions.models import Status, Submission
 from app.submissions.service import lock_team
 

@@ -7,7 +7,6 @@ change writes a SubmissionEvent row, the status history shown to the team.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -154,9 +153,3 @@ def cancel(session: Session, submission_id: int, reason: str) -> bool:
         return False
     _record(session, submission_id, Status.cancelled, reason)
     return True
-
-
-def stale_before(now: datetime, seconds: float) -> datetime:
-    from datetime import timedelta
-
-    return now - timedelta(seconds=seconds)

@@ -19,8 +19,8 @@ from app.api.submissions import upload_submission
 from app.challenges import service as challenges
 from app.challenges.models import Challenge
 from app.deps import LangDep, SessionDep, SettingsDep, StoreDep, TemplatesDep
+from app.leaderboard.boards import final_count
 from app.leaderboard.ranking import BoardSpec
-from app.organisers.freeze import final_count
 from app.submissions.access import is_member, team_submissions, view_of, visible_submission
 from app.submissions.context import quota_left, submit_context
 from app.submissions.finals import FinalRefused, set_final

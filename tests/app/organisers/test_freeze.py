@@ -11,9 +11,9 @@ from app.accounts.models import Role, User
 from app.audit.models import AuditEvent
 from app.challenges.models import Challenge
 from app.db import utcnow
+from app.leaderboard.boards import board_audience, final_board, final_count, frozen_board
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer, read_board
-from app.organisers.freeze import board_audience, final_board, final_count, frozen_board
 from app.submissions.models import Score, Status, Submission
 from app.teams.models import Team
 from tests.app.web.web_helpers import BOARD, Person, challenge, engine_of, person, team_for
