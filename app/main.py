@@ -29,6 +29,7 @@ from app.leaderboard.freeze_cache import FreezeCache
 from app.leaderboard.routes import router as leaderboard_router
 from app.live.hub import EventHub
 from app.organisers.ops_routes import router as ops_router
+from app.organisers.rescore_routes import router as rescore_router
 from app.organisers.routes import router as organisers_router
 from app.settings import Settings, get_settings
 from app.store import LocalStore
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.include_router(leaderboard_router)
     app.include_router(ops_router)  # first: /organise/{slug} would catch /organise/dashboard
     app.include_router(organisers_router)
+    app.include_router(rescore_router)
     app.include_router(judges_router)
 
     @app.exception_handler(RequestValidationError)

@@ -4,6 +4,7 @@ from app.accounts.models import ApiToken, OidcIdentity, Role, User
 from app.audit.models import AuditEvent
 from app.challenges.models import Challenge, DataFile, Phase
 from app.leaderboard.models import LeaderboardEntry
+from app.rescoring.models import RescoreItem, RescoreSet
 from app.reviews.models import JudgeAssignment, Review
 from app.submissions.models import FINAL_STATUSES, Score, Status, Submission, SubmissionEvent
 from app.teams.models import Membership, Team
@@ -19,6 +20,8 @@ __all__ = [
     "Membership",
     "OidcIdentity",
     "Phase",
+    "RescoreItem",
+    "RescoreSet",
     "Review",
     "Role",
     "Score",

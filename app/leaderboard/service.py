@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from app.db import utcnow
 from app.leaderboard.models import LeaderboardEntry
 from app.leaderboard.ranking import BoardSpec, is_better, rank_value, ranks, sort_key
+from app.submissions.models import Score, Status, Submission
 from app.teams.models import Team
 
 SPLITS = ("public", "private")
@@ -121,3 +122,52 @@ def read_board(
             rank_list, ordered, strict=True
         )
     ]
+
+
+def rebuild_entries(session: Session, spec: BoardSpec, phase_id: int, team_ids: set[int]) -> None:
+    """Recompute these teams' entries from their scored submissions' current scores.
+
+    Needed when scores change under the board (an applied rescore set): a team's
+    best may now be another submission. Offering every submission again keeps
+    the one ranking rule of `offer`.
+    """
+    if not team_ids:
+        return
+    for entry in session.exec(
+        select(LeaderboardEntry).where(
+            LeaderboardEntry.phase_id == phase_id, col(LeaderboardEntry.team_id).in_(team_ids)
+        )
+    ):
+        session.delete(entry)
+    session.flush()
+    rows = session.execute(
+        sa_select(
+            col(Submission.id),
+            col(Submission.team_id),
+            col(Submission.created_at),
+            col(Score.split),
+            col(Score.key),
+            col(Score.value),
+        )
+        .join(Score, col(Score.submission_id) == col(Submission.id))
+        .where(
+            col(Submission.phase_id) == phase_id,
+            col(Submission.team_id).in_(team_ids),
+            col(Submission.status) == Status.scored,
+            col(Score.current).is_(True),
+        )
+    ).all()
+    gathered: dict[tuple[int, str], tuple[int, datetime, dict[str, float]]] = {}
+    for submission_id, team_id, created_at, split, key, value in rows:
+        gathered.setdefault((submission_id, split), (team_id, created_at, {}))[2][key] = value
+    for (submission_id, split), (team_id, created_at, values) in sorted(gathered.items()):
+        offer(
+            session,
+            spec,
+            phase_id=phase_id,
+            team_id=team_id,
+            split=split,
+            submission_id=submission_id,
+            submitted_at=created_at,
+            values=values,
+        )

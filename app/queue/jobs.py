@@ -7,6 +7,7 @@ in `app.queue.results` (the single transaction that records the outcome).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
@@ -18,17 +19,15 @@ from rq import get_current_job
 from sqlmodel import Session
 
 import sandbox
-from app.challenges.models import Challenge, Phase
-from app.judgement import build_request
-from app.queue.challenge_files import challenge_dirs
 from app.queue.connection import judge_queue, redis_client
 from app.queue.dispatch import dispatch
 from app.queue.heartbeat import Heartbeat
 from app.queue.notify import notify_status
+from app.queue.requests import prepare_request
 from app.queue.results import record_result
 from app.runtime import Runtime, open_runtime
 from app.settings import Settings, get_settings
-from app.submissions.lifecycle import claim, fail_internal, requeue
+from app.submissions.lifecycle import claim, fail_internal, heartbeat, requeue
 from app.submissions.models import Status, Submission
 from judging.pipeline import judge
 
@@ -65,7 +64,8 @@ def _judge(runtime: Runtime, submission_id: int) -> str:
     try:
         # Several beats fit in the sweeper's patience, so one slow write is never fatal.
         interval = min(5.0, settings.heartbeat_timeout_s / 4)
-        with Heartbeat(runtime.engine, submission_id, attempt, interval):
+        beat = functools.partial(heartbeat, submission_id=submission_id, attempt=attempt)
+        with Heartbeat(runtime.engine, beat, interval, f"submission {submission_id}"):
             outcome = _run_pipeline(runtime, submission_id, attempt)
     finally:
         dispatch(
@@ -85,19 +85,8 @@ def _run_pipeline(runtime: Runtime, submission_id: int, attempt: int) -> str:
         with Session(runtime.engine) as session:
             submission = session.get(Submission, submission_id)
             assert submission is not None
-            phase = session.get(Phase, submission.phase_id)
-            challenge = session.get(Challenge, submission.challenge_id)
-            assert phase is not None and challenge is not None
-            dirs = challenge_dirs(session, runtime.store, challenge, settings.work_dir)
-            upload = workdir / "upload" / _safe_name(submission.filename)
-            runtime.store.copy_to(submission.file_sha256, upload)
-            request = build_request(
-                challenge.config,
-                phase.name,
-                upload,
-                dirs,
-                settings.runner_image,
-                labels={"marea.submission": str(submission_id)},
+            request = prepare_request(
+                runtime, session, submission, workdir, {"marea.submission": str(submission_id)}
             )
         result = judge(request, workdir=workdir / "judge")
     except sandbox.EngineUnavailable as exc:
@@ -148,8 +137,3 @@ def _refund_attempt(session: Session, submission_id: int) -> None:
     if submission is not None and submission.attempts > 0:
         submission.attempts -= 1
         session.add(submission)
-
-
-def _safe_name(filename: str) -> str:
-    name = Path(filename).name.strip() or "submission"
-    return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)[:120]

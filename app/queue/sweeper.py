@@ -15,22 +15,20 @@ from datetime import timedelta
 
 import redis
 from rq import Queue
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.db import utcnow
 from app.queue.dispatch import dispatch
+from app.queue.job_state import job_is_lost
 from app.queue.notify import notify_status
+from app.queue.rescore_jobs import sweep_rescores
 from app.settings import Settings
 from app.submissions.lifecycle import fail_internal, requeue
 from app.submissions.models import Status, Submission
 
 log = logging.getLogger(__name__)
-
-DEAD_JOB_STATES = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 
 GAVE_UP = (
     "Marea could not judge this submission after {attempts} attempts because of a problem on our "
@@ -83,14 +81,6 @@ def recover_dead_runs(
             notify_status(engine, client, submission_id)
 
 
-def job_is_lost(client: redis.Redis, job_id: str) -> bool:
-    try:
-        job = Job.fetch(job_id, connection=client)
-    except NoSuchJobError:
-        return True
-    return job.get_status(refresh=False) in DEAD_JOB_STATES
-
-
 def recover_lost_jobs(engine: Engine, client: redis.Redis, report: SweepReport) -> None:
     """Queued submissions whose job Redis no longer has go back to the waiting line."""
     with Session(engine) as session:
@@ -126,6 +116,7 @@ def sweep(engine: Engine, client: redis.Redis, queue: Queue, settings: Settings)
         report.dispatched = dispatch(
             engine, queue, depth=settings.dispatch_depth, team_cap=settings.team_concurrency
         )
+        sweep_rescores(engine, client, settings)
     except redis.RedisError as exc:
         log.warning("sweep interrupted, Redis unreachable: %s", exc)
     if report.recovered or report.gave_up or report.lost_jobs:

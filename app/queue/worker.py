@@ -25,7 +25,7 @@ import redis
 from rq import Worker
 
 import sandbox
-from app.queue.connection import judge_queue, redis_client
+from app.queue.connection import judge_queue, redis_client, rescore_queue
 from app.queue.sweeper import sweep
 from app.runtime import open_runtime
 from app.settings import Settings
@@ -39,7 +39,8 @@ def _work(settings: Settings, name: str) -> None:
     """Body of one RQ worker process."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     client = redis_client(settings)
-    worker = Worker([judge_queue(settings, client)], connection=client, name=name)
+    queues = [judge_queue(settings, client), rescore_queue(settings, client)]
+    worker = Worker(queues, connection=client, name=name)  # in priority order
     worker.work(with_scheduler=False, logging_level="WARNING")
 
 

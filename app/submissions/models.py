@@ -80,4 +80,6 @@ class Score(SQLModel, table=True):
     split: str = Field(max_length=16)
     key: str = Field(max_length=64)
     value: float
+    # Set when a rescore set wrote this version; its item holds the provenance of the run.
+    rescore_item_id: int | None = Field(default=None, foreign_key="rescoreitem.id")
     created_at: datetime = now_field()

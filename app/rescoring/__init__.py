@@ -1,0 +1,1 @@
+"""Rescore sets: judge submissions again, review old beside new, then replace the board."""
