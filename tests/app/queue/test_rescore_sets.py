@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from ruamel.yaml import YAML
 from sqlmodel import Session, col, select
 
 from app.accounts.models import Role
@@ -238,3 +239,69 @@ def test_a_rescore_survives_its_worker_being_killed(stack: Stack, tmp_path: Path
     assert final.new_scores == final.old_scores  # same program, same answers: same scores
     review = organiser.client.get(f"/organise/{slug}/rescores/{set_id}").text
     assert "0 of 1 submissions get different scores" in review
+
+
+BROKEN_SCORER = """\
+import json, os
+with open(os.environ["MAREA_SCORES_FILE"], "w") as fh:
+    json.dump({"scoring_error": "the answers file is being fixed"}, fh)
+"""
+
+FIXED_SCORER = """\
+import csv, json, math, os
+truth = list(csv.DictReader(open(os.path.join(os.environ["MAREA_REFERENCE_DIR"], "answers.csv"))))
+guess = {r["id"]: float(r["wave_height"]) for r in csv.DictReader(open(os.environ["MAREA_PREDICTIONS_FILE"]))}
+scores = {}
+for split in ("public", "private"):
+    errors = [guess[r["id"]] - float(r["wave_height"]) for r in truth if r["split"] == split]
+    rmse = math.sqrt(sum(e * e for e in errors) / len(errors))
+    scores[split] = {"rmse": rmse, "mae": sum(abs(e) for e in errors) / len(errors), "q90": 0.0}
+with open(os.environ["MAREA_SCORES_FILE"], "w") as fh:
+    json.dump(scores, fh)
+"""
+
+
+def _with_scorer(bundle: Path, program: str) -> Path:
+    """The test bundle scored by a program of the organisers instead of the built-in metrics."""
+    yaml = YAML()
+    config = yaml.load((bundle / "challenge.yaml").read_text())
+    config["scoring"] = {
+        "program": {"path": "scoring/", "command": ["python3", "score.py"], "time_limit_s": 30},
+        "predictions_file": "predictions.csv",
+    }
+    for column in config["leaderboard"]["columns"]:
+        column.pop("metric", None)
+        column.pop("params", None)
+    with (bundle / "challenge.yaml").open("w") as fh:
+        yaml.dump(config, fh)
+    (bundle / "scoring").mkdir(exist_ok=True)
+    (bundle / "scoring" / "score.py").write_text(program)
+    return bundle
+
+
+def test_submissions_the_scoring_program_failed_are_rescued_by_a_fixed_one(
+    stack: Stack, tmp_path: Path
+) -> None:
+    bundle = _with_scorer(make_bundle(tmp_path / "bundle"), BROKEN_SCORER)
+    challenge = stack.load(bundle)
+    team = stack.team(challenge, "Aurora")
+    submission_id = stack.submit(challenge, team, BASELINE)
+    stack.start_worker()
+    stack.dispatch()
+    stack.wait_for(lambda: stack.submission(submission_id).status == Status.failed, 60, "failure")
+    assert stack.submission(submission_id).failure == "scoring_error"
+    assert _board(stack, challenge.slug) == {}
+
+    _with_scorer(bundle, FIXED_SCORER)  # the organisers fix their program: version 2
+    stack.load(bundle)
+    organiser = _organiser(stack)
+    page = f"/organise/{challenge.slug}/rescores"
+    set_id = _set_id(_post(organiser, page, page, {"phase": "development"}))
+    _wait_ready(stack, organiser, challenge.slug, set_id, 60)
+    assert _board(stack, challenge.slug) == {}  # still nothing before the decision
+    _post(organiser, f"{page}/{set_id}", f"{page}/{set_id}/apply")
+
+    answers = bundle / "reference" / "answers.csv"
+    assert _board(stack, challenge.slug) == {"Aurora": round(_rmse(BASELINE, answers), 3)}
+    row = stack.submission(submission_id)
+    assert row.status == Status.scored and row.failure is None
