@@ -194,6 +194,10 @@ def test_one_submission_judged_again_then_discarded_changes_nothing(
     _wait_ready(stack, organiser, slug, set_id, 60)
     review = organiser.client.get(f"/organise/{slug}/rescores/{set_id}").text
     assert "1 of 1 submissions get different scores" in review
+    logs_link = re.search(r'href="([^"]+/items/\d+/logs)"', review)
+    assert logs_link, "the review links to the logs of the new run"
+    logs = organiser.client.get(logs_link.group(1))
+    assert logs.status_code == 200 and "Logs for organisers" in logs.text
     discarded = _post(organiser, f"/organise/{slug}/rescores/{set_id}",
                       f"/organise/{slug}/rescores/{set_id}/discard")  # fmt: skip
     assert discarded.status_code == 303  # type: ignore[attr-defined]
