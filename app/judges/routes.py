@@ -209,6 +209,8 @@ def judge_challenge(
         for review, _judge, _team in service.reviews_of(db, challenge.id)
         if review.judge_id == user.id
     }
+    # Shown as such instead of "to do": the judge could open their team's page only to be refused.
+    own = {r.team_id for r in rows if service.conflict(db, user, r.team_id) is not None}
     page: HTMLResponse = templates.TemplateResponse(
         request,
         "judges/finalists.html",
@@ -218,6 +220,7 @@ def judge_challenge(
             "board": BoardSpec.from_config(challenge.config),
             "rows": rows,
             "reviewed": reviewed,
+            "own": own,
         },
     )
     return page
