@@ -1,0 +1,266 @@
+"""Who may call every route of the site, from one table: one row per (method, path).
+
+Each row gives the outcome for each role, in the order of `ROLES`:
+
+    anonymous  other (member of another team)  member (captain of team A)  judge  organiser  admin
+
+Outcomes:
+- allowed:   2xx, or a 3xx that is not the login page (the row's `to` says where, if it matters)
+- login:     pages redirect to /login?next=<path>; the JSON API answers 401
+- forbidden: 403
+- missing:   404 (what a team's object looks like to anyone outside it: ids cannot be probed)
+- refused:   another 4xx: the route ran for the caller and declined (e.g. "already in a team")
+
+Every response is also checked for team A's private data (`SECRET`): it appears for the roles
+in `shows` and for nobody else; the organisers' half of the logs (`STAFF_ONLY`) never reaches a
+participant or a judge. `changes` lists what the call changes in the world (see
+`authz_world.snapshot`): those entries change for exactly the roles named (by default the roles
+whose outcome is "allowed"), and nothing else changes for anyone. Rows marked `fresh` get a new
+world for every call. Values in `{braces}` come from the world (`World.params`) or the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tests.app.accounts.helpers import PASSWORD
+from tests.app.organisers.org_helpers import SEA, zip_folder
+from tests.authz.authz_world import (
+    ROLES,
+    WALKER,
+    Prepare,
+    awaiting_approval,
+    disqualified,
+    frozen,
+    no_judges,
+    revealed,
+    spare_is_captain,
+    unpublished,
+)
+
+OUTCOMES = frozenset({"allowed", "login", "forbidden", "missing", "refused"})
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str  # the route's path template, exactly as the app declares it
+    expect: str  # six outcomes, one per role in ROLES order
+    fresh: bool = False  # a new world for every call (the call changes things)
+    form: dict[str, str] | None = None
+    json: dict[str, object] | None = None
+    upload: tuple[str, str, bytes] | None = None  # multipart (field, filename, content)
+    use: dict[str, str] = field(default_factory=dict)  # path parameter -> world parameter
+    shows: str = ""  # roles whose response carries team A's SECRET
+    text: str = ""  # in the body of every 2xx of an allowed call
+    to: str = ""  # the start of the Location of every 3xx of an allowed call
+    changes: str | dict[str, str] = ""  # snapshot entries -> roles that change them
+    prepare: Prepare | None = None  # applied to the fresh world before the call
+    isolated: bool = False  # a copy of the caller's browser (the call logs in or out)
+    stream: int = 0  # Server-Sent Events: read this many blocks, then hang up
+    bearer: bool = False  # send the caller's API token although the path is not under /api/
+    also_ok: tuple[int, ...] = ()  # statuses that also count as "allowed"
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.method, self.path)
+
+    @property
+    def outcomes(self) -> dict[str, str]:
+        words = self.expect.split()
+        assert len(words) == len(ROLES), f"{self.key}: {len(words)} outcomes for {len(ROLES)} roles"
+        assert set(words) <= OUTCOMES, f"{self.key}: unknown outcome in {words}"
+        return dict(zip(ROLES, words, strict=True))
+
+    def changed_by(self) -> dict[str, frozenset[str]]:
+        if isinstance(self.changes, str):
+            allowed = frozenset(r for r, o in self.outcomes.items() if o == "allowed")
+            return {entry: allowed for entry in self.changes.split()}
+        return {entry: frozenset(roles.split()) for entry, roles in self.changes.items()}
+
+    @property
+    def shown_to(self) -> frozenset[str]:
+        return frozenset(self.shows.split())
+
+
+# Mounted apps serve files, not routes: each is named here so a new mount needs a decision too.
+EXEMPT_MOUNTS = {"/static": "the CSS, scripts and images of the pages: public by design"}
+
+# fmt: off
+#                       anonymous other     member    judge     organiser admin
+PUBLIC =               "allowed   allowed   allowed   allowed   allowed   allowed"
+SIGNED_IN =            "login     allowed   allowed   allowed   allowed   allowed"
+ORGANISERS =           "login     forbidden forbidden forbidden allowed   allowed"
+TEAM_AND_ORGANISERS =  "login     missing   allowed   missing   allowed   allowed"
+TEAM_ONLY =            "login     missing   allowed   missing   missing   missing"
+# Team actions act on the caller's own team: outsiders of team A never reach it.
+WITH_A_TEAM =          "login     allowed   allowed   forbidden forbidden forbidden"
+JOIN_TEAM_A =          "login     refused   refused   allowed   allowed   allowed"
+LEAVE_OR_HAND_OVER =   "login     refused   allowed   missing   missing   missing"
+NEW_CODE =             "login     allowed   allowed   missing   missing   missing"
+JUDGE_ASSIGNED =       "login     forbidden forbidden allowed   missing   missing"
+NOWHERE =              "missing   missing   missing   missing   missing   missing"
+NOBODY =               "forbidden forbidden forbidden forbidden forbidden forbidden"
+# fmt: on
+
+TEAM_A_SEES = "member organiser admin"
+NEW_SUBMISSION = b"id,value\n1,0.25\n"
+BUNDLE = zip_folder(SEA)
+REVIEW = {"rating_method": "4", "rating_use": "3", "comment": "clear method"}
+NEW_CODE_CHANGES = {"code_a": "member", "code_b": "other"}
+SUBMITTED = {"subs_a": "member", "subs_b": "other"}
+
+# fmt: off
+TABLE: list[Row] = [
+    # --- accounts ------------------------------------------------------------------------------
+    Row("GET",  "/signup", PUBLIC),
+    Row("POST", "/signup", PUBLIC, isolated=True, to="/",
+        form={"name": "Newcomer", "email": "new-{n}@example.org", "password": PASSWORD}),
+    Row("GET",  "/login", PUBLIC),
+    Row("POST", "/login", PUBLIC, isolated=True, to="/",
+        form={"email": WALKER, "password": PASSWORD}),
+    Row("POST", "/logout", PUBLIC, isolated=True, to="/"),
+    Row("GET",  "/login/oidc/{name}", NOWHERE),  # no provider is configured: nothing to reach
+    Row("GET",  "/login/oidc/{name}/callback", NOWHERE),
+    Row("GET",  "/account", SIGNED_IN, text="{email}"),
+    Row("POST", "/account/tokens", SIGNED_IN, form={"name": "authz {n}"}, text="marea_"),
+    Row("POST", "/account/tokens/{token_id}/revoke", TEAM_ONLY, fresh=True, to="/account",
+        changes="token_revoked"),  # the member's token: only its owner may revoke it
+    Row("GET",  "/api/v1/me", SIGNED_IN, text="{email}"),
+    # --- public pages, files and API --------------------------------------------------------------
+    Row("GET",  "/", PUBLIC, text="/challenges/{slug}"),
+    Row("GET",  "/challenges/{slug}", PUBLIC, text="Temperatura"),
+    Row("GET",  "/challenges/{slug}/files/{path:path}", PUBLIC, text="18.5"),
+    Row("GET",  "/challenges/{slug}/starter-kit.zip", PUBLIC, text="PK"),
+    Row("GET",  "/challenges/{slug}/leaderboard", PUBLIC, text="Delfini"),
+    Row("GET",  "/healthz", PUBLIC, text="checks", also_ok=(503,)),  # 503: Docker away, say
+    Row("GET",  "/metrics", NOBODY, bearer=True),  # the scraper's token or localhost, no user
+    Row("GET",  "/api/openapi.json", PUBLIC, text="/api/v1/submissions/"),
+    Row("GET",  "/api/docs", PUBLIC, text="swagger"),
+    Row("GET",  "/docs/oauth2-redirect", PUBLIC, text="oauth2"),
+    Row("GET",  "/api/v1/challenges", PUBLIC, text="{slug}"),
+    Row("GET",  "/api/v1/challenges/{slug}", PUBLIC, text="development"),
+    Row("GET",  "/api/v1/challenges/{slug}/leaderboard", PUBLIC, text="Delfini"),
+    Row("GET",  "/api/v1/challenges/{slug}/events", PUBLIC, stream=1, text="retry:"),
+    # --- teams: pages -----------------------------------------------------------------------------
+    Row("GET",  "/challenges/{slug}/team", SIGNED_IN, shows="member"),
+    # the member's refusal shows their own team page again: its invitation code included
+    Row("POST", "/challenges/{slug}/team/create", JOIN_TEAM_A, fresh=True, form={"name": "Nuova"},
+        shows="member", to="/challenges/{slug}/team", changes="teams"),
+    Row("POST", "/challenges/{slug}/team/join", JOIN_TEAM_A, fresh=True, form={"code": "{code}"},
+        shows="member", to="/challenges/{slug}/team", changes="members_a"),
+    Row("GET",  "/challenges/{slug}/join/{token}", SIGNED_IN, text="{token}"),
+    Row("POST", "/challenges/{slug}/join/{token}", JOIN_TEAM_A, fresh=True, shows="member",
+        to="/challenges/{slug}/team", changes="members_a"),
+    Row("POST", "/challenges/{slug}/team/leave", LEAVE_OR_HAND_OVER, fresh=True,
+        prepare=spare_is_captain, changes="members_a"),
+    Row("POST", "/challenges/{slug}/team/captain", LEAVE_OR_HAND_OVER, fresh=True,
+        form={"user_id": "{spare_id}"}, changes="captain_a"),
+    Row("POST", "/challenges/{slug}/team/code", NEW_CODE, fresh=True, changes=NEW_CODE_CHANGES),
+    # --- teams: API -------------------------------------------------------------------------------
+    Row("GET",  "/api/v1/challenges/{slug}/team", "login allowed allowed missing missing missing",
+        shows="member"),
+    Row("POST", "/api/v1/challenges/{slug}/teams", JOIN_TEAM_A, fresh=True, json={"name": "Nuova"},
+        text="Nuova", changes="teams"),
+    Row("POST", "/api/v1/challenges/{slug}/team/join", JOIN_TEAM_A, fresh=True,
+        json={"code": "{code}"}, text="Delfini", changes="members_a"),
+    Row("POST", "/api/v1/challenges/{slug}/team/leave", LEAVE_OR_HAND_OVER, fresh=True,
+        prepare=spare_is_captain, changes="members_a"),
+    Row("POST", "/api/v1/challenges/{slug}/team/captain", LEAVE_OR_HAND_OVER, fresh=True,
+        json={"user_id": "{spare_id}"}, changes="captain_a"),
+    Row("POST", "/api/v1/challenges/{slug}/team/code", NEW_CODE, fresh=True,
+        changes=NEW_CODE_CHANGES),
+    # --- submissions: pages -----------------------------------------------------------------------
+    Row("GET",  "/challenges/{slug}/submit", SIGNED_IN),
+    Row("POST", "/challenges/{slug}/submit", WITH_A_TEAM, fresh=True, to="/submissions/",
+        upload=("file", "p.csv", NEW_SUBMISSION), changes=SUBMITTED),
+    Row("GET",  "/challenges/{slug}/submissions", SIGNED_IN, shows="member"),
+    Row("GET",  "/submissions/{submission_id}", TEAM_AND_ORGANISERS, shows=TEAM_A_SEES),
+    Row("GET",  "/submissions/{submission_id}/result", TEAM_AND_ORGANISERS, shows=TEAM_A_SEES),
+    Row("POST", "/submissions/{submission_id}/final", TEAM_ONLY, fresh=True, form={"selected": "1"},
+        to="/submissions/{submission_id}", changes="final_a"),
+    # --- submissions: API -------------------------------------------------------------------------
+    Row("POST", "/api/v1/challenges/{slug}/submissions", WITH_A_TEAM, fresh=True,
+        upload=("file", "p.csv", NEW_SUBMISSION), text="queued", changes=SUBMITTED),
+    Row("GET",  "/api/v1/challenges/{slug}/submissions", WITH_A_TEAM, shows="member"),
+    Row("GET",  "/api/v1/submissions/{submission_id}", TEAM_AND_ORGANISERS, shows=TEAM_A_SEES),
+    Row("POST", "/api/v1/submissions/{submission_id}/final", TEAM_ONLY, fresh=True,
+        json={"selected": True}, shows="member", changes="final_a"),
+    Row("GET",  "/api/v1/submissions/{submission_id}/events", TEAM_AND_ORGANISERS, stream=2,
+        text="event: status"),
+    # --- organisers -------------------------------------------------------------------------------
+    Row("GET",  "/organise", ORGANISERS, text="{slug}"),
+    Row("POST", "/organise/upload", ORGANISERS, upload=("bundle", "sea.zip", BUNDLE),
+        to="/organise/sea-surface-temperature"),
+    Row("GET",  "/organise/dashboard", ORGANISERS),
+    Row("GET",  "/organise/{slug}", ORGANISERS),
+    Row("GET",  "/organise/{slug}/preview", ORGANISERS, text="Temperatura"),
+    Row("POST", "/organise/{slug}/publish", ORGANISERS, fresh=True, prepare=unpublished,
+        to="/organise/{slug}", changes="published audit"),
+    Row("POST", "/organise/{slug}/unpublish", ORGANISERS, fresh=True, to="/organise/{slug}",
+        changes="published audit"),
+    Row("POST", "/organise/{slug}/phases/{phase}", ORGANISERS, fresh=True,
+        form={"start": "2030-01-01T00:00", "end": "2030-02-01T00:00"}, to="/organise/{slug}",
+        changes="phase_dates audit"),
+    Row("GET",  "/organise/{slug}/audit", ORGANISERS),
+    Row("GET",  "/organise/{slug}/teams", ORGANISERS, text="Delfini"),
+    Row("POST", "/organise/{slug}/teams/{team_id}/approve", ORGANISERS, fresh=True,
+        prepare=awaiting_approval, to="/organise/{slug}/teams", changes="approved_a audit"),
+    Row("POST", "/organise/{slug}/teams/{team_id}/disqualify", ORGANISERS, fresh=True,
+        form={"reason": "copied the reference data"}, to="/organise/{slug}/teams",
+        changes="disqualified_a audit"),
+    Row("POST", "/organise/{slug}/teams/{team_id}/reinstate", ORGANISERS, fresh=True,
+        prepare=disqualified, to="/organise/{slug}/teams", changes="disqualified_a audit"),
+    Row("POST", "/organise/{slug}/submissions/{submission_id}/cancel", ORGANISERS, fresh=True,
+        use={"submission_id": "queued_id"}, form={"reason": "stuck"},
+        to="/organise/{slug}/teams", changes="queued_a audit"),
+    Row("POST", "/organise/{slug}/freeze", ORGANISERS, fresh=True, to="/organise/{slug}",
+        changes="frozen audit"),
+    Row("POST", "/organise/{slug}/unfreeze", ORGANISERS, fresh=True, prepare=frozen,
+        to="/organise/{slug}", changes="frozen audit"),
+    Row("POST", "/organise/{slug}/reveal", ORGANISERS, fresh=True, to="/organise/{slug}",
+        changes="revealed audit"),
+    Row("POST", "/organise/{slug}/hide-private", ORGANISERS, fresh=True, prepare=revealed,
+        to="/organise/{slug}", changes="revealed audit"),
+    Row("GET",  "/organise/{slug}/export/leaderboard.csv", ORGANISERS, text="Delfini",
+        changes="audit"),
+    Row("GET",  "/organise/{slug}/export/leaderboard.json", ORGANISERS, text="Delfini",
+        changes="audit"),
+    Row("GET",  "/organise/{slug}/export/submissions.csv", ORGANISERS, text="Delfini",
+        shows="organiser admin", changes="audit"),
+    Row("GET",  "/organise/{slug}/export/submissions.json", ORGANISERS, text="Delfini",
+        shows="organiser admin", changes="audit"),
+    Row("GET",  "/organise/{slug}/export/submissions.zip", ORGANISERS, text="PK", changes="audit"),
+    # --- organisers: rescore sets -----------------------------------------------------------------
+    Row("GET",  "/organise/{slug}/rescores", ORGANISERS,
+        text="/organise/{slug}/rescores/{set_id}"),
+    Row("POST", "/organise/{slug}/rescores", ORGANISERS, fresh=True,
+        form={"phase": "development", "reason": "fixed metric"}, to="/organise/{slug}/rescores/",
+        changes="sets audit"),
+    Row("POST", "/organise/{slug}/submissions/{submission_id}/rescore", ORGANISERS, fresh=True,
+        form={"reason": "appeal"}, to="/organise/{slug}/rescores/", changes="sets audit"),
+    Row("GET",  "/organise/{slug}/rescores/{set_id}", ORGANISERS),
+    Row("GET",  "/organise/{slug}/rescores/{set_id}/progress", ORGANISERS, text='"ready"'),
+    Row("POST", "/organise/{slug}/rescores/{set_id}/apply", ORGANISERS, fresh=True,
+        to="/organise/{slug}/rescores/{set_id}", changes="set_status audit"),
+    Row("POST", "/organise/{slug}/rescores/{set_id}/discard", ORGANISERS, fresh=True,
+        to="/organise/{slug}/rescores/{set_id}", changes="set_status audit"),
+    Row("GET",  "/organise/{slug}/rescores/{set_id}/items/{item_id}/logs", ORGANISERS,
+        text="organisers-eyes-only", shows="organiser admin"),
+    # --- organisers: judging ----------------------------------------------------------------------
+    Row("GET",  "/organise/{slug}/judges", ORGANISERS, text="{judge_email}"),
+    Row("POST", "/organise/{slug}/judges", ORGANISERS, fresh=True, prepare=no_judges,
+        form={"email": "{judge_email}"}, to="/organise/{slug}/judges", changes="judges audit"),
+    Row("POST", "/organise/{slug}/judges/remove", ORGANISERS, fresh=True,
+        form={"email": "{judge_email}"}, to="/organise/{slug}/judges", changes="judges audit"),
+    Row("GET",  "/organise/{slug}/ranking", ORGANISERS, text="Delfini"),
+    Row("GET",  "/organise/{slug}/reviews.csv", ORGANISERS),
+    # --- judges (assigned to the challenge; organisers judge only where assigned) -----------------
+    Row("GET",  "/judge", "login forbidden forbidden allowed allowed allowed"),
+    Row("GET",  "/judge/{slug}", JUDGE_ASSIGNED, text="Delfini"),
+    Row("GET",  "/judge/{slug}/teams/{team_id}", JUDGE_ASSIGNED, shows="judge"),
+    Row("POST", "/judge/{slug}/teams/{team_id}", JUDGE_ASSIGNED, fresh=True, form=REVIEW,
+        to="/judge/{slug}/teams/{team_id}?saved=1", changes="reviews audit"),
+    Row("GET",  "/judge/{slug}/teams/{team_id}/file", JUDGE_ASSIGNED, text="1,0.5"),
+]
+# fmt: on

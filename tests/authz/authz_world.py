@@ -1,0 +1,456 @@
+"""The people and the objects the authorization matrix calls every route on.
+
+One cast of six people (anonymous, a member of another team, a member of the team,
+a judge, an organiser, an admin) is built once per module through the site's own
+sign-up and login. A world is one published challenge with everything a route can
+name: team A (the member's) with private data, team B (the other member's), their
+scored submissions on the board, a queued submission, a closed warm-up phase with a
+rescore set ready for review, a judge assigned, an API token of the member. Rows that
+change things get a fresh world per call, so each call starts from the same state and
+a refusal can be proven to have changed nothing (see `snapshot`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.accounts.models import ApiToken, Role, User
+from app.accounts.tokens import hash_token
+from app.audit.models import AuditEvent
+from app.challenges.models import Challenge, DataFile, Phase
+from app.db import utcnow
+from app.leaderboard.ranking import BoardSpec
+from app.leaderboard.service import offer
+from app.rescoring.models import ItemStatus, RescoreItem, RescoreSet, SetStatus
+from app.reviews.models import JudgeAssignment, Review
+from app.settings import Settings
+from app.store import LocalStore
+from app.submissions.models import Score, Status, Submission
+from app.teams.models import Membership, Team
+from app.teams.service import invite_link_token
+from tests.app.accounts.helpers import APP_URL, csrf_from, sign_up
+from tests.app.web.web_helpers import BOARD, Person, engine_of, person
+
+ROLES = ("anonymous", "other", "member", "judge", "organiser", "admin")
+STAFF = frozenset({"organiser", "admin"})
+
+# Team A's private data (its submission's notes and participant logs, its invitation
+# code): it must reach the team and the staff the row names, and nobody else.
+SECRET = "delfini-secret"
+# The organisers' half of team A's logs: no participant or judge ever sees it.
+STAFF_ONLY = "organisers-eyes-only"
+# Team A's private-split score: hidden from everyone but the organisers until revealed.
+# Four digits before the point, so no timestamp ("…:20.777…") can look like it.
+PRIVATE_RMSE = 4242.4242
+PRIVATE_SHOWN = "4242.424"  # as pages round it, and a prefix of what JSON sends
+SUBMITTED_FILE = b"id,value\n1,0.5\n"
+PUBLIC_FILE = "data/train.csv"
+PUBLIC_CONTENT = b"day,temperature\n1,18.5\n"
+NO_PROVIDER = "no-such-provider"
+WALKER = "walker@example.org"  # the account every role logs in as on POST /login
+
+JUDGING = {
+    "scale": {"min": 1, "max": 5},
+    "rubric": [
+        {"key": "method", "label": {"en": "Method"}, "weight": 3},
+        {"key": "use", "label": {"en": "Use"}, "weight": 1},
+    ],
+    "finalists": 2,
+    "combine": {"metric_weight": 0.5, "rubric_weight": 0.5, "normalise_judges": False},
+}
+SPEC = BoardSpec.from_config(BOARD)
+
+
+@dataclass
+class Cast:
+    """Who calls: a browser (cookie jar) per person, their CSRF token and API token."""
+
+    site: TestClient
+    people: dict[str, Person | None]
+    anonymous: TestClient
+    csrf: dict[str, str]
+    counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def browser(self, role: str) -> TestClient:
+        who = self.people[role]
+        return who.client if who is not None else self.anonymous
+
+    def email(self, role: str) -> str:
+        who = self.people[role]
+        return who.email if who is not None else ""
+
+    def user_id(self, role: str) -> int:
+        who = self.people[role]
+        assert who is not None, f"{role} has no account"
+        return who.user_id
+
+
+@dataclass(frozen=True)
+class World:
+    slug: str
+    challenge_id: int
+    phase_id: int
+    warmup_id: int
+    team_a: int
+    team_b: int
+    spare_id: int  # a second member of team A, so captaincy can be handed over
+    scored_a: int
+    queued_a: int
+    set_id: int
+    item_id: int
+    invite_token: str
+    code_a: str
+    token_id: int  # an API token of the member, for the revoke route
+
+    def params(self) -> dict[str, object]:
+        """What a row's path, form or JSON may name as `{key}`."""
+        return {
+            "slug": self.slug,
+            "phase": "development",
+            "team_id": self.team_a,
+            "team_b": self.team_b,
+            "submission_id": self.scored_a,
+            "queued_id": self.queued_a,
+            "set_id": self.set_id,
+            "item_id": self.item_id,
+            "token": self.invite_token,
+            "token_id": self.token_id,
+            "code": self.code_a,
+            "spare_id": self.spare_id,
+            "name": NO_PROVIDER,
+            "path": PUBLIC_FILE,
+        }
+
+
+def make_cast(site: TestClient) -> Cast:
+    """Six people through the site's sign-up and login, plus the account POST /login uses."""
+    people: dict[str, Person | None] = {
+        "anonymous": None,
+        "other": person(site, "other@example.org", "Olga"),
+        "member": person(site, "member@example.org", "Mara"),
+        "judge": person(site, "judge@example.org", "Giulio", Role.judge),
+        "organiser": person(site, "organiser@example.org", "Orsola", Role.organiser),
+        "admin": person(site, "admin@example.org", "Ada", Role.admin),
+    }
+    sign_up(TestClient(site.app, base_url=APP_URL), WALKER, name="Walker")
+    anonymous = TestClient(site.app, base_url=APP_URL)
+    csrf = {"anonymous": csrf_from(anonymous.get("/login").text)}
+    for role, who in people.items():
+        if who is not None:
+            csrf[role] = who.csrf("/account")
+    return Cast(site, people, anonymous, csrf)
+
+
+def _store(site: TestClient) -> LocalStore:
+    store: LocalStore = site.app.state.store  # type: ignore[attr-defined]
+    return store
+
+
+def _settings(site: TestClient) -> Settings:
+    settings: Settings = site.app.state.settings  # type: ignore[attr-defined]
+    return settings
+
+
+def _submission(
+    session: Session, phase: Phase, team: Team, status: Status, **fields: Any
+) -> Submission:
+    assert phase.id is not None and team.id is not None
+    values: dict[str, Any] = {
+        "kind": "predictions",
+        "file_sha256": "0" * 64,
+        "filename": "predictions.csv",
+        "size": 1,
+        **fields,
+    }
+    made = Submission(
+        challenge_id=phase.challenge_id,
+        phase_id=phase.id,
+        team_id=team.id,
+        user_id=team.captain_id,
+        status=status,
+        **values,
+    )
+    session.add(made)
+    session.flush()
+    return made
+
+
+def _scored(
+    session: Session,
+    phase: Phase,
+    team: Team,
+    rmse: float,
+    private: float | None = None,
+    **fields: Any,
+) -> int:
+    """A scored submission with its public scores, offered to the board as a worker would."""
+    made = _submission(session, phase, team, Status.scored, **fields)
+    assert made.id is not None and phase.id is not None and team.id is not None
+    values = {"rmse": rmse, "mae": rmse / 2}
+    for key, value in values.items():
+        session.add(Score(submission_id=made.id, split="public", key=key, value=value))
+    if private is not None:
+        session.add(Score(submission_id=made.id, split="private", key="rmse", value=private))
+    offer(
+        session,
+        SPEC,
+        phase_id=phase.id,
+        team_id=team.id,
+        split="public",
+        submission_id=made.id,
+        submitted_at=made.created_at,
+        values=values,
+    )
+    return made.id
+
+
+def build_world(cast: Cast, slug: str) -> World:
+    """One published challenge with every object a route can name (see the module doc)."""
+    site = cast.site
+    store = _store(site)
+    n = next(cast.counter)
+    member_id, other_id = cast.user_id("member"), cast.user_id("other")
+    submitted = store.put_bytes(SUBMITTED_FILE)
+    public = store.put_bytes(PUBLIC_CONTENT)
+    logs = store.put_bytes(
+        json.dumps(
+            {
+                "participant": {"stdout": f"read 1 row ({SECRET} notes)"},
+                "organiser": {"stderr": STAFF_ONLY},
+            }
+        ).encode()
+    )
+    now = utcnow()
+    with Session(engine_of(site), expire_on_commit=False) as session:
+        challenge = Challenge(
+            slug=slug,
+            title={"it": "Temperatura", "en": "Temperature"},
+            summary={"it": "s", "en": "s"},
+            theme="sea",
+            config={**BOARD, "judging": JUDGING},
+            bundle_sha256="0" * 64,
+            published=True,
+        )
+        session.add(challenge)
+        session.flush()
+        assert challenge.id is not None
+        warmup = Phase(
+            challenge_id=challenge.id,
+            name="warmup",
+            position=0,
+            title={"en": "Warm-up"},
+            kind="predictions",
+            start=now - timedelta(days=30),
+            end=now - timedelta(days=20),
+        )
+        phase = Phase(
+            challenge_id=challenge.id,
+            name="development",
+            position=1,
+            title={"en": "Development"},
+            kind="predictions",
+            start=now - timedelta(days=1),
+            end=now + timedelta(days=10),
+        )
+        session.add(warmup)
+        session.add(phase)
+        session.add(
+            DataFile(
+                challenge_id=challenge.id,
+                role="public",
+                path=PUBLIC_FILE,
+                sha256=public.sha256,
+                size=public.size,
+            )
+        )
+        spare = User(email=f"spare-{n}@example.org", name=f"Spare {n}")
+        session.add(spare)
+        session.flush()
+        assert spare.id is not None
+        team_a = Team(
+            challenge_id=challenge.id,
+            name="Delfini",
+            captain_id=member_id,
+            invite_code=f"{SECRET}-{n}",
+        )
+        team_b = Team(
+            challenge_id=challenge.id, name="Orche", captain_id=other_id, invite_code=f"orche-{n}"
+        )
+        session.add(team_a)
+        session.add(team_b)
+        session.flush()
+        assert team_a.id is not None and team_b.id is not None
+        for team_id, user_id in (
+            (team_a.id, member_id),
+            (team_a.id, spare.id),
+            (team_b.id, other_id),
+        ):
+            session.add(Membership(team_id=team_id, user_id=user_id, challenge_id=challenge.id))
+        scored_a = _scored(
+            session,
+            phase,
+            team_a,
+            1.0,
+            private=PRIVATE_RMSE,
+            description=f"{SECRET}: gradient boosting",
+            filename=f"{SECRET}.csv",
+            file_sha256=submitted.sha256,
+            size=submitted.size,
+            logs_sha256=logs.sha256,
+        )
+        _scored(session, phase, team_b, 2.0, description="orche: linear model")
+        queued = _submission(session, phase, team_a, Status.queued)
+        warmup_id = _scored(session, warmup, team_a, 1.5)
+        assert warmup.id is not None
+        rescore = RescoreSet(
+            challenge_id=challenge.id,
+            phase_id=warmup.id,
+            scope="phase",
+            reason="new scoring program",
+            bundle_version=1,
+            status=SetStatus.ready,
+        )
+        session.add(rescore)
+        session.flush()
+        assert rescore.id is not None
+        item = RescoreItem(
+            set_id=rescore.id,
+            submission_id=warmup_id,
+            status=ItemStatus.scored,
+            old_status="scored",
+            old_scores={"public": {"rmse": 1.5, "mae": 0.75}},
+            new_scores={"public": {"rmse": 1.25, "mae": 0.625}},
+            logs_sha256=logs.sha256,
+        )
+        session.add(item)
+        session.add(JudgeAssignment(challenge_id=challenge.id, user_id=cast.user_id("judge")))
+        token = ApiToken(
+            user_id=member_id, name=f"laptop {n}", token_hash=hash_token(f"unused-secret-{slug}")
+        )
+        session.add(token)
+        session.commit()
+        assert queued.id is not None and item.id is not None and token.id is not None
+        assert phase.id is not None and warmup.id is not None
+        return World(
+            slug=slug,
+            challenge_id=challenge.id,
+            phase_id=phase.id,
+            warmup_id=warmup.id,
+            team_a=team_a.id,
+            team_b=team_b.id,
+            spare_id=spare.id,
+            scored_a=scored_a,
+            queued_a=queued.id,
+            set_id=rescore.id,
+            item_id=item.id,
+            invite_token=invite_link_token(_settings(site).resolved_secret_key(), team_a),
+            code_a=team_a.invite_code,
+            token_id=token.id,
+        )
+
+
+def _count(session: Session, model: type, *where: Any) -> int:
+    return int(session.exec(select(func.count()).select_from(model).where(*where)).one())
+
+
+def snapshot(site: TestClient, world: World) -> dict[str, object]:
+    """Everything a route of the table can change in a world, one entry per effect."""
+    with Session(engine_of(site)) as session:
+        challenge = session.get(Challenge, world.challenge_id)
+        phase = session.get(Phase, world.phase_id)
+        team_a = session.get(Team, world.team_a)
+        team_b = session.get(Team, world.team_b)
+        scored = session.get(Submission, world.scored_a)
+        queued = session.get(Submission, world.queued_a)
+        rescore = session.get(RescoreSet, world.set_id)
+        token = session.get(ApiToken, world.token_id)
+        assert challenge and phase and team_a and scored and queued and rescore and token
+
+        def members(team_id: int) -> tuple[int, ...]:
+            rows = session.exec(select(Membership.user_id).where(Membership.team_id == team_id))
+            return tuple(sorted(rows))
+
+        cid = world.challenge_id
+        return {
+            "published": challenge.published,
+            "frozen": challenge.frozen_at,
+            "revealed": challenge.private_revealed,
+            "phase_dates": (phase.start, phase.end),
+            "teams": _count(session, Team, col(Team.challenge_id) == cid),
+            "captain_a": team_a.captain_id,
+            "code_a": team_a.invite_code,
+            "code_b": team_b.invite_code if team_b else None,
+            "members_a": members(world.team_a),
+            "members_b": members(world.team_b),
+            "approved_a": team_a.approved,
+            "disqualified_a": team_a.disqualified_reason,
+            "final_a": scored.selected_final,
+            "queued_a": str(queued.status),
+            "subs_a": _count(session, Submission, col(Submission.team_id) == world.team_a),
+            "subs_b": _count(session, Submission, col(Submission.team_id) == world.team_b),
+            "set_status": str(rescore.status),
+            "sets": _count(session, RescoreSet, col(RescoreSet.challenge_id) == cid),
+            "judges": _count(session, JudgeAssignment, col(JudgeAssignment.challenge_id) == cid),
+            "reviews": _count(session, Review, col(Review.challenge_id) == cid),
+            "token_revoked": token.revoked,
+            "audit": _count(session, AuditEvent, col(AuditEvent.challenge_id) == cid),
+        }
+
+
+# --- what some rows need changed in their fresh world first --------------------------------
+
+
+def _edit(site: TestClient, model: type, row_id: int, **values: object) -> None:
+    with Session(engine_of(site)) as session:
+        row = session.get(model, row_id)
+        assert row is not None
+        for key, value in values.items():
+            setattr(row, key, value)
+        session.add(row)
+        session.commit()
+
+
+Prepare = Callable[[TestClient, World], None]
+
+
+def unpublished(site: TestClient, world: World) -> None:
+    _edit(site, Challenge, world.challenge_id, published=False)
+
+
+def frozen(site: TestClient, world: World) -> None:
+    _edit(site, Challenge, world.challenge_id, frozen_at=utcnow() - timedelta(hours=1))
+
+
+def revealed(site: TestClient, world: World) -> None:
+    _edit(site, Challenge, world.challenge_id, private_revealed=True)
+
+
+def awaiting_approval(site: TestClient, world: World) -> None:
+    _edit(site, Team, world.team_a, approved=False)
+
+
+def disqualified(site: TestClient, world: World) -> None:
+    _edit(site, Team, world.team_a, disqualified_reason="copied the reference data")
+
+
+def spare_is_captain(site: TestClient, world: World) -> None:
+    """The member is then a plain member of team A, free to leave it."""
+    _edit(site, Team, world.team_a, captain_id=world.spare_id)
+
+
+def no_judges(site: TestClient, world: World) -> None:
+    with Session(engine_of(site)) as session:
+        for row in session.exec(
+            select(JudgeAssignment).where(JudgeAssignment.challenge_id == world.challenge_id)
+        ):
+            session.delete(row)
+        session.commit()
