@@ -7,6 +7,7 @@ total size and file count are capped. Links, devices and anything odd are skippe
 
 from __future__ import annotations
 
+import errno
 import io
 import tarfile
 from collections.abc import Iterable, Iterator
@@ -61,6 +62,28 @@ def _safe_relative(name: str) -> PurePosixPath | None:
     return PurePosixPath(*parts)
 
 
+# Errors that come from an entry's name, not from the host: skip the entry and go on.
+_UNWRITABLE_NAME = frozenset(
+    {errno.ENAMETOOLONG, errno.ENOTDIR, errno.EISDIR, errno.EEXIST, errno.ELOOP}
+)
+
+
+def _copy(tar: tarfile.TarFile, member: tarfile.TarInfo, target: Path) -> bool:
+    """Write one folder or regular file; True for a file."""
+    if member.isdir():
+        target.mkdir(parents=True, exist_ok=True)
+        return False
+    source = tar.extractfile(member)
+    if source is None:
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "xb") as out:
+        while block := source.read(_COPY_CHUNK):
+            out.write(block)
+    target.chmod(0o644)
+    return True
+
+
 def extract(
     chunks: Iterable[bytes], dest: Path, *, max_bytes: int, max_files: int
 ) -> CopiedOutputs:
@@ -76,25 +99,24 @@ def extract(
                 if rel is None:
                     continue
                 target = dest.joinpath(*rel.parts)
-                if member.isdir():
-                    target.mkdir(parents=True, exist_ok=True)
-                    continue
-                if not member.isreg():
+                if not (member.isdir() or member.isreg()):
                     result.skipped.append(str(rel))
                     continue
-                if len(result.files) >= max_files or written + member.size > max_bytes:
+                if member.isreg() and (
+                    len(result.files) >= max_files or written + member.size > max_bytes
+                ):
                     result.truncated = True
                     break
-                source = tar.extractfile(member)
-                if source is None:
-                    continue
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with open(target, "xb") as out:
-                    while block := source.read(_COPY_CHUNK):
-                        out.write(block)
-                target.chmod(0o644)
-                written += member.size
-                result.files.append(str(rel))
+                try:
+                    if _copy(tar, member, target):
+                        written += member.size
+                        result.files.append(str(rel))
+                except OSError as exc:
+                    if exc.errno not in _UNWRITABLE_NAME:
+                        raise
+                    # A name this host cannot hold (too long, a file where a folder must be):
+                    # lose that entry, not every output after it.
+                    result.skipped.append(str(rel))
     except (tarfile.TarError, EOFError, OSError):
         result.truncated = True
     if reader.hit_cap:

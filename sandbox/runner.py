@@ -270,10 +270,18 @@ def _collect_outputs(
             user=spec.user,
         )["Id"]
         stream = api.exec_start(exec_id, stream=True, demux=True)
-        chunks = (stdout for stdout, _ in stream if stdout)
-        return extract(chunks, dest, max_bytes=spec.limits.output_bytes, max_files=MAX_OUTPUT_FILES)
+        try:
+            chunks = (stdout for stdout, _ in stream if stdout)
+            return extract(
+                chunks, dest, max_bytes=spec.limits.output_bytes, max_files=MAX_OUTPUT_FILES
+            )
+        finally:
+            # Stopping early (at a cap, or at a file the host cannot write) leaves tar blocked
+            # on a full pipe, and the engine then holds the container's removal for ~20 s.
+            with contextlib.suppress(*_ENGINE_ERRORS, OSError):
+                stream.close()
     except _ENGINE_ERRORS:
-        # e.g. the pids limit is exhausted by a fork bomb and no exec can start.
+        # The engine refused the copy (e.g. the container vanished): report what we have.
         return CopiedOutputs(truncated=True)
 
 

@@ -11,11 +11,12 @@ reads both the same way:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .metrics import METRICS, MetricError
+from .metrics import METRICS, Metric, MetricError
 from .outputs import SPLITS, InvalidPredictions, ReferenceProblem, read_predictions, read_reference
 
 
@@ -71,8 +72,39 @@ def score(config: Mapping[str, Any], predictions: Path, reference_dir: Path) -> 
             y_true = _typed([reference.truth[i] for i in ids], metric.truth)
             y_pred = _typed([predicted[i] for i in ids], metric.prediction)
             try:
-                scores[column["key"]] = metric.compute(y_true, y_pred, column.get("params", {}))
+                value = metric.compute(y_true, y_pred, column.get("params", {}))
             except MetricError as exc:
                 return {"scoring_error": f"column {column['key']!r} on the {part} part: {exc}"}
+            if not math.isfinite(value):
+                mine = {i: predicted[i] for i in ids}
+                return _not_finite(column, part, metric, y_true, mine, value)
+            scores[column["key"]] = value
         result[part] = scores
     return result
+
+
+def _not_finite(
+    column: Mapping[str, Any],
+    part: str,
+    metric: Metric,
+    y_true: list[object],
+    predicted: dict[str, str],
+    value: float,
+) -> dict[str, Any]:
+    """Who is to blame for a metric that overflowed although every value was finite.
+
+    The team, when predicting zero everywhere scores a finite number: then their values
+    (1e308, say) are what overflowed, and they can fix that. When even zeros overflow, the
+    reference's values are too large, which is for the organisers to fix.
+    """
+    where = f"the {column['key']!r} score on the {part} part is {value}, not a finite number"
+    if metric.truth == metric.prediction == "number":
+        modest = metric.compute(y_true, [0.0] * len(y_true), column.get("params", {}))
+        if math.isfinite(modest):
+            row_id = max(predicted, key=lambda i: abs(float(predicted[i])))
+            return {
+                "invalid": f"{where}: some predictions are too large to score (the largest is "
+                f"{predicted[row_id]!r}, for id {row_id!r}); predict values on the scale of the "
+                "target"
+            }
+    return {"scoring_error": where}
