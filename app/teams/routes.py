@@ -16,6 +16,7 @@ from app.accounts.deps import CurrentUser
 from app.accounts.models import User
 from app.api.teams import invite_link
 from app.challenges.models import Challenge
+from app.db import MAX_ROW_ID
 from app.deps import LangDep, SessionDep, SettingsDep, TemplatesDep
 from app.submissions.context import published_challenge
 from app.submissions.upload import UploadProblem
@@ -106,6 +107,10 @@ def team_page(
     return _page(request, db, templates, lang, _challenge(db, slug), user)
 
 
+# A refusal shows the page again with its reason; the status says what kind of refusal it was.
+PAGE_STATUS = {"bad_name": 400, "bad_code": 400, "bad_link": 400, "not_captain": 403}
+
+
 def _result(
     request: Request,
     db: Session,
@@ -118,7 +123,7 @@ def _result(
 ) -> Response:
     if isinstance(outcome, service.TeamError):
         db.rollback()
-        status = 409 if outcome.code not in {"bad_name", "bad_code", "bad_link"} else 400
+        status = PAGE_STATUS.get(outcome.code, 409)
         return _page(
             request, db, templates, lang, challenge, user, error=outcome.message, status_code=status
         )
@@ -225,7 +230,7 @@ def hand_over(
     db: SessionDep,
     templates: TemplatesDep,
     lang: LangDep,
-    user_id: Annotated[int, Form()] = 0,
+    user_id: Annotated[int, Form(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> Response:
     challenge = _challenge(db, slug)
     assert user.id is not None

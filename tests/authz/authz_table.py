@@ -2,7 +2,8 @@
 
 Each row gives the outcome for each role, in the order of `ROLES`:
 
-    anonymous  other (member of another team)  member (captain of team A)  judge  organiser  admin
+    anonymous  other (member of another team)  captain (of team A)  teammate (plain member of
+    team A, joined by its invitation link)  judge  organiser  admin
 
 Outcomes:
 - allowed:   2xx, or a 3xx that is not the login page (the row's `to` says where, if it matters)
@@ -12,8 +13,9 @@ Outcomes:
 - refused:   another 4xx: the route ran for the caller and declined (e.g. "already in a team")
 
 Every response is also checked for team A's private data (`SECRET`): it appears for the roles
-in `shows` and for nobody else; the organisers' half of the logs (`STAFF_ONLY`) never reaches a
-participant or a judge. `changes` lists what the call changes in the world (see
+in `shows` and for nobody else; for team A's invitation code and link (`INVITE`): they appear
+for the roles in `invite` (the captain at most) and for nobody else; the organisers' half of the
+logs (`STAFF_ONLY`) and the unrevealed private score never reach a participant or a judge. `changes` lists what the call changes in the world (see
 `authz_world.snapshot`): those entries change for exactly the roles named (by default the roles
 whose outcome is "allowed"), and nothing else changes for anyone. Rows marked `fresh` get a new
 world for every call. Values in `{braces}` come from the world (`World.params`) or the caller.
@@ -34,7 +36,6 @@ from tests.authz.authz_world import (
     frozen,
     no_judges,
     revealed,
-    spare_is_captain,
     unpublished,
 )
 
@@ -45,13 +46,14 @@ OUTCOMES = frozenset({"allowed", "login", "forbidden", "missing", "refused"})
 class Row:
     method: str
     path: str  # the route's path template, exactly as the app declares it
-    expect: str  # six outcomes, one per role in ROLES order
+    expect: str  # seven outcomes, one per role in ROLES order
     fresh: bool = False  # a new world for every call (the call changes things)
     form: dict[str, str] | None = None
     json: dict[str, object] | None = None
     upload: tuple[str, str, bytes] | None = None  # multipart (field, filename, content)
     use: dict[str, str] = field(default_factory=dict)  # path parameter -> world parameter
     shows: str = ""  # roles whose response carries team A's SECRET
+    invite: str = ""  # roles whose response carries team A's invitation code or link
     text: str = ""  # in the body of every 2xx of an allowed call
     to: str = ""  # the start of the Location of every 3xx of an allowed call
     changes: str | dict[str, str] = ""  # snapshot entries -> roles that change them
@@ -82,33 +84,44 @@ class Row:
     def shown_to(self) -> frozenset[str]:
         return frozenset(self.shows.split())
 
+    @property
+    def invited(self) -> frozenset[str]:
+        return frozenset(self.invite.split())
+
 
 # Mounted apps serve files, not routes: each is named here so a new mount needs a decision too.
 EXEMPT_MOUNTS = {"/static": "the CSS, scripts and images of the pages: public by design"}
 
 # fmt: off
-#                       anonymous other     member    judge     organiser admin
-PUBLIC =               "allowed   allowed   allowed   allowed   allowed   allowed"
-SIGNED_IN =            "login     allowed   allowed   allowed   allowed   allowed"
-ORGANISERS =           "login     forbidden forbidden forbidden allowed   allowed"
-TEAM_AND_ORGANISERS =  "login     missing   allowed   missing   allowed   allowed"
-TEAM_ONLY =            "login     missing   allowed   missing   missing   missing"
+#                       anonymous other     captain   teammate  judge     organiser admin
+PUBLIC =               "allowed   allowed   allowed   allowed   allowed   allowed   allowed"
+SIGNED_IN =            "login     allowed   allowed   allowed   allowed   allowed   allowed"
+ORGANISERS =           "login     forbidden forbidden forbidden forbidden allowed   allowed"
+TEAM_AND_ORGANISERS =  "login     missing   allowed   allowed   missing   allowed   allowed"
+TEAM_ONLY =            "login     missing   allowed   allowed   missing   missing   missing"
+TOKEN_OWNER =          "login     missing   allowed   missing   missing   missing   missing"
 # Team actions act on the caller's own team: outsiders of team A never reach it.
-WITH_A_TEAM =          "login     allowed   allowed   forbidden forbidden forbidden"
-JOIN_TEAM_A =          "login     refused   refused   allowed   allowed   allowed"
-LEAVE_OR_HAND_OVER =   "login     refused   allowed   missing   missing   missing"
-NEW_CODE =             "login     allowed   allowed   missing   missing   missing"
-JUDGE_ASSIGNED =       "login     forbidden forbidden allowed   missing   missing"
-NOWHERE =              "missing   missing   missing   missing   missing   missing"
-NOBODY =               "forbidden forbidden forbidden forbidden forbidden forbidden"
+WITH_A_TEAM =          "login     allowed   allowed   allowed   forbidden forbidden forbidden"
+OWN_TEAM =             "login     allowed   allowed   allowed   missing   missing   missing"
+JOIN_TEAM_A =          "login     refused   refused   refused   allowed   allowed   allowed"
+# The captain of a team with others in it must hand over first; other is team B's last member.
+LEAVE =                "login     refused   refused   allowed   missing   missing   missing"
+# Captain-only actions: the teammate is turned away with 403, on the pages and in the API.
+HAND_OVER =            "login     refused   allowed   forbidden missing   missing   missing"
+NEW_CODE =             "login     allowed   allowed   forbidden missing   missing   missing"
+JUDGES =               "login     forbidden forbidden forbidden allowed   allowed   allowed"
+JUDGE_ASSIGNED =       "login     forbidden forbidden forbidden allowed   missing   missing"
+NOWHERE =              "missing   missing   missing   missing   missing   missing   missing"
+NOBODY =               "forbidden forbidden forbidden forbidden forbidden forbidden forbidden"
 # fmt: on
 
-TEAM_A_SEES = "member organiser admin"
+TEAM_A = "captain teammate"
+TEAM_A_SEES = "captain teammate organiser admin"
 NEW_SUBMISSION = b"id,value\n1,0.25\n"
 BUNDLE = zip_folder(SEA)
 REVIEW = {"rating_method": "4", "rating_use": "3", "comment": "clear method"}
-NEW_CODE_CHANGES = {"code_a": "member", "code_b": "other"}
-SUBMITTED = {"subs_a": "member", "subs_b": "other"}
+NEW_CODE_CHANGES = {"code_a": "captain", "code_b": "other"}
+SUBMITTED = {"subs_a": TEAM_A, "subs_b": "other"}
 
 # fmt: off
 TABLE: list[Row] = [
@@ -124,8 +137,8 @@ TABLE: list[Row] = [
     Row("GET",  "/login/oidc/{name}/callback", NOWHERE),
     Row("GET",  "/account", SIGNED_IN, text="{email}"),
     Row("POST", "/account/tokens", SIGNED_IN, form={"name": "authz {n}"}, text="marea_"),
-    Row("POST", "/account/tokens/{token_id}/revoke", TEAM_ONLY, fresh=True, to="/account",
-        changes="token_revoked"),  # the member's token: only its owner may revoke it
+    Row("POST", "/account/tokens/{token_id}/revoke", TOKEN_OWNER, fresh=True, to="/account",
+        changes="token_revoked"),  # the captain's token: only its owner may revoke it
     Row("GET",  "/api/v1/me", SIGNED_IN, text="{email}"),
     # --- public pages, files and API --------------------------------------------------------------
     Row("GET",  "/", PUBLIC, text="/challenges/{slug}"),
@@ -143,38 +156,38 @@ TABLE: list[Row] = [
     Row("GET",  "/api/v1/challenges/{slug}/leaderboard", PUBLIC, text="Delfini"),
     Row("GET",  "/api/v1/challenges/{slug}/events", PUBLIC, stream=1, text="retry:"),
     # --- teams: pages -----------------------------------------------------------------------------
-    Row("GET",  "/challenges/{slug}/team", SIGNED_IN, shows="member"),
-    # the member's refusal shows their own team page again: its invitation code included
+    Row("GET",  "/challenges/{slug}/team", SIGNED_IN, invite="captain"),
+    # the captain's refusals show their own team page again: its invitation code included
     Row("POST", "/challenges/{slug}/team/create", JOIN_TEAM_A, fresh=True, form={"name": "Nuova"},
-        shows="member", to="/challenges/{slug}/team", changes="teams"),
+        invite="captain", to="/challenges/{slug}/team", changes="teams"),
     Row("POST", "/challenges/{slug}/team/join", JOIN_TEAM_A, fresh=True, form={"code": "{code}"},
-        shows="member", to="/challenges/{slug}/team", changes="members_a"),
+        invite="captain", to="/challenges/{slug}/team", changes="members_a"),
     Row("GET",  "/challenges/{slug}/join/{token}", SIGNED_IN, text="{token}"),
-    Row("POST", "/challenges/{slug}/join/{token}", JOIN_TEAM_A, fresh=True, shows="member",
+    Row("POST", "/challenges/{slug}/join/{token}", JOIN_TEAM_A, fresh=True, invite="captain",
         to="/challenges/{slug}/team", changes="members_a"),
-    Row("POST", "/challenges/{slug}/team/leave", LEAVE_OR_HAND_OVER, fresh=True,
-        prepare=spare_is_captain, changes="members_a"),
-    Row("POST", "/challenges/{slug}/team/captain", LEAVE_OR_HAND_OVER, fresh=True,
-        form={"user_id": "{spare_id}"}, changes="captain_a"),
-    Row("POST", "/challenges/{slug}/team/code", NEW_CODE, fresh=True, changes=NEW_CODE_CHANGES),
+    Row("POST", "/challenges/{slug}/team/leave", LEAVE, fresh=True, invite="captain",
+        to="/challenges/{slug}/team", changes="members_a"),
+    Row("POST", "/challenges/{slug}/team/captain", HAND_OVER, fresh=True,
+        form={"user_id": "{teammate_id}"}, to="/challenges/{slug}/team", changes="captain_a"),
+    Row("POST", "/challenges/{slug}/team/code", NEW_CODE, fresh=True,
+        to="/challenges/{slug}/team", changes=NEW_CODE_CHANGES),
     # --- teams: API -------------------------------------------------------------------------------
-    Row("GET",  "/api/v1/challenges/{slug}/team", "login allowed allowed missing missing missing",
-        shows="member"),
+    Row("GET",  "/api/v1/challenges/{slug}/team", OWN_TEAM, text="members", invite="captain"),
     Row("POST", "/api/v1/challenges/{slug}/teams", JOIN_TEAM_A, fresh=True, json={"name": "Nuova"},
         text="Nuova", changes="teams"),
     Row("POST", "/api/v1/challenges/{slug}/team/join", JOIN_TEAM_A, fresh=True,
         json={"code": "{code}"}, text="Delfini", changes="members_a"),
-    Row("POST", "/api/v1/challenges/{slug}/team/leave", LEAVE_OR_HAND_OVER, fresh=True,
-        prepare=spare_is_captain, changes="members_a"),
-    Row("POST", "/api/v1/challenges/{slug}/team/captain", LEAVE_OR_HAND_OVER, fresh=True,
-        json={"user_id": "{spare_id}"}, changes="captain_a"),
-    Row("POST", "/api/v1/challenges/{slug}/team/code", NEW_CODE, fresh=True,
+    Row("POST", "/api/v1/challenges/{slug}/team/leave", LEAVE, fresh=True, changes="members_a"),
+    # afterwards the teammate is captain: the one who handed over no longer gets the code
+    Row("POST", "/api/v1/challenges/{slug}/team/captain", HAND_OVER, fresh=True,
+        json={"user_id": "{teammate_id}"}, text="Delfini", changes="captain_a"),
+    Row("POST", "/api/v1/challenges/{slug}/team/code", NEW_CODE, fresh=True, text="invite_code",
         changes=NEW_CODE_CHANGES),
     # --- submissions: pages -----------------------------------------------------------------------
     Row("GET",  "/challenges/{slug}/submit", SIGNED_IN),
     Row("POST", "/challenges/{slug}/submit", WITH_A_TEAM, fresh=True, to="/submissions/",
         upload=("file", "p.csv", NEW_SUBMISSION), changes=SUBMITTED),
-    Row("GET",  "/challenges/{slug}/submissions", SIGNED_IN, shows="member"),
+    Row("GET",  "/challenges/{slug}/submissions", SIGNED_IN, shows=TEAM_A),
     Row("GET",  "/submissions/{submission_id}", TEAM_AND_ORGANISERS, shows=TEAM_A_SEES),
     Row("GET",  "/submissions/{submission_id}/result", TEAM_AND_ORGANISERS, shows=TEAM_A_SEES),
     Row("POST", "/submissions/{submission_id}/final", TEAM_ONLY, fresh=True, form={"selected": "1"},
@@ -182,10 +195,10 @@ TABLE: list[Row] = [
     # --- submissions: API -------------------------------------------------------------------------
     Row("POST", "/api/v1/challenges/{slug}/submissions", WITH_A_TEAM, fresh=True,
         upload=("file", "p.csv", NEW_SUBMISSION), text="queued", changes=SUBMITTED),
-    Row("GET",  "/api/v1/challenges/{slug}/submissions", WITH_A_TEAM, shows="member"),
+    Row("GET",  "/api/v1/challenges/{slug}/submissions", WITH_A_TEAM, shows=TEAM_A),
     Row("GET",  "/api/v1/submissions/{submission_id}", TEAM_AND_ORGANISERS, shows=TEAM_A_SEES),
     Row("POST", "/api/v1/submissions/{submission_id}/final", TEAM_ONLY, fresh=True,
-        json={"selected": True}, shows="member", changes="final_a"),
+        json={"selected": True}, shows=TEAM_A, changes="final_a"),
     Row("GET",  "/api/v1/submissions/{submission_id}/events", TEAM_AND_ORGANISERS, stream=2,
         text="event: status"),
     # --- organisers -------------------------------------------------------------------------------
@@ -256,7 +269,7 @@ TABLE: list[Row] = [
     Row("GET",  "/organise/{slug}/ranking", ORGANISERS, text="Delfini"),
     Row("GET",  "/organise/{slug}/reviews.csv", ORGANISERS),
     # --- judges (assigned to the challenge; organisers judge only where assigned) -----------------
-    Row("GET",  "/judge", "login forbidden forbidden allowed allowed allowed"),
+    Row("GET",  "/judge", JUDGES),
     Row("GET",  "/judge/{slug}", JUDGE_ASSIGNED, text="Delfini"),
     Row("GET",  "/judge/{slug}/teams/{team_id}", JUDGE_ASSIGNED, shows="judge"),
     Row("POST", "/judge/{slug}/teams/{team_id}", JUDGE_ASSIGNED, fresh=True, form=REVIEW,

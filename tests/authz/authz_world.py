@@ -1,19 +1,26 @@
 """The people and the objects the authorization matrix calls every route on.
 
-One cast of six people (anonymous, a member of another team, a member of the team,
-a judge, an organiser, an admin) is built once per module through the site's own
-sign-up and login. A world is one published challenge with everything a route can
-name: team A (the member's) with private data, team B (the other member's), their
-scored submissions on the board, a queued submission, a closed warm-up phase with a
-rescore set ready for review, a judge assigned, an API token of the member. Rows that
+One cast of seven people (anonymous, a member of another team, the captain of team A,
+a plain member of team A, a judge, an organiser, an admin) is built once per module
+through the site's own sign-up and login. A world is one published challenge with
+everything a route can name: team A (the captain's) with private data, joined by the
+teammate through the invitation link its captain is shown, team B (the other member's),
+their scored submissions on the board, a queued submission, a closed warm-up phase with
+a rescore set ready for review, a judge assigned, an API token of the captain. Rows that
 change things get a fresh world per call, so each call starts from the same state and
 a refusal can be proven to have changed nothing (see `snapshot`).
+
+The captain and the teammate are both in `ROLES` because team A's members are not all
+alike: the invitation code, handing over captaincy and a new code are the captain's, so
+a route that forgets to check captaincy shows up as the teammate getting what the table
+gives only the captain.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,7 +30,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.accounts.models import ApiToken, Role, User
+from app.accounts.models import ApiToken, Role
 from app.accounts.tokens import hash_token
 from app.audit.models import AuditEvent
 from app.challenges.models import Challenge, DataFile, Phase
@@ -32,20 +39,21 @@ from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer
 from app.rescoring.models import ItemStatus, RescoreItem, RescoreSet, SetStatus
 from app.reviews.models import JudgeAssignment, Review
-from app.settings import Settings
 from app.store import LocalStore
 from app.submissions.models import Score, Status, Submission
 from app.teams.models import Membership, Team
-from app.teams.service import invite_link_token
 from tests.app.accounts.helpers import APP_URL, csrf_from, sign_up
 from tests.app.web.web_helpers import BOARD, Person, engine_of, person
 
-ROLES = ("anonymous", "other", "member", "judge", "organiser", "admin")
+ROLES = ("anonymous", "other", "captain", "teammate", "judge", "organiser", "admin")
 STAFF = frozenset({"organiser", "admin"})
 
-# Team A's private data (its submission's notes and participant logs, its invitation
-# code): it must reach the team and the staff the row names, and nobody else.
+# Team A's private data (its submission's notes and participant logs): it must reach the
+# team and the staff the row names, and nobody else.
 SECRET = "delfini-secret"
+# Team A's invitation code (and the token of its invitation link): the captain's alone.
+INVITE = "delfini-invite"
+INVITE_LINK = re.compile(r'id="invite-link"[^>]*value="([^"]+)"')
 # The organisers' half of team A's logs: no participant or judge ever sees it.
 STAFF_ONLY = "organisers-eyes-only"
 # Team A's private-split score: hidden from everyone but the organisers until revealed.
@@ -102,14 +110,14 @@ class World:
     warmup_id: int
     team_a: int
     team_b: int
-    spare_id: int  # a second member of team A, so captaincy can be handed over
+    teammate_id: int  # team A's plain member, whom captaincy can be handed over to
     scored_a: int
     queued_a: int
     set_id: int
     item_id: int
     invite_token: str
     code_a: str
-    token_id: int  # an API token of the member, for the revoke route
+    token_id: int  # an API token of the captain, for the revoke route
 
     def params(self) -> dict[str, object]:
         """What a row's path, form or JSON may name as `{key}`."""
@@ -125,18 +133,19 @@ class World:
             "token": self.invite_token,
             "token_id": self.token_id,
             "code": self.code_a,
-            "spare_id": self.spare_id,
+            "teammate_id": self.teammate_id,
             "name": NO_PROVIDER,
             "path": PUBLIC_FILE,
         }
 
 
 def make_cast(site: TestClient) -> Cast:
-    """Six people through the site's sign-up and login, plus the account POST /login uses."""
+    """Seven people through the site's sign-up and login, plus the account POST /login uses."""
     people: dict[str, Person | None] = {
         "anonymous": None,
         "other": person(site, "other@example.org", "Olga"),
-        "member": person(site, "member@example.org", "Mara"),
+        "captain": person(site, "captain@example.org", "Mara"),
+        "teammate": person(site, "teammate@example.org", "Tito"),
         "judge": person(site, "judge@example.org", "Giulio", Role.judge),
         "organiser": person(site, "organiser@example.org", "Orsola", Role.organiser),
         "admin": person(site, "admin@example.org", "Ada", Role.admin),
@@ -153,11 +162,6 @@ def make_cast(site: TestClient) -> Cast:
 def _store(site: TestClient) -> LocalStore:
     store: LocalStore = site.app.state.store  # type: ignore[attr-defined]
     return store
-
-
-def _settings(site: TestClient) -> Settings:
-    settings: Settings = site.app.state.settings  # type: ignore[attr-defined]
-    return settings
 
 
 def _submission(
@@ -218,7 +222,7 @@ def build_world(cast: Cast, slug: str) -> World:
     site = cast.site
     store = _store(site)
     n = next(cast.counter)
-    member_id, other_id = cast.user_id("member"), cast.user_id("other")
+    captain_id, other_id = cast.user_id("captain"), cast.user_id("other")
     submitted = store.put_bytes(SUBMITTED_FILE)
     public = store.put_bytes(PUBLIC_CONTENT)
     logs = store.put_bytes(
@@ -272,15 +276,11 @@ def build_world(cast: Cast, slug: str) -> World:
                 size=public.size,
             )
         )
-        spare = User(email=f"spare-{n}@example.org", name=f"Spare {n}")
-        session.add(spare)
-        session.flush()
-        assert spare.id is not None
         team_a = Team(
             challenge_id=challenge.id,
             name="Delfini",
-            captain_id=member_id,
-            invite_code=f"{SECRET}-{n}",
+            captain_id=captain_id,
+            invite_code=f"{INVITE}-{n}",
         )
         team_b = Team(
             challenge_id=challenge.id, name="Orche", captain_id=other_id, invite_code=f"orche-{n}"
@@ -289,11 +289,7 @@ def build_world(cast: Cast, slug: str) -> World:
         session.add(team_b)
         session.flush()
         assert team_a.id is not None and team_b.id is not None
-        for team_id, user_id in (
-            (team_a.id, member_id),
-            (team_a.id, spare.id),
-            (team_b.id, other_id),
-        ):
+        for team_id, user_id in ((team_a.id, captain_id), (team_b.id, other_id)):
             session.add(Membership(team_id=team_id, user_id=user_id, challenge_id=challenge.id))
         scored_a = _scored(
             session,
@@ -334,28 +330,46 @@ def build_world(cast: Cast, slug: str) -> World:
         session.add(item)
         session.add(JudgeAssignment(challenge_id=challenge.id, user_id=cast.user_id("judge")))
         token = ApiToken(
-            user_id=member_id, name=f"laptop {n}", token_hash=hash_token(f"unused-secret-{slug}")
+            user_id=captain_id, name=f"laptop {n}", token_hash=hash_token(f"unused-secret-{slug}")
         )
         session.add(token)
         session.commit()
         assert queued.id is not None and item.id is not None and token.id is not None
         assert phase.id is not None and warmup.id is not None
-        return World(
-            slug=slug,
-            challenge_id=challenge.id,
-            phase_id=phase.id,
-            warmup_id=warmup.id,
-            team_a=team_a.id,
-            team_b=team_b.id,
-            spare_id=spare.id,
-            scored_a=scored_a,
-            queued_a=queued.id,
-            set_id=rescore.id,
-            item_id=item.id,
-            invite_token=invite_link_token(_settings(site).resolved_secret_key(), team_a),
-            code_a=team_a.invite_code,
-            token_id=token.id,
-        )
+    invite_token = _teammate_joins(cast, slug)
+    return World(
+        slug=slug,
+        challenge_id=challenge.id,
+        phase_id=phase.id,
+        warmup_id=warmup.id,
+        team_a=team_a.id,
+        team_b=team_b.id,
+        teammate_id=cast.user_id("teammate"),
+        scored_a=scored_a,
+        queued_a=queued.id,
+        set_id=rescore.id,
+        item_id=item.id,
+        invite_token=invite_token,
+        code_a=team_a.invite_code,
+        token_id=token.id,
+    )
+
+
+def _teammate_joins(cast: Cast, slug: str) -> str:
+    """The teammate follows the invitation link the captain's team page shows; its token.
+
+    Through the real flow, so the teammate's membership is whatever joining makes it.
+    """
+    page = cast.browser("captain").get(f"/challenges/{slug}/team")
+    found = INVITE_LINK.search(page.text)
+    assert page.status_code == 200 and found, f"no invitation link for the captain: {page.text}"
+    link = found.group(1).removeprefix(APP_URL)
+    joined = cast.browser("teammate").post(
+        link, headers={"X-CSRF-Token": cast.csrf["teammate"]}, follow_redirects=False
+    )
+    assert joined.status_code == 303, f"the teammate could not join: {joined.text}"
+    assert joined.headers["location"].removeprefix(APP_URL) == f"/challenges/{slug}/team"
+    return link.rsplit("/", 1)[1]
 
 
 def _count(session: Session, model: type, *where: Any) -> int:
@@ -440,11 +454,6 @@ def awaiting_approval(site: TestClient, world: World) -> None:
 
 def disqualified(site: TestClient, world: World) -> None:
     _edit(site, Team, world.team_a, disqualified_reason="copied the reference data")
-
-
-def spare_is_captain(site: TestClient, world: World) -> None:
-    """The member is then a plain member of team A, free to leave it."""
-    _edit(site, Team, world.team_a, captain_id=world.spare_id)
 
 
 def no_judges(site: TestClient, world: World) -> None:

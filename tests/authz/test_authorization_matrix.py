@@ -21,6 +21,7 @@ from starlette.routing import Mount
 from tests.app.accounts.helpers import APP_URL
 from tests.authz.authz_table import EXEMPT_MOUNTS, TABLE, Row
 from tests.authz.authz_world import (
+    INVITE,
     PRIVATE_SHOWN,
     ROLES,
     SECRET,
@@ -153,6 +154,13 @@ def _outcome(row: Row, path: str, answer: Answer) -> str:
     return f"server error {status}"
 
 
+def _shows_invite(row: Row, world: World, answer: Answer) -> bool:
+    """The code, or the link's token where the caller did not bring it in the path."""
+    if INVITE in answer.body:
+        return True
+    return "{token}" not in row.path and world.invite_token in answer.body
+
+
 def _check(cast: Cast, world: World, row: Row, role: str) -> list[str]:
     """Calls the row's route as `role`; what went otherwise than the row says."""
     values: dict[str, object] = {
@@ -179,6 +187,9 @@ def _check(cast: Cast, world: World, row: Row, role: str) -> list[str]:
     if (SECRET in answer.body) != (role in row.shown_to):
         verb = "missing from" if role in row.shown_to else "leaked in"
         problems.append(f"{role}: team A's private data {verb} the answer ({seen})")
+    if _shows_invite(row, world, answer) != (role in row.invited):
+        verb = "missing from" if role in row.invited else "leaked in"
+        problems.append(f"{role}: team A's invitation code or link {verb} the answer ({seen})")
     if STAFF_ONLY in answer.body and role not in STAFF:
         problems.append(f"{role}: the organisers' logs leaked in the answer")
     if PRIVATE_SHOWN in answer.body and role not in STAFF:
