@@ -22,6 +22,11 @@ from sqlmodel import Session, create_engine
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+# The largest row id: ids are 32-bit on PostgreSQL (64-bit on SQLite, which cannot even compare
+# a larger number). Requests naming a bigger id are refused as invalid before any query.
+MAX_ROW_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

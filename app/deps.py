@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.db import MAX_ROW_ID
 from app.i18n import pick_language
 from app.settings import Settings
 from app.store import LocalStore
@@ -51,3 +52,8 @@ SessionDep = Annotated[Session, Depends(get_session)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 StoreDep = Annotated[LocalStore, Depends(get_store)]
 LangDep = Annotated[str, Depends(get_language)]
+
+# An id in a path: a number no row can have is a 422, not a database error.
+RowId = Annotated[
+    int, Path(ge=1, le=MAX_ROW_ID, description="A row id (a positive 32-bit integer).")
+]

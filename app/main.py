@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app import __version__
 from app.accounts.setup import install_accounts
 from app.api.challenges import router as api_challenges_router
+from app.api.schemas import COMMON_RESPONSES
 from app.api.submissions import router as api_submissions_router
 from app.api.teams import router as api_teams_router
 from app.challenges.downloads import router as downloads_router
@@ -97,13 +98,17 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     app.mount("/static", StaticFiles(packages=[("app", "static")]), name="static")
     install_accounts(app, settings)
-    app.add_middleware(LanguageMiddleware, default_language=settings.default_language)
+    app.add_middleware(
+        LanguageMiddleware,
+        default_language=settings.default_language,
+        secure=settings.base_url.startswith("https://"),
+    )
     app.include_router(challenge_router)
     app.include_router(downloads_router)
     app.include_router(health_router)
-    app.include_router(api_challenges_router)
-    app.include_router(api_teams_router)
-    app.include_router(api_submissions_router)
+    app.include_router(api_challenges_router, responses=COMMON_RESPONSES)
+    app.include_router(api_teams_router, responses=COMMON_RESPONSES)
+    app.include_router(api_submissions_router, responses=COMMON_RESPONSES)
     app.include_router(teams_router)
     app.include_router(submissions_router)
     app.include_router(leaderboard_router)

@@ -210,6 +210,8 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, app: ASGIApp, *, https: bool, csp_exempt: frozenset[str]) -> None:
         self.app = app
+        # HSTS goes out when the site's base URL is https, or when this request came over
+        # https (uvicorn's proxy_headers turn a trusted X-Forwarded-Proto into the scheme).
         self.https = https
         # The interactive API docs load FastAPI's own scripts, which the policy would block.
         self.csp_exempt = csp_exempt
@@ -219,6 +221,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         with_csp = scope.get("path") not in self.csp_exempt
+        with_hsts = self.https or scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -229,7 +232,7 @@ class SecurityHeadersMiddleware:
                 headers.setdefault("X-Frame-Options", "DENY")
                 headers.setdefault("Referrer-Policy", "same-origin")
                 headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-                if self.https:
+                if with_hsts:
                     headers.setdefault("Strict-Transport-Security", "max-age=31536000")
             await send(message)
 

@@ -14,7 +14,8 @@ from app.accounts.deps import CurrentUser
 from app.accounts.models import OidcIdentity, User
 from app.accounts.service import AccountError
 from app.accounts.tokens import NewToken, active_tokens, create_token, revoke_token
-from app.deps import LangDep, SessionDep, TemplatesDep
+from app.api.schemas import COMMON_RESPONSES
+from app.deps import LangDep, RowId, SessionDep, TemplatesDep
 
 router = APIRouter()
 
@@ -48,7 +49,7 @@ def make_token(
 
 
 @router.post("/account/tokens/{token_id}/revoke", name="account_revoke_token")
-def revoke(token_id: int, user: CurrentUser, db: SessionDep) -> Response:
+def revoke(token_id: RowId, user: CurrentUser, db: SessionDep) -> Response:
     result = revoke_token(db, user, token_id)
     if isinstance(result, AccountError):
         raise HTTPException(404, result.message)
@@ -65,7 +66,7 @@ class Me(BaseModel):
     created_at: datetime
 
 
-@router.get("/api/v1/me", response_model=Me, tags=["accounts"])
+@router.get("/api/v1/me", response_model=Me, tags=["accounts"], responses=COMMON_RESPONSES)
 def me(user: CurrentUser) -> Me:
     """Who the API token (or browser session) belongs to; `marea` CLI logins check with this."""
     assert user.id is not None

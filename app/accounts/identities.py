@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from app.accounts.models import OidcIdentity, User
 from app.accounts.service import AccountError, create_user, normalise_email, user_by_email
 from app.accounts.tokens import revoke_all_tokens
+from app.plain_text import without_hidden_controls
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ def login_with_provider(db: Session, claims: ProviderClaims) -> OidcLogin | Acco
         _link(db, existing, claims)
         return OidcLogin(user=existing, linked=True, password_removed=password_removed)
 
-    name = (claims.name or "").strip() or email.split("@", 1)[0]
+    # A provider's name is taken as given, minus what would make it display as something else.
+    name = without_hidden_controls(claims.name or "").strip() or email.split("@", 1)[0]
     created = create_user(
         db,
         email=email,

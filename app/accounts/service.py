@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password, password_problem, verify_password
 from app.db import utcnow
+from app.plain_text import has_hidden_controls
 
 ROLE_ORDER: tuple[Role, ...] = (Role.participant, Role.judge, Role.organiser, Role.admin)
 
@@ -60,6 +61,12 @@ def create_user(
         return AccountError("name", "Give a name people will see on the leaderboard and in teams.")
     if len(name.strip()) > 120:
         return AccountError("name", "The name is too long (120 characters at most).")
+    if has_hidden_controls(name):
+        return AccountError(
+            "name",
+            "The name may not contain control characters or text-direction overrides "
+            "(U+202A-U+202E, U+2066-U+2069); type it again without them.",
+        )
     if password is not None and (problem := password_problem(password)):
         return AccountError("password", problem)
     if user_by_email(session, email) is not None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from app.db import MAX_ROW_ID
 
 
 class ErrorDetail(BaseModel):
@@ -16,6 +18,19 @@ class ErrorBody(BaseModel):
     """Every API error has this body, whatever went wrong."""
 
     error: ErrorDetail
+
+
+# Answers any /api/v1 operation may give whatever it does, documented once for all of them
+# (app/main.py adds them to every API router) so that clients and the schema agree.
+COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorBody, "description": "The request body could not be read."},
+    401: {"model": ErrorBody, "description": "The Bearer token is unknown, expired or revoked."},
+    403: {
+        "model": ErrorBody,
+        "description": "Not allowed; for a request that changes something and carries no "
+        "Bearer token: the browser session's CSRF token is missing.",
+    },
+}
 
 
 class PhaseOut(BaseModel):
@@ -101,7 +116,7 @@ class TeamJoinIn(BaseModel):
 
 
 class HandOverIn(BaseModel):
-    user_id: int
+    user_id: int = Field(ge=1, le=MAX_ROW_ID)
 
 
 class StatusChangeOut(BaseModel):

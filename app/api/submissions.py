@@ -28,7 +28,8 @@ from app.api.schemas import (
     TeamRef,
 )
 from app.challenges.models import Challenge, Phase
-from app.db import utcnow
+from app.db import MAX_ROW_ID, utcnow
+from app.deps import RowId
 from app.events import submission_channel
 from app.live.hub import EventHub
 from app.settings import Settings
@@ -60,7 +61,25 @@ REFUSAL_STATUS = {
     "phase_closed": 409,
     "disqualified": 403,
     "not_approved": 403,
-    "bad_link": 422,
+}
+
+
+UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {"type": "string", "format": "binary", "description": "The file."},
+                    "description": {"type": "string", "maxLength": 2000},
+                    "link": {"type": "string", "maxLength": 500, "description": "https:// only"},
+                    "phase": {"type": "string", "description": "Default: the open phase."},
+                },
+            }
+        }
+    },
 }
 
 
@@ -130,8 +149,12 @@ def detail_out(request: Request, session: Session, user: User, s: Submission) ->
         403: {"model": ErrorBody},
         409: {"model": ErrorBody},
         413: {"model": ErrorBody},
+        415: {"model": ErrorBody},
         429: {"model": ErrorBody},
     },
+    # The body is streamed by hand (see upload.py), so FastAPI cannot infer it; described here
+    # for the API docs and for clients generated from the schema.
+    openapi_extra={"requestBody": UPLOAD_BODY},
 )
 async def create(
     request: Request,
@@ -178,31 +201,47 @@ async def upload_submission(
             return chosen, team
 
     chosen, team = await run_in_threadpool(before_upload)
-    upload = await receive_upload(request, store, max_bytes=settings.upload_max_bytes)
+    picked: list[Phase] = []
+
+    def phase_of_form(fields: dict[str, str]) -> None:
+        """The phase the form names (if any), refused before the file is stored when closed."""
+        form_phase = fields.get("phase", "").strip() or None
+        if chosen is not None and form_phase in (None, chosen.name):
+            picked.append(chosen)
+            return
+        with Session(engine, expire_on_commit=False) as session:
+            context = submit_context(session, slug, user_id)
+            if isinstance(context, UploadProblem):
+                raise problem(context)
+            named = choose_phase(context, form_phase)
+            if isinstance(named, UploadProblem):
+                raise problem(named)
+            refused = precheck(session, named, team)
+            if isinstance(refused, QuotaRefusal):
+                raise quota_error(refused)
+            if isinstance(refused, UploadProblem):
+                raise problem(refused)
+            picked.append(named)
+
+    async def check_fields(fields: dict[str, str]) -> UploadProblem | None:
+        await run_in_threadpool(phase_of_form, fields)
+        return None
+
+    upload = await receive_upload(
+        request, store, max_bytes=settings.upload_max_bytes, check_fields=check_fields
+    )
     if isinstance(upload, UploadProblem):
         raise problem(upload)
     made: dict[str, Any] = await run_in_threadpool(
-        submit_upload, request, user, slug, chosen, team, upload
+        submit_upload, request, user, picked[0], team, upload
     )
     return made
 
 
-def submit_upload(
-    request: Request, user: User, slug: str, chosen: Phase | None, team: Team, upload: Upload
-) -> Any:
+def submit_upload(request: Request, user: User, chosen: Phase, team: Team, upload: Upload) -> Any:
     """Create the submission from a stored upload; raises the API error on refusal."""
     engine = request.app.state.engine
     assert user.id is not None
-    form_phase = upload.fields.get("phase", "").strip() or None
-    if chosen is None or (form_phase is not None and form_phase != chosen.name):
-        with Session(engine, expire_on_commit=False) as session:
-            context = submit_context(session, slug, user.id)
-            if isinstance(context, UploadProblem):
-                raise problem(context)
-            picked = choose_phase(context, form_phase)
-            if isinstance(picked, UploadProblem):
-                raise problem(picked)
-            chosen = picked
     made = accept_submission(
         engine, request.app.state.settings, phase=chosen, team=team, user_id=user.id, upload=upload
     )
@@ -218,7 +257,7 @@ def submit_upload(
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionDetailOut)
-def get_submission(request: Request, submission_id: int, user: CurrentUser) -> dict[str, Any]:
+def get_submission(request: Request, submission_id: RowId, user: CurrentUser) -> dict[str, Any]:
     with Session(request.app.state.engine, expire_on_commit=False) as session:
         submission = visible_submission(session, user, submission_id)
         if submission is None:
@@ -236,7 +275,7 @@ class FinalChoice(BaseModel):
     responses={409: {"model": ErrorBody}},
 )
 def choose_final(
-    request: Request, submission_id: int, choice: FinalChoice, user: CurrentUser
+    request: Request, submission_id: RowId, choice: FinalChoice, user: CurrentUser
 ) -> dict[str, Any]:
     """Choose (or unchoose) a submission as one of the team's finals for the private board."""
     assert user.id is not None
@@ -261,7 +300,9 @@ def list_submissions(
     slug: str,
     user: CurrentUser,
     phase: str | None = Query(None, description="Only this phase; default: every phase."),
-    before: int | None = Query(None, description="`next_before` of the previous page."),
+    before: int | None = Query(
+        None, ge=1, le=MAX_ROW_ID, description="`next_before` of the previous page."
+    ),
     limit: int = Query(25, ge=1, le=100),
 ) -> dict[str, Any]:
     """Your team's submissions to the challenge, newest first."""
@@ -301,7 +342,7 @@ def sse(event: str, data: dict[str, Any]) -> bytes:
 
 @router.get("/submissions/{submission_id}/events", response_class=StreamingResponse)
 async def submission_events(
-    request: Request, submission_id: int, user: CurrentUser
+    request: Request, submission_id: RowId, user: CurrentUser
 ) -> StreamingResponse:
     """Server-Sent Events: a `status` event now and at every change; ends when final."""
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session, col, select
 
+from app.attachment import attachment
 from app.challenges import service
 from app.challenges.models import Challenge, DataFile
 from app.deps import SessionDep, StoreDep
@@ -53,7 +54,7 @@ def download_file(slug: str, path: str, session: SessionDep, store: StoreDep) ->
         _stream(store, row.sha256),
         media_type="application/octet-stream",
         headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Disposition": attachment(name),
             "Content-Length": str(row.size),
             "X-Content-SHA256": row.sha256,
         },

@@ -20,9 +20,11 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
 class LanguageMiddleware:
-    def __init__(self, app: ASGIApp, default_language: str = "it") -> None:
+    def __init__(self, app: ASGIApp, default_language: str = "it", secure: bool = False) -> None:
         self.app = app
         self.default_language = default_language
+        # Like the session cookie: never sent over plain http when the site is https.
+        self.attributes = "; Secure" if secure else ""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,7 +40,8 @@ class LanguageMiddleware:
                 headers = MutableHeaders(scope=message)
                 headers.append(
                     "set-cookie",
-                    f"{COOKIE}={lang}; Path=/; Max-Age={COOKIE_MAX_AGE}; SameSite=Lax",
+                    f"{COOKIE}={lang}; Path=/; Max-Age={COOKIE_MAX_AGE}; SameSite=Lax; HttpOnly"
+                    f"{self.attributes}",
                 )
             await send(message)
 

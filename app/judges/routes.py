@@ -15,8 +15,9 @@ from sqlmodel import Session
 
 from app.accounts.deps import JudgeUser, OrganiserUser
 from app.accounts.models import User
+from app.attachment import attachment
 from app.challenges.models import Challenge
-from app.deps import LangDep, SessionDep, StoreDep, TemplatesDep
+from app.deps import LangDep, RowId, SessionDep, StoreDep, TemplatesDep
 from app.judges import service
 from app.judges.ranking import JudgingSpec
 from app.leaderboard.ranking import BoardSpec
@@ -298,7 +299,7 @@ def _team_page(
 def judge_team(
     request: Request,
     slug: str,
-    team_id: int,
+    team_id: RowId,
     user: JudgeUser,
     db: SessionDep,
     store: StoreDep,
@@ -313,7 +314,7 @@ def judge_team(
 async def judge_review(
     request: Request,
     slug: str,
-    team_id: int,
+    team_id: RowId,
     user: JudgeUser,
     db: SessionDep,
     store: StoreDep,
@@ -352,15 +353,14 @@ def _stream(store: LocalStore, sha256: str) -> Iterator[bytes]:
 
 @router.get("/judge/{slug}/teams/{team_id}/file", name="judge_team_file")
 def judge_team_file(
-    slug: str, team_id: int, user: JudgeUser, db: SessionDep, store: StoreDep
+    slug: str, team_id: RowId, user: JudgeUser, db: SessionDep, store: StoreDep
 ) -> StreamingResponse:
     """The file the team submitted, as the scorer received it (predictions or code)."""
     submission = _finalist(db, slug, team_id, user)[2]
     if not store.exists(submission.file_sha256):
         raise HTTPException(404, "The submitted file is no longer in the store.")
-    name = submission.filename.replace('"', "")
     return StreamingResponse(
         _stream(store, submission.file_sha256),
         media_type="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": attachment(submission.filename, "submission")},
     )

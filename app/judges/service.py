@@ -20,6 +20,7 @@ from app.accounts.models import Role, User
 from app.accounts.service import role_at_least, user_by_email
 from app.challenges import service as challenges
 from app.challenges.models import Challenge
+from app.csv_cells import safe_cell
 from app.db import utcnow
 from app.judges.ranking import Finalist, JudgingSpec, Ranked, Rating, combine
 from app.leaderboard.service import BoardRow
@@ -255,5 +256,5 @@ def reviews_csv(
     writer = csv.writer(out)
     head: Sequence[str] = ("judge", "judge_email", "team", "team_id", "submission_id")
     writer.writerow([*head, *keys, "comment", "updated_at"])
-    writer.writerows(rows)
+    writer.writerows([safe_cell(v) for v in row] for row in rows)  # names, comments: no formulas
     return out.getvalue()

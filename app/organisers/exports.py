@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.challenges.models import Challenge, Phase
+from app.csv_cells import safe_cell
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.views import board_rows
 from app.store import CHUNK, LocalStore
@@ -147,12 +148,15 @@ def _submission_rows(engine: Engine, challenge_id: int, scores: list[str]) -> It
 
 
 def csv_chunks(table: Table, batch: int = 200) -> Iterator[str]:
-    """The table as CSV text, a batch of rows per chunk; None is an empty cell."""
+    """The table as CSV text, a batch of rows per chunk; None is an empty cell.
+
+    Text that a spreadsheet would run as a formula is neutralised (see app.csv_cells).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(table.header)
+    writer.writerow([safe_cell(v) for v in table.header])
     for count, row in enumerate(table.rows, start=1):
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
         if count % batch == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from app.accounts.deps import OrganiserUser
 from app.challenges import service as challenges
 from app.challenges.models import Challenge
-from app.deps import LangDep, SessionDep, SettingsDep, TemplatesDep
+from app.deps import LangDep, RowId, SessionDep, SettingsDep, TemplatesDep
 from app.events import challenge_channel, publish
 from app.organisers.routes import challenge_or_404
 from app.organisers.service import ActionError
@@ -132,7 +132,7 @@ def organise_rescore_phase(
 def organise_rescore_submission(
     request: Request,
     slug: str,
-    submission_id: int,
+    submission_id: RowId,
     user: OrganiserUser,
     db: SessionDep,
     templates: TemplatesDep,
@@ -178,7 +178,7 @@ def _review_page(
 def organise_rescore(
     request: Request,
     slug: str,
-    set_id: int,
+    set_id: RowId,
     user: OrganiserUser,
     db: SessionDep,
     templates: TemplatesDep,
@@ -190,7 +190,7 @@ def organise_rescore(
 
 @router.get("/{slug}/rescores/{set_id}/progress", name="organise_rescore_progress")
 def organise_rescore_progress(
-    slug: str, set_id: int, user: OrganiserUser, db: SessionDep
+    slug: str, set_id: RowId, user: OrganiserUser, db: SessionDep
 ) -> JSONResponse:
     """Polled by the review page while the set is judged."""
     challenge = challenge_or_404(db, slug)
@@ -230,7 +230,7 @@ def _decided(
 def organise_rescore_apply(
     request: Request,
     slug: str,
-    set_id: int,
+    set_id: RowId,
     user: OrganiserUser,
     db: SessionDep,
     templates: TemplatesDep,
@@ -257,7 +257,7 @@ def organise_rescore_apply(
 def organise_rescore_discard(
     request: Request,
     slug: str,
-    set_id: int,
+    set_id: RowId,
     user: OrganiserUser,
     db: SessionDep,
     templates: TemplatesDep,
@@ -277,8 +277,8 @@ def organise_rescore_discard(
 def organise_rescore_logs(
     request: Request,
     slug: str,
-    set_id: int,
-    item_id: int,
+    set_id: RowId,
+    item_id: RowId,
     user: OrganiserUser,
     db: SessionDep,
     templates: TemplatesDep,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
@@ -18,13 +18,18 @@ from app.bundles.load import LoadOutcome, LoadRefused
 from app.challenges import service as challenges
 from app.challenges.models import Challenge
 from app.db import utcnow
-from app.deps import LangDep, SessionDep, SettingsDep, TemplatesDep
+from app.deps import LangDep, RowId, SessionDep, SettingsDep, TemplatesDep
 from app.i18n import localise
 from app.markdown import render_markdown
 from app.organisers import freeze as freezing
 from app.organisers import participation, service
 from app.organisers.audit import events_for, record
-from app.organisers.upload import BundleErrors, UploadRejected, load_uploaded_zip
+from app.organisers.upload import (
+    BundleErrors,
+    UploadRejected,
+    load_uploaded_zip,
+    uploaded_bundle,
+)
 from app.queue.connection import redis_client
 from app.queue.notify import notify_status
 from app.runtime import Runtime
@@ -77,12 +82,21 @@ async def organise_upload(
     templates: TemplatesDep,
     lang: LangDep,
     settings: SettingsDep,
-    bundle: UploadFile,
 ) -> Response:
+    """The zip in the multipart field `bundle`, read here (not as a parameter) so that the
+    organiser is checked and the size capped before the body is read."""
     runtime = Runtime(settings, request.app.state.engine, request.app.state.store)
-    result = await run_in_threadpool(load_uploaded_zip, runtime, bundle.file, bundle.filename or "")
+    bundle = await uploaded_bundle(request, settings.upload_max_bytes)
+    if isinstance(bundle, UploadRejected):
+        return _index(request, db, templates, lang, status=bundle.status, problem=bundle.message)
+    try:
+        result = await run_in_threadpool(
+            load_uploaded_zip, runtime, bundle.file, bundle.filename or ""
+        )
+    finally:
+        await bundle.close()
     if isinstance(result, UploadRejected):
-        return _index(request, db, templates, lang, status=400, problem=result.message)
+        return _index(request, db, templates, lang, status=result.status, problem=result.message)
     if isinstance(result, BundleErrors):
         return _index(request, db, templates, lang, status=422, bundle_errors=result.errors)
     if isinstance(result, LoadRefused):
@@ -304,7 +318,7 @@ def organise_participation(
 def organise_approve_team(
     request: Request,
     slug: str,
-    team_id: int,
+    team_id: RowId,
     user: OrganiserUser,
     db: SessionDep,
     templates: TemplatesDep,
@@ -319,7 +333,7 @@ def organise_approve_team(
 def organise_disqualify_team(
     request: Request,
     slug: str,
-    team_id: int,
+    team_id: RowId,
     user: OrganiserUser,
     db: SessionDep,
     templates: TemplatesDep,
@@ -335,7 +349,7 @@ def organise_disqualify_team(
 def organise_reinstate_team(
     request: Request,
     slug: str,
-    team_id: int,
+    team_id: RowId,
     user: OrganiserUser,
     db: SessionDep,
     templates: TemplatesDep,
@@ -350,7 +364,7 @@ def organise_reinstate_team(
 def organise_cancel_submission(
     request: Request,
     slug: str,
-    submission_id: int,
+    submission_id: RowId,
     user: OrganiserUser,
     db: SessionDep,
     templates: TemplatesDep,

@@ -1,8 +1,10 @@
 """A bundle uploaded on the web, loaded exactly as the CLI loads a folder or zip.
 
-The zip is copied in chunks to a temporary file under the work directory and
-cut off past `settings.upload_max_bytes`, so a huge upload never sits in memory;
-`load_into_db` then validates, stores and records it like `marea bundle load`.
+The request body is read with a cap (`uploaded_bundle`): a declared Content-Length
+over it is refused before a byte is read, and a body that keeps coming is cut off
+as soon as it passes the cap, so a huge upload neither sits in memory nor fills the
+disk. The zip is then copied in chunks to a temporary file under the work directory;
+`load_into_db` validates, stores and records it like `marea challenge load`.
 """
 
 from __future__ import annotations
@@ -12,19 +14,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.types import Message
+
 from app.bundles.errors import BundleError
+from app.bundles.limits import human_size
 from app.bundles.load import LoadOutcome, LoadRefused, load_into_db
 from app.bundles.validate import BundleInvalid
 from app.runtime import Runtime
 
 CHUNK = 1024 * 1024
+# Room for the CSRF field and the multipart headers around the zip itself.
+FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
 class UploadRejected:
-    """The upload itself is unusable (too large, empty, not a zip)."""
+    """The upload itself is unusable (too large, empty, not a zip); `status` is the HTTP one."""
 
     message: str
+    status: int = 400
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,48 @@ class BundleErrors:
 
 
 UploadResult = LoadOutcome | LoadRefused | UploadRejected | BundleErrors
+
+
+def too_large(cap: int) -> UploadRejected:
+    return UploadRejected(
+        f"The zip is larger than the {human_size(cap)} this site accepts; "
+        "load large bundles with `marea challenge load` on the server.",
+        status=413,
+    )
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def uploaded_bundle(request: Request, cap: int) -> UploadFile | UploadRejected:
+    """The form's `bundle` file, the body read under the cap (see the module docstring)."""
+    limit = cap + FORM_OVERHEAD_BYTES
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return too_large(cap)
+    received = 0
+    receive = request.receive
+
+    async def capped() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise _BodyTooLarge
+        return message
+
+    try:
+        form = await Request(request.scope, capped).form(max_files=1, max_fields=4)
+    except _BodyTooLarge:
+        return too_large(cap)
+    except HTTPException as exc:  # malformed multipart, too many parts
+        return UploadRejected(f"The upload is not valid ({exc.detail}); choose the zip again.")
+    bundle = form.get("bundle")
+    if not isinstance(bundle, UploadFile):
+        return UploadRejected("Choose the bundle's zip to upload (form field 'bundle').")
+    return bundle
 
 
 def copy_capped(source: BinaryIO, target: BinaryIO, max_bytes: int) -> int | None:
@@ -53,7 +106,7 @@ def load_uploaded_zip(runtime: Runtime, source: BinaryIO, filename: str) -> Uplo
         return UploadRejected(
             f"{filename or 'The file'} is not a .zip: zip the bundle folder (challenge.yaml "
             "at its top or in one folder) and upload that, or load the folder with "
-            "`marea bundle load`."
+            "`marea challenge load`."
         )
     cap = runtime.settings.upload_max_bytes
     runtime.settings.ensure_dirs()
@@ -62,10 +115,7 @@ def load_uploaded_zip(runtime: Runtime, source: BinaryIO, filename: str) -> Uplo
         with path.open("wb") as target:
             size = copy_capped(source, target, cap)
         if size is None:
-            return UploadRejected(
-                f"The zip is larger than the {cap / (1024 * 1024):.0f} MiB this site accepts; "
-                "load large bundles with `marea bundle load` on the server."
-            )
+            return too_large(cap)
         if size == 0:
             return UploadRejected("The uploaded file is empty; choose the bundle's zip.")
         try:

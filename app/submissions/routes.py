@@ -18,7 +18,8 @@ from app.accounts.models import User
 from app.api.submissions import upload_submission
 from app.challenges import service as challenges
 from app.challenges.models import Challenge
-from app.deps import LangDep, SessionDep, SettingsDep, StoreDep, TemplatesDep
+from app.db import MAX_ROW_ID
+from app.deps import LangDep, RowId, SessionDep, SettingsDep, StoreDep, TemplatesDep
 from app.leaderboard.boards import final_count
 from app.leaderboard.ranking import BoardSpec
 from app.submissions.access import is_member, team_submissions, view_of, visible_submission
@@ -146,7 +147,7 @@ def _columns(config: dict[str, Any]) -> list[Any]:
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse, name="submission_page")
 def submission_page(
     request: Request,
-    submission_id: int,
+    submission_id: RowId,
     user: CurrentUser,
     db: SessionDep,
     store: StoreDep,
@@ -177,7 +178,7 @@ def _view_context(
 @router.post("/submissions/{submission_id}/final", name="submission_final")
 def submission_final(
     request: Request,
-    submission_id: int,
+    submission_id: RowId,
     user: CurrentUser,
     db: SessionDep,
     store: StoreDep,
@@ -216,7 +217,7 @@ def submission_final(
 )
 def submission_result(
     request: Request,
-    submission_id: int,
+    submission_id: RowId,
     user: CurrentUser,
     db: SessionDep,
     store: StoreDep,
@@ -240,7 +241,7 @@ def submissions_list(
     db: SessionDep,
     templates: TemplatesDep,
     lang: LangDep,
-    before: int | None = Query(None),
+    before: int | None = Query(None, ge=1, le=MAX_ROW_ID),
 ) -> HTMLResponse:
     context = _context_or_404(db, slug, user)
     page = None

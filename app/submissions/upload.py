@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -26,6 +26,7 @@ from sqlmodel import Session
 from starlette.requests import ClientDisconnect, Request
 
 from app.challenges.models import Phase
+from app.plain_text import has_hidden_controls, without_hidden_controls
 from app.queue.connection import judge_queue, redis_client
 from app.queue.dispatch import dispatch
 from app.queue.notify import notify_status
@@ -169,6 +170,28 @@ class _StreamingForm:
         self.fields[self._part.name] = self._part.data.decode("utf-8", "replace")
 
 
+# Decides, from the form fields, whether the file may go into the store at all; raising
+# (e.g. an HTTPException) refuses the upload just as returning a problem does.
+FieldsCheck = Callable[[dict[str, str]], Awaitable["UploadProblem | None"]]
+
+
+def fields_problem(fields: dict[str, str]) -> UploadProblem | None:
+    """Refusals that depend on the form fields alone, made before the file is stored."""
+    link = fields.get("link", "").strip()
+    if link and not link.startswith(("https://", "http://")):
+        return UploadProblem(422, "bad_link", "The link must start with https:// or http://.")
+    if len(link) > 500:
+        return UploadProblem(422, "bad_link", "The link is too long (500 characters at most).")
+    if has_hidden_controls(link) or any(ch.isspace() for ch in link):
+        return UploadProblem(
+            422,
+            "bad_link",
+            "The link may not contain spaces, control characters or text-direction overrides; "
+            "copy it again from the address bar.",
+        )
+    return None
+
+
 def _boundary(request: Request) -> bytes | None:
     content_type, options = parse_options_header(request.headers.get("content-type", ""))
     if content_type != b"multipart/form-data":
@@ -177,9 +200,19 @@ def _boundary(request: Request) -> bytes | None:
 
 
 async def receive_upload(
-    request: Request, store: LocalStore, *, max_bytes: int, file_field: str = "file"
+    request: Request,
+    store: LocalStore,
+    *,
+    max_bytes: int,
+    file_field: str = "file",
+    check_fields: FieldsCheck | None = None,
 ) -> Upload | UploadProblem:
-    """Parse the multipart body as it streams in and store its one file, capped at `max_bytes`."""
+    """Parse the multipart body as it streams in and store its one file, capped at `max_bytes`.
+
+    Every refusal, including `check_fields`, comes before the file enters the store: a
+    refused upload leaves no object behind (the store cannot tell an orphan from a file
+    another submission shares, so it never deletes).
+    """
     boundary = _boundary(request)
     if boundary is None:
         return UploadProblem(
@@ -215,6 +248,11 @@ async def receive_upload(
             )
         if form.file_size == 0:
             return UploadProblem(400, "empty_file", "The file is empty.")
+        refused = fields_problem(form.fields)
+        if refused is None and check_fields is not None:
+            refused = await check_fields(form.fields)
+        if refused is not None:
+            return refused
         try:
             stored = await run_in_threadpool(_store_file, store, tmp_path, max_bytes)
         except TooLarge:
@@ -235,7 +273,7 @@ def _store_file(store: LocalStore, path: Path, max_bytes: int) -> StoredObject:
 
 def _clean_name(filename: str) -> str:
     """Only the last path component: browsers on Windows may send a full path."""
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    name = without_hidden_controls(filename).replace("\\", "/").rsplit("/", 1)[-1].strip()
     return name[:255] or "upload"
 
 
@@ -248,13 +286,12 @@ def accept_submission(
     user_id: int,
     upload: Upload,
 ) -> Submission | QuotaRefusal | SubmissionRefused:
-    """Create the submission (atomic quota check), commit, then wake the dispatcher."""
-    description = upload.fields.get("description", "").strip()
+    """Create the submission (atomic quota check), commit, then wake the dispatcher.
+
+    The fields were checked by `receive_upload` (see `fields_problem`).
+    """
+    description = without_hidden_controls(upload.fields.get("description", ""), keep="\n\t").strip()
     link = upload.fields.get("link", "").strip() or None
-    if link is not None and not link.startswith(("https://", "http://")):
-        return SubmissionRefused("bad_link", "The link must start with https:// or http://.")
-    if link is not None and len(link) > 500:
-        return SubmissionRefused("bad_link", "The link is too long (500 characters at most).")
     with Session(engine, expire_on_commit=False) as session:
         made = create_submission(
             session,

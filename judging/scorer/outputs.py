@@ -53,6 +53,24 @@ class Reference:
     split: dict[str, str]
 
 
+# What a file that is not text most often is, by its first bytes: telling the team "this is a
+# ZIP archive" helps more than "line 1 is not UTF-8". Only consulted once decoding has failed.
+_NOT_TEXT = (
+    (b"PK\x03\x04", "a ZIP archive (or an .xlsx/.ods spreadsheet)"),
+    (b"PK\x05\x06", "an empty ZIP archive"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or Word file"),
+    (b"PAR1", "a Parquet file"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"MZ", "a Windows program"),
+    (b"\x7fELF", "a Linux program"),
+)
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def _decode(data: bytes) -> str:
     """The text, or the line of the first byte that is not UTF-8."""
     if data.startswith(_BOM):
@@ -60,6 +78,17 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        if data.startswith(_UTF16_BOMS):
+            raise InvalidPredictions(
+                "the file is saved as UTF-16 text; save the file as UTF-8 "
+                "(in Excel: 'CSV UTF-8'), with commas between fields"
+            ) from exc
+        kind = next((what for magic, what in _NOT_TEXT if data.startswith(magic)), None)
+        if kind is not None:
+            raise InvalidPredictions(
+                f"the file is {kind}, not CSV text; upload the CSV file itself, "
+                "saved as UTF-8 text with commas between fields"
+            ) from exc
         line = data.count(b"\n", 0, exc.start) + 1
         raise InvalidPredictions(
             f"line {line} is not valid UTF-8 text; save the file as UTF-8", line
@@ -77,6 +106,12 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as exc:
             # Report where the broken record starts (an unclosed quote fails at the end).
+            if "field larger than field limit" in str(exc):
+                raise InvalidPredictions(
+                    f"line {start} has a field longer than {csv.field_size_limit()} characters; "
+                    "check for a missing line break or an unclosed quote",
+                    start,
+                ) from exc
             raise InvalidPredictions(f"line {start} is not valid CSV ({exc})", start) from exc
         if row and any(field.strip() for field in row):
             yield start, row
@@ -101,10 +136,24 @@ def _header(records: Iterator[tuple[int, list[str]]], required: tuple[str, ...])
     if missing:
         raise InvalidPredictions(
             f"line {line}: the header has no column {missing[0]!r} "
-            f"(it needs {', '.join(required)}; found {', '.join(names) or 'nothing'})",
+            f"(it needs {', '.join(required)}; found {', '.join(names) or 'nothing'})"
+            f"{_delimiter_hint(names, required)}",
             line,
         )
     return {name: i for i, name in enumerate(names)}
+
+
+_OTHER_DELIMITERS = ((";", "';'"), ("\t", "tabs"), ("|", "'|'"))
+
+
+def _delimiter_hint(names: list[str], required: tuple[str, ...]) -> str:
+    """Why the header may look wrong: a spreadsheet that separated fields with something else."""
+    if len(names) != 1:
+        return ""
+    for delimiter, label in _OTHER_DELIMITERS:
+        if all(c in [n.strip() for n in names[0].split(delimiter)] for c in required):
+            return f"; the fields seem to be separated by {label}: separate them with commas"
+    return ""
 
 
 def check_value(value: str, kind: str) -> str | None:
