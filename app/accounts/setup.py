@@ -17,8 +17,15 @@ from app.accounts.oidc import OidcProviders
 from app.accounts.oidc_routes import router as oidc_router
 from app.accounts.ratelimit import LoginLimiter
 from app.accounts.sessions import session_user
+from app.body_limit import BodyLimitMiddleware
 from app.queue.connection import redis_client
-from app.security import CsrfMiddleware, SecurityHeadersMiddleware, csrf_input, csrf_token
+from app.security import (
+    MAX_FORM_BYTES,
+    CsrfMiddleware,
+    SecurityHeadersMiddleware,
+    csrf_input,
+    csrf_token,
+)
 from app.settings import Settings
 
 SESSION_COOKIE = "marea_session"
@@ -28,9 +35,14 @@ SESSION_MAX_AGE_S = 14 * 24 * 3600
 def install_accounts(app: FastAPI, settings: Settings) -> None:
     """Add the session and CSRF middleware and the account routes to `app`."""
     https = settings.base_url.startswith("https://")
-    # Starlette runs the middleware added last first: headers, then the session, then CSRF
-    # (which reads the session's token).
+    # Starlette runs the middleware added last first: headers, the body cap (so even its 413
+    # carries the headers), the session, then CSRF (which reads the session's token and the body).
     app.add_middleware(CsrfMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        form_max_bytes=MAX_FORM_BYTES,
+        settings=settings,
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret_key(),

@@ -27,6 +27,7 @@ from app.api.schemas import (
     SubmissionListOut,
     TeamRef,
 )
+from app.body_limit import takes_upload
 from app.challenges.models import Challenge, Phase
 from app.db import MAX_ROW_ID, utcnow
 from app.deps import RowId
@@ -156,6 +157,7 @@ def detail_out(request: Request, session: Session, user: User, s: Submission) ->
     # for the API docs and for clients generated from the schema.
     openapi_extra={"requestBody": UPLOAD_BODY},
 )
+@takes_upload
 async def create(
     request: Request,
     slug: str,

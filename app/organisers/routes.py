@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from app.accounts.deps import OrganiserUser
+from app.body_limit import takes_upload
 from app.bundles.load import LoadOutcome, LoadRefused
 from app.challenges import service as challenges
 from app.challenges.models import Challenge
@@ -75,6 +76,7 @@ def organise_home(
 
 
 @router.post("/upload", response_class=HTMLResponse, name="organise_upload")
+@takes_upload
 async def organise_upload(
     request: Request,
     user: OrganiserUser,

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from app.accounts.deps import CurrentUser
 from app.accounts.models import User
 from app.api.submissions import upload_submission
+from app.body_limit import takes_upload
 from app.challenges import service as challenges
 from app.challenges.models import Challenge
 from app.db import MAX_ROW_ID
@@ -89,6 +90,7 @@ def _wants_json(request: Request) -> bool:
 
 
 @router.post("/challenges/{slug}/submit", name="submit_upload")
+@takes_upload
 async def submit_upload(
     request: Request,
     slug: str,
