@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export MAREA_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test setup services postgres oidc browser image catalog lint clean bench i18n
+.PHONY: run test setup services postgres oidc browser image catalog lint clean bench i18n chaos load fuzz
 
 run: setup catalog
 	@echo "==> serving Marea at http://$(HOST):$(PORT) with a worker (Ctrl-C stops both)"
@@ -21,6 +21,28 @@ run: setup catalog
 
 test: setup postgres oidc browser lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# The chaos and load suites (tests/chaos, marker `chaos`) run on a private stack: their own
+# redis-server and PostgreSQL cluster on free ports, `marea serve` and `marea worker`. `make test`
+# runs both (about two minutes; exclude them with PYTEST_ARGS='-m "not chaos"'). These targets
+# run one each and print its figures; `make chaos` uses the product's own heartbeat timeout
+# and sweep interval (30 s, 5 s), so its recovery times are the ones an operator would see.
+CHAOS_SUBMISSIONS ?= 100
+chaos: setup postgres
+	MAREA_CHAOS_SUBMISSIONS=$(CHAOS_SUBMISSIONS) MAREA_CHAOS_HEARTBEAT_TIMEOUT_S=30 \
+	  MAREA_CHAOS_SWEEP_INTERVAL_S=5 $(BIN)/python -m pytest -q -s -m chaos tests/chaos/test_chaos.py
+
+LOAD_UPLOADS ?= 200
+LOAD_TEAMS ?= 20
+LOAD_QUOTA ?= 5
+load: setup postgres
+	MAREA_LOAD_UPLOADS=$(LOAD_UPLOADS) MAREA_LOAD_TEAMS=$(LOAD_TEAMS) MAREA_LOAD_QUOTA=$(LOAD_QUOTA) \
+	  $(BIN)/python -m pytest -q -s -m chaos tests/chaos/test_load_uploads.py
+
+# A deeper schemathesis run than the one in `make test` (600 examples per API operation).
+FUZZ_EXAMPLES ?= 600
+fuzz: setup
+	MAREA_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/hostile/test_api_fuzz.py
 
 setup: $(STAMP) services image
 

@@ -14,6 +14,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from types import FrameType
 
 import docker
@@ -21,7 +22,13 @@ import docker.errors
 import requests
 
 from sandbox.engine import connect
-from sandbox.limits import DEADLINE_LABEL, SANDBOX_LABEL, STARTED_LABEL
+from sandbox.limits import (
+    DEADLINE_LABEL,
+    OWNER_LABEL,
+    SANDBOX_LABEL,
+    STARTED_LABEL,
+    process_scope,
+)
 
 # Containers this process created and has not yet removed: process-local bookkeeping
 # for the atexit net, touched only by `track`/`untrack` under the lock.
@@ -84,13 +91,20 @@ def cleanup_stale(max_age_s: float, *, client: docker.DockerClient | None = None
 
     A container is a leftover once its deadline label (start + wall limit +
     grace) has passed, or, for containers without one, once it is older than
-    `max_age_s`. A running submission is never touched: its deadline lies ahead.
+    `max_age_s`; or at once when the process that made it, on this host, is
+    dead (a worker SIGKILLed mid-run), so a killed run stops using CPU and
+    memory before its deadline. A running submission is never touched: its
+    deadline lies ahead and its process is alive.
     """
     client = connect(client)
     now = time.time()
     removed = 0
     for summary in client.api.containers(all=True, filters={"label": f"{SANDBOX_LABEL}=1"}):
         labels = summary.get("Labels") or {}
+        if _owner_is_dead(labels.get(OWNER_LABEL, "")):
+            remove(client.api, summary["Id"])
+            removed += 1
+            continue
         try:
             started = float(labels.get(STARTED_LABEL, summary.get("Created", now)))
         except ValueError:
@@ -103,3 +117,21 @@ def cleanup_stale(max_age_s: float, *, client: docker.DockerClient | None = None
             remove(client.api, summary["Id"])
             removed += 1
     return removed
+
+
+def _owner_is_dead(owner: str) -> bool:
+    """True only for an owner on this host and PID namespace that no longer runs.
+
+    Owners elsewhere (another worker machine sharing the engine) are left to their deadline.
+    A zombie counts as dead: nobody may have reaped a horse whose parent was killed too.
+    """
+    scope, _, pid = owner.rpartition("/")
+    if scope != process_scope() or not pid.isdigit():
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[:1] in (["Z"], ["X"])

@@ -8,7 +8,9 @@ memory (no swap), CPU, scratch and output space, file size and open files.
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -24,6 +26,9 @@ STARTED_LABEL = "marea.started"
 # past it the container is a leftover of a killed worker and may be removed at once.
 DEADLINE_LABEL = "marea.deadline"
 DEADLINE_GRACE_S = 15
+# The process that made the container: host, PID namespace and pid. Once that process is gone
+# the run is over whatever its deadline says (a worker SIGKILLed mid-run never removes its own).
+OWNER_LABEL = "marea.owner"
 MIN_MEMORY = 8 * MiB
 MAX_SHM = 64 * MiB
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -85,7 +90,17 @@ def labels(spec: RunSpec, started: float) -> dict[str, str]:
         SANDBOX_LABEL: "1",
         STARTED_LABEL: str(int(started)),
         DEADLINE_LABEL: str(deadline),
+        OWNER_LABEL: f"{process_scope()}/{os.getpid()}",
     }
+
+
+def process_scope() -> str:
+    """Where a pid means one process: this host name and this PID namespace."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        namespace = "-"
+    return f"{socket.gethostname()}/{namespace}"
 
 
 def host_config(spec: RunSpec) -> dict[str, Any]:

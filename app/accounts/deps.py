@@ -64,6 +64,10 @@ def get_optional_user(request: Request, db: SessionDep) -> User | None:
     else:
         user = session_user(request, db)
     request.state.user = user
+    # Finding the user only read (or noted a token's use): end that transaction now, so the
+    # request holds no pooled connection while its route opens sessions of its own. Holding
+    # it made a burst of uploads wait on each other for the pool and fail with 500s.
+    db.commit()
     return user
 
 

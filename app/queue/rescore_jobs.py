@@ -195,7 +195,7 @@ def sweep_rescores(engine: Engine, client: redis.Redis, settings: Settings) -> N
         _give_back(engine, settings, item_id, attempts, "the worker judging it stopped answering")
     for item_id, job_id in handed_over:
         assert item_id is not None and job_id is not None
-        if job_is_lost(client, job_id):
+        if job_is_lost(client, job_id, settings.heartbeat_timeout_s):
             with Session(engine) as session:
                 items.forget_job(session, item_id, job_id)
                 session.commit()

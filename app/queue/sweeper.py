@@ -81,8 +81,10 @@ def recover_dead_runs(
             notify_status(engine, client, submission_id)
 
 
-def recover_lost_jobs(engine: Engine, client: redis.Redis, report: SweepReport) -> None:
-    """Queued submissions whose job Redis no longer has go back to the waiting line."""
+def recover_lost_jobs(
+    engine: Engine, client: redis.Redis, settings: Settings, report: SweepReport
+) -> None:
+    """Queued submissions whose job no worker will run go back to the waiting line."""
     with Session(engine) as session:
         handed_over = session.exec(
             select(Submission.id, Submission.job_id).where(
@@ -91,7 +93,7 @@ def recover_lost_jobs(engine: Engine, client: redis.Redis, report: SweepReport) 
         ).all()
     for submission_id, job_id in handed_over:
         assert submission_id is not None and job_id is not None
-        if not job_is_lost(client, job_id):
+        if not job_is_lost(client, job_id, settings.heartbeat_timeout_s):
             continue
         with Session(engine) as session:
             result = session.execute(
@@ -112,7 +114,7 @@ def sweep(engine: Engine, client: redis.Redis, queue: Queue, settings: Settings)
     report = SweepReport()
     try:
         recover_dead_runs(engine, client, settings, report)
-        recover_lost_jobs(engine, client, report)
+        recover_lost_jobs(engine, client, settings, report)
         report.dispatched = dispatch(
             engine, queue, depth=settings.dispatch_depth, team_cap=settings.team_concurrency
         )
