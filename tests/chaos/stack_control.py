@@ -28,6 +28,8 @@ from pathlib import Path
 import httpx
 import redis
 
+from tests.process_helpers import descendants
+
 ROOT = Path(__file__).resolve().parents[2]
 MAREA = str(Path(sys.executable).with_name("marea"))
 STARTUP_TIMEOUT_S = 60.0
@@ -54,24 +56,6 @@ def wait_until(
                 return time.monotonic() - started
         time.sleep(poll)
     raise StackError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below `pid`, children first (read from /proc)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found: list[int] = []
-    stack = [pid]
-    while stack:
-        for child in sorted(children.get(stack.pop(), [])):
-            found.append(child)
-            stack.append(child)
-    return found
 
 
 def children_of(pid: int) -> list[int]:

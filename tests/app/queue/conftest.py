@@ -29,6 +29,7 @@ from app.settings import Settings
 from app.submissions.service import create_submission
 from tests.conftest import PROJECT_ROOT
 from tests.factories import make_team, make_user
+from tests.process_helpers import descendants
 
 VALID_BUNDLE = PROJECT_ROOT / "tests" / "bundles" / "fixtures" / "valid"
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -70,23 +71,6 @@ def make_bundle(dest: Path, kind: str = "predictions", time_limit_s: int = 60) -
     return dest
 
 
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found: list[int] = []
-    stack = [pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
-
-
 @dataclass
 class Stack:
     runtime: Runtime
@@ -109,7 +93,7 @@ class Stack:
 
     def kill_worker(self, proc: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
         """Signal the supervisor and every descendant (RQ's work horses start their own groups)."""
-        pids = [proc.pid, *_descendants(proc.pid)]
+        pids = [proc.pid, *descendants(proc.pid)]
         for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, sig)
