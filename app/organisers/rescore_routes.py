@@ -20,10 +20,10 @@ from app.accounts.deps import OrganiserUser
 from app.challenges import service as challenges
 from app.challenges.models import Challenge
 from app.deps import LangDep, RowId, SessionDep, SettingsDep, TemplatesDep
-from app.events import challenge_channel, publish
 from app.organisers.routes import challenge_or_404
 from app.organisers.service import ActionError
 from app.queue.connection import redis_client, rescore_queue
+from app.queue.notify import notify_board
 from app.queue.rescore_jobs import enqueue_pending
 from app.rescoring import service as rescoring
 from app.rescoring.models import RescoreItem, RescoreSet
@@ -242,14 +242,8 @@ def organise_rescore_apply(
     outcome = rescoring.apply(db, user, challenge, rescore)
     response = _decided(request, db, templates, lang, challenge, rescore, outcome)
     if isinstance(outcome, rescoring.Applied) and outcome.teams:
-        payload = {
-            "type": "board",
-            "challenge_id": challenge.id,
-            "phase_id": rescore.phase_id,
-            "board_changed": True,
-        }
         assert challenge.id is not None
-        publish(redis_client(settings), [challenge_channel(challenge.id)], payload)
+        notify_board(redis_client(settings), challenge.id, rescore.phase_id)
     return response
 
 

@@ -29,3 +29,14 @@ def notify_status(
         }
         challenge_id = submission.challenge_id
     publish(client, [submission_channel(submission_id), challenge_channel(challenge_id)], payload)
+
+
+def notify_board(client: redis.Redis, challenge_id: int, phase_id: int) -> None:
+    """A board changed without a new score landing (an applied rescore set)."""
+    payload = {
+        "type": "board",
+        "challenge_id": challenge_id,
+        "phase_id": phase_id,
+        "board_changed": True,
+    }
+    publish(client, [challenge_channel(challenge_id)], payload)
