@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from app.db import make_engine, migrate
 from app.settings import Settings
+from tests.redis_urls import redis_url
 
 pytest_plugins = ["tests.docker_fixtures"]
 
@@ -24,7 +25,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "var", redis_url="redis://127.0.0.1:6379/15")
+    return Settings(data_dir=tmp_path / "var", redis_url=redis_url(15))
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from app.db import make_engine
 from app.models import AuditEvent, Challenge, DataFile, Phase, User
 from tests.conftest import PROJECT_ROOT
+from tests.redis_urls import redis_url
 
 MAREA = str(Path(sys.executable).with_name("marea"))
 CHALLENGES = sorted(
@@ -31,7 +32,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         **os.environ,
         "MAREA_DATA_DIR": str(tmp_path / "var"),
         "MAREA_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
-        "MAREA_REDIS_URL": "redis://127.0.0.1:6379/11",
+        "MAREA_REDIS_URL": redis_url(11),
     }
 
 

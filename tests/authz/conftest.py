@@ -17,8 +17,9 @@ from app.main import create_app
 from app.settings import Settings
 from tests.app.accounts.helpers import APP_URL
 from tests.authz.authz_world import Cast, World, build_world, make_cast
+from tests.redis_urls import REDIS_BASE, redis_url
 
-REDIS_URL = "redis://127.0.0.1:6379/9"
+REDIS_URL = redis_url(9)
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def redis_9() -> Iterator[redis.Redis]:
     try:
         client.ping()
     except redis.RedisError as exc:
-        pytest.fail(f"Redis is needed at 127.0.0.1:6379 (run `make services`): {exc}")
+        pytest.fail(f"Redis is needed at {REDIS_BASE} (run `make services`): {exc}")
     client.flushdb()
     yield client
     client.flushdb()

@@ -7,6 +7,7 @@ on this machine to get the plan it produces, which is then scored by numpy.
 
 from __future__ import annotations
 
+from tests.redis_urls import redis_url
 import json
 import os
 import shutil
@@ -36,7 +37,7 @@ from tests.challenges.test_challenge_catalog import (
 )
 
 MAREA = str(Path(sys.executable).with_name("marea"))
-REDIS_URL = "redis://127.0.0.1:6379/10"
+REDIS_URL = redis_url(10)
 Expected = dict[str, dict[str, float]]
 
 

@@ -26,10 +26,12 @@ import pytest
 from e2e_stack import Stack
 from playwright.sync_api import Browser, sync_playwright
 
+from tests.redis_urls import redis_url
+
 ROOT = Path(__file__).resolve().parents[2]
 E2E_DIR = Path(__file__).resolve().parent
 MAREA = Path(sys.executable).parent / "marea"
-REDIS_URL = "redis://127.0.0.1:6379/14"
+REDIS_URL = redis_url(14)
 RUNNER_IMAGE = "marea-runner:latest"
 AXE_PATH = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [

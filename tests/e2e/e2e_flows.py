@@ -22,6 +22,8 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
+from tests.redis_urls import redis_url
+
 ROOT = Path(__file__).resolve().parents[2]
 SLUG = "sea-surface-temperature"
 BASELINE = ROOT / "challenges" / SLUG / "baseline" / "predictions.csv"
@@ -112,7 +114,7 @@ FIXTURE_BUNDLE = ROOT / "tests" / "bundles" / "fixtures" / "valid"
 FIXTURE_SLUG = "harbour-wave-height"
 FIXTURE_TITLE = "Harbour wave height"
 MAREA = Path(sys.executable).parent / "marea"
-E2E_REDIS_URL = "redis://127.0.0.1:6379/14"  # the db conftest's stack uses; never another one
+E2E_REDIS_URL = redis_url(14)  # the db conftest's stack uses; never another one
 
 
 @dataclass(frozen=True)

@@ -34,10 +34,11 @@ from app.runtime import Runtime
 from app.settings import Settings, get_settings
 from tests.app.accounts.helpers import APP_URL, csrf_from
 from tests.app.web.web_helpers import Person, person
+from tests.redis_urls import redis_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VALID_BUNDLE = PROJECT_ROOT / "tests" / "bundles" / "fixtures" / "valid"
-REDIS_URL = "redis://127.0.0.1:6379/8"
+REDIS_URL = redis_url(8)
 QUEUE = "marea-hostile"
 SLUG = "harbour-wave-height"
 # Files the app keeps next to the store in its data dir; anything else there is a leak.

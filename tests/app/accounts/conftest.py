@@ -12,16 +12,17 @@ from app.main import create_app
 from app.settings import OidcProvider, Settings
 from tests.app.accounts.helpers import APP_URL, PROVIDER_NAMES
 from tests.oidc.server import ProviderProblem, RunningProvider, run_provider
+from tests.redis_urls import REDIS_BASE, redis_url
 
 
 @pytest.fixture
 def redis_15() -> Iterator[redis.Redis]:
     """Redis db 15 without login counters; only this suite's keys are removed."""
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+    client = redis.Redis.from_url(redis_url(15))
     try:
         client.ping()
     except redis.RedisError as exc:
-        pytest.fail(f"Redis is needed at 127.0.0.1:6379 (run `make services`): {exc}")
+        pytest.fail(f"Redis is needed at {REDIS_BASE} (run `make services`): {exc}")
 
     def clear() -> None:
         for key in client.scan_iter("marea:login-failures:*"):

@@ -30,9 +30,10 @@ from app.submissions.service import create_submission
 from tests.conftest import PROJECT_ROOT
 from tests.factories import make_team, make_user
 from tests.process_helpers import descendants
+from tests.redis_urls import redis_url
 
 VALID_BUNDLE = PROJECT_ROOT / "tests" / "bundles" / "fixtures" / "valid"
-REDIS_URL = "redis://127.0.0.1:6379/13"
+REDIS_URL = redis_url(13)
 MAREA = str(Path(sys.executable).with_name("marea"))
 
 SLOW_PROGRAM = """\

@@ -11,15 +11,16 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.settings import Settings
 from tests.app.accounts.helpers import APP_URL
+from tests.redis_urls import REDIS_BASE, redis_url
 
 
 @pytest.fixture
 def redis_15() -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+    client = redis.Redis.from_url(redis_url(15))
     try:
         client.ping()
     except redis.RedisError as exc:
-        pytest.fail(f"Redis is needed at 127.0.0.1:6379 (run `make services`): {exc}")
+        pytest.fail(f"Redis is needed at {REDIS_BASE} (run `make services`): {exc}")
     yield client
     client.close()
 

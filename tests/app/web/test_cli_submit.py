@@ -20,6 +20,7 @@ from app.db import make_engine, migrate, session_scope
 from app.queue.notify import notify_status
 from app.submissions.models import Score, Status, Submission
 from tests.factories import make_challenge, make_team, make_user
+from tests.redis_urls import redis_url
 
 ROOT = Path(__file__).resolve().parents[3]
 MAREA = str(Path(sys.executable).parent / "marea")
@@ -49,7 +50,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
     env = {
         **os.environ,
         "MAREA_DATA_DIR": str(data),
-        "MAREA_REDIS_URL": "redis://127.0.0.1:6379/15",
+        "MAREA_REDIS_URL": redis_url(15),
         "MAREA_QUEUE_NAME": "marea-cli-tests",
         "MAREA_SECRET_KEY": "cli-test-secret",
     }
@@ -130,7 +131,7 @@ def test_submit_creates_the_submission_and_wait_prints_scores(
         session.add(s)
         session.add(Score(submission_id=sid, split="public", key="rmse", value=0.125))
         session.commit()
-    notify_status(engine, redis.Redis.from_url("redis://127.0.0.1:6379/15"), sid)
+    notify_status(engine, redis.Redis.from_url(redis_url(15)), sid)
     out, err = waiting.communicate(timeout=60)
     assert waiting.returncode == 0, err
     assert "scored" in out and "rmse = 0.125" in out
