@@ -26,12 +26,14 @@ from app.health_routes import router as health_router
 from app.i18n import Catalogs, LanguageMiddleware, install_gettext, localise, pick_language
 from app.judges.routes import router as judges_router
 from app.leaderboard.cache import BoardCache
-from app.leaderboard.freeze_cache import FreezeCache
 from app.leaderboard.routes import router as leaderboard_router
+from app.live import announce
 from app.live.hub import EventHub
+from app.live.states import ChallengeStates
 from app.organisers.ops_routes import router as ops_router
 from app.organisers.rescore_routes import router as rescore_router
 from app.organisers.routes import router as organisers_router
+from app.queue.connection import redis_client
 from app.settings import Settings, get_settings
 from app.store import LocalStore
 from app.submissions.routes import router as submissions_router
@@ -67,9 +69,14 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     if run_migrations:
         migrate(engine)
 
+    announce.install(engine, redis_client(settings))
     hub = EventHub(settings.redis_url)
+    states = ChallengeStates(engine)
     board_cache = BoardCache()
+    states.on_change(board_cache.challenge_changed)
+    hub.on_event(states.on_event)  # first: a changed challenge drops its boards before any read
     hub.on_event(board_cache.on_event)
+    hub.on_reset(states.clear)
     hub.on_reset(board_cache.clear)
 
     @asynccontextmanager
@@ -94,7 +101,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.started_at = datetime.now()
     app.state.hub = hub
     app.state.board_cache = board_cache
-    app.state.freeze_cache = FreezeCache()
+    app.state.challenge_states = states
 
     app.mount("/static", StaticFiles(packages=[("app", "static")]), name="static")
     install_accounts(app, settings)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from app.db import make_engine, migrate
+from app.live import announce
+from app.queue.connection import redis_client
 from app.settings import Settings
 from app.store import LocalStore
 
@@ -24,4 +26,5 @@ def open_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:
     engine = make_engine(settings.database_url)
     if run_migrations:
         migrate(engine)
+    announce.install(engine, redis_client(settings))
     return Runtime(settings=settings, engine=engine, store=LocalStore(settings.store_dir))

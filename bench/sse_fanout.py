@@ -100,7 +100,7 @@ async def fan_out(
         "team_id": 100_000,
         "status": "scored",
         "failure": None,
-        "board_changed": True,
+        "boards": ["public"],
     }
     all_latencies: list[float] = []
     # Redis pub/sub ignores the database number, so another Marea on this Redis could publish

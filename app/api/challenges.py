@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,8 +11,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 from sqlmodel import Session
 
-from app.accounts.deps import OptionalUser
+from app.accounts.deps import get_optional_user
 from app.accounts.models import User
+from app.accounts.setup import SESSION_COOKIE
 from app.api.schemas import (
     ChallengeDetailOut,
     ChallengeOut,
@@ -25,16 +25,16 @@ from app.challenges import service
 from app.challenges.models import Challenge, Phase
 from app.deps import SessionDep
 from app.events import challenge_channel
-from app.leaderboard.boards import audience_for
-from app.leaderboard.cache import BoardCache
-from app.leaderboard.freeze_cache import FreezeCache
+from app.leaderboard.boards import FROZEN, LIVE, audience_for, competes_in, is_staff
+from app.leaderboard.cache import BoardCache, BoardKey, board_event
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.views import board_rows
+from app.live import sse
+from app.live.announce import CHALLENGE_EVENT
 from app.live.hub import EventHub
+from app.live.states import ChallengeState, ChallengeStates
 
 router = APIRouter(prefix="/api/v1", tags=["challenges"], responses={404: {"model": ErrorBody}})
-
-KEEPALIVE_S = 15.0
 
 
 def _challenge_out(request: Request, challenge: Challenge) -> dict[str, Any]:
@@ -100,20 +100,19 @@ def pick_phase(session: Session, challenge: Challenge, name: str | None) -> Phas
     raise HTTPException(404, f"No phase {name!r} in this challenge; phases: {names}.")
 
 
-def build_leaderboard(
-    session: Session, slug: str, phase_name: str | None, split: str, audience: str = "public"
-) -> tuple[int | None, bytes]:
-    challenge = _published(session, slug)
-    if split == "private" and not challenge.private_revealed:
-        raise HTTPException(
-            403, "The private leaderboard is revealed by the organisers at the end."
-        )
-    phase = pick_phase(session, challenge, phase_name)
-    assert phase.id is not None
+def board_json(
+    session: Session, challenge_id: int, phase_id: int, split: str, audience: str
+) -> bytes:
+    """The board as JSON bytes, shaped as LeaderboardOut (see the OpenAPI schema).
+
+    Plain dicts and one json.dumps, without a model per row, because a board can
+    have thousands of rows. Who may read it was decided before: this only builds.
+    """
+    challenge = session.get(Challenge, challenge_id)
+    phase = session.get(Phase, phase_id)
+    assert challenge is not None and phase is not None
     spec = BoardSpec.from_config(challenge.config)
     rows = board_rows(session, challenge, phase, split, audience)
-    # Plain dicts and one json.dumps: the shape is LeaderboardOut's (see the OpenAPI schema),
-    # built without a model per row because a board can have thousands of rows.
     columns = [(c.key, c.precision) for c in spec.columns]
     body = {
         "challenge": challenge.slug,
@@ -137,7 +136,40 @@ def build_leaderboard(
             for row in rows
         ],
     }
-    return phase.id, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+async def published_state(request: Request, slug: str) -> ChallengeState:
+    """The challenge's state from this process's snapshot; 404 unless it is published."""
+    states: ChallengeStates = request.app.state.challenge_states
+    state = await states.get(slug)
+    if state is None or not state.published:
+        raise HTTPException(404, f"No published challenge is called {slug!r}.")
+    return state
+
+
+async def reader_of(request: Request) -> User | None:
+    """Who is asking, without the database for a caller that sends no credential at all."""
+    if "authorization" not in request.headers and SESSION_COOKIE not in request.cookies:
+        return None
+
+    def lookup() -> User | None:
+        with Session(request.app.state.engine, expire_on_commit=False) as db:
+            return get_optional_user(request, db)
+
+    return await run_in_threadpool(lookup)
+
+
+async def audience_of(request: Request, state: ChallengeState, user: User | None) -> str:
+    """LIVE or FROZEN for this reader; the database is asked only for staff during a freeze."""
+    if state.frozen_at is None or not is_staff(user):
+        return audience_for(state.frozen_at, user, competes=False)
+
+    def competes() -> bool:
+        with Session(request.app.state.engine) as db:
+            return competes_in(db, state.id, user)
+
+    return audience_for(state.frozen_at, user, await run_in_threadpool(competes))
 
 
 @router.get(
@@ -148,68 +180,90 @@ def build_leaderboard(
 async def get_leaderboard(
     request: Request,
     slug: str,
-    user: OptionalUser,
     phase: str | None = Query(None, description="Phase name; default: the open phase."),
     split: str = Query("public", pattern="^(public|private)$"),
 ) -> Response:
-    """The board: one row per team, kept incrementally and cached until a score changes it."""
-    cache: BoardCache = request.app.state.board_cache
-    audience = await run_in_threadpool(_audience, request, slug, user)
-    key = (slug, phase or "", split, audience)
+    """The board: one row per team, kept incrementally and cached until a score changes it.
 
-    def build() -> tuple[int | None, bytes]:
+    Whether it may be read at all is decided before the cache is looked at, from
+    state that every organiser action refreshes, so a board that was hidden is
+    never served again from a cache.
+    """
+    state = await published_state(request, slug)
+    if split == "private" and not state.private_revealed:
+        raise HTTPException(
+            403, "The private leaderboard is revealed by the organisers at the end."
+        )
+    chosen = state.phase(phase)
+    if isinstance(chosen, str):
+        raise HTTPException(404, chosen)
+    audience = await audience_of(request, state, await reader_of(request))
+    key = BoardKey(
+        state.id,
+        state.stamp,
+        chosen.id,
+        split,
+        audience,
+        state.frozen_at if audience == FROZEN else None,
+    )
+    phase_id = chosen.id
+
+    def build() -> bytes:
         with Session(request.app.state.engine) as session:
-            return build_leaderboard(session, slug, phase, split, audience)
+            return board_json(session, state.id, phase_id, split, audience)
 
+    cache: BoardCache = request.app.state.board_cache
     body = await cache.get(key, build)
     return Response(body, media_type="application/json")
 
 
-def _audience(request: Request, slug: str, user: User | None) -> str:
-    """Who is asking decides the board; a small per-process cache keeps this off the hot path."""
-    freeze_cache: FreezeCache = request.app.state.freeze_cache
-    return audience_for(freeze_cache.frozen_at(request.app.state.engine, slug), user)
-
-
 @router.get("/challenges/{slug}/events", response_class=StreamingResponse)
-async def challenge_events(request: Request, slug: str, user: OptionalUser) -> StreamingResponse:
-    """Server-Sent Events: a `board` event whenever the leaderboard this reader sees changes.
+async def challenge_events(request: Request, slug: str) -> StreamingResponse:
+    """Server-Sent Events: a `board` event whenever a leaderboard this reader may see changes.
 
-    During a freeze, participants get keep-alives only: an event would tell them
-    that the hidden board moved.
+    `{"phase_id": id, "split": "public"}` after a score moved that board;
+    `{"phase_id": null}` after the organisers changed the challenge (any board
+    may differ). Nothing here depends on what a reader may not see: a private
+    score sends nothing before the reveal, a frozen board's readers get nothing
+    for later scores, and keep-alives keep their own schedule.
     """
-
-    def lookup() -> int:
-        with Session(request.app.state.engine) as session:
-            challenge = _published(session, slug)
-            assert challenge.id is not None
-            return challenge.id
-
-    challenge_id = await run_in_threadpool(lookup)
+    state = await published_state(request, slug)
+    user = await reader_of(request)
+    audience = await audience_of(request, state, user)
     hub: EventHub = request.app.state.hub
-    channel = challenge_channel(challenge_id)
+    channel = challenge_channel(state.id)
     queue = hub.subscribe(channel)
+    states: ChallengeStates = request.app.state.challenge_states
 
     async def stream() -> AsyncIterator[bytes]:
+        nonlocal state, audience
         try:
-            yield b"retry: 2000\n\n"
-            while True:
-                try:
-                    payload = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_S)
-                except TimeoutError:
-                    yield b": keep-alive\n\n"
+            yield sse.RETRY
+            async for item in sse.paced(queue):
+                if item is None:
+                    yield sse.KEEPALIVE
                     continue
-                if not payload.get("board_changed"):
+                if item.get("type") == CHALLENGE_EVENT:
+                    fresh = await states.get(slug)
+                    if fresh is None or not fresh.published:
+                        yield sse.frame("board", {"phase_id": None})
+                        return
+                    state = fresh
+                    audience = await audience_of(request, state, user)
+                    yield sse.frame("board", {"phase_id": None})
                     continue
-                if await run_in_threadpool(_audience, request, slug, user) == "frozen":
+                landed = board_event(item)
+                if landed is None:
                     continue
-                data = json.dumps({"phase_id": payload.get("phase_id")})
-                yield f"event: board\ndata: {data}\n\n".encode()
+                phase_id, splits, _submitted_at = landed
+                if "public" in splits and audience == LIVE:
+                    if state.frozen_at is not None:  # staff: still staff, still not competing?
+                        audience = await audience_of(request, state, user)
+                    if audience == LIVE:
+                        yield sse.frame("board", {"phase_id": phase_id, "split": "public"})
+                if state.private_revealed:
+                    yield sse.frame("board", {"phase_id": phase_id, "split": "private"})
         finally:
             hub.unsubscribe(channel, queue)
 
-    return StreamingResponse(
-        stream(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=sse.HEADERS)

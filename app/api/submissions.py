@@ -6,8 +6,6 @@ exactly as for a submission that does not exist.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import math
 from collections.abc import AsyncIterator
 from typing import Any
@@ -32,6 +30,7 @@ from app.challenges.models import Challenge, Phase
 from app.db import MAX_ROW_ID, utcnow
 from app.deps import RowId
 from app.events import submission_channel
+from app.live import sse
 from app.live.hub import EventHub
 from app.settings import Settings
 from app.store import LocalStore
@@ -56,7 +55,6 @@ router = APIRouter(
     responses={404: {"model": ErrorBody}, 401: {"model": ErrorBody}},
 )
 
-KEEPALIVE_S = 15.0
 CONCURRENT_RETRY_S = 30
 REFUSAL_STATUS = {
     "phase_closed": 409,
@@ -338,10 +336,6 @@ def list_submissions(
         return {"items": items, "next_before": page.next_before}
 
 
-def sse(event: str, data: dict[str, Any]) -> bytes:
-    return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n".encode()
-
-
 @router.get("/submissions/{submission_id}/events", response_class=StreamingResponse)
 async def submission_events(
     request: Request, submission_id: RowId, user: CurrentUser
@@ -366,22 +360,20 @@ async def submission_events(
 
     async def stream() -> AsyncIterator[bytes]:
         try:
-            yield b"retry: 2000\n\n"
+            yield sse.RETRY
             state = await run_in_threadpool(current)
-            yield sse("status", state)
-            while state["status"] not in FINAL_STATUSES:
-                try:
-                    await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_S)
-                except TimeoutError:
-                    yield b": keep-alive\n\n"
+            yield sse.frame("status", state)
+            if state["status"] in FINAL_STATUSES:
+                return
+            async for item in sse.paced(queue):
+                if item is None:
+                    yield sse.KEEPALIVE
                     continue
                 state = await run_in_threadpool(current)
-                yield sse("status", state)
+                yield sse.frame("status", state)
+                if state["status"] in FINAL_STATUSES:
+                    return
         finally:
             hub.unsubscribe(channel, queue)
 
-    return StreamingResponse(
-        stream(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=sse.HEADERS)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -10,6 +12,19 @@ from app.challenges.models import Challenge, DataFile, Phase
 from app.db import utcnow
 
 PAGE_NAMES = ("overview", "data", "evaluation", "rules")
+
+
+class Dated(Protocol):
+    """Anything with a phase's dates: a `Phase` row or a process's snapshot of one."""
+
+    @property
+    def start(self) -> datetime: ...
+
+    @property
+    def end(self) -> datetime: ...
+
+
+D = TypeVar("D", bound=Dated)
 
 
 def published_challenges(session: Session) -> list[Challenge]:
@@ -36,7 +51,7 @@ def public_files(session: Session, challenge_id: int) -> list[DataFile]:
     return list(session.exec(stmt))
 
 
-def phase_state(phase: Phase, now: datetime | None = None) -> str:
+def phase_state(phase: Dated, now: datetime | None = None) -> str:
     now = now or utcnow()
     if now < phase.start:
         return "upcoming"
@@ -45,7 +60,7 @@ def phase_state(phase: Phase, now: datetime | None = None) -> str:
     return "open"
 
 
-def current_phase(phases: list[Phase], now: datetime | None = None) -> Phase | None:
+def current_phase(phases: Sequence[D], now: datetime | None = None) -> D | None:
     now = now or utcnow()
     for phase in phases:
         if phase_state(phase, now) == "open":

@@ -43,6 +43,9 @@ def _judged(db: Session, slug: str, user: User) -> tuple[Challenge, JudgingSpec]
     assert challenge.id is not None and user.id is not None
     if not service.is_assigned(db, challenge.id, user.id):
         raise HTTPException(404, f"You are not a judge of {slug!r}; ask the organisers.")
+    refused = service.competes(db, challenge.id, user.id)
+    if refused is not None:
+        raise HTTPException(STATUS[refused.category], refused.message)
     return challenge, _spec(challenge)
 
 
@@ -185,10 +188,14 @@ def judge_home(
     request: Request, user: JudgeUser, db: SessionDep, templates: TemplatesDep, lang: LangDep
 ) -> HTMLResponse:
     assert user.id is not None
+    judged = service.challenges_judged_by(db, user.id)
+    competing = {
+        c.id for c in judged if c.id is not None and service.competes(db, c.id, user.id)
+    }
     page: HTMLResponse = templates.TemplateResponse(
         request,
         "judges/index.html",
-        {"lang": lang, "challenges": service.challenges_judged_by(db, user.id)},
+        {"lang": lang, "challenges": judged, "competing": competing},
     )
     return page
 

@@ -23,12 +23,14 @@ from app.challenges.models import Challenge
 from app.csv_cells import safe_cell
 from app.db import utcnow
 from app.judges.ranking import Finalist, JudgingSpec, Ranked, Rating, combine
+from app.leaderboard.boards import LIVE
 from app.leaderboard.service import BoardRow
 from app.leaderboard.views import board_rows
 from app.organisers.audit import record
 from app.reviews.models import JudgeAssignment, Review
 from app.submissions.access import is_member
 from app.teams.models import Team
+from app.teams.service import team_of
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,22 @@ def is_assigned(session: Session, challenge_id: int, user_id: int) -> bool:
     return session.exec(stmt).first() is not None
 
 
+def competes(session: Session, challenge_id: int, user_id: int) -> JudgeError | None:
+    """Someone in a team of the challenge is a participant there, whatever their role.
+
+    A judge's pages show the live and (before the reveal) hidden standings of
+    every team, so a judge who competes may not see them at all, not only not
+    review their own team.
+    """
+    if team_of(session, challenge_id, user_id) is None:
+        return None
+    return JudgeError(
+        "conflict",
+        "You are in a team of this challenge, so you take part in it as a participant and "
+        "cannot judge it; ask the organisers to assign another judge.",
+    )
+
+
 def challenges_judged_by(session: Session, user_id: int) -> list[Challenge]:
     stmt = (
         select(Challenge)
@@ -75,6 +93,12 @@ def assign(session: Session, actor: User, challenge: Challenge, email: str) -> J
         return JudgeError(
             "invalid",
             f"{user.email} is a {user.role}; an admin must give them the judge role first.",
+        )
+    refused = competes(session, challenge.id, user.id)
+    if refused is not None:
+        return JudgeError(
+            "conflict",
+            f"{user.email} is in a team of this challenge, so they cannot judge it.",
         )
     if not is_assigned(session, challenge.id, user.id):
         session.add(JudgeAssignment(challenge_id=challenge.id, user_id=user.id))
@@ -114,7 +138,7 @@ def final_phase_board(session: Session, challenge: Challenge) -> list[BoardRow]:
     if not phases:
         return []
     split = "private" if challenge.private_revealed else "public"
-    return board_rows(session, challenge, phases[-1], split, "public")
+    return board_rows(session, challenge, phases[-1], split, LIVE)
 
 
 def finalists(session: Session, challenge: Challenge, spec: JudgingSpec) -> list[BoardRow]:

@@ -3,7 +3,8 @@
 While a challenge is frozen, participants see the board as it stood at
 `frozen_at`: it is recomputed from the current scores of submissions created
 before that moment, best per team by the same ranking rules as the live board
-(`sort_key`). Organisers and judges keep the live board. Nothing of the live
+(`sort_key`). Organisers and judges keep the live board, unless they are in a
+team of the challenge: there they are participants. Nothing of the live
 board may reach participants during a freeze, so callers must also silence
 live `board` events for them (see `board_audience`). The private board, once
 revealed, ranks teams by their chosen final submissions (`final_board`).
@@ -24,22 +25,41 @@ from app.leaderboard.ranking import BoardSpec, ranks, sort_key
 from app.leaderboard.service import BoardRow
 from app.submissions.models import Score, Status, Submission
 from app.teams.models import Team
+from app.teams.service import team_of
+
+LIVE = "live"
+FROZEN = "frozen"
 
 
 def is_staff(user: User | None) -> bool:
-    """Judges, organisers and admins see the live board during a freeze."""
+    """Judges, organisers and admins, by their site-wide role."""
     return user is not None and role_at_least(user.role, Role.judge)
 
 
-def audience_for(frozen_at: datetime | None, user: User | None) -> str:
-    """The BoardCache audience: "frozen" for participants of a frozen challenge, else "public"."""
-    if frozen_at is not None and not is_staff(user):
-        return "frozen"
-    return "public"
+def audience_for(frozen_at: datetime | None, user: User | None, competes: bool) -> str:
+    """The board a reader gets: FROZEN for participants of a frozen challenge, else LIVE.
+
+    `competes` says the reader is in a team of this challenge: then they are a
+    participant here whatever their role, so a judge or organiser who also
+    competes sees the frozen board like every other team.
+    """
+    if frozen_at is not None and not (is_staff(user) and not competes):
+        return FROZEN
+    return LIVE
 
 
-def board_audience(challenge: Challenge, user: User | None) -> str:
-    return audience_for(challenge.frozen_at, user)
+def competes_in(session: Session, challenge_id: int, user: User | None) -> bool:
+    """Whether `user` is a member of a team of the challenge (and so a participant in it)."""
+    if user is None or user.id is None:
+        return False
+    return team_of(session, challenge_id, user.id) is not None
+
+
+def board_audience(session: Session, challenge: Challenge, user: User | None) -> str:
+    assert challenge.id is not None
+    if challenge.frozen_at is None or not is_staff(user):
+        return audience_for(challenge.frozen_at, user, competes=False)
+    return audience_for(challenge.frozen_at, user, competes_in(session, challenge.id, user))
 
 
 def frozen_board(

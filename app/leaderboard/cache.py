@@ -1,16 +1,27 @@
 """Rendered leaderboards kept in memory until a score changes them.
 
-A board is rebuilt only when an event says its phase changed (or after a
-safety TTL), so a busy contest page costs a dictionary look-up, not a query
-and a sort per request (CTFd's scoreboard problem, #1012). Two more rules
-keep a burst of requests cheap when a board does change:
+A board is rebuilt only when an event says it changed (or after a safety TTL),
+so a busy contest page costs a dictionary look-up, not a query and a sort per
+request (CTFd's scoreboard problem, #1012). Two rules keep a burst of requests
+cheap when a board does change:
 
 - single flight: one rebuild per board at a time; other requests wait for it;
-- stale while revalidate: while a changed board is rebuilt, requests get the
-  previous version at once instead of queueing behind the rebuild.
+- stale while revalidate: while a board that a *score* changed is rebuilt,
+  requests get the previous version at once instead of queueing behind it.
 
-A generation counter per phase makes sure a rebuild that started before a
-change is not mistaken for a fresh board after it.
+And three keep it honest:
+
+- a key names everything the body depends on besides scores: the challenge's
+  state stamp (so after an organiser action no earlier body is ever served,
+  not even while the new one is built), the phase, the split, the audience,
+  and for the frozen audience the freeze moment;
+- a score marks stale only the boards it can change, judged from what the
+  event says and nothing hidden: the live public board when the team's public
+  entry changed, the frozen board when the submission predates the freeze,
+  the private board (only served once revealed) on any score. So a private
+  score never causes a public rebuild whose timing could be observed;
+- a counter per key makes sure a rebuild that started before a change is not
+  mistaken for a fresh board after it.
 """
 
 from __future__ import annotations
@@ -18,20 +29,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import NamedTuple
 
 from starlette.concurrency import run_in_threadpool
 
-Key = tuple[str, ...]  # e.g. (slug, phase name, split, audience)
-Builder = Callable[[], tuple[int | None, bytes]]
+Builder = Callable[[], bytes]
+
+
+class BoardKey(NamedTuple):
+    challenge_id: int
+    stamp: int
+    phase_id: int
+    split: str  # "public" | "private"
+    audience: str  # "live" | "frozen"
+    frozen_at: datetime | None  # for the frozen audience: the moment its board stands at
 
 
 @dataclass
 class _Entry:
     built_at: float
-    phase_id: int | None
     started: int  # the change counter when its build started
     body: bytes
 
@@ -41,23 +60,22 @@ class BoardCache:
 
     def __init__(self, ttl_s: float = 30.0) -> None:
         self._ttl = ttl_s
-        self._entries: dict[Key, _Entry] = {}
-        self._building: dict[Key, asyncio.Task[bytes]] = {}
+        self._entries: dict[BoardKey, _Entry] = {}
+        self._building: dict[BoardKey, asyncio.Task[bytes]] = {}
         self._counter = 0  # bumped by every change; entries remember it when built
-        self._changed_at: dict[int, int] = {}
-        self._cleared_at = 0  # clear(): every board is suspect after missed events
+        self._stale_at: dict[BoardKey, int] = {}
+        self._dropped_at: dict[int, int] = {}  # challenge id -> counter of its last drop
+        self._cleared_at = 0
 
-    def _is_fresh(self, entry: _Entry) -> bool:
-        changed = self._changed_at.get(entry.phase_id, 0) if entry.phase_id is not None else 0
+    def _is_fresh(self, key: BoardKey, entry: _Entry) -> bool:
         return (
-            entry.started >= changed
-            and entry.started >= self._cleared_at
+            entry.started >= self._stale_at.get(key, 0)
             and time.monotonic() - entry.built_at < self._ttl
         )
 
-    async def get(self, key: Key, build: Builder) -> bytes:
+    async def get(self, key: BoardKey, build: Builder) -> bytes:
         entry = self._entries.get(key)
-        if entry is not None and self._is_fresh(entry):
+        if entry is not None and self._is_fresh(key, entry):
             return entry.body
         task = self._building.get(key)
         if task is None:
@@ -65,32 +83,83 @@ class BoardCache:
             task.add_done_callback(_consume_error)
             self._building[key] = task
         if entry is not None:
-            return entry.body  # the previous board while the new one is built
+            return entry.body  # the previous board of the same state while the new one is built
         return await asyncio.shield(task)
 
-    async def _rebuild(self, key: Key, build: Builder) -> bytes:
+    async def _rebuild(self, key: BoardKey, build: Builder) -> bytes:
         started = self._counter
         try:
-            phase_id, body = await run_in_threadpool(build)
-            self._entries[key] = _Entry(time.monotonic(), phase_id, started, body)
-            return body
+            body = await run_in_threadpool(build)
         finally:
             self._building.pop(key, None)
+        if started >= self._dropped_at.get(key.challenge_id, 0) and started >= self._cleared_at:
+            self._entries[key] = _Entry(time.monotonic(), started, body)
+        return body
 
-    def invalidate_phase(self, phase_id: int) -> None:
+    def score_landed(
+        self,
+        phase_id: int,
+        changed_splits: Collection[str],
+        submitted_at: datetime | None,
+    ) -> None:
+        """A submission of `phase_id` was scored; `changed_splits` are the kept boards it moved."""
         self._counter += 1
-        self._changed_at[phase_id] = self._counter
+        for key in {*self._entries, *self._building}:
+            if key.phase_id != phase_id:
+                continue
+            if key.split == "private":
+                stale = True  # the private board ranks final choices: any score may move it
+            elif key.audience == "frozen":
+                stale = (
+                    submitted_at is None or key.frozen_at is None or submitted_at < key.frozen_at
+                )
+            else:
+                stale = key.split in changed_splits
+            if stale:
+                self._stale_at[key] = self._counter
+
+    def challenge_changed(self, challenge_id: int) -> None:
+        """Who may see what changed: nothing built before may be served again."""
+        self._counter += 1
+        self._dropped_at[challenge_id] = self._counter
+        for key in [k for k in self._entries if k.challenge_id == challenge_id]:
+            del self._entries[key]
+            self._stale_at.pop(key, None)
 
     def clear(self) -> None:
         self._counter += 1
         self._cleared_at = self._counter
+        self._entries.clear()
+        self._stale_at.clear()
 
-    def on_event(self, _channel: str, payload: dict[str, Any]) -> None:
-        if payload.get("board_changed") and isinstance(payload.get("phase_id"), int):
-            self.invalidate_phase(payload["phase_id"])
+    def on_event(self, _channel: str, payload: dict[str, object]) -> None:
+        landed = board_event(payload)
+        if landed is not None:
+            self.score_landed(*landed)
+
+    @property
+    def size(self) -> int:
+        return len(self._entries)
 
 
 def _consume_error(task: asyncio.Task[bytes]) -> None:
     """A failed background rebuild is retried by the next request; don't log it as lost."""
     with contextlib.suppress(asyncio.CancelledError, Exception):
         task.result()
+
+
+def board_event(payload: dict[str, object]) -> tuple[int, list[str], datetime | None] | None:
+    """(phase id, splits whose kept board moved, submission time) of a `scored` event, else None."""
+    if payload.get("type") != "submission" or payload.get("status") != "scored":
+        return None
+    phase_id = payload.get("phase_id")
+    if not isinstance(phase_id, int):
+        return None
+    boards = payload.get("boards")
+    splits = [s for s in boards if isinstance(s, str)] if isinstance(boards, list) else []
+    submitted = payload.get("submitted_at")
+    try:
+        at = datetime.fromisoformat(submitted) if isinstance(submitted, str) else None
+    except ValueError:
+        at = None
+    return phase_id, splits, at

@@ -12,7 +12,7 @@ from app.api.challenges import pick_phase
 from app.challenges import service as challenges
 from app.deps import LangDep, SessionDep, TemplatesDep
 from app.i18n import localise
-from app.leaderboard.boards import board_audience
+from app.leaderboard.boards import FROZEN, board_audience
 from app.leaderboard.chart import leading_series, render_chart
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.views import board_rows
@@ -42,10 +42,10 @@ def leaderboard_page(
     chosen = pick_phase(db, challenge, phase)
     assert chosen.id is not None
     spec = BoardSpec.from_config(challenge.config)
-    audience = board_audience(challenge, user)
+    audience = board_audience(db, challenge, user)
     rows = board_rows(db, challenge, chosen, split, audience)
     rank_column = spec.column(spec.rank_by)
-    frozen = audience == "frozen"
+    frozen = audience == FROZEN
     chart = render_chart(
         leading_series(
             db,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from app.challenges.models import Challenge, Phase
-from app.leaderboard.boards import final_board, final_count, frozen_board
+from app.leaderboard.boards import FROZEN, final_board, final_count, frozen_board
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import BoardRow, read_board
 from app.organisers.participation import excluded_team_ids
@@ -26,6 +26,6 @@ def board_rows(
     exclude = excluded_team_ids(session, challenge.id)
     if split == "private":
         return final_board(session, spec, phase.id, final_count(challenge), exclude=exclude)
-    if audience == "frozen" and challenge.frozen_at is not None:
+    if audience == FROZEN and challenge.frozen_at is not None:
         return frozen_board(session, spec, phase.id, split, challenge.frozen_at, exclude=exclude)
     return read_board(session, spec, phase.id, split, exclude=exclude)

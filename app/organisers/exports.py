@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from app.challenges.models import Challenge, Phase
 from app.csv_cells import safe_cell
+from app.leaderboard.boards import LIVE
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.views import board_rows
 from app.store import CHUNK, LocalStore
@@ -63,7 +64,7 @@ def leaderboard_table(session: Session, challenge: Challenge, phase: Phase, spli
     """The live board (organisers see through a freeze); the private split is the final board."""
     spec = BoardSpec.from_config(challenge.config)
     keys = [c.key for c in spec.columns]
-    rows = board_rows(session, challenge, phase, split, "public")
+    rows = board_rows(session, challenge, phase, split, LIVE)
     return Table(
         ["rank", "team_id", "team", "submission_id", "submitted_at", *keys],
         [

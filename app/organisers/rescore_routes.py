@@ -23,7 +23,6 @@ from app.deps import LangDep, RowId, SessionDep, SettingsDep, TemplatesDep
 from app.organisers.routes import challenge_or_404
 from app.organisers.service import ActionError
 from app.queue.connection import redis_client, rescore_queue
-from app.queue.notify import notify_board
 from app.queue.rescore_jobs import enqueue_pending
 from app.rescoring import service as rescoring
 from app.rescoring.models import RescoreItem, RescoreSet
@@ -235,16 +234,13 @@ def organise_rescore_apply(
     db: SessionDep,
     templates: TemplatesDep,
     lang: LangDep,
-    settings: SettingsDep,
 ) -> Response:
     challenge = challenge_or_404(db, slug)
     rescore = _set_or_404(db, challenge, set_id)
     outcome = rescoring.apply(db, user, challenge, rescore)
-    response = _decided(request, db, templates, lang, challenge, rescore, outcome)
-    if isinstance(outcome, rescoring.Applied) and outcome.teams:
-        assert challenge.id is not None
-        notify_board(redis_client(settings), challenge.id, rescore.phase_id)
-    return response
+    # Applying writes an audit event, so every web process drops the challenge's boards when
+    # it commits (app.live.announce): nothing more to tell here.
+    return _decided(request, db, templates, lang, challenge, rescore, outcome)
 
 
 @router.post("/{slug}/rescores/{set_id}/discard", name="organise_rescore_discard")

@@ -103,7 +103,7 @@ def _run_pipeline(runtime: Runtime, submission_id: int, attempt: int) -> str:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     changed = record_result(runtime, submission_id, attempt, result)
-    notify_status(runtime.engine, client, submission_id, board_changed=changed)
+    notify_status(runtime.engine, client, submission_id, boards=changed)
     return result.status
 
 

@@ -1,6 +1,15 @@
-"""Tell live pages that a submission changed: one event per transition."""
+"""Tell live pages that a submission changed: one event per transition.
+
+A `scored` event names the kept boards the score moved (`boards`: "public",
+"private", both or none) and when the submission was made. Readers' streams
+and board caches decide from these what *they* may react to (app.api.challenges,
+app.leaderboard.cache): a private board that moved must never look, to a
+participant, different from one that did not.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 import redis
 from sqlalchemy.engine import Engine
@@ -11,7 +20,11 @@ from app.submissions.models import Submission
 
 
 def notify_status(
-    engine: Engine, client: redis.Redis, submission_id: int, *, board_changed: bool = False
+    engine: Engine,
+    client: redis.Redis,
+    submission_id: int,
+    *,
+    boards: Collection[str] = (),
 ) -> None:
     with Session(engine) as session:
         submission = session.get(Submission, submission_id)
@@ -25,18 +38,8 @@ def notify_status(
             "team_id": submission.team_id,
             "status": str(submission.status),
             "failure": submission.failure,
-            "board_changed": board_changed,
+            "submitted_at": submission.created_at.isoformat(),
+            "boards": sorted(boards),
         }
         challenge_id = submission.challenge_id
     publish(client, [submission_channel(submission_id), challenge_channel(challenge_id)], payload)
-
-
-def notify_board(client: redis.Redis, challenge_id: int, phase_id: int) -> None:
-    """A board changed without a new score landing (an applied rescore set)."""
-    payload = {
-        "type": "board",
-        "challenge_id": challenge_id,
-        "phase_id": phase_id,
-        "board_changed": True,
-    }
-    publish(client, [challenge_channel(challenge_id)], payload)

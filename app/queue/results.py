@@ -22,12 +22,14 @@ from app.submissions.models import Score, Status, Submission
 from judging.result import JudgeResult
 
 
-def record_result(runtime: Runtime, submission_id: int, attempt: int, result: JudgeResult) -> bool:
-    """Write the outcome; True when the leaderboard changed."""
+def record_result(
+    runtime: Runtime, submission_id: int, attempt: int, result: JudgeResult
+) -> set[str]:
+    """Write the outcome; the splits whose kept board the score changed (empty: none did)."""
     data = result.to_json()
     logs_obj = runtime.store.put_bytes(json.dumps(data["logs"], ensure_ascii=False).encode())
     scored = data["status"] == "scored"
-    board_changed = False
+    changed: set[str] = set()
     with Session(runtime.engine) as session:
         won = finish(
             session,
@@ -44,16 +46,16 @@ def record_result(runtime: Runtime, submission_id: int, attempt: int, result: Ju
         )
         if not won:
             session.rollback()
-            return False
+            return changed
         if scored:
-            board_changed = _record_scores(session, submission_id, data["scores"])
+            changed = _record_scores(session, submission_id, data["scores"])
         session.commit()
-    return board_changed
+    return changed
 
 
 def _record_scores(
     session: Session, submission_id: int, scores: dict[str, dict[str, float]]
-) -> bool:
+) -> set[str]:
     submission = session.get(Submission, submission_id)
     assert submission is not None and submission.id is not None
     challenge = session.get(Challenge, submission.challenge_id)
@@ -70,12 +72,12 @@ def _record_scores(
                 )
             )
     spec = BoardSpec.from_config(challenge.config)
-    changed = False
+    changed: set[str] = set()
     for split in SPLITS:
         split_values = scores.get(split)
         if not split_values:
             continue
-        changed |= offer(
+        if offer(
             session,
             spec,
             phase_id=submission.phase_id,
@@ -84,5 +86,6 @@ def _record_scores(
             submission_id=submission.id,
             submitted_at=submission.created_at,
             values=dict(split_values),
-        )
+        ):
+            changed.add(split)
     return changed

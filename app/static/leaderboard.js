@@ -5,6 +5,7 @@
   if (!table || !window.EventSource || !window.fetch) { return; }
   var status = document.getElementById("board-status");
   var phaseId = parseInt(table.getAttribute("data-phase-id"), 10);
+  var split = table.getAttribute("data-split");
   var lang = table.getAttribute("data-lang");
 
   function cell(text, className) {
@@ -52,6 +53,9 @@
   var source = new EventSource(table.getAttribute("data-events"));
   source.addEventListener("board", function (event) {
     var data = JSON.parse(event.data);
-    if (data.phase_id === phaseId) { refresh(); }
+    // phase_id null: the organisers changed the challenge, so every board may have changed.
+    var phaseMatches = data.phase_id === null || data.phase_id === phaseId;
+    var splitMatches = !data.split || data.split === split;
+    if (phaseMatches && splitMatches) { refresh(); }
   });
 }());

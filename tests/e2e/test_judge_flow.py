@@ -4,8 +4,8 @@ The organiser loads a challenge whose judged (last) phase is open, publishes it
 and assigns two judges on its judges page; a team submits with a write-up,
 is scored by the real worker and marks the submission final; one judge reads
 the scores, logs, file and write-up and saves a rubric review; the final
-ranking then counts it. The other judge joined the team, so the site refuses
-to let them review it. axe checks the judging pages as judges see them.
+ranking then counts it. The other judge joined the team, so they take part
+in the challenge and the site refuses them every judge's page of it. axe checks the judging pages as judges see them.
 """
 
 from __future__ import annotations
@@ -201,17 +201,18 @@ def test_judge_reviews_finalist_and_ranking_counts_it(
     assert export.ok, export.status
     assert COMMENT in export.text() and judge.email in export.text()
 
-    # The judge who joined the team sees it among the finalists, marked as not theirs to
-    # review; its review page, reached all the same, refuses them.
+    # The judge who joined the team takes part in the challenge now: a participant there,
+    # whatever their role. Their judging index says so, and no judge's page of the
+    # challenge (which would show every team's standing) opens for them.
     member = contexts["member_judge"].pages[0]
-    member.goto(f"{stack.base_url}/judge/{slug}")
-    own_row = member.locator("tr.finalist").filter(has_text=team)
-    expect(own_row).to_contain_text("your team: the other judges review it")
-    expect(own_row.get_by_role("link")).to_have_count(0)
-    answer = member.goto(team_url)
-    assert answer is not None and answer.status == 403, answer.status if answer else None
-    expect(member.locator("main")).to_contain_text("You are a member of this team")
-    expect(member.get_by_role("button", name="Save review")).to_have_count(0)
+    member.goto(f"{stack.base_url}/judge")
+    expect(member.locator("ul.judged")).to_contain_text("you are in a team of this challenge")
+    expect(member.locator("ul.judged").get_by_role("link")).to_have_count(0)
+    for url in (f"{stack.base_url}/judge/{slug}", team_url):
+        answer = member.goto(url)
+        assert answer is not None and answer.status == 403, answer.status if answer else None
+        expect(member.locator("main")).to_contain_text("take part in it as a participant")
+        expect(member.get_by_role("button", name="Save review")).to_have_count(0)
 
 
 def read_finalist(page: Page, program: Path, rmse: str, axe_source: str) -> None:

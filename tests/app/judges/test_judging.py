@@ -46,6 +46,8 @@ def _setup(site: TestClient) -> tuple[int, dict[str, Person], dict[str, int]]:
         "org": person(site, "org@example.org", "Org", Role.organiser),
         "judge": person(site, "judge@example.org", "Judge", Role.judge),
         "insider": person(site, "insider@example.org", "Insider", Role.judge),
+        "ext": person(site, "ext@example.org", "Ext", Role.judge),
+        "late": person(site, "late@example.org", "Late", Role.judge),
         "a": person(site, "a@example.org", "Ann"),
         "c": person(site, "c@example.org", "Cy"),
     }
@@ -64,22 +66,28 @@ def _setup(site: TestClient) -> tuple[int, dict[str, Person], dict[str, int]]:
 def test_judges_review_finalists_and_organisers_rank_and_export(site: TestClient) -> None:
     cid, people, teams = _setup(site)
     org, judge, insider = people["org"], people["judge"], people["insider"]
+    ext, late = people["ext"], people["late"]
     delfini, orche = teams["Delfini"], teams["Orche"]
 
     assert judge.client.get("/judge/sea-temp").status_code == 404  # not assigned yet
     status, text = _post(org, "/organise/sea-temp/judges", email="a@example.org")
     assert status == 422 and "judge role" in text  # a participant may not judge
-    for who in (judge, insider):
+    # A judge in a team of the challenge is a participant there: never assigned, and a judge
+    # who joins a team later loses the judge's pages (which show every team's standing).
+    status, text = _post(org, "/organise/sea-temp/judges", email=insider.email)
+    assert status == 403 and "in a team of this challenge" in text
+    assert insider.client.get("/judge/sea-temp").status_code == 404
+    for who in (judge, ext, late):
         assert _post(org, "/organise/sea-temp/judges", email=who.email)[0] == 303
+    team_for(site, cid, late, "Ritardatari")
+    refused = late.client.get("/judge/sea-temp")
+    assert refused.status_code == 403 and "participant" in refused.text
+    path = f"/judge/sea-temp/teams/{orche}"
+    assert _post(late, path, rating_method="5", rating_use="5")[0] == 403
 
     page = judge.client.get("/judge/sea-temp").text
     assert "Delfini" in page and "Orche" in page and "Cozze" not in page
     assert judge.client.get(f"/judge/sea-temp/teams/{teams['Cozze']}").status_code == 404
-
-    conflict = insider.client.get(f"/judge/sea-temp/teams/{orche}")
-    assert conflict.status_code == 403 and "member of this team" in conflict.text
-    path = f"/judge/sea-temp/teams/{orche}"
-    assert _post(insider, path, rating_method="5", rating_use="5")[0] == 403
 
     assert _post(judge, f"/judge/sea-temp/teams/{delfini}", rating_method="9")[0] == 422
     assert _post(judge, path, rating_method="1", rating_use="1", comment="first")[0] == 303
@@ -89,7 +97,7 @@ def test_judges_review_finalists_and_organisers_rank_and_export(site: TestClient
         == 303
     )
     assert (
-        _post(insider, f"/judge/sea-temp/teams/{delfini}", rating_method="3", rating_use="3")[0]
+        _post(ext, f"/judge/sea-temp/teams/{delfini}", rating_method="3", rating_use="3")[0]
         == 303
     )
     with Session(engine_of(site)) as session:
@@ -102,11 +110,11 @@ def test_judges_review_finalists_and_organisers_rank_and_export(site: TestClient
             .where(AuditEvent.challenge_id == cid)
             .order_by(col(AuditEvent.id))
         ).all()
-    assert actions.count("judge.assign") == 2
+    assert actions.count("judge.assign") == 3
     assert actions.count("review.create") == 3 and actions.count("review.update") == 1
     assert "method" in judge.client.get(path).text  # the form shows the saved review
 
-    # Delfini: metric 1, rubric mean of judge 0.0 and insider 0.5 -> 0.25; combined 0.625
+    # Delfini: metric 1, rubric mean of judge 0.0 and ext 0.5 -> 0.25; combined 0.625
     # Orche: metric 0, rubric (3*1.0 + 1*0.0)/4 = 0.75; combined 0.375
     ranking = org.client.get("/organise/sea-temp/ranking").text
     assert ranking.index("Delfini") < ranking.index("Orche")
@@ -116,7 +124,7 @@ def test_judges_review_finalists_and_organisers_rank_and_export(site: TestClient
         csv.DictReader(io.StringIO(org.client.get("/organise/sea-temp/reviews.csv?by=judge").text))
     )
     assert [(r["judge_email"], r["team"]) for r in by_judge] == [
-        ("insider@example.org", "Delfini"),
+        ("ext@example.org", "Delfini"),
         ("judge@example.org", "Delfini"),
         ("judge@example.org", "Orche"),
     ]

@@ -131,7 +131,7 @@ def test_cached_board_is_refreshed_by_a_live_event(client: TestClient, settings:
     publish(
         redis.Redis.from_url(settings.redis_url),
         [challenge_channel(ids["challenge"])],
-        {"type": "submission", "phase_id": ids["phase"], "board_changed": True},
+        {"type": "submission", "status": "scored", "phase_id": ids["phase"], "boards": ["public"]},
     )
     names: list[str] = []
     while time.monotonic() < deadline:

@@ -98,10 +98,10 @@ def test_frozen_board_hides_later_scores_and_staff_see_live(site: TestClient) ->
         live = read_board(session, SPEC, pid, "public")
         users = {u.id: u for u in session.exec(select(User))}
         audiences = {
-            name: board_audience(ch, users[p.user_id])
+            name: board_audience(session, ch, users[p.user_id])
             for name, p in {"alice": alice, "judge": judge, "org": org}.items()
         }
-        assert board_audience(ch, None) == "frozen"
+        assert board_audience(session, ch, None) == "frozen"
         without_b = frozen_board(session, SPEC, pid, "public", ch.frozen_at, exclude={team_b})
 
     assert [(r.rank, r.team_id, r.submission_id, r.values["rmse"]) for r in frozen] == [
@@ -110,14 +110,14 @@ def test_frozen_board_hides_later_scores_and_staff_see_live(site: TestClient) ->
     ], "participants see the board as it stood at the freeze"
     assert all(r.submission_id != late_a for r in frozen)
     assert [(r.team_id, r.submission_id) for r in live] == [(team_a, late_a), (team_b, early_b)]
-    assert audiences == {"alice": "frozen", "judge": "public", "org": "public"}
+    assert audiences == {"alice": "frozen", "judge": "live", "org": "live"}
     assert [r.team_id for r in without_b] == [team_a], "disqualified teams can be left out"
 
     assert _post(org, "/organise/sea-temp/unfreeze") == 303
     with Session(engine_of(site)) as session:
         ch = session.get(Challenge, cid)
         assert ch is not None and ch.frozen_at is None
-        assert board_audience(ch, None) == "public"
+        assert board_audience(session, ch, None) == "live"
 
 
 def test_reveal_opens_the_private_board_and_is_audited(site: TestClient) -> None:

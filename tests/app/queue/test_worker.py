@@ -82,7 +82,8 @@ def test_a_predictions_submission_is_scored_and_reaches_the_board(
     stack.wait_for(lambda: "scored" in events.statuses(submission_id), 5, "the scored event")
     assert events.statuses(submission_id)[0] == "running"
     scored_event = next(e for e in events.events if e["status"] == "scored")
-    assert scored_event["board_changed"] is True
+    # The team's first score moves both of its kept boards; the event names each one.
+    assert scored_event["boards"] == ["private", "public"]
     events.close()
 
 

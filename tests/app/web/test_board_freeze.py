@@ -160,7 +160,8 @@ def test_the_live_stream_is_silent_for_participants_during_a_freeze(
         time.sleep(0.05)  # both streams are open (the retry line arrived)
     time.sleep(0.5)
     publish(redis_15, [challenge_channel(int(str(board["cid"])))],
-            {"type": "submission", "phase_id": 1, "board_changed": True})  # fmt: skip
+            {"type": "submission", "status": "scored", "phase_id": 1,
+             "boards": ["public"]})  # fmt: skip
     deadline = time.monotonic() + 5
     while (
         not any(line.startswith("event: board") for line in staff) and time.monotonic() < deadline
