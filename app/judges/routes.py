@@ -189,9 +189,7 @@ def judge_home(
 ) -> HTMLResponse:
     assert user.id is not None
     judged = service.challenges_judged_by(db, user.id)
-    competing = {
-        c.id for c in judged if c.id is not None and service.competes(db, c.id, user.id)
-    }
+    competing = {c.id for c in judged if c.id is not None and service.competes(db, c.id, user.id)}
     page: HTMLResponse = templates.TemplateResponse(
         request,
         "judges/index.html",

@@ -97,8 +97,7 @@ def test_judges_review_finalists_and_organisers_rank_and_export(site: TestClient
         == 303
     )
     assert (
-        _post(ext, f"/judge/sea-temp/teams/{delfini}", rating_method="3", rating_use="3")[0]
-        == 303
+        _post(ext, f"/judge/sea-temp/teams/{delfini}", rating_method="3", rating_use="3")[0] == 303
     )
     with Session(engine_of(site)) as session:
         mine = session.exec(
