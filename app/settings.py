@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     login_failures_per_email: int = Field(default=5, description="Failed logins before a pause.")
     login_failures_per_ip: int = Field(default=20, description="Failed logins from one address.")
     login_window_s: int = Field(default=900, description="How long failed logins are counted.")
+    sse_keepalive_s: float = Field(
+        default=15.0,
+        description="Seconds between keep-alives on live streams (a fixed schedule per stream).",
+    )
     metrics_token: str = Field(
         default="",
         description="Bearer token Prometheus sends to /metrics; empty: open to 127.0.0.1/::1 only.",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -33,6 +34,8 @@ from app.live import sse
 from app.live.announce import CHALLENGE_EVENT
 from app.live.hub import EventHub
 from app.live.states import ChallengeState, ChallengeStates
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1", tags=["challenges"], responses={404: {"model": ErrorBody}})
 
@@ -198,23 +201,38 @@ async def get_leaderboard(
     if isinstance(chosen, str):
         raise HTTPException(404, chosen)
     audience = await audience_of(request, state, await reader_of(request))
+    cache: BoardCache = request.app.state.board_cache
+    body = await cache.get(*_board(request, state, chosen.id, split, audience))
+    return Response(body, media_type="application/json")
+
+
+async def _warm(cache: BoardCache, board: tuple[BoardKey, Callable[[], bytes]]) -> None:
+    """Build the board a stream is about to announce; if that fails, the reader's own fetch
+    will try again and answer the error, so the stream goes on."""
+    try:
+        await cache.fresh(*board)
+    except Exception:
+        log.warning("could not rebuild a board before announcing it", exc_info=True)
+
+
+def _board(
+    request: Request, state: ChallengeState, phase_id: int, split: str, audience: str
+) -> tuple[BoardKey, Callable[[], bytes]]:
+    """The cache key of the board a reader gets, and how to build it."""
     key = BoardKey(
         state.id,
         state.stamp,
-        chosen.id,
+        phase_id,
         split,
         audience,
         state.frozen_at if audience == FROZEN else None,
     )
-    phase_id = chosen.id
 
     def build() -> bytes:
         with Session(request.app.state.engine) as session:
             return board_json(session, state.id, phase_id, split, audience)
 
-    cache: BoardCache = request.app.state.board_cache
-    body = await cache.get(key, build)
-    return Response(body, media_type="application/json")
+    return key, build
 
 
 @router.get("/challenges/{slug}/events", response_class=StreamingResponse)
@@ -234,12 +252,13 @@ async def challenge_events(request: Request, slug: str) -> StreamingResponse:
     channel = challenge_channel(state.id)
     queue = hub.subscribe(channel)
     states: ChallengeStates = request.app.state.challenge_states
+    cache: BoardCache = request.app.state.board_cache
 
     async def stream() -> AsyncIterator[bytes]:
         nonlocal state, audience
         try:
             yield sse.RETRY
-            async for item in sse.paced(queue):
+            async for item in sse.paced(queue, request.app.state.settings.sse_keepalive_s):
                 if item is None:
                     yield sse.KEEPALIVE
                     continue
@@ -260,8 +279,10 @@ async def challenge_events(request: Request, slug: str) -> StreamingResponse:
                     if state.frozen_at is not None:  # staff: still staff, still not competing?
                         audience = await audience_of(request, state, user)
                     if audience == LIVE:
+                        await _warm(cache, _board(request, state, phase_id, "public", LIVE))
                         yield sse.frame("board", {"phase_id": phase_id, "split": "public"})
                 if state.private_revealed:
+                    await _warm(cache, _board(request, state, phase_id, "private", audience))
                     yield sse.frame("board", {"phase_id": phase_id, "split": "private"})
         finally:
             hub.unsubscribe(channel, queue)

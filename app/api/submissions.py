@@ -365,7 +365,7 @@ async def submission_events(
             yield sse.frame("status", state)
             if state["status"] in FINAL_STATUSES:
                 return
-            async for item in sse.paced(queue):
+            async for item in sse.paced(queue, request.app.state.settings.sse_keepalive_s):
                 if item is None:
                     yield sse.KEEPALIVE
                     continue

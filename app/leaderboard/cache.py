@@ -77,14 +77,31 @@ class BoardCache:
         entry = self._entries.get(key)
         if entry is not None and self._is_fresh(key, entry):
             return entry.body
+        task = self._task(key, build)
+        if entry is not None:
+            return entry.body  # the previous board of the same state while the new one is built
+        return await asyncio.shield(task)
+
+    async def fresh(self, key: BoardKey, build: Builder) -> bytes:
+        """The board as it is now, waiting for its rebuild if a change made it stale.
+
+        For live streams: a reader is told of a change only once the new board is
+        built, so the fetch the event prompts is answered with it, not with the
+        previous version that stale-while-revalidate would hand out.
+        """
+        entry = self._entries.get(key)
+        if entry is not None and self._is_fresh(key, entry):
+            return entry.body
+        return await asyncio.shield(self._task(key, build))
+
+    def _task(self, key: BoardKey, build: Builder) -> asyncio.Task[bytes]:
+        """The one rebuild of `key` under way, started now if there is none (single flight)."""
         task = self._building.get(key)
         if task is None:
             task = asyncio.get_running_loop().create_task(self._rebuild(key, build))
             task.add_done_callback(_consume_error)
             self._building[key] = task
-        if entry is not None:
-            return entry.body  # the previous board of the same state while the new one is built
-        return await asyncio.shield(task)
+        return task
 
     async def _rebuild(self, key: BoardKey, build: Builder) -> bytes:
         started = self._counter

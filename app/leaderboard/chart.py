@@ -1,8 +1,8 @@
 """The leading score over time, drawn as a server-side SVG (no chart library, no script).
 
-For the ranking column, each scored submission of the phase adds a point: the
-best score seen so far at that submission's time. The line is stepped
-because the lead changes at an instant and holds until the next better score.
+For the ranking column, each new lead adds a point: the best score so far, at
+the time of the submission that set it. The line is stepped because the lead
+changes at an instant and holds until the next better score.
 """
 
 from __future__ import annotations
@@ -40,7 +40,11 @@ def leading_series(
     until: datetime | None = None,
     exclude: Collection[int] = (),
 ) -> list[Point]:
-    """The best `rank_by` score so far at each scored submission of the phase, oldest first.
+    """The leading `rank_by` score each time it improved, oldest first.
+
+    Only improvements make points: a point for every scored submission would
+    tell every reader when any team's submission was judged, even one whose
+    scores stay hidden (a private improvement, a frozen board).
 
     `until` stops the series at a freeze, so the chart tells participants no more
     than the frozen board does; `exclude` leaves out disqualified teams.
@@ -70,7 +74,7 @@ def leading_series(
             continue
         if best is None or (value > best if higher else value < best):
             best = value
-        points.append(Point(at, best))
+            points.append(Point(at, best))
     return points
 
 
