@@ -1,0 +1,109 @@
+"""The board cache marks stale only what a score can change, and never serves across states."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from app.leaderboard.cache import BoardCache, BoardKey, board_event
+from app.live.sse import paced
+
+FROZEN_AT = datetime(2027, 5, 15, 12, 0, tzinfo=UTC)
+KEYS = {
+    "live public": BoardKey(1, 10, 7, "public", "live", None),
+    "frozen public": BoardKey(1, 10, 7, "public", "frozen", FROZEN_AT),
+    "private": BoardKey(1, 10, 7, "private", "live", None),
+    "other phase": BoardKey(1, 10, 8, "public", "live", None),
+}
+
+
+def _rebuilt_after(changed: list[str], submitted_at: datetime | None) -> set[str]:
+    """Which cached boards a score event sends back to the database."""
+
+    async def run() -> set[str]:
+        cache = BoardCache()
+        builds: list[str] = []
+
+        def builder(name: str) -> object:
+            def build() -> bytes:
+                builds.append(name)
+                return name.encode() + str(len(builds)).encode()
+
+            return build
+
+        for name, key in KEYS.items():
+            await cache.get(key, builder(name))  # type: ignore[arg-type]
+        builds.clear()
+        cache.score_landed(7, changed, submitted_at)
+        for name, key in KEYS.items():
+            await cache.fresh(key, builder(name))  # type: ignore[arg-type]
+        return set(builds)
+
+    return asyncio.run(run())
+
+
+def test_a_score_rebuilds_only_the_boards_it_can_move() -> None:
+    before_freeze = FROZEN_AT - timedelta(hours=1)
+    after_freeze = FROZEN_AT + timedelta(hours=1)
+    table = [
+        # changed splits, submitted at, boards rebuilt
+        ([], after_freeze, {"private"}),
+        (["private"], after_freeze, {"private"}),  # a private best never touches a public board
+        (["public"], after_freeze, {"live public", "private"}),
+        (["public", "private"], before_freeze, {"live public", "frozen public", "private"}),
+        ([], before_freeze, {"frozen public", "private"}),  # the frozen board is recomputed
+    ]
+    for changed, at, expected in table:
+        assert _rebuilt_after(changed, at) == expected, (changed, at)
+
+
+def test_an_organiser_change_drops_every_board_of_the_challenge() -> None:
+    async def run() -> list[bytes]:
+        cache = BoardCache()
+        key = KEYS["live public"]
+        first = await cache.get(key, lambda: b"before")
+        cache.challenge_changed(1)
+        # Not even stale-while-revalidate may hand out the old body now.
+        second = await cache.get(key, lambda: b"after")
+        return [first, second]
+
+    assert asyncio.run(run()) == [b"before", b"after"]
+
+
+def test_board_events_are_read_from_scored_submissions_only() -> None:
+    at = "2027-05-15T11:00:00+00:00"
+    scored = {"type": "submission", "status": "scored", "phase_id": 7, "boards": ["public"]}
+    assert board_event({**scored, "submitted_at": at}) == (
+        7,
+        ["public"],
+        datetime.fromisoformat(at),
+    )
+    assert board_event({**scored, "status": "failed"}) is None
+    assert board_event({"type": "challenge", "challenge_id": 1}) is None
+
+
+def test_keepalives_follow_a_fixed_schedule_while_items_stream_past() -> None:
+    """Items every 20 ms for 0.5 s with a 0.1 s schedule: about five ticks, not none."""
+
+    async def run() -> int:
+        queue: asyncio.Queue[dict[str, object]] = asyncio.Queue()
+
+        async def feed() -> None:
+            for _ in range(25):
+                await queue.put({"type": "noise"})
+                await asyncio.sleep(0.02)
+
+        feeder = asyncio.create_task(feed())
+        ticks = 0
+        items = 0
+        async for item in paced(queue, 0.1):  # type: ignore[arg-type]
+            if item is None:
+                ticks += 1
+            else:
+                items += 1
+            if items == 25:
+                break
+        await feeder
+        return ticks
+
+    assert asyncio.run(run()) >= 3
