@@ -387,7 +387,10 @@ def test_the_reveal_asks_for_confirmation_and_again_while_a_phase_is_open(
     assert page.status_code == 200
     end = world.phase().end
     assert "Not every phase is over." in page.text
-    assert "Teams will see the private scores of 5 submissions of phase Development" in page.text
+    assert (
+        "Teams will see the private scores of 5 submissions of phase Development, which runs until"
+        in page.text
+    )
     assert f'datetime="{end.isoformat()}"' in page.text
     assert "no team can change its choice afterwards" in page.text
     assert 'name="early"' in page.text and "required" in page.text
