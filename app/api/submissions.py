@@ -277,7 +277,11 @@ class FinalChoice(BaseModel):
 def choose_final(
     request: Request, submission_id: RowId, choice: FinalChoice, user: CurrentUser
 ) -> dict[str, Any]:
-    """Choose (or unchoose) a submission as one of the team's finals for the private board."""
+    """Choose (or unchoose) a submission as one of the team's finals for the private board.
+
+    Only while its phase is open and the private board has never been revealed;
+    afterwards 409, saying when the choices closed (`app.submissions.finals`).
+    """
     assert user.id is not None
     with Session(request.app.state.engine, expire_on_commit=False) as session:
         submission = visible_submission(session, user, submission_id)
@@ -286,7 +290,7 @@ def choose_final(
         challenge = session.get(Challenge, submission.challenge_id)
         assert challenge is not None
         session.rollback()  # the team lock must open the transaction
-        result = set_final(session, challenge, submission, choice.selected)
+        result = set_final(session, challenge, submission, choice.selected, user)
         if isinstance(result, FinalRefused):
             session.rollback()
             raise HTTPException(409, result.message)

@@ -3,7 +3,9 @@
 Loading the same bundle twice changes nothing: the bundle's hash (over every
 role, path and file hash) is compared first. An update keeps the challenge's
 id, teams and submissions; phases are matched by name, and a phase that
-already has submissions cannot disappear from a new version.
+already has submissions cannot disappear from a new version, nor may a new
+version reopen a phase or change `final_submissions` once final choices are
+locked (`app.submissions.finals.bundle_update_refused`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from app.bundles.validate import LoadedBundle, load_bundle
 from app.challenges.models import Challenge, DataFile, Phase
 from app.db import utcnow
 from app.runtime import Runtime
+from app.submissions.finals import bundle_update_refused
 from app.submissions.models import Submission
 
 Action = Literal["created", "updated", "unchanged"]
@@ -141,6 +144,10 @@ def load_into_db(
                 return LoadOutcome(
                     model.slug, "unchanged", len(bundle.files), current.published, current.version
                 )
+            if current is not None:  # no new version may undo a lock on final choices
+                locked = bundle_update_refused(session, current, config)
+                if locked is not None:
+                    return LoadRefused(model.slug, locked)
             _store_files(runtime, bundle, progress)
             action: Action = "created" if current is None else "updated"
             challenge = current or Challenge(slug=model.slug, bundle_sha256=bundle.sha256, theme="")

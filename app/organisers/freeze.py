@@ -1,19 +1,29 @@
 """Freezing the public board at a moment, and revealing the private board at the end.
 
 The organisers' actions only; what each reader then sees is decided in
-`app.leaderboard.boards`.
+`app.leaderboard.boards`. Revealing locks every team's final choices for good
+(see `app.submissions.finals`): it asks for confirmation, and for an explicit
+second one while a phase whose private scores it shows is not over yet.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from app.accounts.models import User
-from app.challenges.models import Challenge
+from app.challenges import service as challenges
+from app.challenges.models import Challenge, Phase
 from app.db import utcnow
 from app.organisers.audit import record
+from app.organisers.service import lock_challenge
+from app.submissions.finals import REVEAL_ACTION, choose_defaults
+from app.submissions.models import Score, Status, Submission
+from app.submissions.service import lock_team
+from app.teams.models import Team
 
 
 def freeze(session: Session, actor: User, challenge: Challenge, at: datetime | None = None) -> None:
@@ -40,13 +50,123 @@ def unfreeze(session: Session, actor: User, challenge: Challenge) -> None:
     record(session, actor, challenge.id, "board.unfreeze", challenge.slug, {"was": previous})
 
 
-def reveal(session: Session, actor: User, challenge: Challenge, revealed: bool = True) -> None:
-    """Show (or hide again) the private split; the API and pages check `private_revealed`."""
-    if challenge.private_revealed == revealed:
-        return
-    challenge.private_revealed = revealed
+@dataclass(frozen=True)
+class PhaseExposure:
+    """What revealing shows of one phase: its state and how many private scores it has."""
+
+    phase: Phase
+    state: str  # "open" | "upcoming" | "closed"
+    private_scored: int  # scored submissions with a private score
+
+    @property
+    def over(self) -> bool:
+        return self.state == "closed"
+
+
+@dataclass(frozen=True)
+class RevealRefused:
+    code: str  # "unconfirmed" | "phase_not_over"
+    message: str
+
+
+def exposure(
+    session: Session, challenge: Challenge, now: datetime | None = None
+) -> list[PhaseExposure]:
+    """Every phase in order, with the private scores the reveal would show of it."""
+    assert challenge.id is not None
+    now = now or utcnow()
+    counts = dict(
+        session.exec(
+            select(Submission.phase_id, func.count(func.distinct(Submission.id)))
+            .join(Score, col(Score.submission_id) == col(Submission.id))
+            .where(
+                Submission.challenge_id == challenge.id,
+                Submission.status == Status.scored,
+                Score.split == "private",
+                col(Score.current).is_(True),
+            )
+            .group_by(col(Submission.phase_id))
+        ).all()
+    )
+    return [
+        PhaseExposure(p, challenges.phase_state(p, now), int(counts.get(p.id or 0, 0)))
+        for p in challenges.phases_of(session, challenge.id)
+    ]
+
+
+def not_over_message(phases: list[PhaseExposure]) -> str:
+    parts = [
+        f"phase {e.phase.name!r} ({e.state}, until {e.phase.end:%Y-%m-%d %H:%M} UTC, "
+        f"{e.private_scored} submission(s) with private scores)"
+        for e in phases
+    ]
+    return (
+        f"Not every phase is over: {'; '.join(parts)}. Revealing now shows teams private scores "
+        "while they can still submit, and locks every final choice at once; confirm the early "
+        "reveal explicitly, or wait for the end."
+    )
+
+
+def reveal(
+    session: Session,
+    actor: User,
+    challenge: Challenge,
+    *,
+    confirmed: bool,
+    early: bool = False,
+    now: datetime | None = None,
+) -> RevealRefused | None:
+    """Show the private split; must be the first statement of its transaction.
+
+    Irreversible in effect (people will have seen the private board), so it
+    needs `confirmed`, and `early` too while any phase is open or upcoming.
+    The challenge row, then every team, is locked before the implicit finals
+    are written down, so no choice can slip in beside them (`set_final` checks
+    the reveal under the team lock). Revealing twice does nothing.
+    """
+    assert challenge.id is not None
+    lock_challenge(session, challenge.id)
+    session.refresh(challenge)
+    if challenge.private_revealed:
+        return None
+    if not confirmed:
+        return RevealRefused(
+            "unconfirmed",
+            "Revealing the private leaderboard cannot be undone in effect; confirm it on the "
+            "confirmation page.",
+        )
+    not_over = [e for e in exposure(session, challenge, now) if not e.over]
+    if not_over and not early:
+        return RevealRefused("phase_not_over", not_over_message(not_over))
+    team_ids = session.exec(
+        select(Team.id).where(Team.challenge_id == challenge.id).order_by(col(Team.id))
+    ).all()
+    for team_id in team_ids:
+        assert team_id is not None
+        lock_team(session, team_id)
+    automatic = choose_defaults(session, challenge)
+    challenge.private_revealed = True
     challenge.updated_at = utcnow()
     session.add(challenge)
     record(
-        session, actor, challenge.id, "board.reveal" if revealed else "board.hide", challenge.slug
+        session,
+        actor,
+        challenge.id,
+        REVEAL_ACTION,
+        challenge.slug,
+        {
+            "phases_not_over": [e.phase.name for e in not_over],
+            "automatic_finals": automatic,
+        },
     )
+    return None
+
+
+def hide_private(session: Session, actor: User, challenge: Challenge) -> None:
+    """Hide the private split again; the final choices stay locked (people have seen it)."""
+    if not challenge.private_revealed:
+        return
+    challenge.private_revealed = False
+    challenge.updated_at = utcnow()
+    session.add(challenge)
+    record(session, actor, challenge.id, "board.hide", challenge.slug)

@@ -21,6 +21,7 @@ from app.challenges.models import Challenge
 from app.db import utcnow
 from app.deps import LangDep, RowId, SessionDep, SettingsDep, TemplatesDep
 from app.i18n import localise
+from app.leaderboard.boards import final_count
 from app.markdown import render_markdown
 from app.organisers import freeze as freezing
 from app.organisers import participation, service
@@ -34,6 +35,7 @@ from app.organisers.upload import (
 from app.queue.connection import redis_client
 from app.queue.notify import notify_status
 from app.runtime import Runtime
+from app.submissions.finals import first_reveal
 from app.submissions.models import Submission
 
 router = APIRouter(prefix="/organise", tags=["organisers"])
@@ -152,6 +154,7 @@ def _challenge_page(
                 (p, challenges.phase_state(p, now)) for p in challenges.phases_of(db, challenge.id)
             ],
             "queue": service.queue_figures(db, challenge.id),
+            "finals_locked_at": first_reveal(db, challenge),
             "problem": problem,
         },
         status_code=status,
@@ -227,6 +230,7 @@ def organise_phase_dates(
     end: str = Form(),
 ) -> Response:
     challenge = challenge_or_404(db, slug)
+    db.rollback()  # the challenge lock must open the transaction
     outcome = service.change_phase_dates(db, user, challenge, phase, start, end)
     if isinstance(outcome, service.ActionError):
         db.rollback()
@@ -411,9 +415,67 @@ def organise_unfreeze(request: Request, slug: str, user: OrganiserUser, db: Sess
     return _back(request, slug)
 
 
+def _reveal_page(
+    request: Request,
+    db: Session,
+    templates: Any,
+    lang: str,
+    challenge: Challenge,
+    *,
+    status: int = 200,
+    problem: str | None = None,
+) -> HTMLResponse:
+    phases = freezing.exposure(db, challenge)
+    page: HTMLResponse = templates.TemplateResponse(
+        request,
+        "organisers/reveal.html",
+        {
+            "lang": lang,
+            "challenge": challenge,
+            "phases": phases,
+            "not_over": [e for e in phases if not e.over],
+            "private_total": sum(e.private_scored for e in phases),
+            "final_limit": final_count(challenge),
+            "problem": problem,
+        },
+        status_code=status,
+    )
+    return page
+
+
+@router.get("/{slug}/reveal", response_class=HTMLResponse, name="organise_reveal_confirm")
+def organise_reveal_confirm(
+    request: Request,
+    slug: str,
+    user: OrganiserUser,
+    db: SessionDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+) -> HTMLResponse:
+    """What revealing exposes and locks, with the button that does it."""
+    return _reveal_page(request, db, templates, lang, challenge_or_404(db, slug))
+
+
 @router.post("/{slug}/reveal", name="organise_reveal")
-def organise_reveal(request: Request, slug: str, user: OrganiserUser, db: SessionDep) -> Response:
-    freezing.reveal(db, user, challenge_or_404(db, slug), True)
+def organise_reveal(
+    request: Request,
+    slug: str,
+    user: OrganiserUser,
+    db: SessionDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+    confirm: str = Form(""),
+    early: str = Form(""),
+) -> Response:
+    """Reveal after the confirmation page: `confirm`, and `early` while a phase is not over."""
+    challenge = challenge_or_404(db, slug)
+    db.rollback()  # the challenge lock must open the transaction
+    refused = freezing.reveal(db, user, challenge, confirmed=confirm == "yes", early=early == "yes")
+    if refused is not None:
+        db.rollback()
+        return _reveal_page(
+            request, db, templates, lang, challenge, status=409, problem=refused.message
+        )
     db.commit()
     return _back(request, slug)
 
@@ -422,6 +484,12 @@ def organise_reveal(request: Request, slug: str, user: OrganiserUser, db: Sessio
 def organise_hide_private(
     request: Request, slug: str, user: OrganiserUser, db: SessionDep
 ) -> Response:
-    freezing.reveal(db, user, challenge_or_404(db, slug), False)
+    """Hiding stays possible; the final choices stay locked (see `app.submissions.finals`).
+
+    Like every audited action, the commit tells every web process to drop the
+    challenge's state and boards (`app.live.announce`), so none keeps serving a
+    cached private board.
+    """
+    freezing.hide_private(db, user, challenge_or_404(db, slug))
     db.commit()
     return _back(request, slug)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.challenges.models import Challenge, Phase
 from app.db import utcnow
 from app.organisers.audit import record
+from app.submissions.finals import dates_change_refused
 from app.submissions.models import Status, Submission
 
 
@@ -21,6 +22,17 @@ class ActionError:
 
     category: str  # "invalid" | "conflict" | "not_found"
     message: str
+
+
+def lock_challenge(session: Session, challenge_id: int) -> None:
+    """Serialise the reveal and phase-date changes of one challenge until the transaction ends.
+
+    As `lock_team`: an UPDATE takes PostgreSQL's row lock and SQLite's write
+    lock alike, so a date change cannot pass its check while a reveal commits.
+    """
+    session.execute(
+        update(Challenge).where(col(Challenge.id) == challenge_id).values(updated_at=utcnow())
+    )
 
 
 def all_challenges(session: Session) -> list[Challenge]:
@@ -62,9 +74,14 @@ def change_phase_dates(
     """Move one phase; refused when it would end before it starts or overlap another phase.
 
     Overlaps are refused because "the open phase" must be one phase at any moment:
-    submissions, quotas and the default leaderboard all pick it by date.
+    submissions, quotas and the default leaderboard all pick it by date. After
+    the private board has been revealed, an ended phase may not open again (its
+    final choices are locked: `app.submissions.finals.dates_change_refused`).
+    Must be the first statement of its transaction (`lock_challenge`).
     """
     assert challenge.id is not None
+    lock_challenge(session, challenge.id)
+    session.refresh(challenge)
     phases = list(session.exec(select(Phase).where(Phase.challenge_id == challenge.id)))
     phase = next((p for p in phases if p.name == phase_name), None)
     if phase is None:
@@ -76,6 +93,9 @@ def change_phase_dates(
         return new_end
     if new_start >= new_end:
         return ActionError("invalid", "The phase must start before it ends; check both dates.")
+    locked = dates_change_refused(session, challenge, phase, new_start, new_end)
+    if locked is not None:
+        return ActionError("conflict", locked)
     for other in phases:
         if other.id != phase.id and new_start < other.end and other.start < new_end:
             return ActionError(

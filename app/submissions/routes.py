@@ -25,7 +25,7 @@ from app.leaderboard.boards import final_count
 from app.leaderboard.ranking import BoardSpec
 from app.submissions.access import is_member, team_submissions, view_of, visible_submission
 from app.submissions.context import quota_left, submit_context
-from app.submissions.finals import FinalRefused, set_final
+from app.submissions.finals import FinalRefused, finals_lock, set_final
 from app.submissions.upload import UploadProblem
 
 router = APIRouter()
@@ -173,6 +173,7 @@ def _view_context(
         "columns": _columns(view.challenge.config),
         "can_choose_final": is_member(db, view.submission.team_id, user.id),
         "final_limit": final_count(view.challenge),
+        "final_lock": finals_lock(db, view.challenge, view.phase),
         "final_problem": final_problem,
     }
 
@@ -188,7 +189,11 @@ def submission_final(
     lang: LangDep,
     selected: str = Form("1"),
 ) -> Response:
-    """Choose or unchoose this submission as one of the team's finals (members only)."""
+    """Choose or unchoose this submission as one of the team's finals (members only).
+
+    Refused (409, the page with the locked choice) once its phase has ended or
+    the private board has been revealed: see `app.submissions.finals`.
+    """
     assert user.id is not None
     submission = _visible_or_404(db, user, submission_id)
     if not is_member(db, submission.team_id, user.id):
@@ -196,7 +201,7 @@ def submission_final(
     challenge = db.get(Challenge, submission.challenge_id)
     assert challenge is not None
     db.rollback()  # the team lock must open the transaction
-    outcome = set_final(db, challenge, submission, selected == "1")
+    outcome = set_final(db, challenge, submission, selected == "1", user)
     if isinstance(outcome, FinalRefused):
         db.rollback()
         view = view_of(db, store, user, submission)

@@ -231,8 +231,12 @@ TABLE: list[Row] = [
         changes="frozen audit"),
     Row("POST", "/organise/{slug}/unfreeze", ORGANISERS, fresh=True, prepare=frozen,
         to="/organise/{slug}", changes="frozen audit"),
-    Row("POST", "/organise/{slug}/reveal", ORGANISERS, fresh=True, to="/organise/{slug}",
-        changes="revealed audit"),
+    # the confirmation page says what revealing exposes; development is open, hence `early`;
+    # team A chose no final, so the reveal chooses its best public submission for it
+    Row("GET",  "/organise/{slug}/reveal", ORGANISERS, text='name="early"'),
+    Row("POST", "/organise/{slug}/reveal", ORGANISERS, fresh=True,
+        form={"confirm": "yes", "early": "yes"}, to="/organise/{slug}",
+        changes="revealed audit final_a"),
     Row("POST", "/organise/{slug}/hide-private", ORGANISERS, fresh=True, prepare=revealed,
         to="/organise/{slug}", changes="revealed audit"),
     Row("GET",  "/organise/{slug}/export/leaderboard.csv", ORGANISERS, text="Delfini",

@@ -12,6 +12,7 @@ import re
 import subprocess
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from e2e_flows import (
     fixture_bundle,
     log_in,
     new_context,
+    open_final_phase,
     upload_bundle,
     zip_bundle,
 )
@@ -36,6 +38,10 @@ BROKEN_EDITS = {
     "baseline: baseline/predictions.csv": "baseline: baseline/prediction.csv",
 }
 OVERVIEW_TEXT = "Test page for the wave height challenge"
+# Elements of the page's main part that reach past the viewport (the header is not checked here).
+MAIN_OVERFLOW = """() => [...document.querySelectorAll("main, main *")]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+  .map(e => e.tagName + " " + (e.textContent || "").trim().slice(0, 40))"""
 
 
 @pytest.fixture
@@ -143,8 +149,8 @@ def test_organiser_uploads_previews_publishes_and_unpublishes(
     expect(page.locator("main")).not_to_contain_text(title)  # nothing was loaded
     assert_page_accessible(page, axe_source)
 
-    # The fixed bundle loads as a draft, which the public cannot see.
-    fixed = fixture_bundle(tmp_path / "fixed", slug, title)
+    # The fixed bundle loads as a draft, which the public cannot see. Its final phase is open.
+    fixed = fixture_bundle(tmp_path / "fixed", slug, title, open_final_phase(datetime.now(UTC)))
     upload_bundle(page, stack.base_url, zip_bundle(fixed, tmp_path / "fixed.zip"))
     expect(page).to_have_url(re.compile(rf"/organise/{slug}$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
@@ -173,6 +179,28 @@ def test_organiser_uploads_previews_publishes_and_unpublishes(
     expect(visitor).to_have_url(re.compile(rf"/challenges/{slug}$"))
     expect(visitor.locator("main")).to_contain_text(OVERVIEW_TEXT)
     visitor.close()
+
+    # Revealing asks first, says what it exposes, and wants a second yes while a phase is open.
+    page.get_by_role("link", name="Reveal the private board…").click()
+    expect(page).to_have_url(re.compile(rf"/organise/{slug}/reveal$"))
+    main = page.locator("main")
+    expect(main).to_contain_text("Not every phase is over.")
+    expect(main).to_contain_text("no team can change its choice afterwards")
+    assert_page_accessible(page, axe_source)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate(MAIN_OVERFLOW) == [], "the confirmation does not fit 390 px"
+    early = page.get_by_label("I understand that teams will see private scores before the end")
+    assert page.evaluate("document.getElementById('reveal-early').validity.valueMissing")
+    early.check()
+    page.get_by_role("button", name="Reveal the private board now").click()
+    expect(page).to_have_url(re.compile(rf"/organise/{slug}$"))
+    board = page.locator("section.board")
+    expect(board).to_contain_text("The private board is revealed.")
+    expect(board).to_contain_text("Final choices are locked since the first reveal")
+    page.get_by_role("button", name="Hide the private board").click()
+    expect(board).to_contain_text("Reveal the private board…")
+    expect(board).to_contain_text("Final choices are locked since the first reveal")
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     page.get_by_role("button", name="Unpublish", exact=True).click()
     expect(page.locator("section.status strong")).to_contain_text("Draft")

@@ -175,7 +175,7 @@ ACTIONS = [
     ),
     Action(
         "reveal",
-        lambda s: s.contest.organiser_action(s.org, "reveal"),
+        lambda s: s.contest.organiser_action(s.org, "reveal", confirm="yes", early="yes"),
         lambda s: s.contest.organiser_action(s.org, "hide-private"),
         _revealed,
     ),

@@ -121,11 +121,17 @@ def test_frozen_board_hides_later_scores_and_staff_see_live(site: TestClient) ->
 
 
 def test_reveal_opens_the_private_board_and_is_audited(site: TestClient) -> None:
-    challenge(site)
+    now = utcnow()
+    challenge(site, start=now - timedelta(days=3), end=now - timedelta(hours=1))
     org = person(site, "org@example.org", "Org", Role.organiser)
     url = "/api/v1/challenges/sea-temp/leaderboard?split=private"
     assert site.get(url).status_code == 403
-    assert _post(org, "/organise/sea-temp/reveal") == 303
+    confirm = org.client.get("/organise/sea-temp/reveal?lang=en")
+    assert confirm.status_code == 200 and "Reveal the private board now" in confirm.text
+    assert "Not every phase is over." not in confirm.text  # the only phase has ended
+    assert _post(org, "/organise/sea-temp/reveal") == 409  # the button, not a bare POST
+    assert site.get(url).status_code == 403
+    assert _post(org, "/organise/sea-temp/reveal", confirm="yes") == 303
     response = site.get(url)
     assert response.status_code == 200 and response.json()["split"] == "private"
     assert _post(org, "/organise/sea-temp/hide-private") == 303
