@@ -290,13 +290,14 @@ def _walk(root: Path, folder: Path, hidden: bool = False) -> tuple[list[FileAt],
             path = here / name
             rel = path.relative_to(root).as_posix()
             if path.is_symlink() and not _inside(path.resolve(), root):
+                where = "the hidden files" if hidden else "the bundle"
                 errors.append(
                     BundleError(
                         rel,
                         None,
                         None,
-                        f"'{rel}' is a symbolic link pointing outside the bundle",
-                        "copy the file into the bundle instead of linking to it",
+                        f"'{rel}' is a symbolic link pointing outside {where}",
+                        f"copy the file into {where} instead of linking to it",
                         ErrorCategory.FILE,
                         hidden,
                     )

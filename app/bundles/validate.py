@@ -185,7 +185,7 @@ def validate_bundle(
     unpacked: Path | None = None
     if hidden is not None:
         if hidden.is_dir():
-            unpacked = hidden.resolve()
+            report.hidden_root = hidden.resolve()
         elif _is_zip(hidden):
             unpacked = Path(tempfile.mkdtemp(prefix="marea-hidden-"))
             report._scratch.append(unpacked)
@@ -344,7 +344,7 @@ def _check(
                 ErrorCategory.RULE,
             )
         )
-    if unpacked is not None:
+    if unpacked is not None:  # a zip of hidden files: its top, now that the paths are known
         report.hidden_root = _hidden_root(unpacked, challenge)
     roots = Roots(root, report.hidden_root)
     located: list[Located] = []
