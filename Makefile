@@ -74,8 +74,10 @@ browser:
 image: $(STAMP) services
 	@$(BIN)/marea sandbox build-image
 
+# The demo catalog: generated challenges get their judged data and answers from a secret seed,
+# made once under $(MAREA_DATA_DIR)/catalog-hidden (never committed) and reused afterwards.
 catalog: $(STAMP)
-	@$(BIN)/marea challenge load --publish challenges/*/
+	@$(BIN)/marea challenge catalog --publish
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -35,6 +35,9 @@ def judge(
         None, "--phase", help="Phase name (default: the first phase)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    hidden: Path | None = typer.Option(
+        None, "--hidden", help="Folder or zip of the bundle's hidden files, kept apart from it."
+    ),
 ) -> None:
     """Judge SUBMISSION against BUNDLE exactly as the platform would."""
     err = Console(stderr=True)
@@ -49,7 +52,7 @@ def judge(
         if submission.is_dir():  # a program folder is judged as the zip a team would upload
             submission = Path(shutil.make_archive(str(work / "submission"), "zip", submission))
         try:
-            loaded = load_bundle(bundle)
+            loaded = load_bundle(bundle, hidden=hidden, images=settings.runner_images())
         except BundleInvalid as exc:
             for error in exc.report.errors:
                 err.print(f"[red]{error.where()}[/red]: {error.message}\n  fix: {error.hint}")

@@ -23,7 +23,10 @@ SMOKE_COMMAND = (
 
 
 def _fail(error: sandbox.SandboxError) -> typer.Exit:
+    """An operator's terminal: the engine's own words (kept off pages) help here."""
     typer.secho(f"error ({error.category}): {error.message}", err=True, fg=typer.colors.RED)
+    if error.detail:
+        typer.secho(f"  {error.detail}", err=True)
     return typer.Exit(1)
 
 
@@ -61,6 +64,10 @@ def check(
     ok, message = sandbox.engine_healthy()
     typer.echo(f"engine: {message}")
     if not ok:
+        try:
+            sandbox.connect()
+        except sandbox.SandboxError as error:
+            raise _fail(error) from error
         raise typer.Exit(1)
     current = sandbox.image_is_current(sandbox.connect(), image)
     typer.echo(f"image: {image} {'matches' if current else 'does NOT match'} the recipe")

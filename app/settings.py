@@ -6,14 +6,17 @@ web app, the worker and the CLI each build a `Settings` and pass it down.
 
 from __future__ import annotations
 
+import json
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MiB = 1024 * 1024
+DEFAULT_RUNNER_IMAGE = "marea-runner:latest"  # what `marea sandbox build-image` builds
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -42,7 +45,12 @@ class Settings(BaseSettings):
     secret_key: str = Field(
         default="", description="Signs sessions; generated and kept when empty."
     )
-    runner_image: str = "marea-runner:latest"
+    runner_image: str = DEFAULT_RUNNER_IMAGE
+    allowed_runner_images: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Images a bundle's runner_image may name, besides runner_image; each must "
+        "already be on every worker's engine (workers never pull). Comma-separated or JSON.",
+    )
     upload_max_bytes: int = 200 * MiB
     sandboxes_per_worker: int = 2
     queue_name: str = "marea"
@@ -75,6 +83,21 @@ class Settings(BaseSettings):
         default="",
         description="Bearer token Prometheus sends to /metrics; empty: open to 127.0.0.1/::1 only.",
     )
+
+    @field_validator("allowed_runner_images", mode="before")
+    @classmethod
+    def _image_list(cls, value: Any) -> Any:
+        """`a:1,b:2`, `a:1 b:2` or a JSON list, so the variable is easy to write by hand."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part for part in text.replace(",", " ").split() if part]
+        return value
+
+    def runner_images(self) -> frozenset[str]:
+        """Every image a challenge may run in: the site's own and those the administrator allows."""
+        return frozenset({self.runner_image, *self.allowed_runner_images})
 
     def model_post_init(self, __context: object) -> None:
         self.data_dir = self.data_dir.expanduser().resolve()

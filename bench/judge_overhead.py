@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 import sandbox  # noqa: E402
 from app.bundles import load_bundle  # noqa: E402
+from app.bundles.catalog import prepare_catalog  # noqa: E402
 from app.judgement import FileSource, build_request, materialise  # noqa: E402
 from judging.pipeline import judge  # noqa: E402
 
@@ -69,7 +70,9 @@ def main() -> None:
     parser.add_argument("--image", default=sandbox.DEFAULT_IMAGE)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="marea-overhead-"))
-    with load_bundle(BUNDLE) as bundle:
+    # The bundle keeps its judged weeks out of the repository: make a set, as a site does.
+    (entry,) = [e for e in prepare_catalog(BUNDLE.parent, work / "var") if e.bundle == BUNDLE]
+    with load_bundle(BUNDLE, hidden=entry.hidden) as bundle:
         config = bundle.challenge.model_dump(mode="json")
         dirs = materialise(
             [FileSource(f.role, f.path, bundle.path_of(f)) for f in bundle.files],

@@ -7,6 +7,8 @@ on the host.
 
 from __future__ import annotations
 
+import logging
+
 import docker
 import docker.errors
 import requests
@@ -14,6 +16,8 @@ import requests
 from sandbox.errors import EngineUnavailable
 
 HINT = "start it with `bash scripts/ensure-docker.sh` (or `make services`)"
+
+log = logging.getLogger(__name__)
 
 
 def connect(
@@ -37,8 +41,11 @@ def connect(
         where = _address(client)
         client.ping()
     except (docker.errors.DockerException, requests.RequestException, OSError) as exc:
+        # The address and the client's error stay out of the message: it reaches pages.
+        detail = f"the Docker engine at {where} does not answer: {exc}"
+        log.warning("%s", detail)
         raise EngineUnavailable(
-            f"the Docker engine at {where} does not answer ({exc}); {HINT}"
+            f"the Docker engine does not answer; {HINT}", detail=detail
         ) from exc
     return client
 
@@ -50,12 +57,16 @@ def _address(client: docker.DockerClient) -> str:
 
 
 def engine_healthy(client: docker.DockerClient | None = None) -> tuple[bool, str]:
-    """Health-page view of the engine: never raises, always says what it saw."""
+    """Health-page view of the engine: never raises; the engine's own words go to the log.
+
+    /healthz is public, so the message says what is wrong, not what the engine answered.
+    """
     try:
         client = connect(client, timeout=5)
         version = client.version().get("Version", "unknown")
     except EngineUnavailable as exc:
         return False, exc.message
     except (docker.errors.DockerException, requests.RequestException, OSError) as exc:
-        return False, f"the Docker engine answered a ping but not a version query: {exc}"
+        log.warning("the Docker engine answered a ping but not a version query: %s", exc)
+        return False, "the Docker engine answered a ping but not a version query"
     return True, f"Docker engine {version} reachable"

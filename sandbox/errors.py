@@ -2,6 +2,11 @@
 
 Callers (the judging pipeline, the health page) branch on the class or on
 `category`, never on message text; the message is for a person.
+
+The message is written by this package and safe to show on any page: it never
+quotes the Docker engine. What the engine said (which may echo a registry's
+answer, a socket path or a host name) goes into `detail`, which is logged and
+shown only in operators' terminals.
 """
 
 from __future__ import annotations
@@ -14,9 +19,10 @@ class SandboxError(Exception):
 
     category: ClassVar[str] = "sandbox_error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, detail: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.detail = detail  # engine text: logs and operators' terminals only
 
     def __str__(self) -> str:
         return f"{self.category}: {self.message}"
@@ -29,7 +35,7 @@ class EngineUnavailable(SandboxError):
 
 
 class ImageUnavailable(SandboxError):
-    """The requested image is neither present locally nor pullable."""
+    """The requested image is not on this engine (the sandbox never pulls one)."""
 
     category = "image_unavailable"
 

@@ -8,11 +8,18 @@ command is exec'd and timed from here; once it has exited, a second exec kills
 whatever it left running and streams the output directory out as tar; then the
 container is removed. Exit code, OOM kills and peak memory are read while the
 container still exists. The container is removed on every path out of `run`.
+
+The image must already be on the engine: `run` never pulls. An image name can
+carry a registry host (`127.0.0.1:8200/x:v1`), so pulling at judging time would
+let whoever names the image make the engine send requests to any address. The
+engine's error text is logged here and never put into the raised error's
+message, which the app may show on a page.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import shutil
 import tempfile
 import threading
@@ -51,6 +58,8 @@ _DRAIN_S = 5.0
 
 _ENGINE_ERRORS = (docker.errors.DockerException, requests.RequestException)
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class _Command:
@@ -66,8 +75,9 @@ class _Command:
 def run(spec: RunSpec, *, client: docker.DockerClient | None = None) -> RunResult:
     """Run `spec.command` in a fresh sandbox container; never runs anything outside one.
 
-    Raises `EngineUnavailable` when the engine cannot be reached, `ImageUnavailable`,
-    `InvalidSpec`, or `SandboxFailure` when the engine fails mid-run. A program that
+    Raises `EngineUnavailable` when the engine cannot be reached, `ImageUnavailable` when
+    the image is not on the engine (it is never pulled), `InvalidSpec`, or `SandboxFailure`
+    when the engine fails mid-run. A program that
     crashes, times out or runs out of memory is a normal result, not an error.
     """
     validate(spec)
@@ -129,18 +139,22 @@ def _fresh_output_path(requested: Path | None) -> Path:
 
 
 def _resolve_image(api: docker.APIClient, image: str) -> str:
-    """The image's id, pulling it once if a registry can provide it."""
+    """The id of an image already on the engine; a local lookup, never a pull.
+
+    The container is then created from the id, so the engine has no name left to
+    resolve against a registry.
+    """
     try:
         return str(api.inspect_image(image)["Id"])
-    except docker.errors.ImageNotFound:
-        pass
-    try:
-        api.pull(image)
-        return str(api.inspect_image(image)["Id"])
-    except _ENGINE_ERRORS as exc:
+    except docker.errors.APIError as exc:
+        if not exc.is_client_error():  # the engine failed: reported as a failed step
+            raise
+        # Not found, or a name the engine cannot parse: either way, not here.
+        log.warning("image %r is not on this engine: %s", image, exc)
         raise ImageUnavailable(
-            f"image {image!r} is not on this engine and could not be pulled ({exc}); "
-            "build the runner image with `marea sandbox build-image`"
+            f"image {image!r} is not on this worker",
+            detail=f"build it with `marea sandbox build-image`, or load it onto this worker's "
+            f"engine (`docker load`); workers never pull images. Engine said: {exc}",
         ) from exc
 
 
@@ -286,6 +300,8 @@ def _collect_outputs(
 
 
 def _engine_error(exc: Exception) -> SandboxError:
+    """A sandbox error whose message names what failed; the engine's words go to the log."""
+    log.warning("Docker engine error during a sandbox run: %s", exc)
     if isinstance(exc, requests.ConnectionError):
-        return EngineUnavailable(f"lost the Docker engine during the run: {exc}")
-    return SandboxFailure(f"the Docker engine failed a step of the run: {exc}")
+        return EngineUnavailable("lost the Docker engine during the run", detail=str(exc))
+    return SandboxFailure("the Docker engine failed a step of the run", detail=str(exc))

@@ -18,7 +18,7 @@ from app.bundles.limits import BundleLimits, human_size
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CHUNK = 1024 * 1024
-_IGNORED_TOP = {"__MACOSX"}  # resource forks added by macOS' "Compress"
+IGNORED_TOP = {"__MACOSX"}  # resource forks added by macOS' "Compress"
 
 
 def _error(archive: Path, message: str, hint: str) -> BundleError:
@@ -160,7 +160,7 @@ def bundle_root(extracted: Path) -> Path:
     """The folder holding challenge.yaml: the zip's top level, or its single top folder."""
     if (extracted / "challenge.yaml").exists():
         return extracted
-    entries = [p for p in extracted.iterdir() if p.name not in _IGNORED_TOP]
+    entries = [p for p in extracted.iterdir() if p.name not in IGNORED_TOP]
     if len(entries) == 1 and entries[0].is_dir():
         return entries[0]
     return extracted

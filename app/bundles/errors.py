@@ -21,7 +21,11 @@ class ErrorCategory(StrEnum):
 
 @dataclass(frozen=True)
 class BundleError:
-    """One problem, located in a file of the bundle (paths relative to its root)."""
+    """One problem, located in a file of the bundle (paths relative to its root).
+
+    `in_hidden` marks a file of the hidden files supplied apart from the bundle
+    (`--hidden`), whose paths are relative to that folder or zip instead.
+    """
 
     file: str
     line: int | None  # 1-based
@@ -29,6 +33,7 @@ class BundleError:
     message: str
     hint: str
     category: ErrorCategory = ErrorCategory.SCHEMA
+    in_hidden: bool = False
 
     def where(self) -> str:
         """`file:line:col`, the form editors and terminals turn into links."""

@@ -4,6 +4,11 @@ A bundle is organiser-supplied content that the platform later serves to
 participants and copies into scoring containers, so every path must resolve to
 a regular file inside the bundle folder; a symlink to /etc/passwd must not ride
 along. The same walk produces the manifest the database loader stores.
+
+Hidden files (answers, test inputs, the scoring program) may also come from a
+second folder supplied apart from the bundle (`--hidden`), laid out with the
+same relative paths, so that a bundle kept in a public repository need not
+contain them. Only hidden roles are looked up there.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import csv
 import hashlib
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
@@ -68,13 +73,39 @@ class BundleFile:
     description: Localised | None = None
 
 
+# Never shown to teams by the platform: these may be supplied apart from the bundle.
+HIDDEN_ROLES = frozenset({FileRole.REFERENCE, FileRole.INPUT, FileRole.SCORING})
+HIDDEN_KEYS = "data.reference, data.inputs or scoring.program"
+
+
+@dataclass(frozen=True)
+class Roots:
+    """Where files are looked up: the bundle, and the hidden files supplied apart (if any)."""
+
+    bundle: Path  # resolved
+    hidden: Path | None = None  # resolved
+
+
+@dataclass(frozen=True)
+class FileAt:
+    """One regular file a reference stands for: its bundle path and where it is on disk."""
+
+    rel: str  # relative to the root it was found in (the same path in the bundle)
+    path: Path  # absolute, under that root
+    hidden: bool = False  # found among the hidden files supplied apart
+
+
 @dataclass(frozen=True)
 class Located:
     """A reference resolved to real files, or the reason it cannot be."""
 
     ref: Reference
-    files: tuple[str, ...]  # relative paths of the regular files it stands for
+    found: tuple[FileAt, ...]  # the regular files it stands for
     errors: tuple[BundleError, ...]
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(f.rel for f in self.found)
 
 
 def references(challenge: Challenge) -> list[Reference]:
@@ -124,14 +155,77 @@ def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def locate(root: Path, ref: Reference, position: tuple[int | None, int | None]) -> Located:
-    """Resolve `ref` under `root` (already resolved), refusing anything that leaves it."""
+class _Missing:
+    """Nothing at the written path under one root (not an error by itself)."""
+
+
+_MISSING = _Missing()
+
+
+def locate(roots: Roots | Path, ref: Reference, position: tuple[int | None, int | None]) -> Located:
+    """Resolve `ref` in the bundle, and for hidden roles in the hidden files too.
+
+    A file may be in one of the two places, never both (which copy would count?);
+    a named folder may be spread over both, file by file.
+    """
+    if isinstance(roots, Path):
+        roots = Roots(roots)
     line, column = position
 
     def fail(message: str, hint: str) -> Located:
         error = BundleError(CHALLENGE_FILE, line, column, message, hint, ErrorCategory.FILE)
         return Located(ref, (), (error,))
 
+    hidden = roots.hidden if ref.role in HIDDEN_ROLES else None
+    in_bundle = _locate_in(roots.bundle, ref, fail, hidden=False)
+    in_hidden = _locate_in(hidden, ref, fail, hidden=True) if hidden is not None else _MISSING
+    if isinstance(in_bundle, _Missing) and isinstance(in_hidden, _Missing):
+        if ref.role not in HIDDEN_ROLES:
+            return fail(
+                f"{ref.role.value} file '{ref.path}' does not exist in the bundle",
+                "check the spelling and the folder; paths are relative to the folder holding "
+                "challenge.yaml and are case-sensitive",
+            )
+        if roots.hidden is None:
+            return fail(
+                f"hidden {ref.role.value} file '{ref.path}' is not in the bundle, and no hidden "
+                "files were supplied apart from it",
+                f"check the spelling (paths are relative to challenge.yaml), or supply the hidden "
+                f"files apart: `--hidden PATH`, a folder or zip holding '{ref.path}' at that "
+                "same relative path (on the upload page: the zip of hidden files)",
+            )
+        return fail(
+            f"hidden {ref.role.value} file '{ref.path}' is neither in the bundle nor in the "
+            "hidden files",
+            f"put '{ref.path}' in the hidden files at that same relative path, or check the "
+            "spelling",
+        )
+    if isinstance(in_hidden, _Missing):
+        assert not isinstance(in_bundle, _Missing)
+        return in_bundle
+    if isinstance(in_bundle, _Missing):
+        return in_hidden
+    if in_bundle.errors or in_hidden.errors:
+        return Located(ref, (), in_bundle.errors + in_hidden.errors)
+    if ref.expect is not Expect.FOLDER:  # hidden roles: data files, or the scoring folder
+        return fail(
+            f"'{ref.path}' is both in the bundle and in the hidden files",
+            "keep one copy: hidden files belong only in the hidden files",
+        )
+    both = sorted({f.rel for f in in_bundle.found} & {f.rel for f in in_hidden.found})
+    if both:
+        return fail(
+            f"'{both[0]}' is both in the bundle and in the hidden files",
+            "keep one copy: hidden files belong only in the hidden files",
+        )
+    return Located(ref, in_bundle.found + in_hidden.found, ())
+
+
+def _locate_in(
+    root: Path, ref: Reference, fail: Callable[[str, str], Located], *, hidden: bool
+) -> Located | _Missing:
+    """`ref` under one root (already resolved), refusing anything that leaves it."""
+    where = "the hidden files" if hidden else "the bundle"
     written = ref.path.rstrip("/") or "."
     target = root / written
     # Walk component by component so a symlinked folder on the way is caught too.
@@ -141,25 +235,23 @@ def locate(root: Path, ref: Reference, position: tuple[int | None, int | None]) 
         if step.is_symlink() and not _inside(step.resolve(), root):
             return fail(
                 f"'{ref.path}' goes through the symbolic link '{step.relative_to(root)}', "
-                "which points outside the bundle",
-                "copy the file into the bundle folder instead of linking to it",
+                f"which points outside {where}",
+                f"copy the file into {where} instead of linking to it",
             )
     resolved = target.resolve()
     if not _inside(resolved, root):
-        return fail(f"'{ref.path}' resolves outside the bundle", "keep every file inside it")
+        return fail(f"'{ref.path}' resolves outside {where}", "keep every file inside it")
     if not resolved.exists():
-        return fail(
-            f"{ref.role.value} file '{ref.path}' does not exist in the bundle",
-            "check the spelling and the folder; paths are relative to the folder holding "
-            "challenge.yaml and are case-sensitive",
-        )
+        return _MISSING
     if resolved.is_dir():
         if ref.expect is Expect.FILE:
             return fail(f"'{ref.path}' is a folder, not a file", "name a file")
-        files, errors = _walk(root, target)
-        if not files and not errors:
+        found, errors = _walk(root, target, hidden)
+        if not found and not errors:
+            if hidden:  # an empty folder among the hidden files adds nothing
+                return _MISSING
             return fail(f"folder '{ref.path}' is empty", "put the files it needs in it")
-        return Located(ref, tuple(files), tuple(errors))
+        return Located(ref, tuple(found), tuple(errors))
     if ref.expect is Expect.FOLDER:
         return fail(
             f"'{ref.path}' is a file, but a folder is expected here",
@@ -167,11 +259,12 @@ def locate(root: Path, ref: Reference, position: tuple[int | None, int | None]) 
         )
     if not resolved.is_file():
         return fail(f"'{ref.path}' is not a regular file", "name a regular file")
-    return Located(ref, (PurePosixPath(written).as_posix(),), ())
+    rel = PurePosixPath(written).as_posix()
+    return Located(ref, (FileAt(rel, root / written, hidden),), ())
 
 
-def _walk(root: Path, folder: Path) -> tuple[list[str], list[BundleError]]:
-    files: list[str] = []
+def _walk(root: Path, folder: Path, hidden: bool = False) -> tuple[list[FileAt], list[BundleError]]:
+    files: list[FileAt] = []
     errors: list[BundleError] = []
     for current, dirs, names in os.walk(folder, followlinks=False):
         here = Path(current)
@@ -188,6 +281,7 @@ def _walk(root: Path, folder: Path) -> tuple[list[str], list[BundleError]]:
                         f"'{rel}' is a symbolic link to a folder",
                         "replace the link with a real folder",
                         ErrorCategory.FILE,
+                        hidden,
                     )
                 )
         for name in sorted(names):
@@ -196,27 +290,36 @@ def _walk(root: Path, folder: Path) -> tuple[list[str], list[BundleError]]:
             path = here / name
             rel = path.relative_to(root).as_posix()
             if path.is_symlink() and not _inside(path.resolve(), root):
+                where = "the hidden files" if hidden else "the bundle"
                 errors.append(
                     BundleError(
                         rel,
                         None,
                         None,
-                        f"'{rel}' is a symbolic link pointing outside the bundle",
-                        "copy the file into the bundle instead of linking to it",
+                        f"'{rel}' is a symbolic link pointing outside {where}",
+                        f"copy the file into {where} instead of linking to it",
                         ErrorCategory.FILE,
+                        hidden,
                     )
                 )
             elif path.resolve().is_file():
-                files.append(rel)
+                files.append(FileAt(rel, path, hidden))
     return files, errors
+
+
+def hidden_files(root: Path) -> tuple[list[FileAt], list[BundleError]]:
+    """Every regular file among the hidden files supplied apart (each must be claimed)."""
+    return _walk(root, root, hidden=True)
 
 
 def check_sizes(root: Path, located: list[Located], limits: BundleLimits) -> list[BundleError]:
     errors: list[BundleError] = []
-    unique = sorted({f for loc in located for f in loc.files} | {CHALLENGE_FILE})
+    config = FileAt(CHALLENGE_FILE, root / CHALLENGE_FILE)
+    by_rel = {f.rel: f for loc in located for f in loc.found} | {CHALLENGE_FILE: config}
+    unique = sorted(by_rel)
     total = 0
     for rel in unique:
-        size = (root / rel).stat().st_size
+        size = by_rel[rel].path.stat().st_size
         total += size
         if size > limits.max_file_bytes:
             errors.append(
@@ -229,6 +332,7 @@ def check_sizes(root: Path, located: list[Located], limits: BundleLimits) -> lis
                     "shrink or split the file, or host very large data elsewhere and link it "
                     "from the data page",
                     ErrorCategory.FILE,
+                    by_rel[rel].hidden,
                 )
             )
     if len(unique) > limits.max_files:
@@ -263,13 +367,13 @@ def _line_col(data: bytes, offset: int) -> tuple[int, int]:
     return before.count(b"\n") + 1, len(before[line_start:].decode("utf-8", "replace")) + 1
 
 
-def check_page(root: Path, rel: str, limits: BundleLimits) -> list[BundleError]:
+def check_page(page: FileAt, limits: BundleLimits) -> list[BundleError]:
     def error(
         message: str, hint: str, line: int | None = None, col: int | None = None
     ) -> BundleError:
-        return BundleError(rel, line, col, message, hint, ErrorCategory.FILE)
+        return BundleError(page.rel, line, col, message, hint, ErrorCategory.FILE)
 
-    path = root / rel
+    path = page.path
     size = path.stat().st_size
     if size > limits.max_page_bytes:
         return [
@@ -296,13 +400,13 @@ def check_page(root: Path, rel: str, limits: BundleLimits) -> list[BundleError]:
     return []
 
 
-def _csv_lines(root: Path, rel: str) -> Iterator[str]:
-    with (root / rel).open(encoding="utf-8-sig", newline="") as handle:
+def _csv_lines(path: Path) -> Iterator[str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         yield from handle
 
 
 def check_reference_csv(
-    root: Path, rel: str, builtin: BuiltinScoring, limits: BundleLimits
+    answers: FileAt, builtin: BuiltinScoring, limits: BundleLimits
 ) -> list[BundleError]:
     """Header has the columns built-in scoring reads; splits are public/private; ids unique."""
     named_by = {
@@ -312,10 +416,12 @@ def check_reference_csv(
     }
 
     def error(message: str, hint: str, line: int | None = 1) -> BundleError:
-        return BundleError(rel, line, None, message, hint, ErrorCategory.FILE)
+        return BundleError(
+            answers.rel, line, None, message, hint, ErrorCategory.FILE, answers.hidden
+        )
 
     try:
-        reader = csv.reader(_csv_lines(root, rel))
+        reader = csv.reader(_csv_lines(answers.path))
         header = [name.strip() for name in next(reader, [])]
         if not header:
             return [error("the reference file is empty", "write a header line, then the answers")]
@@ -378,10 +484,11 @@ def check_reference_csv(
     return []
 
 
-def check_prediction_header(root: Path, rel: str, needed: dict[str, str]) -> list[BundleError]:
+def check_prediction_header(baseline: FileAt, needed: dict[str, str]) -> list[BundleError]:
     """A baseline predictions file must carry the columns scoring will look for."""
+    rel = baseline.rel
     try:
-        first = next(iter(_csv_lines(root, rel)), "")
+        first = next(iter(_csv_lines(baseline.path)), "")
         header = [name.strip() for name in next(csv.reader(io.StringIO(first)), [])]
     except (UnicodeDecodeError, csv.Error):
         return [
@@ -416,30 +523,49 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def manifest(root: Path, located: list[Located]) -> list[BundleFile]:
-    """Every file with its role, hash and size; a file used in two roles appears twice."""
+class Hashes:
+    """sha256 of files by real path, so a file named twice (or checked, then stored) is read once."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, str] = {}
+
+    def of(self, path: Path) -> str:
+        key = os.path.realpath(path)
+        if key not in self._known:
+            self._known[key] = sha256_of(path)
+        return self._known[key]
+
+
+def manifest(
+    root: Path, located: list[Located], hashes: Hashes | None = None
+) -> tuple[list[BundleFile], dict[str, Path]]:
+    """Every file with its role, hash and size (a file used in two roles appears twice),
+    and where each bundle path is on disk (in the bundle or among the hidden files)."""
+    hashes = hashes or Hashes()
     out: list[BundleFile] = []
     config = root / CHALLENGE_FILE
     out.append(
-        BundleFile(CHALLENGE_FILE, FileRole.CONFIG, sha256_of(config), config.stat().st_size)
+        BundleFile(CHALLENGE_FILE, FileRole.CONFIG, hashes.of(config), config.stat().st_size)
     )
-    hashes: dict[str, tuple[str, int]] = {}
+    where: dict[str, Path] = {CHALLENGE_FILE: config}
     seen: set[tuple[FileRole, str]] = set()
     for item in located:
-        for rel in item.files:
-            if (item.ref.role, rel) in seen:
+        for found in item.found:
+            if (item.ref.role, found.rel) in seen:
                 continue
-            seen.add((item.ref.role, rel))
-            if rel not in hashes:
-                path = root / rel
-                hashes[rel] = (sha256_of(path), path.stat().st_size)
-            digest, size = hashes[rel]
-            out.append(BundleFile(rel, item.ref.role, digest, size, item.ref.description))
-    return out
+            seen.add((item.ref.role, found.rel))
+            where[found.rel] = found.path
+            digest, size = hashes.of(found.path), found.path.stat().st_size
+            out.append(BundleFile(found.rel, item.ref.role, digest, size, item.ref.description))
+    return out, where
 
 
 def bundle_digest(files: list[BundleFile]) -> str:
-    """One hash for the whole bundle: changes when any file, path or role changes."""
+    """One hash for the whole bundle: changes when any file, path or role changes.
+
+    Where a file came from (the bundle or the hidden files) does not enter it: the same
+    files loaded either way are the same challenge.
+    """
     digest = hashlib.sha256()
     for item in sorted(files, key=lambda f: (f.role.value, f.path)):
         digest.update(f"{item.role.value}\0{item.path}\0{item.sha256}\n".encode())

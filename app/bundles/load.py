@@ -51,7 +51,7 @@ def _pages(bundle: LoadedBundle) -> dict[str, dict[str, str]]:
     pages: dict[str, dict[str, str]] = {}
     for name, texts in bundle.challenge.pages.model_dump().items():
         pages[name] = {
-            lang: (bundle.root / rel).read_text(encoding="utf-8") for lang, rel in texts.items()
+            lang: bundle.path_of(rel).read_text(encoding="utf-8") for lang, rel in texts.items()
         }
     return pages
 
@@ -120,15 +120,19 @@ def load_into_db(
     runtime: Runtime,
     path: Path,
     *,
+    hidden: Path | None = None,
     publish: bool | None = None,
     progress: Callable[[str], None] = lambda _path: None,
 ) -> LoadOutcome | LoadRefused:
     """Validate, store the files, and create or update the challenge.
 
-    Raises `BundleInvalid` (with every located error) when the bundle is not valid.
+    `hidden` is the folder or zip of hidden files supplied apart from the bundle.
+    Raises `BundleInvalid` (with every located error) when the bundle is not valid,
+    including a runner image the site's settings do not allow.
     `publish=None` keeps an existing challenge's state and leaves a new one a draft.
     """
-    with load_bundle(path) as bundle:
+    images = runtime.settings.runner_images()
+    with load_bundle(path, hidden=hidden, images=images) as bundle:
         model = bundle.challenge
         config = model.model_dump(mode="json")
         with Session(runtime.engine, expire_on_commit=False) as session:
@@ -196,6 +200,7 @@ def load_into_db(
                         "bundle_sha256": bundle.sha256,
                         "version": challenge.version,
                         "source": str(path),
+                        "hidden": str(hidden) if hidden is not None else None,
                         "published": challenge.published,
                     },
                 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,12 +34,14 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def check_rules(challenge: Challenge) -> list[Issue]:
+def check_rules(challenge: Challenge, images: Collection[str]) -> list[Issue]:
+    """Every rule; `images` are the runner images this site allows (its settings)."""
     return [
         *_scoring(challenge),
         *_columns(challenge),
         *_ranking(challenge),
         *_phases(challenge),
+        *_images(challenge, images),
         *_data(challenge),
         *_teams_and_judging(challenge),
     ]
@@ -222,8 +224,39 @@ def _phases(c: Challenge) -> Iterator[Issue]:
             )
 
 
+def _images(c: Challenge, allowed: Collection[str]) -> Iterator[Issue]:
+    """Only images the administrator allows, which workers already have.
+
+    An image name can carry a registry address (`127.0.0.1:8200/x:v1`): an image
+    chosen freely would let a bundle make the Docker engine contact any host.
+    """
+    named: list[tuple[Loc, str | None]] = [(("runner_image",), c.runner_image)]
+    named += [(("phases", i, "runner_image"), p.runner_image) for i, p in enumerate(c.phases)]
+    listed = ", ".join(sorted(allowed)) or "none"
+    for loc, image in named:
+        if image is not None and image not in allowed:
+            yield Issue(
+                loc,
+                f"runner_image '{image}' is not an image this site allows (allowed: {listed})",
+                "write `runner_image: null` to use the site's image, or ask the site's "
+                "administrator to allow it (setting MAREA_ALLOWED_RUNNER_IMAGES) and to put it "
+                "on every worker's Docker engine: workers never download images",
+            )
+
+
 def _data(c: Challenge) -> Iterator[Issue]:
     reference = {posixpath.normpath(item.path) for item in c.data.reference}
+    for page_name, paths in c.pages:
+        for lang in ("it", "en"):
+            written = getattr(paths, lang)
+            if posixpath.normpath(written) in reference:
+                yield Issue(
+                    ("pages", page_name, lang),
+                    f"the {page_name} page ({lang}) is the reference (hidden answers) file "
+                    f"'{written}' and would be shown to everyone",
+                    "point the page at its Markdown file; answers are named only under "
+                    "data.reference",
+                )
     for role in ("public", "reference", "inputs"):
         seen: set[str] = set()
         for i, item in enumerate(getattr(c.data, role)):

@@ -342,6 +342,11 @@ class Challenge(Model):
     organisers: list[Organiser] = Field(min_length=1, description="at least one organiser")
     licence: Text = Field(description="the licence of the data, e.g. CC-BY-4.0")
     source: Localised = Field(description="where the data comes from, in Italian and English")
+    demo: StrictBool = Field(
+        default=False,
+        description="true for demo or practice content whose answers are public; challenge "
+        "pages then say so",
+    )
     pages: Pages = Field(description="overview, data, evaluation and rules pages")
     data: Data = Field(default_factory=Data)
     starter_kit: BundlePath | None = None

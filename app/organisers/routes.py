@@ -87,18 +87,25 @@ async def organise_upload(
     lang: LangDep,
     settings: SettingsDep,
 ) -> Response:
-    """The zip in the multipart field `bundle`, read here (not as a parameter) so that the
-    organiser is checked and the size capped before the body is read."""
+    """The zip in the multipart field `bundle` (and the optional zip of hidden files in
+    `hidden`), read here (not as parameters) so that the organiser is checked and the size
+    capped before the body is read."""
     runtime = Runtime(settings, request.app.state.engine, request.app.state.store)
-    bundle = await uploaded_bundle(request, settings.upload_max_bytes)
-    if isinstance(bundle, UploadRejected):
-        return _index(request, db, templates, lang, status=bundle.status, problem=bundle.message)
+    zips = await uploaded_bundle(request, settings.upload_max_bytes)
+    if isinstance(zips, UploadRejected):
+        return _index(request, db, templates, lang, status=zips.status, problem=zips.message)
+    bundle, hidden = zips.bundle, zips.hidden
     try:
         result = await run_in_threadpool(
-            load_uploaded_zip, runtime, bundle.file, bundle.filename or ""
+            load_uploaded_zip,
+            runtime,
+            bundle.file,
+            bundle.filename or "",
+            hidden.file if hidden is not None else None,
+            hidden.filename or "" if hidden is not None else "",
         )
     finally:
-        await bundle.close()
+        await zips.close()
     if isinstance(result, UploadRejected):
         return _index(request, db, templates, lang, status=result.status, problem=result.message)
     if isinstance(result, BundleErrors):
@@ -113,7 +120,12 @@ async def organise_upload(
         challenge.id,
         "bundle.upload",
         result.slug,
-        {"action": result.action, "version": result.version, "filename": bundle.filename},
+        {
+            "action": result.action,
+            "version": result.version,
+            "filename": bundle.filename,
+            "hidden_filename": hidden.filename if hidden is not None else None,
+        },
     )
     db.commit()
     return _back(request, result.slug)

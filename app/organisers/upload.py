@@ -5,6 +5,10 @@ over it is refused before a byte is read, and a body that keeps coming is cut of
 as soon as it passes the cap, so a huge upload neither sits in memory nor fills the
 disk. The zip is then copied in chunks to a temporary file under the work directory;
 `load_into_db` validates, stores and records it like `marea challenge load`.
+
+A second, optional zip (`hidden`) holds the bundle's hidden files kept apart from it
+(answers, test inputs, scoring program), as `marea challenge load --hidden` takes them;
+both zips together stay under the cap.
 """
 
 from __future__ import annotations
@@ -50,7 +54,8 @@ UploadResult = LoadOutcome | LoadRefused | UploadRejected | BundleErrors
 
 def too_large(cap: int) -> UploadRejected:
     return UploadRejected(
-        f"The zip is larger than the {human_size(cap)} this site accepts; "
+        f"The zip (with the zip of hidden files, if any) is larger than the {human_size(cap)} "
+        "this site accepts; "
         "load large bundles with `marea challenge load` on the server.",
         status=413,
     )
@@ -60,8 +65,19 @@ class _BodyTooLarge(Exception):
     pass
 
 
-async def uploaded_bundle(request: Request, cap: int) -> UploadFile | UploadRejected:
-    """The form's `bundle` file, the body read under the cap (see the module docstring)."""
+@dataclass(frozen=True)
+class UploadedZips:
+    bundle: UploadFile
+    hidden: UploadFile | None  # the optional zip of hidden files
+
+    async def close(self) -> None:
+        await self.bundle.close()
+        if self.hidden is not None:
+            await self.hidden.close()
+
+
+async def uploaded_bundle(request: Request, cap: int) -> UploadedZips | UploadRejected:
+    """The form's `bundle` file (and `hidden`, if chosen), the body read under the cap."""
     limit = cap + FORM_OVERHEAD_BYTES
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -79,15 +95,23 @@ async def uploaded_bundle(request: Request, cap: int) -> UploadFile | UploadReje
         return message
 
     try:
-        form = await Request(request.scope, capped).form(max_files=1, max_fields=4)
+        form = await Request(request.scope, capped).form(max_files=2, max_fields=4)
     except _BodyTooLarge:
         return too_large(cap)
     except HTTPException as exc:  # malformed multipart, too many parts
         return UploadRejected(f"The upload is not valid ({exc.detail}); choose the zip again.")
     bundle = form.get("bundle")
+    hidden = form.get("hidden")
     if not isinstance(bundle, UploadFile):
+        if isinstance(hidden, UploadFile):
+            await hidden.close()
         return UploadRejected("Choose the bundle's zip to upload (form field 'bundle').")
-    return bundle
+    # A file input left empty still sends a part, with no file name and no bytes.
+    if not isinstance(hidden, UploadFile) or not hidden.filename:
+        if isinstance(hidden, UploadFile):
+            await hidden.close()
+        hidden = None
+    return UploadedZips(bundle, hidden)
 
 
 def copy_capped(source: BinaryIO, target: BinaryIO, max_bytes: int) -> int | None:
@@ -101,12 +125,24 @@ def copy_capped(source: BinaryIO, target: BinaryIO, max_bytes: int) -> int | Non
     return total
 
 
-def load_uploaded_zip(runtime: Runtime, source: BinaryIO, filename: str) -> UploadResult:
+def load_uploaded_zip(
+    runtime: Runtime,
+    source: BinaryIO,
+    filename: str,
+    hidden: BinaryIO | None = None,
+    hidden_filename: str = "",
+) -> UploadResult:
     if not filename.lower().endswith(".zip"):
         return UploadRejected(
             f"{filename or 'The file'} is not a .zip: zip the bundle folder (challenge.yaml "
             "at its top or in one folder) and upload that, or load the folder with "
             "`marea challenge load`."
+        )
+    if hidden is not None and not hidden_filename.lower().endswith(".zip"):
+        return UploadRejected(
+            f"{hidden_filename or 'The hidden files'} is not a .zip: zip the folder of hidden "
+            "files (the same relative paths as in challenge.yaml, e.g. reference/answers.csv) "
+            "and upload that."
         )
     cap = runtime.settings.upload_max_bytes
     runtime.settings.ensure_dirs()
@@ -118,7 +154,16 @@ def load_uploaded_zip(runtime: Runtime, source: BinaryIO, filename: str) -> Uplo
             return too_large(cap)
         if size == 0:
             return UploadRejected("The uploaded file is empty; choose the bundle's zip.")
+        hidden_path: Path | None = None
+        if hidden is not None:
+            hidden_path = Path(scratch) / "hidden.zip"
+            with hidden_path.open("wb") as target:
+                hidden_size = copy_capped(hidden, target, cap - size)
+            if hidden_size is None:
+                return too_large(cap)
+            if hidden_size == 0:
+                return UploadRejected("The zip of hidden files is empty; choose it again.")
         try:
-            return load_into_db(runtime, path)
+            return load_into_db(runtime, path, hidden=hidden_path)
         except BundleInvalid as exc:
             return BundleErrors(list(exc.report.errors))

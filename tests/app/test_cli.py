@@ -45,7 +45,8 @@ def marea(
 
 
 def test_load_is_idempotent_and_records_every_file(env: dict[str, str], tmp_path: Path) -> None:
-    first = marea(env, "challenge", "load", "--publish", *map(str, CHALLENGES))
+    # The catalog as `make catalog` loads it: generated challenges get their hidden files once.
+    first = marea(env, "challenge", "catalog", "--publish")
     assert first.returncode == 0, first.stderr
     assert first.stdout.count("created") == len(CHALLENGES)
     engine = make_engine(env["MAREA_DATABASE_URL"])
@@ -60,7 +61,7 @@ def test_load_is_idempotent_and_records_every_file(env: dict[str, str], tmp_path
     assert all(len(f.sha256) == 64 for f in files)
     roles = {f.role for f in files}
     assert {"public", "reference", "page", "baseline", "starter", "challenge.yaml"} <= roles
-    second = marea(env, "challenge", "load", "--publish", *map(str, CHALLENGES))
+    second = marea(env, "challenge", "catalog", "--publish")
     assert second.returncode == 0, second.stderr
     assert second.stdout.count("unchanged") == len(CHALLENGES)
     with Session(engine) as session:
@@ -133,8 +134,8 @@ def _free_port() -> int:
 
 @pytest.fixture
 def served(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
-    """`marea challenge load` then `marea serve` on a brand-new SQLite file just works."""
-    loaded = marea(env, "challenge", "load", "--publish", *map(str, CHALLENGES))
+    """`marea challenge catalog` then `marea serve` on a brand-new SQLite file just works."""
+    loaded = marea(env, "challenge", "catalog", "--publish")
     assert loaded.returncode == 0, loaded.stderr
     port = _free_port()
     log = tmp_path / "serve.log"
@@ -164,6 +165,9 @@ def test_serve_lists_the_bundled_challenges(served: str) -> None:
         assert f"/challenges/{bundle.name}" in home.text
     page = httpx.get(f"{served}/challenges/sea-surface-temperature?lang=it", timeout=30)
     assert page.status_code == 200 and "Temperatura" in page.text
+    assert "Sfida dimostrativa e di allenamento." in page.text  # the catalog is demo content
+    english = httpx.get(f"{served}/challenges/port-berth-scheduling?lang=en", timeout=30)
+    assert "Demo and practice challenge." in english.text
     health = httpx.get(f"{served}/healthz", timeout=30).json()
     assert health["checks"]["database"]["ok"] and health["checks"]["redis"]["ok"]
     assert health["checks"]["docker"]["ok"], health["checks"]["docker"]["message"]

@@ -33,3 +33,21 @@ def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
     assert first == second and len(first) >= 40
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
     assert Settings(data_dir=tmp_path, secret_key="given").resolved_secret_key() == "given"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("", set()),
+        ("ghcr.io/city/runner:2", {"ghcr.io/city/runner:2"}),
+        ("a:1, b:2", {"a:1", "b:2"}),
+        ("a:1 b:2", {"a:1", "b:2"}),
+        ('["a:1", "b:2"]', {"a:1", "b:2"}),
+    ],
+)
+def test_allowed_runner_images_add_to_the_runner_image(
+    monkeypatch: pytest.MonkeyPatch, raw: str, expected: set[str]
+) -> None:
+    monkeypatch.setenv("MAREA_RUNNER_IMAGE", "example/runner:1")
+    monkeypatch.setenv("MAREA_ALLOWED_RUNNER_IMAGES", raw)
+    assert Settings().runner_images() == {"example/runner:1", *expected}

@@ -51,6 +51,20 @@ def _zip_with(member: str, *, symlink: bool = False) -> Callable[[Path], Path]:
     return build
 
 
+def _starter_link_to_answers(tmp: Path) -> Path:
+    """Built here: a link stored in the repository would dangle outside the overlaid copy."""
+    bundle = overlay("starter_symlink_to_reference", tmp / "bundle")
+    os.symlink("../reference/answers.csv", bundle / "starter" / "example_solution.csv")
+    return bundle
+
+
+def _page_link_to_answers(tmp: Path) -> Path:
+    bundle = copy_valid(tmp / "bundle")
+    (bundle / "pages" / "overview.en.md").unlink()
+    os.symlink("../reference/answers.csv", bundle / "pages" / "overview.en.md")
+    return bundle
+
+
 def _latin1_page(tmp: Path) -> Path:
     """Built here, not stored: a non-UTF-8 file in the tree would trip every text tool."""
     bundle = copy_valid(tmp / "bundle")
@@ -133,6 +147,51 @@ CASES = [
     Case("bad_theme", CONFIG, M, "ocean", "'ocean' is not allowed", S),
     Case("blank_translation", CONFIG, M, '""', "summary.en: must not be blank", S),
     Case("unknown_metric_param", CONFIG, M, "beta", "has no parameter 'beta'", R),
+    # The answers stay hidden, whatever path, link or copy would give them away.
+    Case("page_is_reference", CONFIG, M, "reference/", "would be shown to everyone", R),
+    Case("public_path_normalised_to_reference", CONFIG, M, "./", "hidden answers", R),
+    Case("public_copy_of_reference", CONFIG, M, "data/", "same content as the reference", F),
+    Case("input_copy_of_reference", CONFIG, M, "inputs/", "same content as the reference", F),
+    Case("starter_copy_of_reference", CONFIG, M, "starter/", "same content as the reference", F),
+    Case(
+        "starter_symlink_to_reference",
+        CONFIG,
+        M,
+        "starter/",
+        "starter kit file 'starter/example_solution.csv' resolves to the reference",
+        F,
+        _starter_link_to_answers,
+    ),
+    Case("baseline_copy_of_reference", CONFIG, M, "baseline/", "same content as the reference", F),
+    Case(
+        "page_symlink_to_reference",
+        CONFIG,
+        "overview: {",
+        "pages/overview.en.md",
+        "page 'pages/overview.en.md' resolves to the reference",
+        F,
+        _page_link_to_answers,
+    ),
+    Case(
+        "page_links_reference", "pages/data.en.md", "[answers]", "../", "links to '../reference", F
+    ),
+    Case(
+        "page_image_of_reference", "pages/evaluation.it.md", "![", "./../", "reference/answers", F
+    ),
+    Case(
+        "page_links_reference_folder", "pages/rules.en.md", "[truth]:", "/ref", "holds the ref", F
+    ),
+    Case(
+        "page_links_copy_of_reference",
+        "pages/overview.en.md",
+        "(extra",
+        "extra/",
+        "same content",
+        F,
+    ),
+    # Runner images come only from the site's allow-list.
+    Case("runner_image_not_allowed", CONFIG, M, '"127.0.0.1', "is not an image this site", R),
+    Case("phase_runner_image_not_allowed", CONFIG, M, "docker.io", "is not an image this site", R),
     Case("non_utf8_page", "pages/overview.it.md", 3, 20, "not valid UTF-8", F, _latin1_page),
     Case("zip_dotdot", "bundle.zip", None, None, "uses '..'", A, _zip_with("../evil.txt")),
     Case("zip_absolute", "bundle.zip", None, None, "absolute path", A, _zip_with("/tmp/evil")),

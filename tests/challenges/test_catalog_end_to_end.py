@@ -7,7 +7,6 @@ on this machine to get the plan it produces, which is then scored by numpy.
 
 from __future__ import annotations
 
-from tests.redis_urls import redis_url
 import json
 import os
 import shutil
@@ -30,27 +29,35 @@ from app.db import make_engine, migrate
 from app.submissions.models import Score
 from tests.challenges.test_challenge_catalog import (
     BUNDLES,
+    GENERATED,
     RECOMPUTE,
+    Files,
     builtin_expected,
+    catalog,
+    catalog_files,
     config_of,
     submission_of,
 )
+
+__all__ = ["catalog"]
+from tests.redis_urls import redis_url
 
 MAREA = str(Path(sys.executable).with_name("marea"))
 REDIS_URL = redis_url(10)
 Expected = dict[str, dict[str, float]]
 
 
-def expected_scores(bundle: Path, tmp_path: Path) -> Expected:
+def expected_scores(files: Files, tmp_path: Path) -> Expected:
+    bundle = files.bundle
     config = config_of(bundle)
     baseline = bundle / str(config["baseline"])
     if bundle.name not in RECOMPUTE:
-        return builtin_expected(bundle, baseline)
-    # Run the baseline program here, outside any sandbox, on the public test inputs.
+        return builtin_expected(files, baseline)
+    # Run the baseline program here, outside any sandbox, on the hidden test inputs.
     inputs_dir = tmp_path / "inputs"
     inputs_dir.mkdir(exist_ok=True)
     for entry in config["data"]["inputs"]:
-        source = bundle / entry["path"]
+        source = files(entry["path"])
         shutil.copy(source, inputs_dir / source.name)
     out = tmp_path / "out"
     out.mkdir(exist_ok=True)
@@ -59,7 +66,7 @@ def expected_scores(bundle: Path, tmp_path: Path) -> Expected:
            "MAREA_PREDICTIONS_FILE": str(out / config["scoring"]["predictions_file"])}  # fmt: skip
     subprocess.run([sys.executable, *command[1:]], cwd=baseline, env=env, check=True,
                    capture_output=True)  # fmt: skip
-    return RECOMPUTE[bundle.name](bundle, out / config["scoring"]["predictions_file"])
+    return RECOMPUTE[bundle.name](files, out / config["scoring"]["predictions_file"])
 
 
 def assert_scores(actual: dict[str, Any], expected: Expected) -> None:
@@ -68,14 +75,18 @@ def assert_scores(actual: dict[str, Any], expected: Expected) -> None:
 
 
 @pytest.mark.parametrize("bundle", BUNDLES, ids=lambda b: b.name)
-def test_marea_judge_scores_every_baseline(bundle: Path, tmp_path: Path) -> None:
+def test_marea_judge_scores_every_baseline(
+    bundle: Path, tmp_path: Path, catalog: dict[str, Files]
+) -> None:
+    files = catalog[bundle.name]
     submission = submission_of(bundle, tmp_path)
-    result = subprocess.run([MAREA, "judge", str(bundle), str(submission), "--json"],
+    hidden = ["--hidden", str(files.hidden)] if files.hidden is not None else []
+    result = subprocess.run([MAREA, "judge", str(bundle), str(submission), "--json", *hidden],
                             capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["status"] == "scored", data
-    assert_scores(data["scores"], expected_scores(bundle, tmp_path))
+    assert_scores(data["scores"], expected_scores(files, tmp_path))
 
 
 def _free_port() -> int:
@@ -86,15 +97,18 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """The real site: catalog loaded, `marea serve` and `marea worker`, a user with a token."""
+    """The real site: catalog loaded as `make catalog` does (hidden files generated into its data
+    folder), `marea serve` and `marea worker`, a user with a token."""
     tmp = tmp_path_factory.mktemp("site")
     redis.Redis.from_url(REDIS_URL).flushdb()
     database_url = f"sqlite:///{tmp / 'marea.db'}"
     env = {**os.environ, "MAREA_DATA_DIR": str(tmp / "var"), "MAREA_DATABASE_URL": database_url,
            "MAREA_REDIS_URL": REDIS_URL}  # fmt: skip
-    loaded = subprocess.run([MAREA, "challenge", "load", "--publish", *map(str, BUNDLES)],
+    env.pop("MAREA_HIDDEN_SEED", None)
+    loaded = subprocess.run([MAREA, "challenge", "catalog", "--publish"],
                             env=env, capture_output=True, text=True, check=False)  # fmt: skip
     assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.count("created") == len(BUNDLES), loaded.stdout
     port = _free_port()
     logs = (tmp / "server.log").open("wb")
     procs = [
@@ -123,7 +137,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
                 pass
             time.sleep(0.2)
         yield {"url": base, "token": token.secret, "log": str(tmp / "server.log"),
-               "database_url": database_url}  # fmt: skip
+               "database_url": database_url, "data_dir": str(tmp / "var")}  # fmt: skip
     finally:
         for proc in procs:
             proc.terminate()
@@ -157,7 +171,10 @@ def test_a_web_submission_of_every_baseline_scores(
     detail = httpx.get(f"{site['url']}/api/v1/submissions/{latest['id']}", headers=headers,
                        timeout=10).json()  # fmt: skip
     assert detail["status"] == "scored", detail
-    expected = expected_scores(bundle, tmp_path)
+    # The site's own hidden files, made by `marea challenge catalog` (prepare_catalog reuses them).
+    files = catalog_files(Path(site["data_dir"]))[slug]
+    assert (files.hidden is not None) == (bundle in GENERATED)
+    expected = expected_scores(files, tmp_path)
     # The team sees its public scores only; the private ones are stored for the reveal.
     assert set(detail["scores"]) == {"public"}
     with Session(make_engine(site["database_url"])) as session:
@@ -174,8 +191,12 @@ def test_a_web_submission_of_every_baseline_scores(
     assert [row["team"]["name"] for row in board["rows"]] == ["Delfini"]
 
 
-def test_marea_challenge_validate_accepts_the_whole_catalog() -> None:
-    result = subprocess.run([MAREA, "challenge", "validate", *map(str, BUNDLES)],
-                            capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("OK ") == len(BUNDLES) >= 4
+def test_marea_challenge_validate_accepts_the_whole_catalog(catalog: dict[str, Files]) -> None:
+    for bundle in BUNDLES:
+        files = catalog[bundle.name]
+        hidden = ["--hidden", str(files.hidden)] if files.hidden is not None else []
+        result = subprocess.run([MAREA, "challenge", "validate", str(bundle), *hidden],
+                                capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.startswith(f"OK {bundle.name} "), result.stdout
+    assert len(BUNDLES) >= 4

@@ -10,7 +10,6 @@ skip, because a skipped browser suite looks exactly like a passing one.
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import shutil
 import signal
@@ -145,9 +144,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "MAREA_RUNNER_IMAGE": RUNNER_IMAGE,
     }
     env.pop("MAREA_DATABASE_URL", None)
-    bundles = sorted(glob.glob(str(ROOT / "challenges" / "*") + "/"))
-    loaded = subprocess.run(
-        [str(MAREA), "challenge", "load", "--publish", *bundles],
+    loaded = subprocess.run(  # as `make catalog` does: hidden files generated into the data dir
+        [str(MAREA), "challenge", "catalog", "--publish"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -156,7 +154,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     )
     if loaded.returncode != 0:
         pytest.fail(
-            f"`marea challenge load` failed:\n{loaded.stdout}{loaded.stderr}", pytrace=False
+            f"`marea challenge catalog` failed:\n{loaded.stdout}{loaded.stderr}", pytrace=False
         )
 
     stack = Stack(base_url, data_dir, data_dir / "serve.log", data_dir / "worker.log")

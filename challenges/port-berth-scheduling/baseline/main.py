@@ -1,8 +1,9 @@
 """Baseline for "Port berth scheduling": first come, first served. Standard library only.
 
-Each ship, in order of arrival, goes to the berth where it can start soonest (among the berths
+Each ship, in order of its ETA, goes to the berth where it can start soonest (among the berths
 long and deep enough); a tie goes to the berth that finishes it first. No ship is ever held back
-for a later, more urgent one, which is where a better plan gains time.
+for a later, more urgent one, and the plan leaves no slack for late ships: that is where a
+better plan gains time.
 
 Reads $MAREA_INPUT_DIR/ships.csv and berths.csv, writes $MAREA_OUTPUT_DIR/predictions.csv.
 """
@@ -35,7 +36,7 @@ plan = []
 for scenario in dict.fromkeys(s["scenario"] for s in ships):
     free_at = {b["berth_id"]: None for b in berths}  # when the last ship leaves each berth
     week = sorted((s for s in ships if s["scenario"] == scenario),
-                  key=lambda s: float(s["arrival_h"]))
+                  key=lambda s: float(s["eta_h"]))
     for ship in week:
         best = None
         for berth in berths:
@@ -44,8 +45,8 @@ for scenario in dict.fromkeys(s["scenario"] for s in ships):
             if float(ship["draught_m"]) + UKC_M > float(berth["depth_m"]):
                 continue
             last = free_at[berth["berth_id"]]
-            start = float(ship["arrival_h"]) if last is None else max(
-                float(ship["arrival_h"]), last + CHANGEOVER_H)
+            start = float(ship["eta_h"]) if last is None else max(
+                float(ship["eta_h"]), last + CHANGEOVER_H)
             end = start + int(ship["moves"]) / (int(berth["cranes"]) * MOVES_PER_CRANE_HOUR)
             if best is None or (start, end) < (best[0], best[1]):
                 best = (start, end, berth["berth_id"])

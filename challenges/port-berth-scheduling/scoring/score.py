@@ -1,13 +1,17 @@
 """Scoring program of "Port berth scheduling": replays a berth plan and measures ships' waiting.
 
 Why a simulation and not a metric: a plan is only worth its waiting time if it is physically
-possible, so the program first checks every rule of the quay (each ship served once, at a berth
-long and deep enough, never before it arrives, never overlapping another ship plus the changeover)
-and only then adds up the hours ships spent at anchor.
+possible, so the program first checks every rule of the quay against the announced arrivals
+(each ship served once, at a berth long and deep enough, never before its ETA, never overlapping
+another ship plus the changeover). Then it runs the plan as the terminal would, with the ships'
+real arrivals: each berth serves its ships in the planned order, a ship starts at its planned
+time or, if it or the berth is late, as soon as both are ready; and it adds up the hours ships
+spent at anchor between arriving and starting.
 
 Contract (the platform's scoring container):
   $MAREA_PREDICTIONS_FILE  the plan the submission wrote (CSV: scenario,ship_id,berth_id,start_h)
-  $MAREA_REFERENCE_DIR     ships.csv, berths.csv, scenarios.csv (scenario -> public/private)
+  $MAREA_REFERENCE_DIR     ships.csv (with eta_h and the real arrival_h), scenarios.csv
+                           (scenario -> public/private); berths.csv is next to this program
   $MAREA_SCORES_FILE       where the answer goes, as JSON, in the shape the platform reads:
       {"public": {"waiting_h": ..., "max_wait_h": ...}, "private": {...}}   a valid plan
       {"invalid": "what is wrong, for the team", "line": 12}               a plan that breaks a rule
@@ -17,7 +21,8 @@ a crash of this program is a scoring error the platform reports to the organiser
 
 Local use (participants have this file in the starter kit):
   python3 score.py plan.csv [folder with ships.csv and berths.csv, default: data]
-  (without a scenarios.csv there, every week counts as public)
+  (the practice weeks' ships.csv has both eta_h and arrival_h; without a scenarios.csv there,
+  every week counts as public)
 Standard library only.
 """
 
@@ -36,6 +41,7 @@ MOVES_PER_CRANE_HOUR = 25.0
 CHANGEOVER_H = 1.0  # unmooring one ship and mooring the next at the same berth
 EPS = 1e-3  # hours (3.6 s): plans written with a few decimals must not fail on rounding
 COLUMNS = ("scenario", "ship_id", "berth_id", "start_h")
+SHIP_COLUMNS = ("scenario", "ship_id", "eta_h", "arrival_h", "length_m", "draught_m", "moves")
 
 
 class InvalidPlan(Exception):
@@ -84,12 +90,13 @@ def read_plan(path: Path) -> list[dict[str, str]]:
         raise InvalidPlan(f"{path.name} is not a readable UTF-8 CSV file: {error}") from None
 
 
-def replay(plan: list[dict[str, str]], ships: list[dict[str, str]],
-           berths: list[dict[str, str]]) -> dict[str, float]:
-    """Check the plan against the quay's rules; return each ship's waiting hours."""
+def check_plan(plan: list[dict[str, str]], ships: list[dict[str, str]],
+               berths: list[dict[str, str]]) -> list[tuple[str, str, float, float]]:
+    """Check the plan against the quay's rules and the ETAs; return (ship, berth, start, hours)."""
     ship_by_id = {s["ship_id"]: s for s in ships}
     berth_by_id = {b["berth_id"]: b for b in berths}
-    waits: dict[str, float] = {}
+    calls: list[tuple[str, str, float, float]] = []
+    planned: set[str] = set()
     on_berth: dict[tuple[str, str], list[tuple[float, float, str]]] = defaultdict(list)
     for line, row in enumerate(plan, start=2):
         where = f"line {line}"
@@ -99,7 +106,7 @@ def replay(plan: list[dict[str, str]], ships: list[dict[str, str]],
         if row["scenario"] != ship["scenario"]:
             raise InvalidPlan(f"{where}: ship {row['ship_id']} belongs to scenario "
                               f"{ship['scenario']}, not {row['scenario']!r}", line)
-        if row["ship_id"] in waits:
+        if row["ship_id"] in planned:
             raise InvalidPlan(f"{where}: ship {row['ship_id']} is planned twice", line)
         berth = berth_by_id.get(row["berth_id"])
         if berth is None:
@@ -111,10 +118,10 @@ def replay(plan: list[dict[str, str]], ships: list[dict[str, str]],
                               line) from None
         if not math.isfinite(start):
             raise InvalidPlan(f"{where}: start_h must be a finite number", line)
-        arrival = float(ship["arrival_h"])
-        if start < arrival - EPS:
+        eta = float(ship["eta_h"])
+        if start < eta - EPS:
             raise InvalidPlan(f"{where}: ship {row['ship_id']} starts at {start} h, "
-                              f"before it arrives at {arrival} h", line)
+                              f"before it arrives (ETA {eta} h)", line)
         if int(ship["length_m"]) > int(berth["length_m"]):
             raise InvalidPlan(f"{where}: ship {row['ship_id']} ({ship['length_m']} m) is longer "
                               f"than berth {row['berth_id']} ({berth['length_m']} m)", line)
@@ -122,21 +129,41 @@ def replay(plan: list[dict[str, str]], ships: list[dict[str, str]],
             raise InvalidPlan(f"{where}: ship {row['ship_id']} (draught {ship['draught_m']} m) "
                               f"needs {UKC_M} m under the keel; berth {row['berth_id']} is "
                               f"{berth['depth_m']} m deep", line)
-        end = start + handling_hours(int(ship["moves"]), int(berth["cranes"]))
-        on_berth[(ship["scenario"], row["berth_id"])].append((start, end, row["ship_id"]))
-        waits[row["ship_id"]] = start - arrival
-    unplanned = [s["ship_id"] for s in ships if s["ship_id"] not in waits]
+        hours = handling_hours(int(ship["moves"]), int(berth["cranes"]))
+        on_berth[(ship["scenario"], row["berth_id"])].append((start, start + hours,
+                                                              row["ship_id"]))
+        planned.add(row["ship_id"])
+        calls.append((row["ship_id"], row["berth_id"], start, hours))
+    unplanned = [s["ship_id"] for s in ships if s["ship_id"] not in planned]
     if unplanned:
         shown = ", ".join(unplanned[:5]) + (" ..." if len(unplanned) > 5 else "")
         raise InvalidPlan(f"{len(unplanned)} ship(s) have no berth: {shown}")
-    for (scenario, berth_id), calls in on_berth.items():
-        calls.sort()
-        for (_, end, first), (start, _, second) in zip(calls, calls[1:]):
+    for (scenario, berth_id), booked in on_berth.items():
+        booked.sort()
+        for (_, end, first), (start, _, second) in zip(booked, booked[1:]):
             if start < end + CHANGEOVER_H - EPS:
                 raise InvalidPlan(
                     f"{scenario}, berth {berth_id}: {second} starts at {start:.2f} h but "
                     f"{first} leaves at {end:.2f} h and the berth needs {CHANGEOVER_H} h "
                     "to change over")
+    return calls
+
+
+def replay(plan: list[dict[str, str]], ships: list[dict[str, str]],
+           berths: list[dict[str, str]]) -> dict[str, float]:
+    """Run a valid plan with the real arrivals; return each ship's waiting hours."""
+    ship_by_id = {s["ship_id"]: s for s in ships}
+    by_berth: dict[tuple[str, str], list[tuple[float, str, float]]] = defaultdict(list)
+    for ship_id, berth_id, start, hours in check_plan(plan, ships, berths):
+        by_berth[(ship_by_id[ship_id]["scenario"], berth_id)].append((start, ship_id, hours))
+    waits: dict[str, float] = {}
+    for calls in by_berth.values():
+        free_at: float | None = None  # when the berth is ready for the next ship
+        for planned_start, ship_id, hours in sorted(calls):
+            arrival = float(ship_by_id[ship_id]["arrival_h"])
+            start = max(planned_start, arrival, free_at if free_at is not None else arrival)
+            free_at = start + hours + CHANGEOVER_H
+            waits[ship_id] = start - arrival
     return waits
 
 
@@ -144,7 +171,10 @@ def read_reference(reference: Path, local: bool) -> tuple[list[dict[str, str]],
                                                          list[dict[str, str]], dict[str, str]]:
     try:
         ships = read_csv(locate(reference, "ships.csv"))
-        berths = read_csv(locate(reference, "berths.csv"))
+        berths_file = locate(reference, "berths.csv")
+        if not berths_file.exists():  # the platform: the berths travel with this program
+            berths_file = Path(__file__).resolve().parent / "berths.csv"
+        berths = read_csv(berths_file)
         if local and not locate(reference, "scenarios.csv").exists():  # practice weeks: all public
             splits = {s["scenario"]: "public" for s in ships}
         else:
@@ -154,6 +184,9 @@ def read_reference(reference: Path, local: bool) -> tuple[list[dict[str, str]],
         raise ReferenceProblem(f"cannot read the reference data in {reference}: {error}") from None
     if not set(splits.values()) <= {"public", "private"}:
         raise ReferenceProblem("scenarios.csv: split must be public or private")
+    missing = [c for c in SHIP_COLUMNS if ships and c not in ships[0]]
+    if missing:
+        raise ReferenceProblem(f"ships.csv has no column {', '.join(missing)}")
     return [s for s in ships if s["scenario"] in splits], berths, splits
 
 

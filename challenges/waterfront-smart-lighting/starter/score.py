@@ -14,7 +14,8 @@ Levels must lie in [0.1, 1.0]: LED drivers do not dim below 10 %, and lights may
 
 Contract (the platform's scoring container):
   $MAREA_PREDICTIONS_FILE  the plan the submission wrote (CSV: night,segment,slot,level)
-  $MAREA_REFERENCE_DIR     segments.csv, nights.csv (with split), pedestrians.csv (real counts)
+  $MAREA_REFERENCE_DIR     nights.csv (with split), pedestrians.csv (real counts);
+                           segments.csv is next to this program
   $MAREA_SCORES_FILE       where the answer goes, as JSON, in the shape the platform reads:
       {"public": {"cost_eur": ..., "energy_kwh": ..., "underlit_passages": ...}, "private": {...}}
       {"invalid": "what is wrong, for the team", "line": 12}     a plan that breaks a rule
@@ -112,7 +113,10 @@ def read_plan(path: Path) -> dict[tuple[str, str, str], float]:
 def read_reference(reference: Path, local: bool) -> tuple[dict[str, dict[str, str]],
                                                          dict[str, str], list[dict[str, str]]]:
     try:
-        segments = {s["segment"]: s for s in read_csv(locate(reference, "segments.csv"))}
+        segments_file = locate(reference, "segments.csv")
+        if not segments_file.exists():  # the platform: the segments travel with this program
+            segments_file = Path(__file__).resolve().parent / "segments.csv"
+        segments = {s["segment"]: s for s in read_csv(segments_file)}
         nights = read_csv(locate(reference, "nights.csv"))
         if local and nights and "split" not in nights[0]:
             splits = {n["night"]: "public" for n in nights}

@@ -18,22 +18,35 @@ keeps the physics that matter to the decision instead:
   events: sigma 0.25) and per segment and slot (sigma 0.35). Forecasts are thus right on
   average but not on any given night, as real ones are.
 
-Writes data/ (segments, 4 practice nights with forecast *and* real counts), inputs/ (segments,
-14 judged nights with the forecast only, read by code submissions), reference/ (the same nights
-with the real counts and which are public or private), and copies the scoring program and the
-baseline into the starter kit. Run: python3 tools/generate.py
+Two parts, two seeds:
+
+  python3 tools/generate.py
+      the public files, from the published seed 20261122: data/ (segments, 4 practice nights
+      with forecast *and* real counts), scoring/segments.csv (the simulator's copy of the
+      segments), and copies of the scoring program and the baseline in the starter kit.
+  python3 tools/generate.py --hidden DIR
+      the hidden files, into DIR (never into the bundle, never committed): inputs/ (segments,
+      the 14 judged nights with the forecast only, read by code submissions) and reference/
+      (the same nights with the real counts and which are public or private). Their seed is
+      $MAREA_HIDDEN_SEED when set, else a random one; it is never printed, so nobody can
+      regenerate the real counts from the repository.
+
+`marea challenge catalog` (`make catalog`, `make run`) runs the second form once per site.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import datetime as dt
 import math
+import os
 import random
+import secrets
 import shutil
 from pathlib import Path
 
-SEED = 20261122
+SEED = 20261122  # the public part only
 BUNDLE = Path(__file__).resolve().parent.parent
 LATITUDE, LONGITUDE = 44.10, 9.82
 SLOT_MIN = 15
@@ -149,16 +162,35 @@ def write_csv(path: Path, rows: list[dict[str, object]], drop: tuple[str, ...] =
         writer.writerows(rows)
 
 
-def main() -> None:
+def segment_rows() -> list[dict[str, object]]:
+    return [{"segment": s, "position_m": 100 * i, "poles": poles, "watt_per_pole": watt,
+             "lux_full": f"{lux:.1f}"}
+            for i, (s, poles, watt, lux, _) in enumerate(SEGMENTS)]
+
+
+def public_part() -> None:
     rng = random.Random(SEED)
-    segments = [{"segment": s, "position_m": 100 * i, "poles": poles, "watt_per_pole": watt,
-                 "lux_full": f"{lux:.1f}"}
-                for i, (s, poles, watt, lux, _) in enumerate(SEGMENTS)]
     practice_nights, practice_rows = [], []
     for i, date in enumerate(PRACTICE_DATES, start=1):
         info, rows = night_rows(rng, f"practice-{i}", date)
         practice_nights.append(info)
         practice_rows += rows
+    write_csv(BUNDLE / "data/segments.csv", segment_rows())
+    write_csv(BUNDLE / "data/nights.csv", practice_nights)
+    write_csv(BUNDLE / "data/pedestrians.csv", practice_rows)
+    write_csv(BUNDLE / "scoring/segments.csv", segment_rows())
+    shutil.copyfile(BUNDLE / "scoring/score.py", BUNDLE / "starter/score.py")
+    shutil.copyfile(BUNDLE / "baseline/main.py", BUNDLE / "starter/main.py")
+    print(f"public part: {len(practice_rows)} practice rows")
+
+
+def hidden_seed() -> int:
+    given = os.environ.get("MAREA_HIDDEN_SEED", "").strip()
+    return int(given) if given else secrets.randbits(64)
+
+
+def hidden_part(folder: Path) -> None:
+    rng = random.Random(hidden_seed())
     judged_nights, judged_rows = [], []
     for i, date in enumerate(JUDGED_DATES, start=1):
         info, rows = night_rows(rng, f"night-{i:02d}", date)
@@ -169,19 +201,25 @@ def main() -> None:
     public = set(names[:PUBLIC_NIGHTS])
     for info in judged_nights:
         info["split"] = "public" if info["night"] in public else "private"
+    write_csv(folder / "inputs/segments.csv", segment_rows())
+    write_csv(folder / "inputs/nights.csv", judged_nights, drop=("split",))
+    write_csv(folder / "inputs/pedestrians.csv", judged_rows, drop=("pedestrians",))
+    write_csv(folder / "reference/nights.csv", judged_nights)
+    write_csv(folder / "reference/pedestrians.csv", judged_rows)
+    # Neither the seed nor the split is printed: both would give the hidden part away.
+    print(f"hidden part: {len(judged_rows)} judged rows in {len(names)} nights, written to "
+          f"{folder}")
 
-    for folder in ("data", "inputs", "reference"):
-        write_csv(BUNDLE / folder / "segments.csv", segments)
-    write_csv(BUNDLE / "data/nights.csv", practice_nights)
-    write_csv(BUNDLE / "data/pedestrians.csv", practice_rows)
-    write_csv(BUNDLE / "inputs/nights.csv", judged_nights, drop=("split",))
-    write_csv(BUNDLE / "inputs/pedestrians.csv", judged_rows, drop=("pedestrians",))
-    write_csv(BUNDLE / "reference/nights.csv", judged_nights)
-    write_csv(BUNDLE / "reference/pedestrians.csv", judged_rows)
-    shutil.copyfile(BUNDLE / "scoring/score.py", BUNDLE / "starter/score.py")
-    shutil.copyfile(BUNDLE / "baseline/main.py", BUNDLE / "starter/main.py")
-    print(f"{len(practice_rows)} practice rows, {len(judged_rows)} judged rows, "
-          f"public nights {sorted(public)}")
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--hidden", type=Path, metavar="DIR",
+                        help="write the hidden files (inputs, reference) into DIR instead")
+    args = parser.parse_args()
+    if args.hidden is None:
+        public_part()
+    else:
+        hidden_part(args.hidden)
 
 
 if __name__ == "__main__":
