@@ -249,9 +249,13 @@ def test_what_the_team_reads_follows_the_log_policy(
     assert leaked == {}, f"the hidden inputs reached the team through {sorted(leaked)}"
     assert str(CODE) not in detail["message"]
     assert detail["logs"] == {}
+    # The team is told why it sees no output: by the failure's message, or next to the score.
     if detail["status"] == "failed":
         assert "hidden test inputs" in detail["message"]
-    assert WITHHELD_NOTE in seen["page"]
+    else:
+        assert WITHHELD_NOTE in seen["page"]
+    if variant.logs == "excerpt":
+        assert "The organisers may approve an excerpt" in seen["page"]
 
 
 def test_an_excerpt_reaches_the_team_only_once_an_organiser_approved_it(site: Site) -> None:
