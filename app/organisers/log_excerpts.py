@@ -55,7 +55,7 @@ def review_of(
         policy=policy,
         candidate=candidate,
         candidate_sha256=digest(candidate),
-        approved=approved_excerpt(session, submission),
+        approved=approved_excerpt(session, submission) if policy.mode == "excerpt" else None,
         reviewable=not why_not,
         why_not=why_not,
     )
