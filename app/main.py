@@ -30,6 +30,7 @@ from app.leaderboard.routes import router as leaderboard_router
 from app.live import announce
 from app.live.hub import EventHub
 from app.live.states import ChallengeStates
+from app.organisers.excerpt_routes import router as excerpt_router
 from app.organisers.ops_routes import router as ops_router
 from app.organisers.rescore_routes import router as rescore_router
 from app.organisers.routes import router as organisers_router
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.include_router(ops_router)  # first: /organise/{slug} would catch /organise/dashboard
     app.include_router(organisers_router)
     app.include_router(rescore_router)
+    app.include_router(excerpt_router)
     app.include_router(judges_router)
 
     @app.exception_handler(RequestValidationError)

@@ -6,7 +6,14 @@ from app.challenges.models import Challenge, DataFile, Phase
 from app.leaderboard.models import LeaderboardEntry
 from app.rescoring.models import RescoreItem, RescoreSet
 from app.reviews.models import JudgeAssignment, Review
-from app.submissions.models import FINAL_STATUSES, Score, Status, Submission, SubmissionEvent
+from app.submissions.models import (
+    FINAL_STATUSES,
+    LogExcerpt,
+    Score,
+    Status,
+    Submission,
+    SubmissionEvent,
+)
 from app.teams.models import Membership, Team
 
 __all__ = [
@@ -17,6 +24,7 @@ __all__ = [
     "DataFile",
     "JudgeAssignment",
     "LeaderboardEntry",
+    "LogExcerpt",
     "Membership",
     "OidcIdentity",
     "Phase",

@@ -87,6 +87,14 @@ class _Judging:
         self.provenance = Provenance()
         self.predictions: Path | None = None
 
+    @property
+    def withheld(self) -> bool:
+        """Whether the team may not read what its program printed or wrote (hidden inputs)."""
+        ingestion = self.request.ingestion
+        if self.request.kind != "code" or ingestion is None:
+            return False
+        return not ingestion.team_sees_output
+
     def judge(self) -> Scores:
         self._prepare()
         predictions = self._code() if self.request.kind == "code" else self._uploaded()
@@ -170,21 +178,30 @@ class _Judging:
         )
         result = self.run(spec)
         self.provenance.image_id = result.image_id
-        self.logs.participant = {
+        output = {
             "stdout": _tail(result.stdout, result.stdout_truncated_bytes),
             "stderr": _tail(result.stderr, result.stderr_truncated_bytes),
         }
+        withheld = self.withheld
+        if withheld:
+            self.logs.withheld = output
+        else:
+            self.logs.participant = output
         if result.timed_out:
-            raise _Stop(failures.timeout(ingestion.time_limit_s))
+            raise _Stop(failures.timeout(ingestion.time_limit_s, withheld=withheld))
         if result.oom_killed:
-            raise _Stop(failures.out_of_memory(ingestion.memory_mb))
+            raise _Stop(failures.out_of_memory(ingestion.memory_mb, withheld=withheld))
         if result.exit_code is None:
             raise _Stop(failures.internal_error("the sandbox reported no exit code"))
         if result.exit_code != 0:
-            raise _Stop(failures.runtime_error(result.exit_code))
+            raise _Stop(failures.runtime_error(result.exit_code, withheld=withheld))
         written = result.output_path / name
         if not written.is_file():
-            raise _Stop(failures.missing_output(name, result.output_files, result.output_truncated))
+            raise _Stop(
+                failures.missing_output(
+                    name, result.output_files, result.output_truncated, withheld=withheld
+                )
+            )
         return written
 
     def _carry(self, source: Path) -> Path:
@@ -247,7 +264,7 @@ class _Judging:
             if isinstance(method, BuiltinScoring):
                 raise _Stop(failures.internal_error(f"the built-in scorer {crashed}"))
             raise _Stop(failures.scoring_error(f"the scoring program {crashed}"))
-        answer = read_scores(result.output_path / SCORES_NAME, scoring.keys)
+        answer = read_scores(result.output_path / SCORES_NAME, scoring.keys, withheld=self.withheld)
         if isinstance(answer, Failure):
             raise _Stop(answer)
         return answer

@@ -4,6 +4,10 @@
 `participant` holds the tails of the team's own program output (what they need
 to fix a crash), `organiser` the scoring container's output and the failure's
 detail, which may mention the hidden data and is never shown to teams.
+`withheld` holds the program's output instead of `participant` when it ran on
+inputs the team may not read (`IngestionSpec.team_sees_output` is False): the
+organisers read it, and may approve an excerpt of it for the team, but no
+reader of `participant` can show it by mistake.
 """
 
 from __future__ import annotations
@@ -41,9 +45,13 @@ class Provenance:
 class Logs:
     participant: dict[str, str] = field(default_factory=dict)
     organiser: dict[str, str] = field(default_factory=dict)
+    withheld: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, dict[str, str]]:
-        return {"participant": dict(self.participant), "organiser": dict(self.organiser)}
+        audiences = {"participant": dict(self.participant), "organiser": dict(self.organiser)}
+        if self.withheld:
+            audiences["withheld"] = dict(self.withheld)
+        return audiences
 
 
 @dataclass

@@ -14,6 +14,10 @@ A program may also reject the team's file, which the team then sees:
 
     {"invalid": "row 3 has no 'sst' value", "line": 3}     ("line" optional)
 
+That message is shown as written, so it must read the same whichever part of
+the test set the offending row is in (never "the private row ..."), or it tells
+the team which ids are private; Marea cannot check an organiser's wording.
+
 and may report a problem that is the organisers' own to fix:
 
     {"scoring_error": "the reference file has no private rows"}
@@ -55,8 +59,12 @@ def _part(answer: dict[str, Any], part: str, keys: tuple[str, ...]) -> dict[str,
     return scores
 
 
-def read_scores(path: Path, keys: tuple[str, ...]) -> Scores | Failure:
-    """The scores, or the failure the file's content (or absence) amounts to."""
+def read_scores(path: Path, keys: tuple[str, ...], *, withheld: bool = False) -> Scores | Failure:
+    """The scores, or the failure the file's content (or absence) amounts to.
+
+    `withheld`: the predictions were written by a program that ran on hidden inputs, so an
+    `invalid` answer (which quotes them) reaches the organisers only.
+    """
     expected = 'an object {"public": {column: number}, "private": {column: number}}'
     if not path.is_file():
         return failures.scoring_error(f"the scoring program wrote no {path.name}")
@@ -71,7 +79,8 @@ def read_scores(path: Path, keys: tuple[str, ...]) -> Scores | Failure:
     if "invalid" in answer:
         line = answer.get("line")
         line = line if isinstance(line, int) and not isinstance(line, bool) else None
-        return failures.invalid_output(str(answer["invalid"])[:MAX_MESSAGE_CHARS], line)
+        problem = str(answer["invalid"])[:MAX_MESSAGE_CHARS]
+        return failures.invalid_output(problem, line, withheld=withheld)
     if "scoring_error" in answer:
         return failures.scoring_error(str(answer["scoring_error"])[:MAX_MESSAGE_CHARS])
     extra = sorted(set(answer) - {"public", "private"})

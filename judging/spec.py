@@ -77,6 +77,15 @@ class IngestionSpec:
     cpus: float = 1.0
     output_mb: int = 256
     log_kib: int = 256
+    # False when the program runs on inputs the team may not read (a phase's log policy other
+    # than `full`): then nothing the program controls reaches the team's words, not its logs,
+    # its exit code, the names of the files it wrote, nor quotes from the predictions it wrote.
+    # Judging takes this flag, rather than the app hiding things afterwards, because the failure
+    # messages are written here and only here is it known which of their words came from the
+    # program; a sentence cannot be redacted reliably once it is stored. The logs are routed by
+    # audience for the same reason: a reader of the stored logs that forgets the policy can
+    # still never show them to the team.
+    team_sees_output: bool = True
 
 
 @dataclass(frozen=True)

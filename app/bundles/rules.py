@@ -17,6 +17,7 @@ from app.bundles.schema import (
     BUILTIN_METRICS,
     METRIC_PARAMS,
     Challenge,
+    LogMode,
     PhaseKind,
 )
 from app.bundles.source import Loc
@@ -44,6 +45,7 @@ def check_rules(challenge: Challenge, images: Collection[str]) -> list[Issue]:
         *_images(challenge, images),
         *_data(challenge),
         *_teams_and_judging(challenge),
+        *_code_logs(challenge),
     ]
 
 
@@ -318,5 +320,21 @@ def _teams_and_judging(c: Challenge) -> Iterator[Issue]:
             f"judging.combine weights sum to {total:g} "
             f"({combine.metric_weight:g} + {combine.rubric_weight:g}), not 1",
             "choose metric_weight and rubric_weight that add up to 1, e.g. 0.7 and 0.3",
+            at_key=True,
+        )
+
+
+def _code_logs(c: Challenge) -> Iterator[Issue]:
+    """`excerpt_bytes` caps an excerpt; with any other log policy it would be silently ignored."""
+    for i, phase in enumerate(c.phases):
+        code = phase.code
+        if code is None or code.excerpt_bytes is None or code.logs is LogMode.EXCERPT:
+            continue
+        mode = "the default" if code.logs is None else f"`{code.logs.value}`"
+        yield Issue(
+            ("phases", i, "code", "excerpt_bytes"),
+            f"phases[{i}] ({phase.name}).code sets excerpt_bytes, but its log policy is {mode}, "
+            "not `excerpt`, so no excerpt is ever cut",
+            "remove excerpt_bytes, or set `logs: excerpt` to show teams only excerpts you approve",
             at_key=True,
         )

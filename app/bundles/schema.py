@@ -253,6 +253,12 @@ class Limits(Model):
     concurrent: Count = 1
 
 
+class LogMode(StrEnum):
+    FULL = "full"  # the team reads its program's logs
+    EXCERPT = "excerpt"  # the team reads only an excerpt an organiser approved
+    NONE = "none"  # the team reads no log text: the failure's category and message
+
+
 class CodeRun(Model):
     command: Command = Field(
         description='the command that runs the submission, e.g. ["python3", "main.py"]'
@@ -268,6 +274,19 @@ class CodeRun(Model):
     )
     cpus: Number = Field(
         default=1.0, gt=0, le=16, description="a number of CPUs, more than 0 and at most 16"
+    )
+    # What the team reads of its program's output (app/submissions/log_policy.py). Unset: `full`
+    # when every data.inputs file is also public, `none` otherwise.
+    logs: LogMode | None = Field(
+        default=None,
+        description="full (the team reads its logs), excerpt (only an excerpt an organiser "
+        "approved) or none (no log text); leave it out for the default",
+    )
+    excerpt_bytes: StrictInt | None = Field(
+        default=None,
+        ge=64,
+        le=65536,
+        description="a whole number of bytes, between 64 and 65536 (with logs: excerpt only)",
     )
 
 

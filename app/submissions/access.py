@@ -3,7 +3,11 @@
 A submission is visible to its team's members and to organisers; for anyone
 else it does not exist (callers answer 404, so ids cannot be probed). Private
 scores appear only once the challenge revealed them (organisers always see
-them), and only the `participant` half of the logs reaches the team.
+them). Of the logs, the team reads only what its phase's log policy allows
+(`team_logs`): the `participant` half under `full`, an organiser-approved
+excerpt under `excerpt`, nothing under `none`; organisers read every audience.
+Every channel a team reads logs from (the page, its result fragment, the API)
+goes through `view_of`, so the policy is applied in one place.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from app.accounts.models import Role, User
 from app.accounts.service import role_at_least
 from app.challenges.models import Challenge, Phase
 from app.store import LocalStore
-from app.submissions.models import Score, Submission, SubmissionEvent
+from app.submissions.excerpts import approved_excerpt
+from app.submissions.log_policy import LogPolicy, phase_log_policy
+from app.submissions.models import LogExcerpt, Score, Submission, SubmissionEvent
 from app.teams.models import Membership, Team
 
 PAGE_SIZE = 25
@@ -67,6 +73,8 @@ class SubmissionView:
     scores: dict[str, dict[str, float]]  # split -> column key -> value
     logs: dict[str, dict[str, str]]  # audience -> name -> text
     private_hidden: bool
+    log_policy: LogPolicy
+    excerpt: LogExcerpt | None  # the approved excerpt of this run's log, if any
 
 
 def current_scores(session: Session, submission_id: int) -> dict[str, dict[str, float]]:
@@ -90,6 +98,13 @@ def current_scores_of(
     return scores
 
 
+# Who reads which audience of the stored logs; `withheld` is the program's output when it ran
+# on hidden inputs (see judging.result), for organisers only whatever the policy says now.
+TEAM_AUDIENCES = ("participant",)
+STAFF_AUDIENCES = ("participant", "withheld", "organiser")
+EXCERPT_AUDIENCE = "excerpt"
+
+
 def read_logs(store: LocalStore, logs_sha256: str | None, organiser: bool) -> dict[str, Any]:
     if not logs_sha256 or not store.exists(logs_sha256):
         return {}
@@ -100,13 +115,29 @@ def read_logs(store: LocalStore, logs_sha256: str | None, organiser: bool) -> di
             return {}
     if not isinstance(data, dict):
         return {}
-    audiences = ("participant", "organiser") if organiser else ("participant",)
+    audiences = STAFF_AUDIENCES if organiser else TEAM_AUDIENCES
     logs: dict[str, Any] = {}
     for audience in audiences:
         part = data.get(audience)
         if isinstance(part, dict):
             logs[audience] = {str(k): str(v)[-LOG_MAX_CHARS:] for k, v in part.items()}
     return logs
+
+
+def team_logs(
+    store: LocalStore, submission: Submission, policy: LogPolicy, excerpt: LogExcerpt | None
+) -> dict[str, Any]:
+    """What the team reads of a run's logs under its phase's policy (applied at every read).
+
+    The policy is applied here as well as in judging, so that tightening it (a reloaded
+    bundle) hides the logs of runs judged before, and a run stored under `participant`
+    while the policy was `full` is not shown once it is not.
+    """
+    if policy.team_sees_output:
+        return read_logs(store, submission.logs_sha256, organiser=False)
+    if policy.mode == "excerpt" and excerpt is not None:
+        return {EXCERPT_AUDIENCE: {"log": excerpt.text}}
+    return {}
 
 
 def view_of(
@@ -127,6 +158,12 @@ def view_of(
     private_hidden = not (organiser or challenge.private_revealed)
     if private_hidden:
         scores = {split: v for split, v in scores.items() if split != "private"}
+    policy = phase_log_policy(challenge.config, phase)
+    excerpt = approved_excerpt(session, submission) if policy.mode == "excerpt" else None
+    if organiser:
+        logs = read_logs(store, submission.logs_sha256, organiser=True)
+    else:
+        logs = team_logs(store, submission, policy, excerpt)
     return SubmissionView(
         submission=submission,
         challenge=challenge,
@@ -134,8 +171,10 @@ def view_of(
         team=team,
         history=[StatusChange(e.status, e.at, e.detail) for e in events],
         scores=scores,
-        logs=read_logs(store, submission.logs_sha256, organiser),
+        logs=logs,
         private_hidden=private_hidden,
+        log_policy=policy,
+        excerpt=excerpt,
     )
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, String, UniqueConstraint
+from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.columns import json_column, now_field, when
@@ -83,3 +83,20 @@ class Score(SQLModel, table=True):
     # Set when a rescore set wrote this version; its item holds the provenance of the run.
     rescore_item_id: int | None = Field(default=None, foreign_key="rescoreitem.id")
     created_at: datetime = now_field()
+
+
+class LogExcerpt(SQLModel, table=True):
+    """An organiser's approval of what a team may read of a run's log (policy `excerpt`).
+
+    `text` is exactly what the organiser saw and approved, cut from the logs stored under
+    `logs_sha256`; it is shown only while the submission still has those logs, so a later
+    run's output never slips out under an earlier approval.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", unique=True)
+    logs_sha256: str = Field(max_length=64)
+    text: str = Field(sa_type=Text)
+    excerpt_bytes: int
+    approved_by: int | None = Field(default=None, foreign_key="user.id")
+    approved_at: datetime = now_field()

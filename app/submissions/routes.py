@@ -23,7 +23,13 @@ from app.db import MAX_ROW_ID
 from app.deps import LangDep, RowId, SessionDep, SettingsDep, StoreDep, TemplatesDep
 from app.leaderboard.boards import final_count
 from app.leaderboard.ranking import BoardSpec
-from app.submissions.access import is_member, team_submissions, view_of, visible_submission
+from app.submissions.access import (
+    is_member,
+    is_organiser,
+    team_submissions,
+    view_of,
+    visible_submission,
+)
 from app.submissions.context import quota_left, submit_context
 from app.submissions.finals import FinalRefused, finals_lock, set_final
 from app.submissions.upload import UploadProblem
@@ -172,6 +178,7 @@ def _view_context(
         "lang": lang,
         "columns": _columns(view.challenge.config),
         "can_choose_final": is_member(db, view.submission.team_id, user.id),
+        "organiser": is_organiser(user),
         "final_limit": final_count(view.challenge),
         "final_lock": finals_lock(db, view.challenge, view.phase),
         "final_problem": final_problem,

@@ -7,6 +7,11 @@ reads both the same way:
     {"public": {column: number}, "private": {column: number}}   scored
     {"invalid": "message for the team", "line": 12}              the team's file is wrong
     {"scoring_error": "message for the organisers"}              the reference or config is wrong
+
+An "invalid" message is read by the team, so it never names a part, counts rows per part or
+depends on the order in which parts are scored: it reads the same whichever part the rows at
+fault are in (tests/judging/test_split_blind_messages.py holds every case to that). The
+"scoring_error" text is the organisers' and may name the part.
 """
 
 from __future__ import annotations
@@ -63,6 +68,9 @@ def score(config: Mapping[str, Any], predictions: Path, reference_dir: Path) -> 
         if exc.line is not None:
             answer["line"] = exc.line
         return answer
+    overflow = _overflow(columns, reference.ids, reference.truth, predicted)
+    if overflow is not None:
+        return overflow
     result: dict[str, Any] = {}
     for part in SPLITS:
         ids = [i for i in reference.ids if reference.split[i] == part]
@@ -76,16 +84,47 @@ def score(config: Mapping[str, Any], predictions: Path, reference_dir: Path) -> 
             except MetricError as exc:
                 return {"scoring_error": f"column {column['key']!r} on the {part} part: {exc}"}
             if not math.isfinite(value):
-                mine = {i: predicted[i] for i in ids}
-                return _not_finite(column, part, metric, y_true, mine, value)
+                return _not_finite(column, f"on the {part} part", metric, y_true, predicted, value)
             scores[column["key"]] = value
         result[part] = scores
     return result
 
 
+def _overflow(
+    columns: list[Mapping[str, Any]],
+    ids: tuple[str, ...],
+    truth: Mapping[str, str],
+    predicted: dict[str, str],
+) -> dict[str, Any] | None:
+    """A numeric metric that is not finite on the whole test set, checked before any part.
+
+    Why the whole set first: whether values overflow a sum depends on which rows are summed
+    together. Two predictions of 1e154 overflow an RMSE when they are in the same part and not
+    when they are in different parts, so judging part by part would let a team learn whether
+    two ids share a part. The error sums over the whole set are at least those over each part
+    (their terms are never negative), so a part that would overflow makes the whole set
+    overflow too, and the answer no longer depends on the split. (A part can still overflow
+    alone where a metric divides by something of that part, r2 on a part whose truth barely
+    varies; its message to the team is the same.)
+    """
+    for column in columns:
+        metric = METRICS[column["metric"]]
+        if not metric.truth == metric.prediction == "number":
+            continue  # labels and ranks do not overflow
+        y_true = _typed([truth[i] for i in ids], metric.truth)
+        y_pred = _typed([predicted[i] for i in ids], metric.prediction)
+        try:
+            value = metric.compute(y_true, y_pred, column.get("params", {}))
+        except MetricError:
+            continue  # the per-part pass reports it to the organisers
+        if not math.isfinite(value):
+            return _not_finite(column, "on the whole test set", metric, y_true, predicted, value)
+    return None
+
+
 def _not_finite(
     column: Mapping[str, Any],
-    part: str,
+    where: str,
     metric: Metric,
     y_true: list[object],
     predicted: dict[str, str],
@@ -96,15 +135,19 @@ def _not_finite(
     The team, when predicting zero everywhere scores a finite number: then their values
     (1e308, say) are what overflowed, and they can fix that. When even zeros overflow, the
     reference's values are too large, which is for the organisers to fix.
+
+    The team's message names neither a part nor the score's value, and its "largest
+    prediction" is the largest of the whole file (`predicted` holds every id), so it reads
+    the same whichever part the offending rows are in. `where` is for the organisers only.
     """
-    where = f"the {column['key']!r} score on the {part} part is {value}, not a finite number"
+    detail = f"the {column['key']!r} score {where} is {value}, not a finite number"
     if metric.truth == metric.prediction == "number":
         modest = metric.compute(y_true, [0.0] * len(y_true), column.get("params", {}))
         if math.isfinite(modest):
             row_id = max(predicted, key=lambda i: abs(float(predicted[i])))
             return {
-                "invalid": f"{where}: some predictions are too large to score (the largest is "
-                f"{predicted[row_id]!r}, for id {row_id!r}); predict values on the scale of the "
-                "target"
+                "invalid": f"the {column['key']!r} score is not a finite number: some "
+                f"predictions are too large to score (the largest is {predicted[row_id]!r}, "
+                f"for id {row_id!r}); predict values on the scale of the target"
             }
-    return {"scoring_error": where}
+    return {"scoring_error": detail}

@@ -25,12 +25,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.challenges.models import Phase
+from app.submissions.excerpts import cut_excerpt, digest
+from app.submissions.log_policy import DEFAULT_EXCERPT_BYTES
 from tests.app.accounts.helpers import PASSWORD
 from tests.app.organisers.org_helpers import SEA, zip_folder
+from tests.app.web.web_helpers import engine_of
 from tests.authz.authz_world import (
     ROLES,
+    SECRET,
     WALKER,
     Prepare,
+    World,
     awaiting_approval,
     disqualified,
     frozen,
@@ -116,6 +125,23 @@ NOBODY =               "forbidden forbidden forbidden forbidden forbidden forbid
 # fmt: on
 
 TEAM_A = "captain teammate"
+
+
+def excerpt_phase(site: TestClient, world: World) -> None:
+    """Team A's phase takes code and shows teams only excerpts an organiser approved."""
+    with Session(engine_of(site)) as session:
+        phase = session.get(Phase, world.phase_id)
+        assert phase is not None
+        phase.kind = "code"
+        phase.code = {"command": ["python3", "main.py"], "logs": "excerpt"}
+        session.add(phase)
+        session.commit()
+
+
+# The excerpt of team A's logs (authz_world.build_world) an organiser approves, by digest.
+EXCERPT_SEEN = digest(
+    cut_excerpt({"participant": {"stdout": f"read 1 row ({SECRET} notes)"}}, DEFAULT_EXCERPT_BYTES)
+)
 TEAM_A_SEES = "captain teammate organiser admin"
 NEW_SUBMISSION = b"id,value\n1,0.25\n"
 BUNDLE = zip_folder(SEA)
@@ -264,6 +290,14 @@ TABLE: list[Row] = [
         to="/organise/{slug}/rescores/{set_id}", changes="set_status audit"),
     Row("GET",  "/organise/{slug}/rescores/{set_id}/items/{item_id}/logs", ORGANISERS,
         text="organisers-eyes-only", shows="organiser admin"),
+    # --- organisers: log excerpts -----------------------------------------------------------------
+    Row("GET",  "/organise/{slug}/log-excerpts", ORGANISERS),
+    Row("GET",  "/organise/{slug}/submissions/{submission_id}/log-excerpt", ORGANISERS,
+        text="organisers-eyes-only", shows="organiser admin"),
+    Row("POST", "/organise/{slug}/submissions/{submission_id}/log-excerpt", ORGANISERS,
+        fresh=True, prepare=excerpt_phase, form={"excerpt_sha256": EXCERPT_SEEN},
+        to="/organise/{slug}/submissions/{submission_id}/log-excerpt?approved=1",
+        changes="audit"),
     # --- organisers: judging ----------------------------------------------------------------------
     Row("GET",  "/organise/{slug}/judges", ORGANISERS, text="{judge_email}"),
     Row("POST", "/organise/{slug}/judges", ORGANISERS, fresh=True, prepare=no_judges,
