@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -30,6 +30,7 @@ from app.leaderboard.routes import router as leaderboard_router
 from app.live import announce
 from app.live.hub import EventHub
 from app.live.states import ChallengeStates
+from app.organisers.conflicts import refuse_competitors
 from app.organisers.excerpt_routes import router as excerpt_router
 from app.organisers.ops_routes import router as ops_router
 from app.organisers.rescore_routes import router as rescore_router
@@ -120,11 +121,14 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.include_router(teams_router)
     app.include_router(submissions_router)
     app.include_router(leaderboard_router)
-    app.include_router(ops_router)  # first: /organise/{slug} would catch /organise/dashboard
-    app.include_router(organisers_router)
-    app.include_router(rescore_router)
-    app.include_router(excerpt_router)
-    app.include_router(judges_router)
+    # Staff pages of a challenge are closed to anyone in one of its teams, whatever their role.
+    staff_only = [Depends(refuse_competitors)]
+    # ops first: /organise/{slug} would catch /organise/dashboard
+    app.include_router(ops_router, dependencies=staff_only)
+    app.include_router(organisers_router, dependencies=staff_only)
+    app.include_router(rescore_router, dependencies=staff_only)
+    app.include_router(excerpt_router, dependencies=staff_only)
+    app.include_router(judges_router, dependencies=staff_only)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

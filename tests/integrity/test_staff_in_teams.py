@@ -4,7 +4,8 @@ Issue 11, class 11. During a freeze, staff (judges, organisers, admins) see the
 live board, participants the board as it froze. For every role, in a team of
 the challenge or not, every channel (the JSON board, the page with its chart,
 the live stream) must give the participant's view to those who compete, also
-to someone who joins a team while their stream is open.
+to someone who joins a team while their stream is open; and the challenge's
+organiser pages (exports included) are closed to them.
 """
 
 from __future__ import annotations
@@ -98,3 +99,21 @@ def test_competing_staff_get_the_participants_board_everywhere(tmp_path: Path) -
         }
         expected["Lena"] = frozen
         assert seen == expected, json.dumps(seen, indent=1)
+
+        # Staff pages of the challenge (which show hidden data and live standings) are closed
+        # to competitors, admins included.
+        for name, role, competes in READERS:
+            who = readers[name][0]
+            browser = who.browser(b)
+            for path in (
+                f"/organise/{contest.slug}",
+                f"/organise/{contest.slug}/export/leaderboard.csv",
+                f"/organise/{contest.slug}/teams",
+            ):
+                answer = browser.get(path, follow_redirects=False)
+                if role in (Role.organiser, Role.admin) and not competes:
+                    assert answer.status_code == 200, (name, path, answer.status_code)
+                else:
+                    assert answer.status_code == 403, (name, path, answer.status_code)
+                    if competes:
+                        assert "take part in it as a participant" in answer.text, (name, path)

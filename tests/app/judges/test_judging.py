@@ -76,7 +76,7 @@ def test_judges_review_finalists_and_organisers_rank_and_export(site: TestClient
     # who joins a team later loses the judge's pages (which show every team's standing).
     status, text = _post(org, "/organise/sea-temp/judges", email=insider.email)
     assert status == 403 and "in a team of this challenge" in text
-    assert insider.client.get("/judge/sea-temp").status_code == 404
+    assert insider.client.get("/judge/sea-temp").status_code == 403
     for who in (judge, ext, late):
         assert _post(org, "/organise/sea-temp/judges", email=who.email)[0] == 303
     team_for(site, cid, late, "Ritardatari")
