@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from app.challenges.models import Challenge
 from app.leaderboard.boards import final_count
 from app.submissions.models import Status, Submission
-from app.submissions.service import lock_team
+from app.teams.locking import lock_team
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import update
 from sqlmodel import Session
 
 from app.challenges.models import Phase
@@ -12,6 +11,7 @@ from app.db import utcnow
 from app.store import StoredObject
 from app.submissions.models import Status, Submission, SubmissionEvent
 from app.submissions.quotas import QuotaRefusal, check, usage
+from app.teams.locking import lock_team
 from app.teams.models import Team
 
 
@@ -19,15 +19,6 @@ from app.teams.models import Team
 class SubmissionRefused:
     reason: str
     message: str
-
-
-def lock_team(session: Session, team_id: int) -> None:
-    """Serialise submissions of one team until the transaction ends.
-
-    An UPDATE as the first statement takes PostgreSQL's row lock and SQLite's
-    write lock alike, so two parallel uploads cannot both take the last slot.
-    """
-    session.execute(update(Team).where(Team.id == team_id).values(id=Team.id))  # type: ignore[arg-type]
 
 
 def create_submission(
