@@ -34,10 +34,19 @@ def create_submission(
 ) -> Submission | QuotaRefusal | SubmissionRefused:
     """Insert a queued submission if the team may submit now; the caller commits.
 
-    Must be the first thing in its transaction (see lock_team).
+    Must be the first thing in its transaction (see lock_team). The team is read again
+    under the lock: it was looked up before the upload, which may have taken minutes, and
+    may since have been deleted (its last member left), disqualified or approved.
     """
     assert phase.id is not None and team.id is not None
-    lock_team(session, team.id)
+    current = session.get(Team, team.id) if lock_team(session, team.id) else None
+    if current is None:
+        return SubmissionRefused(
+            "no_team", "Join or create a team for this challenge before submitting."
+        )
+    session.refresh(current)
+    team = current
+    assert team.id is not None
     now = utcnow()
     if not (phase.start <= now < phase.end):
         return SubmissionRefused(

@@ -30,6 +30,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -37,6 +38,7 @@ from app.accounts.models import User
 from app.accounts.tokens import NewToken, create_token
 from app.challenges.models import Challenge
 from app.db import session_scope
+from app.submissions.models import Submission
 from app.teams import service
 from app.teams.models import Membership, Team
 from tests.app.accounts.helpers import APP_URL
@@ -103,8 +105,12 @@ def _world(
     return made
 
 
-def _snapshot(site: TestClient, slug: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
-    """Every team of the challenge: (name, captain, members); the captain must be a member."""
+Snapshot = tuple[tuple[str, str, tuple[str, ...], int], ...]
+
+
+def _snapshot(site: TestClient, slug: str) -> Snapshot:
+    """Every team of the challenge: (name, captain, members, submissions); the captain must be
+    one of the members."""
     with Session(_engine(site)) as session:
         challenge = session.exec(select(Challenge).where(Challenge.slug == slug)).one()
         names = {u.id: u.name for u in session.exec(select(User))}
@@ -115,7 +121,8 @@ def _snapshot(site: TestClient, slug: str) -> tuple[tuple[str, str, tuple[str, .
             assert team.id is not None
             members = tuple(sorted(names[m.user_id] for m in service.members(session, team.id)))
             assert names[team.captain_id] in members, f"{slug}: captain outside team {team.name}"
-            rows.append((team.name, names[team.captain_id], members))
+            made = session.exec(select(func.count()).where(Submission.team_id == team.id)).one()
+            rows.append((team.name, names[team.captain_id], members, int(made)))
         orphans = session.exec(
             select(Membership).where(
                 Membership.challenge_id == challenge.id,
@@ -235,6 +242,8 @@ RACES = [
          (("carol", "join", "Delfini"), ("dan", "join", "Delfini"))),
     Race("join with the code the captain is replacing", {"Delfini": ("ada",)},
          (("ada", "code", ""), ("bob", "join", "Delfini"))),
+    Race("the last member leaves while submitting", {"Delfini": ("ada",)},
+         (("ada", "submit", ""), ("ada", "leave", ""))),
     Race("hand over, leave and join at once", {"Delfini": ("ada", "bob")},
          (("ada", "captain", "bob"), ("bob", "leave", ""), ("carol", "join", "Delfini"))),
 ]  # fmt: skip
@@ -249,6 +258,8 @@ REFUSALS = {
     "captain_must_hand_over": "Hand over captaincy",
     "not_in_team": "You are not in a team",
     "not_captain": "Only the captain",
+    "last_member": "last member of a team with submissions",
+    "no_team": "Join or create a team",
 }
 
 
@@ -279,6 +290,9 @@ def _calls(
         elif action == "captain":
             body = {"user_id": people[argument].user_id}
             made.append(_caller(site, person, "POST", f"{api}/team/captain", json=body))
+        elif action == "submit":
+            upload = {"file": ("predictions.csv", b"id,value\n1,0.5\n")}
+            made.append(_caller(site, person, "POST", f"{api}/submissions", files=upload))
         elif action == "code":
             made.append(_caller(site, person, "POST", f"{api}/team/code"))
         else:
@@ -286,7 +300,7 @@ def _calls(
     return made
 
 
-Result = tuple[tuple[str, ...], tuple[tuple[str, str, tuple[str, ...]], ...]]
+Result = tuple[tuple[str, ...], Snapshot]
 
 
 def _serial_results(site: TestClient, race: Race, people: dict[str, Person]) -> set[Result]:
