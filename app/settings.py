@@ -67,6 +67,21 @@ class Settings(BaseSettings):
     login_failures_per_email: int = Field(default=5, description="Failed logins before a pause.")
     login_failures_per_ip: int = Field(default=20, description="Failed logins from one address.")
     login_window_s: int = Field(default=900, description="How long failed logins are counted.")
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="A request's line and headers must arrive within this time, or it is closed.",
+    )
+    body_idle_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="A request body that sends nothing for this long is closed.",
+    )
+    streams_per_client: int = Field(
+        default=32,
+        ge=1,
+        description="Live event streams (SSE) one client address may hold open at once.",
+    )
     metrics_token: str = Field(
         default="",
         description="Bearer token Prometheus sends to /metrics; empty: open to 127.0.0.1/::1 only.",
