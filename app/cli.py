@@ -24,9 +24,18 @@ def serve(
     import uvicorn
 
     from app.runtime import open_runtime
+    from app.server import PROTOCOL
 
     open_runtime(get_settings())  # migrate once, before any web process starts
-    uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, proxy_headers=True)
+    # PROTOCOL closes clients that trickle their headers or stall their uploads (app/server.py).
+    uvicorn.run(
+        "app.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        http=PROTOCOL,
+    )
 
 
 @cli.command()

@@ -38,6 +38,7 @@ from app.organisers.routes import router as organisers_router
 from app.queue.connection import redis_client
 from app.settings import Settings, get_settings
 from app.store import LocalStore
+from app.stream_limit import StreamLimitMiddleware
 from app.submissions.routes import router as submissions_router
 from app.teams.routes import router as teams_router
 from app.timefmt import format_when, time_left
@@ -106,6 +107,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.challenge_states = states
 
     app.mount("/static", StaticFiles(packages=[("app", "static")]), name="static")
+    # Innermost of the middleware (added first), so its 429 carries the security headers.
+    app.add_middleware(StreamLimitMiddleware, settings=settings)
     install_accounts(app, settings)
     app.add_middleware(
         LanguageMiddleware,

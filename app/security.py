@@ -27,6 +27,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.i18n import pick_language
+from app.settings import Settings
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -205,8 +206,31 @@ def _refusal(scope: Scope, no_session: bool) -> Response:
     return page
 
 
+# What every answer but the static files says to caches: most pages and API answers depend
+# on who asks (the signed-in user's team, an organiser's view, the captain's invitation code),
+# and a shared cache (a venue's proxy, a CDN) or the browser's own history must never hand
+# one person's answer to another, or show it again after logging out.
+CACHE_CONTROL = "private, no-store"
+# Answers the same for everyone and safe to keep: the CSS, scripts and images.
+CACHEABLE_PREFIXES = ("/static/",)
+
+
+def cache_control_for(path: str, declared: str | None) -> str | None:
+    """The Cache-Control an answer goes out with; None keeps whatever it has.
+
+    A route may still declare its answer shared by sending a Cache-Control with `public`
+    (none does today); anything else it set (`no-cache` on the event streams) is replaced.
+    """
+    if path.startswith(CACHEABLE_PREFIXES):
+        return None
+    if declared and "public" in {d.strip().lower() for d in declared.split(",")}:
+        return None
+    return CACHE_CONTROL
+
+
 class SecurityHeadersMiddleware:
-    """Headers that make the browser refuse framing, sniffing and foreign scripts."""
+    """Headers that make the browser refuse framing, sniffing and foreign scripts, and keep
+    answers that depend on who asks out of every cache."""
 
     def __init__(self, app: ASGIApp, *, https: bool, csp_exempt: frozenset[str]) -> None:
         self.app = app
@@ -220,12 +244,16 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        with_csp = scope.get("path") not in self.csp_exempt
+        path: str = scope.get("path", "")
+        with_csp = path not in self.csp_exempt
         with_hsts = self.https or scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
+                cache = cache_control_for(path, headers.get("cache-control"))
+                if cache is not None:
+                    headers["Cache-Control"] = cache
                 if with_csp:
                     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
                 headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -237,3 +265,21 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "::1"})
+
+
+def may_scrape(request: Request, settings: Settings) -> bool:
+    """Whether the caller may read the operators' figures (/metrics, /healthz's details).
+
+    With `MAREA_METRICS_TOKEN` set, the caller must send it as a bearer token; without one,
+    only calls from this host qualify (behind a proxy on the same host, uvicorn's
+    proxy_headers put the real client's address in the request from X-Forwarded-For).
+    """
+    if not settings.metrics_token:
+        return request.client is not None and request.client.host in LOCAL_HOSTS
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        secret.strip().encode(), settings.metrics_token.encode()
+    )

@@ -77,7 +77,23 @@ class Settings(BaseSettings):
     login_window_s: int = Field(default=900, description="How long failed logins are counted.")
     sse_keepalive_s: float = Field(
         default=15.0,
+        gt=0,
         description="Seconds between keep-alives on live streams (a fixed schedule per stream).",
+    )
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="A request's line and headers must arrive within this time, or it is closed.",
+    )
+    body_idle_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="A request body that sends nothing for this long is closed.",
+    )
+    streams_per_client: int = Field(
+        default=32,
+        ge=1,
+        description="Live event streams (SSE) one client address may hold open at once.",
     )
     metrics_token: str = Field(
         default="",

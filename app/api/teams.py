@@ -168,9 +168,10 @@ def regenerate_code(
 ) -> dict[str, Any]:
     """A new invitation code; every code and link given out before stops working."""
     challenge = challenge_or_404(db, slug)
-    team = my_team(db, challenge, user)
-    if team.captain_id != user.id:
-        raise HTTPException(403, "Only the captain can make a new invitation code.")
-    service.regenerate_code(db, team)
+    assert user.id is not None
+    made = service.new_code(db, my_team(db, challenge, user), user.id)
+    if isinstance(made, service.TeamError):
+        db.rollback()
+        raise team_error(made)
     db.commit()
-    return team_out(request, db, challenge, team, user)
+    return team_out(request, db, challenge, made, user)

@@ -22,7 +22,7 @@ from app.organisers.audit import record
 from app.organisers.service import lock_challenge
 from app.submissions.finals import REVEAL_ACTION, choose_defaults
 from app.submissions.models import Score, Status, Submission
-from app.submissions.service import lock_team
+from app.teams.locking import lock_team
 from app.teams.models import Team
 
 

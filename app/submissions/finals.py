@@ -51,7 +51,7 @@ from app.db import utcnow
 from app.leaderboard.boards import final_count
 from app.leaderboard.ranking import BoardSpec, sort_key
 from app.submissions.models import Score, Status, Submission, SubmissionEvent
-from app.submissions.service import lock_team
+from app.teams.locking import lock_team
 
 REVEAL_ACTION = "board.reveal"
 EVENT_CHOSEN = "final"

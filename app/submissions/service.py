@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import update
 from sqlmodel import Session
 
 from app.challenges.models import Phase
@@ -12,6 +11,7 @@ from app.db import utcnow
 from app.store import StoredObject
 from app.submissions.models import Status, Submission, SubmissionEvent
 from app.submissions.quotas import QuotaRefusal, check, usage
+from app.teams.locking import lock_team
 from app.teams.models import Team
 
 
@@ -19,15 +19,6 @@ from app.teams.models import Team
 class SubmissionRefused:
     reason: str
     message: str
-
-
-def lock_team(session: Session, team_id: int) -> None:
-    """Serialise submissions of one team until the transaction ends.
-
-    An UPDATE as the first statement takes PostgreSQL's row lock and SQLite's
-    write lock alike, so two parallel uploads cannot both take the last slot.
-    """
-    session.execute(update(Team).where(Team.id == team_id).values(id=Team.id))  # type: ignore[arg-type]
 
 
 def create_submission(
@@ -43,10 +34,19 @@ def create_submission(
 ) -> Submission | QuotaRefusal | SubmissionRefused:
     """Insert a queued submission if the team may submit now; the caller commits.
 
-    Must be the first thing in its transaction (see lock_team).
+    Must be the first thing in its transaction (see lock_team). The team is read again
+    under the lock: it was looked up before the upload, which may have taken minutes, and
+    may since have been deleted (its last member left), disqualified or approved.
     """
     assert phase.id is not None and team.id is not None
-    lock_team(session, team.id)
+    current = session.get(Team, team.id) if lock_team(session, team.id) else None
+    if current is None:
+        return SubmissionRefused(
+            "no_team", "Join or create a team for this challenge before submitting."
+        )
+    session.refresh(current)
+    team = current
+    assert team.id is not None
     now = utcnow()
     if not (phase.start <= now < phase.end):
         return SubmissionRefused(

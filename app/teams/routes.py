@@ -248,9 +248,6 @@ def regenerate(
     lang: LangDep,
 ) -> Response:
     challenge = _challenge(db, slug)
-    team = _my_team(db, challenge, user)
-    if team.captain_id != user.id:
-        error = service.TeamError("not_captain", "Only the captain can make a new code.")
-        return _result(request, db, templates, lang, challenge, user, error, "")
-    service.regenerate_code(db, team)
-    return _result(request, db, templates, lang, challenge, user, team, "new_code")
+    assert user.id is not None
+    made = service.new_code(db, _my_team(db, challenge, user), user.id)
+    return _result(request, db, templates, lang, challenge, user, made, "new_code")

@@ -4,6 +4,13 @@ Rules: a user is in at most one team per challenge (the database enforces it
 too); team sizes come from the bundle; a captain who leaves must first hand
 over captaincy unless they are the last member, in which case the team ends
 if it has no submissions.
+
+Every action on an existing team takes the team's lock first (`lock_team`) and
+decides on what it reads after it, so two actions on one team end as if one
+ran after the other: a team never grows past its size, never keeps a captain
+who left, never gains a member after it was deleted or through a code that was
+replaced. Creating a team locks nothing (there is no team yet): the database's
+unique constraints decide, and a refusal says which one did.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from app.challenges.models import Challenge
 from app.submissions.models import Submission
+from app.teams.locking import lock_team
 from app.teams.models import Membership, Team
 
 NAME_RE = re.compile(r"^[\w][\w .'-]{1,78}[\w.]$", re.UNICODE)
@@ -32,6 +40,16 @@ class TeamError:
 
     code: str
     message: str
+
+
+ALREADY_IN_TEAM = TeamError(
+    "already_in_team", "You are already in a team for this challenge; leave it first."
+)
+BAD_CODE = TeamError("bad_code", "No team of this challenge has that invitation code; check it.")
+STALE_LINK = TeamError(
+    "bad_link", "This invitation link is no longer valid; ask the captain for a new one."
+)
+NOT_A_MEMBER = TeamError("not_member", "You are not a member of this team.")
 
 
 def team_limits(challenge: Challenge) -> tuple[int, int]:
@@ -70,9 +88,7 @@ def create_team(
             "A team name has 3 to 80 letters, digits, spaces, dots, apostrophes or dashes.",
         )
     if team_of(session, challenge.id, user_id) is not None:
-        return TeamError(
-            "already_in_team", "You are already in a team for this challenge; leave it first."
-        )
+        return ALREADY_IN_TEAM
     approval = bool(challenge.config.get("teams", {}).get("approval", False))
     team = Team(
         challenge_id=challenge.id,
@@ -89,6 +105,10 @@ def create_team(
             session.add(Membership(team_id=team.id, user_id=user_id, challenge_id=challenge.id))
             session.flush()
     except IntegrityError:
+        # Two constraints can refuse: the name, or the person joining (or creating) another
+        # team at the same moment; that one has committed by now, so it can be seen.
+        if team_of(session, challenge.id, user_id) is not None:
+            return ALREADY_IN_TEAM
         return TeamError("name_taken", f"A team called {name!r} already exists in this challenge.")
     return team
 
@@ -101,18 +121,31 @@ def join_by_code(
         select(Team).where(Team.challenge_id == challenge.id, Team.invite_code == code.strip())
     ).first()
     if team is None:
-        return TeamError(
-            "bad_code", "No team of this challenge has that invitation code; check it."
-        )
-    return _join(session, challenge, team, user_id)
+        return BAD_CODE
+    return _join(session, challenge, team, user_id, team.invite_code, BAD_CODE)
 
 
-def _join(session: Session, challenge: Challenge, team: Team, user_id: int) -> Team | TeamError:
+def _join(
+    session: Session,
+    challenge: Challenge,
+    team: Team,
+    user_id: int,
+    code: str,
+    stale: TeamError,
+) -> Team | TeamError:
+    """Join `team` if it still exists, `code` is still its code and it has room (`stale` if not).
+
+    The lock comes first: the team may have been deleted, given a new code or filled up
+    by other requests since it was looked up.
+    """
     assert challenge.id is not None and team.id is not None
+    if not lock_team(session, team.id):
+        return stale
+    session.refresh(team)
+    if team.invite_code != code:
+        return stale
     if team_of(session, challenge.id, user_id) is not None:
-        return TeamError(
-            "already_in_team", "You are already in a team for this challenge; leave it first."
-        )
+        return ALREADY_IN_TEAM
     _, max_size = team_limits(challenge)
     if member_count(session, team.id) >= max_size:
         return TeamError("team_full", f"The team is full: teams have at most {max_size} members.")
@@ -120,8 +153,8 @@ def _join(session: Session, challenge: Challenge, team: Team, user_id: int) -> T
         with session.begin_nested():
             session.add(Membership(team_id=team.id, user_id=user_id, challenge_id=challenge.id))
             session.flush()
-    except IntegrityError:
-        return TeamError("already_in_team", "You are already in a team for this challenge.")
+    except IntegrityError:  # joined another team (or created one) at the same moment
+        return ALREADY_IN_TEAM
     return team
 
 
@@ -154,21 +187,36 @@ def join_by_link(
             "bad_link", "This invitation link is not valid; ask the captain for a new one."
         )
     team = session.get(Team, data.get("team"))
-    if team is None or team.challenge_id != challenge.id or team.invite_code != data.get("code"):
-        return TeamError(
-            "bad_link", "This invitation link is no longer valid; ask the captain for a new one."
-        )
-    return _join(session, challenge, team, user_id)
+    code = data.get("code")
+    if team is None or team.challenge_id != challenge.id or team.invite_code != code:
+        return STALE_LINK
+    return _join(session, challenge, team, user_id, str(code), STALE_LINK)
 
 
 def regenerate_code(session: Session, team: Team) -> str:
+    """A new code for `team`; the caller has checked (under the lock) who asks."""
     team.invite_code = secrets.token_urlsafe(9)
     session.add(team)
     return team.invite_code
 
 
+def new_code(session: Session, team: Team, user_id: int) -> Team | TeamError:
+    """The captain's new invitation code; every code and link given out before stops working."""
+    assert team.id is not None
+    if not lock_team(session, team.id):
+        return NOT_A_MEMBER
+    session.refresh(team)
+    if team.captain_id != user_id:
+        return TeamError("not_captain", "Only the captain can make a new invitation code.")
+    regenerate_code(session, team)
+    return team
+
+
 def hand_over(session: Session, team: Team, from_user: int, to_user: int) -> Team | TeamError:
     assert team.id is not None
+    if not lock_team(session, team.id):
+        return NOT_A_MEMBER
+    session.refresh(team)
     if team.captain_id != from_user:
         return TeamError("not_captain", "Only the captain can hand over captaincy.")
     if to_user not in {m.user_id for m in members(session, team.id)}:
@@ -179,11 +227,15 @@ def hand_over(session: Session, team: Team, from_user: int, to_user: int) -> Tea
 
 
 def leave(session: Session, team: Team, user_id: int) -> TeamError | None:
+    """Leave `team`; the last member's leaving deletes it (a submission, locked too, keeps it)."""
     assert team.id is not None
+    if not lock_team(session, team.id):
+        return NOT_A_MEMBER
+    session.refresh(team)
     current = members(session, team.id)
     mine = next((m for m in current if m.user_id == user_id), None)
     if mine is None:
-        return TeamError("not_member", "You are not a member of this team.")
+        return NOT_A_MEMBER
     if team.captain_id == user_id and len(current) > 1:
         return TeamError(
             "captain_must_hand_over", "Hand over captaincy to another member before leaving."

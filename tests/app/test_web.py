@@ -9,10 +9,12 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from app.accounts.models import Role
 from app.db import session_scope
 from app.main import create_app
 from app.models import DataFile
 from app.settings import Settings
+from tests.app.web.web_helpers import person
 from tests.factories import make_challenge
 
 
@@ -121,19 +123,65 @@ def test_openapi_docs_are_served(client: TestClient) -> None:
     assert client.get("/api/docs").status_code == 200
 
 
-def test_healthz_reports_each_component(client: TestClient) -> None:
-    body = client.get("/healthz").json()
-    assert set(body["checks"]) == {"database", "redis", "docker"}
-    assert body["checks"]["database"]["ok"] is True
-    assert body["checks"]["redis"]["ok"] is True
+METRICS_TOKEN = "scrape-secret-for-tests"
+
+
+@pytest.fixture
+def health_site(settings: Settings) -> Iterator[TestClient]:
+    settings.metrics_token = METRICS_TOKEN
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def _health_callers(client: TestClient) -> dict[str, tuple[TestClient, dict[str, str]]]:
+    """Who asks /healthz: a browser (its cookies) and the headers it sends."""
+    anonymous = TestClient(client.app)
+    ada = person(client, "ada@example.org", "Ada")
+    olga = person(client, "olga@example.org", "Olga", Role.organiser)
+    return {
+        "anonymous": (anonymous, {}),
+        "participant, signed in": (ada.client, {}),
+        "participant, API token": (anonymous, ada.bearer()),
+        "organiser, signed in": (olga.client, {}),
+        "organiser, API token": (anonymous, olga.bearer()),
+        "the /metrics token": (anonymous, {"Authorization": f"Bearer {METRICS_TOKEN}"}),
+        "a wrong bearer token": (anonymous, {"Authorization": "Bearer marea_nope"}),
+        "another scheme": (anonymous, {"Authorization": "Basic b2xnYTp4"}),
+    }
+
+
+# Who gets which component failed, and how; everyone gets up or down.
+SEES_DETAILS = {"organiser, signed in", "organiser, API token", "the /metrics token"}
+
+
+def test_healthz_tells_everyone_up_or_down_and_only_operators_why(
+    health_site: TestClient,
+) -> None:
+    callers = _health_callers(health_site)
+    assert set(callers) > SEES_DETAILS
+    for who, (browser, headers) in callers.items():
+        response = browser.get("/healthz", headers=headers)
+        assert response.status_code in (200, 503), who  # 503: Docker away, say
+        body = response.json()
+        assert body["status"] == ("ok" if response.status_code == 200 else "degraded"), who
+        assert response.headers["cache-control"] == "private, no-store", who
+        if who in SEES_DETAILS:
+            assert set(body["checks"]) == {"database", "redis", "docker"}, who
+            assert body["checks"]["database"]["ok"] is True, who
+            assert body["checks"]["redis"]["ok"] is True, who
+        else:
+            assert set(body) == {"status"}, f"{who} sees {body}"
 
 
 def test_healthz_says_when_redis_is_down(settings: Settings) -> None:
     settings.redis_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    settings.metrics_token = METRICS_TOKEN
     with TestClient(create_app(settings)) as test_client:
-        response = test_client.get("/healthz")
-    assert response.status_code == 503
-    body = response.json()
+        anonymous = test_client.get("/healthz")
+        operator = test_client.get("/healthz", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert anonymous.status_code == 503 and anonymous.json() == {"status": "degraded"}
+    assert operator.status_code == 503
+    body = operator.json()
     assert body["status"] == "degraded"
     assert body["checks"]["redis"]["ok"] is False
     assert "127.0.0.1:1" in body["checks"]["redis"]["message"]

@@ -3,6 +3,8 @@
 - a Content-Security-Policy without inline script on every HTML response, and no inline
   script, event handler or style in any template, rendered (every page, as every role) or not;
 - nosniff, frame-ancestors 'none' and X-Frame-Options on every response;
+- `Cache-Control: private, no-store` on every response but the static files, which keep
+  their validators (ETag) so browsers may cache them;
 - HSTS only over https: an https base URL, an https request, or X-Forwarded-Proto from the
   trusted proxy in front of `marea serve`;
 - cookies HttpOnly and SameSite, and Secure when the site is served over https;
@@ -11,12 +13,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +37,7 @@ from tests.hostile.hostile_world import (
     page_routes,
 )
 from tests.hostile.html_scan import page_problems
+from tests.hostile.served import marea_serve
 
 TEMPLATES = PROJECT_ROOT / "templates"
 ROLES = ("anonymous", "participant", "organiser", "judge")
@@ -126,6 +124,8 @@ def _assert_csp(headers: httpx.Headers, where: str) -> None:
 
 
 def _assert_common_headers(headers: httpx.Headers, where: str) -> None:
+    """The headers of every answer but the static files (which may be cached)."""
+    assert headers.get("cache-control") == "private, no-store", where
     assert headers.get("x-content-type-options") == "nosniff", where
     assert headers.get("x-frame-options") == "DENY", where
     assert headers.get("referrer-policy") == "same-origin", where
@@ -210,13 +210,18 @@ def test_the_scanners_find_what_they_look_for() -> None:
 @pytest.mark.docker
 def test_static_files_errors_and_downloads_carry_the_headers_too(site: Site) -> None:
     anonymous = site.browsers["anonymous"]
-    for path in ("/static/marea.css", "/static/leaderboard.js", "/no/such/page", "/healthz",
+    for path in ("/no/such/page", "/healthz",
                  f"/api/v1/challenges/{SLUG}/leaderboard", "/api/v1/challenges/nope",
                  f"/challenges/{SLUG}/files/data/train.csv", f"/challenges/{SLUG}/starter-kit.zip",
                  "/api/openapi.json"):  # fmt: skip
         response = anonymous.get(path)
         _assert_common_headers(response.headers, path)
         assert response.status_code < 500, path
+    for path in ("/static/marea.css", "/static/leaderboard.js"):
+        response = anonymous.get(path)
+        assert response.status_code == 200 and response.headers.get("etag"), path
+        assert "cache-control" not in response.headers, f"{path}: static files may be cached"
+        assert response.headers.get("x-content-type-options") == "nosniff", path
     error = anonymous.get("/no/such/page")
     assert error.status_code == 404 and "text/html" in error.headers["content-type"]
     _assert_csp(error.headers, "the 404 page")
@@ -273,41 +278,14 @@ def test_hsts_follows_the_request_scheme_when_the_base_url_is_http(settings: Set
         assert secure.get("/login").headers["strict-transport-security"] == "max-age=31536000"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_marea_serve_trusts_x_forwarded_proto_from_its_proxy(tmp_path: Path) -> None:
     """Behind a TLS-terminating proxy on the same host, `marea serve` knows it is https."""
-    port = _free_port()
-    env = {**os.environ, "MAREA_DATA_DIR": str(tmp_path / "var"), "MAREA_REDIS_URL": REDIS_URL}
-    marea = str(Path(sys.executable).with_name("marea"))
-    with (tmp_path / "serve.log").open("wb") as log:
-        server = subprocess.Popen([marea, "serve", "--port", str(port)], env=env, stdout=log,
-                                  stderr=subprocess.STDOUT)  # fmt: skip
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_until_up(base, tmp_path / "serve.log")
-            plain = httpx.get(f"{base}/login")
-            proxied = httpx.get(f"{base}/login", headers={"X-Forwarded-Proto": "https"})
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    env = {"MAREA_DATA_DIR": str(tmp_path / "var"), "MAREA_REDIS_URL": REDIS_URL}
+    with marea_serve(tmp_path, env) as (base, _):
+        plain = httpx.get(f"{base}/login")
+        proxied = httpx.get(f"{base}/login", headers={"X-Forwarded-Proto": "https"})
     assert "strict-transport-security" not in plain.headers
     assert proxied.headers["strict-transport-security"] == "max-age=31536000"
-
-
-def _wait_until_up(base: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    pytest.fail(f"`marea serve` did not start:\n{log.read_text()[-3000:]}")
 
 
 # --- CSRF -----------------------------------------------------------------------------------
