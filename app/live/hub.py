@@ -33,6 +33,7 @@ class EventHub:
         self._on_event: list[Callable[[str, dict[str, Any]], None]] = []
         self._on_reset: list[Callable[[], None]] = []
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.connected = asyncio.Event()
 
     def on_event(self, callback: Callable[[str, dict[str, Any]], None]) -> None:
@@ -56,10 +57,12 @@ class EventHub:
         return sum(len(v) for v in self._listeners.values())
 
     def start(self) -> None:
+        self._stopping = False
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="marea-event-hub")
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -100,6 +103,11 @@ class EventHub:
                 raise
             except Exception as exc:  # Redis restarted or unreachable: retry with backoff
                 self.connected.clear()
+                task = asyncio.current_task()
+                if self._stopping or (task is not None and task.cancelling()):
+                    # redis-py may turn a cancel that lands while it connects into an ordinary
+                    # error; retrying then would make stop() wait forever.
+                    raise asyncio.CancelledError from exc
                 log.warning("event hub lost Redis (%s); reconnecting in %.1f s", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
