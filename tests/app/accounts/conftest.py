@@ -17,7 +17,7 @@ from tests.redis_urls import REDIS_BASE, redis_url
 
 @pytest.fixture
 def redis_15() -> Iterator[redis.Redis]:
-    """Redis db 15 without login counters; only this suite's keys are removed."""
+    """Redis db 15 without login and sign-up counters; only this suite's keys are removed."""
     client = redis.Redis.from_url(redis_url(15))
     try:
         client.ping()
@@ -25,8 +25,9 @@ def redis_15() -> Iterator[redis.Redis]:
         pytest.fail(f"Redis is needed at {REDIS_BASE} (run `make services`): {exc}")
 
     def clear() -> None:
-        for key in client.scan_iter("marea:login-failures:*"):
-            client.delete(key)
+        for pattern in ("marea:login:*", "marea:signup:*"):
+            for key in client.scan_iter(pattern):
+                client.delete(key)
 
     clear()
     yield client
