@@ -205,7 +205,7 @@ def test_the_account_page_lists_sessions_by_browser(site: TestClient) -> None:
     assert sessions.count("this device") == 1
     this_device = sessions.split("this device", 1)[0].rsplit("<li", 1)[1]
     assert "Firefox" in this_device
-    assert 'aria-label="End the session on Mobile Safari 17 on iOS"' in sessions
+    assert 'aria-label="End this session on Mobile Safari 17 on iOS"' in sessions
     assert "Log out everywhere else" in page and "This browser stays logged in" in page
     # Italian too.
     assert "questo dispositivo" in laptop.get("/account?lang=it").text
