@@ -131,7 +131,9 @@ def submit(
     wait: bool = typer.Option(False, "--wait", help="Follow the judging and print the scores."),
     url: str = typer.Option("http://127.0.0.1:8000", envvar="MAREA_URL", help="The Marea server."),
     token: str = typer.Option(
-        "", envvar="MAREA_TOKEN", help="Your API token (make one on your account page)."
+        "",
+        envvar="MAREA_TOKEN",
+        help="Your API token with the submit scope (make one on your account page).",
     ),
 ) -> None:
     """Upload a submission to a Marea server; with --wait, print its scores when judged."""

@@ -40,9 +40,11 @@ def may_see_details(request: Request, engine: Engine, settings: Settings) -> boo
         with Session(engine) as db:
             if is_bearer(request.headers):
                 secret = request.headers["authorization"].partition(" ")[2].strip()
-                user = user_for_token(db, secret)
+                found = user_for_token(db, secret)
+                user = found[0] if found is not None else None
             else:
-                user = session_user(request, db)
+                signed_in = session_user(request, db)
+                user = signed_in.user if signed_in is not None else None
             return user is not None and role_at_least(user.role, Role.organiser)
     except SQLAlchemyError:
         return False

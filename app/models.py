@@ -1,6 +1,6 @@
 """Every table, imported in one place so Alembic and tests see the whole schema."""
 
-from app.accounts.models import ApiToken, OidcIdentity, Role, User
+from app.accounts.models import ApiToken, OidcIdentity, Role, TokenScope, User, UserSession
 from app.audit.models import AuditEvent
 from app.challenges.models import Challenge, DataFile, Phase
 from app.leaderboard.models import LeaderboardEntry
@@ -37,5 +37,7 @@ __all__ = [
     "Submission",
     "SubmissionEvent",
     "Team",
+    "TokenScope",
     "User",
+    "UserSession",
 ]

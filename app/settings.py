@@ -95,6 +95,17 @@ class Settings(BaseSettings):
         ge=1,
         description="Live event streams (SSE) one client address may hold open at once.",
     )
+    login_throttle_max_s: int = Field(
+        default=30,
+        description="Longest pause between attempts on an account guessed at from many addresses.",
+    )
+    signup_refusals_per_ip: int = Field(
+        default=20, description="Refused sign-ups from one address before a pause."
+    )
+    signup_window_s: int = Field(default=900, description="How long refused sign-ups are counted.")
+    session_max_age_s: int = Field(
+        default=14 * 24 * 3600, description="How long a browser login lasts before a new one."
+    )
     metrics_token: str = Field(
         default="",
         description="Bearer token Prometheus sends to /metrics; empty: open to 127.0.0.1/::1 only.",

@@ -6,7 +6,8 @@ says it verified the address; otherwise a new user is made. When a verified
 provider email claims a local account whose address was never verified, the
 password on that account was set by someone who never proved they own the
 address (perhaps an attacker who signed up first, to wait for the owner): it is
-removed and the account's tokens revoked, and the owner keeps the account.
+removed, the account's sessions end and its tokens are revoked, and the owner keeps
+the account.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from app.accounts.lifecycle import set_password
 from app.accounts.models import OidcIdentity, User
 from app.accounts.service import AccountError, create_user, normalise_email, user_by_email
 from app.accounts.tokens import revoke_all_tokens
@@ -72,7 +74,7 @@ def login_with_provider(db: Session, claims: ProviderClaims) -> OidcLogin | Acco
             return AccountError("account", "This account is disabled; ask an organiser.")
         password_removed = False
         if not existing.email_verified and existing.password_hash is not None:
-            existing.password_hash = None
+            set_password(db, existing, None)
             revoke_all_tokens(db, existing)
             password_removed = True
         existing.email_verified = True

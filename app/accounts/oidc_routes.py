@@ -10,15 +10,16 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from app.accounts.deps import ProvidersDep
+from app.accounts.deps import DevicesDep, ProvidersDep
 from app.accounts.identities import OidcLogin, ProviderClaims, login_with_provider
 from app.accounts.login_routes import login_page
 from app.accounts.oidc import same_issuer
 from app.accounts.pages import safe_next
 from app.accounts.service import AccountError, record_login
-from app.accounts.sessions import start_session
+from app.accounts.sessions import begin_session, cookie_secret, set_session_cookie
 from app.db import session_scope
 from app.deps import LangDep, TemplatesDep
+from app.settings import Settings
 
 router = APIRouter()
 
@@ -45,7 +46,12 @@ async def oidc_login(
 
 @router.get("/login/oidc/{name}/callback", name="oidc_callback")
 async def oidc_callback(
-    request: Request, name: str, providers: ProvidersDep, templates: TemplatesDep, lang: LangDep
+    request: Request,
+    name: str,
+    providers: ProvidersDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+    devices: DevicesDep,
 ) -> Response:
     client = _client(providers, name)
     config = providers.config(name)
@@ -87,22 +93,34 @@ async def oidc_callback(
         return login_page(
             request, templates, lang, providers, problem=result.message, status_code=403
         )
+    login, secret = result
     next_path = safe_next(request.session.get(NEXT_KEY))
-    start_session(request, result.user)
-    if result.password_removed:
+    set_session_cookie(request, secret)
+    if login.password_removed:
         request.session["notice"] = "password_removed"
         next_path = "/account"
-    return RedirectResponse(next_path, status_code=303)
+    response = RedirectResponse(next_path, status_code=303)
+    devices.remember(request, response, login.user.email)
+    return response
 
 
-def _login(request: Request, claims: ProviderClaims) -> OidcLogin | AccountError:
+def _login(request: Request, claims: ProviderClaims) -> tuple[OidcLogin, str] | AccountError:
+    """The provider login and its new session's secret, in one transaction."""
+    settings: Settings = request.app.state.settings
     with session_scope(request.app.state.engine) as db:
         result = login_with_provider(db, claims)
         if isinstance(result, AccountError):
             db.rollback()
             return result
         record_login(db, result.user)
-        return result
+        secret = begin_session(
+            db,
+            result.user,
+            user_agent=request.headers.get("user-agent", ""),
+            max_age_s=settings.session_max_age_s,
+            replaces=cookie_secret(request),
+        )
+        return result, secret
 
 
 def _client(providers: ProvidersDep, name: str) -> Any:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.accounts.models import Role, User
@@ -31,7 +33,36 @@ class AccountError:
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """The one spelling of an address under which it is stored and looked up.
+
+    NFKC folds compatibility forms (full-width `ａｄａ` is `ada`, ligatures are letters);
+    format characters (Unicode category Cf: zero-width space and joiners U+200B-U+200D,
+    word joiner U+2060, BOM U+FEFF, soft hyphen U+00AD, direction marks...) are dropped,
+    since they are invisible and would let `ada@x` and `ad\u200ba@x` be two accounts
+    that look the same. Case is folded with lower() (not casefold(), which would merge
+    addresses such as `ß` and `ss` that mail servers keep apart). Every path that takes
+    an address from a person (sign-up, login, OpenID Connect, the CLI, the judges page,
+    the rate limiter's keys) goes through here; migration 0003 applied it to old rows.
+    Applying it twice changes nothing.
+    """
+    visible = _without_format_characters(email)
+    folded = unicodedata.normalize("NFKC", visible).strip().lower()
+    return _without_format_characters(unicodedata.normalize("NFKC", folded))
+
+
+def _without_format_characters(text: str) -> str:
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
+def _email_problem(email: str) -> str | None:
+    """Why a normalised address is refused, or None."""
+    if any(unicodedata.category(c) in ("Cc", "Zs", "Zl", "Zp") for c in email):
+        return f"{email!r} is not an email address: it contains spaces or control characters."
+    if "@" not in email or email.startswith("@") or email.endswith("@"):
+        return f"{email!r} is not an email address."
+    if len(email) > 320:
+        return "The email address is too long (320 characters at most)."
+    return None
 
 
 def role_at_least(have: Role | str, need: Role) -> bool:
@@ -52,11 +83,16 @@ def create_user(
     role: Role = Role.participant,
     email_verified: bool = False,
 ) -> User | AccountError:
+    """A new user, or why not.
+
+    The password is hashed before the address is looked up, so an address that has an
+    account costs as long to refuse as a new one costs to create: timing does not tell
+    which addresses exist. Two sign-ups racing for one address are told apart by the
+    unique index; the loser's transaction is rolled back and it gets the same refusal.
+    """
     email = normalise_email(email)
-    if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
-        return AccountError("email", f"{email!r} is not an email address.")
-    if len(email) > 320:
-        return AccountError("email", "The email address is too long (320 characters at most).")
+    if problem := _email_problem(email):
+        return AccountError("email", problem)
     if not name.strip():
         return AccountError("name", "Give a name people will see on the leaderboard and in teams.")
     if len(name.strip()) > 120:
@@ -69,17 +105,23 @@ def create_user(
         )
     if password is not None and (problem := password_problem(password)):
         return AccountError("password", problem)
+    password_hash = hash_password(password) if password is not None else None
+    exists = AccountError("email", f"An account with {email} already exists; log in instead.")
     if user_by_email(session, email) is not None:
-        return AccountError("email", f"An account with {email} already exists; log in instead.")
+        return exists
     user = User(
         email=email,
         name=name.strip(),
-        password_hash=hash_password(password) if password is not None else None,
+        password_hash=password_hash,
         role=role,
         email_verified=email_verified,
     )
     session.add(user)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return exists
     return user
 
 

@@ -10,12 +10,13 @@ from sqlmodel import Session
 from starlette.middleware.sessions import SessionMiddleware
 
 from app.accounts.account_routes import router as account_router
-from app.accounts.deps import LoginRequired
+from app.accounts.deps import LoginRequired, SessionCredential
+from app.accounts.devices import KnownDevices
 from app.accounts.login_routes import router as login_router
 from app.accounts.models import User
 from app.accounts.oidc import OidcProviders
 from app.accounts.oidc_routes import router as oidc_router
-from app.accounts.ratelimit import LoginLimiter
+from app.accounts.ratelimit import LoginLimiter, SignupLimiter
 from app.accounts.sessions import session_user
 from app.body_limit import BodyLimitMiddleware
 from app.queue.connection import redis_client
@@ -29,7 +30,6 @@ from app.security import (
 from app.settings import Settings
 
 SESSION_COOKIE = "marea_session"
-SESSION_MAX_AGE_S = 14 * 24 * 3600
 
 
 def install_accounts(app: FastAPI, settings: Settings) -> None:
@@ -47,19 +47,26 @@ def install_accounts(app: FastAPI, settings: Settings) -> None:
         SessionMiddleware,
         secret_key=settings.resolved_secret_key(),
         session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE_S,
+        # The server-side session decides how long a login lasts; the cookie just lives as long.
+        max_age=settings.session_max_age_s,
         same_site="lax",
         https_only=https,
     )
     exempt = frozenset(p for p in (app.docs_url, app.swagger_ui_oauth2_redirect_url) if p)
     app.add_middleware(SecurityHeadersMiddleware, https=https, csp_exempt=exempt)
 
+    limits = redis_client(settings)
     app.state.login_limiter = LoginLimiter(
-        redis_client(settings),
+        limits,
         per_email=settings.login_failures_per_email,
         per_ip=settings.login_failures_per_ip,
         window_s=settings.login_window_s,
+        throttle_max_s=settings.login_throttle_max_s,
     )
+    app.state.signup_limiter = SignupLimiter(
+        limits, per_ip=settings.signup_refusals_per_ip, window_s=settings.signup_window_s
+    )
+    app.state.known_devices = KnownDevices(settings.resolved_secret_key(), https=https)
     app.state.oidc_providers = OidcProviders(settings.oidc_providers, settings.base_url)
 
     env = app.state.templates.env
@@ -86,4 +93,11 @@ def signed_in_user(context: Context) -> User | None:
     if isinstance(cached, User):
         return cached
     with Session(request.app.state.engine, expire_on_commit=False) as db:
-        return session_user(request, db)
+        signed_in = session_user(request, db)
+        db.commit()  # last_seen_at, when it was due
+    if signed_in is None:
+        return None
+    assert signed_in.session.id is not None
+    request.state.user = signed_in.user
+    request.state.credential = SessionCredential(signed_in.session.id)
+    return signed_in.user

@@ -3,6 +3,10 @@
 Tokens are 256 random bits, so a plain SHA-256 is enough to keep them safe at
 rest (no salt or slow hash needed: there is nothing to guess) and lets a request
 find its token with one indexed lookup.
+
+Each token has a scope (models.TokenScope) chosen when it is made. Tokens are made
+and revoked only from a browser session (deps.BrowserUser): a token that could mint
+tokens would outlive its own revocation through its children.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from app.accounts.models import ApiToken, User
+from app.accounts.models import ApiToken, TokenScope, User
 from app.accounts.service import AccountError
 from app.db import utcnow
 
@@ -45,7 +49,14 @@ def active_tokens(db: Session, user: User) -> list[ApiToken]:
     return list(db.exec(query))
 
 
-def create_token(db: Session, user: User, name: str) -> NewToken | AccountError:
+def create_token(
+    db: Session, user: User, name: str, scope: TokenScope = TokenScope.submit
+) -> NewToken | AccountError:
+    """A new token for `user`.
+
+    `scope` defaults to `submit` here, for code that makes tokens (operators' scripts, the
+    suites), as before scopes existed; the account page preselects `read` for people.
+    """
     name = name.strip()
     if not name:
         return AccountError("name", "Name the token after where you will use it, e.g. “laptop”.")
@@ -57,14 +68,14 @@ def create_token(db: Session, user: User, name: str) -> NewToken | AccountError:
         )
     assert user.id is not None
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(secret))
+    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(secret), scope=scope)
     db.add(token)
     db.flush()
     return NewToken(token=token, secret=secret)
 
 
-def user_for_token(db: Session, secret: str) -> User | None:
-    """The active owner of a valid, unrevoked token (noting when it was last used)."""
+def user_for_token(db: Session, secret: str) -> tuple[User, ApiToken] | None:
+    """The active owner of a valid, unrevoked token and the token (noting when it was used)."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     token = db.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(secret))).first()
@@ -78,7 +89,7 @@ def user_for_token(db: Session, secret: str) -> User | None:
         token.last_used_at = now
         db.add(token)
         db.commit()
-    return user
+    return user, token
 
 
 def revoke_token(db: Session, user: User, token_id: int) -> ApiToken | AccountError:

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from app.accounts.deps import get_optional_user
 from app.accounts.models import User
-from app.accounts.setup import SESSION_COOKIE
+from app.accounts.sessions import cookie_secret
 from app.api.schemas import (
     ChallengeDetailOut,
     ChallengeOut,
@@ -153,8 +153,8 @@ async def published_state(request: Request, slug: str) -> ChallengeState:
 
 async def reader_of(request: Request) -> User | None:
     """Who is asking, without the database for a caller that sends no credential at all."""
-    if "authorization" not in request.headers and SESSION_COOKIE not in request.cookies:
-        return None
+    if "authorization" not in request.headers and cookie_secret(request) is None:
+        return None  # nobody signed in: no thread-pool hop, no database
 
     def lookup() -> User | None:
         with Session(request.app.state.engine, expire_on_commit=False) as db:

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from app.accounts.deps import CurrentUser
+from app.accounts.deps import CurrentUser, SubmitUser
 from app.accounts.models import User
 from app.api.schemas import (
     ErrorBody,
@@ -159,7 +159,7 @@ def detail_out(request: Request, session: Session, user: User, s: Submission) ->
 async def create(
     request: Request,
     slug: str,
-    user: CurrentUser,
+    user: SubmitUser,
     phase: str | None = Query(None, description="Phase name; default: the open phase."),
 ) -> JSONResponse:
     """Upload a file as multipart/form-data (`file`, optional `description`, `link`, `phase`)."""
@@ -275,7 +275,7 @@ class FinalChoice(BaseModel):
     responses={409: {"model": ErrorBody}},
 )
 def choose_final(
-    request: Request, submission_id: RowId, choice: FinalChoice, user: CurrentUser
+    request: Request, submission_id: RowId, choice: FinalChoice, user: SubmitUser
 ) -> dict[str, Any]:
     """Choose (or unchoose) a submission as one of the team's finals for the private board.
 

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, Response
 from sqlmodel import Session
 
-from app.accounts.deps import CurrentUser
+from app.accounts.deps import CurrentUser, SubmitUser
 from app.accounts.models import User
 from app.api.schemas import ErrorBody, HandOverIn, MemberOut, TeamCreateIn, TeamJoinIn, TeamOut
 from app.challenges.models import Challenge
@@ -103,7 +103,7 @@ def get_team(request: Request, slug: str, user: CurrentUser, db: SessionDep) -> 
 
 @router.post("/challenges/{slug}/teams", response_model=TeamOut, status_code=201)
 def create_team(
-    request: Request, slug: str, body: TeamCreateIn, user: CurrentUser, db: SessionDep
+    request: Request, slug: str, body: TeamCreateIn, user: SubmitUser, db: SessionDep
 ) -> dict[str, Any]:
     challenge = challenge_or_404(db, slug)
     assert user.id is not None
@@ -117,7 +117,7 @@ def create_team(
 
 @router.post("/challenges/{slug}/team/join", response_model=TeamOut)
 def join_team(
-    request: Request, slug: str, body: TeamJoinIn, user: CurrentUser, db: SessionDep
+    request: Request, slug: str, body: TeamJoinIn, user: SubmitUser, db: SessionDep
 ) -> dict[str, Any]:
     """Join with the team's invitation `code`, or the `token` of an invitation link."""
     challenge = challenge_or_404(db, slug)
@@ -137,7 +137,7 @@ def join_team(
 
 
 @router.post("/challenges/{slug}/team/leave", status_code=204)
-def leave_team(slug: str, user: CurrentUser, db: SessionDep) -> Response:
+def leave_team(slug: str, user: SubmitUser, db: SessionDep) -> Response:
     challenge = challenge_or_404(db, slug)
     assert user.id is not None
     refused = service.leave(db, my_team(db, challenge, user), user.id)
@@ -150,7 +150,7 @@ def leave_team(slug: str, user: CurrentUser, db: SessionDep) -> Response:
 
 @router.post("/challenges/{slug}/team/captain", response_model=TeamOut)
 def hand_over(
-    request: Request, slug: str, body: HandOverIn, user: CurrentUser, db: SessionDep
+    request: Request, slug: str, body: HandOverIn, user: SubmitUser, db: SessionDep
 ) -> dict[str, Any]:
     challenge = challenge_or_404(db, slug)
     assert user.id is not None
@@ -164,7 +164,7 @@ def hand_over(
 
 @router.post("/challenges/{slug}/team/code", response_model=TeamOut)
 def regenerate_code(
-    request: Request, slug: str, user: CurrentUser, db: SessionDep
+    request: Request, slug: str, user: SubmitUser, db: SessionDep
 ) -> dict[str, Any]:
     """A new invitation code; every code and link given out before stops working."""
     challenge = challenge_or_404(db, slug)

@@ -67,7 +67,7 @@ class Row:
     to: str = ""  # the start of the Location of every 3xx of an allowed call
     changes: str | dict[str, str] = ""  # snapshot entries -> roles that change them
     prepare: Prepare | None = None  # applied to the fresh world before the call
-    isolated: bool = False  # a copy of the caller's browser (the call logs in or out)
+    isolated: bool = False  # a new browser of the caller's (the call logs in or out)
     stream: int = 0  # Server-Sent Events: read this many blocks, then hang up
     bearer: bool = False  # send the caller's API token although the path is not under /api/
     also_ok: tuple[int, ...] = ()  # statuses that also count as "allowed"
@@ -165,6 +165,12 @@ TABLE: list[Row] = [
     Row("POST", "/account/tokens", SIGNED_IN, form={"name": "authz {n}"}, text="marea_"),
     Row("POST", "/account/tokens/{token_id}/revoke", TOKEN_OWNER, fresh=True, to="/account",
         changes="token_revoked"),  # the captain's token: only its owner may revoke it
+    # the captain's session on another device: only its owner may end it
+    Row("POST", "/account/sessions/{session_id}/end", TOKEN_OWNER, fresh=True, to="/account",
+        changes="session_ended"),
+    # "log out everywhere else": each caller's other sessions end (the world's is the captain's)
+    Row("POST", "/account/sessions/end-others", SIGNED_IN, fresh=True, to="/account",
+        changes={"session_ended": "captain"}),
     Row("GET",  "/api/v1/me", SIGNED_IN, text="{email}"),
     # --- public pages, files and API --------------------------------------------------------------
     Row("GET",  "/", PUBLIC, text="/challenges/{slug}"),

@@ -30,7 +30,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.accounts.models import ApiToken, Role
+from app.accounts.models import ApiToken, Role, UserSession
+from app.accounts.sessions import hash_secret
 from app.accounts.tokens import hash_token
 from app.audit.models import AuditEvent
 from app.challenges.models import Challenge, DataFile, Phase
@@ -42,7 +43,7 @@ from app.reviews.models import JudgeAssignment, Review
 from app.store import LocalStore
 from app.submissions.models import Score, Status, Submission
 from app.teams.models import Membership, Team
-from tests.app.accounts.helpers import APP_URL, csrf_from, sign_up
+from tests.app.accounts.helpers import APP_URL, csrf_from, log_in, sign_up
 from tests.app.web.web_helpers import BOARD, Person, engine_of, person
 
 ROLES = ("anonymous", "other", "captain", "teammate", "judge", "organiser", "admin")
@@ -92,6 +93,17 @@ class Cast:
         who = self.people[role]
         return who.client if who is not None else self.anonymous
 
+    def own_browser(self, role: str) -> tuple[TestClient, str]:
+        """A new browser (and session) of `role`'s and its CSRF token, for calls that log in
+        or out: sessions live on the server, so a copy of the shared browser's cookie would
+        end the shared session too."""
+        browser = TestClient(self.site.app, base_url=APP_URL)
+        who = self.people[role]
+        if who is None:
+            return browser, csrf_from(browser.get("/login").text)
+        assert log_in(browser, who.email) == 303, f"{role} could not log in again"
+        return browser, csrf_from(browser.get("/account").text)
+
     def email(self, role: str) -> str:
         who = self.people[role]
         return who.email if who is not None else ""
@@ -118,6 +130,7 @@ class World:
     invite_token: str
     code_a: str
     token_id: int  # an API token of the captain, for the revoke route
+    session_id: int  # a session of the captain's on another device, for the end route
 
     def params(self) -> dict[str, object]:
         """What a row's path, form or JSON may name as `{key}`."""
@@ -132,6 +145,7 @@ class World:
             "item_id": self.item_id,
             "token": self.invite_token,
             "token_id": self.token_id,
+            "session_id": self.session_id,
             "code": self.code_a,
             "teammate_id": self.teammate_id,
             "name": NO_PROVIDER,
@@ -333,8 +347,16 @@ def build_world(cast: Cast, slug: str) -> World:
             user_id=captain_id, name=f"laptop {n}", token_hash=hash_token(f"unused-secret-{slug}")
         )
         session.add(token)
+        other_device = UserSession(
+            user_id=captain_id,
+            secret_hash=hash_secret(f"unused-session-{slug}"),
+            expires_at=utcnow() + timedelta(days=1),
+            user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
+        )
+        session.add(other_device)
         session.commit()
         assert queued.id is not None and item.id is not None and token.id is not None
+        assert other_device.id is not None
         assert phase.id is not None and warmup.id is not None
     invite_token = _teammate_joins(cast, slug)
     return World(
@@ -352,6 +374,7 @@ def build_world(cast: Cast, slug: str) -> World:
         invite_token=invite_token,
         code_a=team_a.invite_code,
         token_id=token.id,
+        session_id=other_device.id,
     )
 
 
@@ -387,7 +410,9 @@ def snapshot(site: TestClient, world: World) -> dict[str, object]:
         queued = session.get(Submission, world.queued_a)
         rescore = session.get(RescoreSet, world.set_id)
         token = session.get(ApiToken, world.token_id)
+        other_device = session.get(UserSession, world.session_id)
         assert challenge and phase and team_a and scored and queued and rescore and token
+        assert other_device
 
         def members(team_id: int) -> tuple[int, ...]:
             rows = session.exec(select(Membership.user_id).where(Membership.team_id == team_id))
@@ -416,6 +441,7 @@ def snapshot(site: TestClient, world: World) -> dict[str, object]:
             "judges": _count(session, JudgeAssignment, col(JudgeAssignment.challenge_id) == cid),
             "reviews": _count(session, Review, col(Review.challenge_id) == cid),
             "token_revoked": token.revoked,
+            "session_ended": other_device.ended_at is not None,
             "audit": _count(session, AuditEvent, col(AuditEvent.challenge_id) == cid),
         }
 

@@ -104,14 +104,14 @@ def _read_events(response: Response, blocks: int) -> str:
 
 def _call(cast: Cast, row: Row, role: str, path: str, values: dict[str, object]) -> Answer:
     who = cast.people[role]
-    browser = cast.browser(role)
-    if row.isolated:  # the call logs in or out: only a copy of the browser may be changed
-        browser = TestClient(cast.site.app, base_url=APP_URL, cookies=browser.cookies)
+    browser, csrf = cast.browser(role), cast.csrf[role]
+    if row.isolated:  # the call logs in or out: the shared browser's session must live on
+        browser, csrf = cast.own_browser(role)
     headers: dict[str, str] = {}
     if who is not None and (path.startswith("/api/") or row.bearer):
         headers["Authorization"] = f"Bearer {who.token}"
     elif row.method != "GET":
-        headers["X-CSRF-Token"] = cast.csrf[role]  # a real token: refusals are not CSRF's
+        headers["X-CSRF-Token"] = csrf  # a real token: refusals are not CSRF's
     sent: dict[str, Any] = {}
     if row.form is not None:
         sent["data"] = {k: str(_value(v, values)) for k, v in row.form.items()}

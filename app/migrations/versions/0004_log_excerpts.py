@@ -15,7 +15,7 @@ import app.db
 
 revision: str = "0004"
 # To be re-chained after 0003 (another branch) when merging.
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,4 +1,5 @@
-"""Fixtures for the account tests: the app on a fresh SQLite database, Redis db 15, a provider."""
+"""Fixtures for the account tests: the app on a fresh database (SQLite; `site`: SQLite and
+PostgreSQL in turn), Redis db 15, an OpenID provider."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
+from app.db import make_engine
 from app.main import create_app
 from app.settings import OidcProvider, Settings
 from tests.app.accounts.helpers import APP_URL, PROVIDER_NAMES
@@ -17,7 +19,7 @@ from tests.redis_urls import REDIS_BASE, redis_url
 
 @pytest.fixture
 def redis_15() -> Iterator[redis.Redis]:
-    """Redis db 15 without login counters; only this suite's keys are removed."""
+    """Redis db 15 without login and sign-up counters; only this suite's keys are removed."""
     client = redis.Redis.from_url(redis_url(15))
     try:
         client.ping()
@@ -25,8 +27,9 @@ def redis_15() -> Iterator[redis.Redis]:
         pytest.fail(f"Redis is needed at {REDIS_BASE} (run `make services`): {exc}")
 
     def clear() -> None:
-        for key in client.scan_iter("marea:login-failures:*"):
-            client.delete(key)
+        for pattern in ("marea:login:*", "marea:signup:*"):
+            for key in client.scan_iter(pattern):
+                client.delete(key)
 
     clear()
     yield client
@@ -81,3 +84,26 @@ def oidc_client(
     ]
     with TestClient(create_app(app_settings), base_url=APP_URL) as test_client:
         yield test_client
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def both_settings(request: pytest.FixtureRequest, app_settings: Settings) -> Iterator[Settings]:
+    """The site's settings on SQLite, then on a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield app_settings
+        return
+    app_settings.database_url = request.getfixturevalue("postgres_url")
+    yield app_settings
+    engine = make_engine(app_settings.database_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    engine.dispose()
+
+
+@pytest.fixture
+def site(both_settings: Settings, redis_15: redis.Redis) -> Iterator[TestClient]:
+    """The real app on each database in turn; browsers are made with `helpers.browser`."""
+    app = create_app(both_settings)
+    with TestClient(app, base_url=APP_URL) as test_client:
+        yield test_client
+    app.state.engine.dispose()

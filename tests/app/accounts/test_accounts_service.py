@@ -6,7 +6,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.accounts.identities import OidcLogin, ProviderClaims, login_with_provider
-from app.accounts.models import Role
+from app.accounts.models import Role, TokenScope
 from app.accounts.service import AccountError, authenticate, create_user, role_at_least
 from app.accounts.tokens import NewToken, create_token, revoke_token, user_for_token
 from app.db import session_scope
@@ -30,7 +30,8 @@ def test_passwords_tokens_and_provider_logins(engine: Engine) -> None:
 
         made = create_token(db, ada, "ci")
         assert isinstance(made, NewToken)
-        assert user_for_token(db, made.secret) is ada
+        found = user_for_token(db, made.secret)
+        assert found is not None and found[0] is ada and found[1].scope == TokenScope.submit
         assert made.token.id is not None
         assert not isinstance(revoke_token(db, ada, made.token.id), AccountError)
         assert user_for_token(db, made.secret) is None
