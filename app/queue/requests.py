@@ -32,9 +32,22 @@ def prepare_request(
     dirs = challenge_dirs(session, runtime.store, challenge, runtime.settings.work_dir)
     upload = workdir / "upload" / safe_name(submission.filename)
     runtime.store.copy_to(submission.file_sha256, upload)
-    return build_request(
+    request = build_request(
         challenge.config, phase.name, upload, dirs, runtime.settings.runner_image, labels=labels
     )
+    allowed = runtime.settings.runner_images()
+    if request.image not in allowed:
+        # Loaded while the image was allowed, since taken off the list: judging stops here
+        # rather than run an image the administrator no longer vouches for.
+        raise ImageNotAllowed(
+            f"the runner image {request.image!r} is no longer allowed on this site "
+            f"(allowed: {', '.join(sorted(allowed))})"
+        )
+    return request
+
+
+class ImageNotAllowed(Exception):
+    """The challenge names a runner image the site's administrator no longer allows."""
 
 
 def safe_name(filename: str) -> str:

@@ -225,3 +225,41 @@ def test_control_a_pull_would_have_reached_the_fake_registry(
     with pytest.raises(docker.errors.DockerException):
         docker_client.api.pull(NAMES[0].image(registry))
     assert registry.connections > before
+
+
+def test_an_image_taken_off_the_list_is_never_run_again(stack: Stack, tmp_path: Path) -> None:
+    """Allowed when the bundle was loaded, no longer when judging: the worker refuses it, even
+    though the image is present on the engine."""
+    engine = docker.from_env()
+    alias = f"marea-runner:offlist-{uuid.uuid4().hex[:8]}"
+    engine.images.get(stack.runtime.settings.runner_image).tag(alias)
+    try:
+        stack.runtime.settings.allowed_runner_images = [alias]
+        bundle = make_bundle(tmp_path / "bundle")
+        yaml = YAML()
+        config = yaml.load((bundle / "challenge.yaml").read_text())
+        config["runner_image"] = alias
+        with (bundle / "challenge.yaml").open("w") as fh:
+            yaml.dump(config, fh)
+        challenge = stack.load(bundle)
+        team = stack.team(challenge, "Delfini")
+        stack.start_worker()  # the site's list no longer names the alias
+        submission_id = stack.submit(challenge, team, VALID_BUNDLE / "baseline" / "predictions.csv")
+        stack.dispatch()
+        stack.wait_for(
+            lambda: stack.submission(submission_id).status == Status.failed, 120, "the failure"
+        )
+        row = stack.submission(submission_id)
+        assert row.failure == "internal_error" and "not in your submission" in row.message
+        with Session(stack.runtime.engine) as session:
+            details = [
+                e.detail
+                for e in session.exec(
+                    select(SubmissionEvent).where(SubmissionEvent.submission_id == submission_id)
+                )
+            ]
+        assert any("ImageNotAllowed" in (d or "") for d in details), details
+        containers = engine.containers.list(all=True, filters={"ancestor": alias})
+        assert containers == [], "a container was started from the refused image"
+    finally:
+        engine.images.remove(alias, noprune=True)
