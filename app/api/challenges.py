@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -24,16 +23,19 @@ from app.api.schemas import (
 )
 from app.challenges import service
 from app.challenges.models import Challenge, Phase
+from app.db import MAX_ROW_ID
 from app.deps import SessionDep
 from app.events import challenge_channel
 from app.leaderboard.boards import FROZEN, LIVE, audience_for, competes_in, is_staff
 from app.leaderboard.cache import BoardCache, BoardKey, board_event
 from app.leaderboard.ranking import BoardSpec
+from app.leaderboard.rendered import AROUND, RenderedBoard, board_head
 from app.leaderboard.views import board_rows
 from app.live import sse
 from app.live.announce import CHALLENGE_EVENT
 from app.live.hub import EventHub
 from app.live.states import ChallengeState, ChallengeStates
+from app.organisers.participation import excluded_team_ids
 
 log = logging.getLogger(__name__)
 
@@ -103,43 +105,21 @@ def pick_phase(session: Session, challenge: Challenge, name: str | None) -> Phas
     raise HTTPException(404, f"No phase {name!r} in this challenge; phases: {names}.")
 
 
-def board_json(
+def build_board(
     session: Session, challenge_id: int, phase_id: int, split: str, audience: str
-) -> bytes:
-    """The board as JSON bytes, shaped as LeaderboardOut (see the OpenAPI schema).
+) -> RenderedBoard:
+    """The board, ranked and serialised row by row (see `app.leaderboard.rendered`).
 
-    Plain dicts and one json.dumps, without a model per row, because a board can
-    have thousands of rows. Who may read it was decided before: this only builds.
+    Who may read it was decided before: this only builds. Its JSON is shaped as
+    LeaderboardOut (see the OpenAPI schema).
     """
     challenge = session.get(Challenge, challenge_id)
     phase = session.get(Phase, phase_id)
     assert challenge is not None and phase is not None
     spec = BoardSpec.from_config(challenge.config)
     rows = board_rows(session, challenge, phase, split, audience)
-    columns = [(c.key, c.precision) for c in spec.columns]
-    body = {
-        "challenge": challenge.slug,
-        "phase": phase.name,
-        "split": split,
-        "columns": [
-            {"key": c.key, "label": dict(c.label), "better": c.better, "precision": c.precision}
-            for c in spec.columns
-        ],
-        "rows": [
-            {
-                "rank": row.rank,
-                "team": {"id": row.team_id, "name": row.team_name},
-                "submission_id": row.submission_id,
-                "submitted_at": row.submitted_at.isoformat(),
-                "scores": {
-                    key: (round(row.values[key], precision) if key in row.values else None)
-                    for key, precision in columns
-                },
-            }
-            for row in rows
-        ],
-    }
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    exclude = excluded_team_ids(session, challenge_id) if split == "public" else ()
+    return RenderedBoard(spec, board_head(challenge.slug, phase.name, split, spec), rows, exclude)
 
 
 async def published_state(request: Request, slug: str) -> ChallengeState:
@@ -185,13 +165,26 @@ async def get_leaderboard(
     slug: str,
     phase: str | None = Query(None, description="Phase name; default: the open phase."),
     split: str = Query("public", pattern="^(public|private)$"),
+    limit: int | None = Query(
+        None, ge=1, le=10_000, description="Rows of one page (from `offset`); default: all."
+    ),
+    offset: int = Query(0, ge=0, le=1_000_000, description="The first row of the page."),
+    around: int | None = Query(
+        None,
+        ge=1,
+        le=MAX_ROW_ID,
+        description=f"A team id: its row with {AROUND} rows above and below it.",
+    ),
 ) -> Response:
     """The board: one row per team, kept incrementally and cached until a score changes it.
 
     Whether it may be read at all is decided before the cache is looked at, from
     state that every organiser action refreshes, so a board that was hidden is
-    never served again from a cache.
+    never served again from a cache. `total` is the number of rows of the whole
+    board; a page also says its `offset` and `limit`.
     """
+    if around is not None and (limit is not None or offset):
+        raise HTTPException(422, "Ask for a page (limit, offset) or for around=TEAM, not both.")
     state = await published_state(request, slug)
     if split == "private" and not state.private_revealed:
         raise HTTPException(
@@ -202,11 +195,16 @@ async def get_leaderboard(
         raise HTTPException(404, chosen)
     audience = await audience_of(request, state, await reader_of(request))
     cache: BoardCache = request.app.state.board_cache
-    body = await cache.get(*_board(request, state, chosen.id, split, audience))
+    board = await cache.get(*_board(request, state, chosen.id, split, audience))
+    if around is None:
+        return Response(board.body(offset, limit), media_type="application/json")
+    body = board.around(around)
+    if body is None:
+        raise HTTPException(404, f"Team {around} has no row on this board.")
     return Response(body, media_type="application/json")
 
 
-async def _warm(cache: BoardCache, board: tuple[BoardKey, Callable[[], bytes]]) -> None:
+async def _warm(cache: BoardCache, board: tuple[BoardKey, Callable[[], RenderedBoard]]) -> None:
     """Build the board a stream is about to announce; if that fails, the reader's own fetch
     will try again and answer the error, so the stream goes on."""
     try:
@@ -217,7 +215,7 @@ async def _warm(cache: BoardCache, board: tuple[BoardKey, Callable[[], bytes]]) 
 
 def _board(
     request: Request, state: ChallengeState, phase_id: int, split: str, audience: str
-) -> tuple[BoardKey, Callable[[], bytes]]:
+) -> tuple[BoardKey, Callable[[], RenderedBoard]]:
     """The cache key of the board a reader gets, and how to build it."""
     key = BoardKey(
         state.id,
@@ -228,9 +226,9 @@ def _board(
         state.frozen_at if audience == FROZEN else None,
     )
 
-    def build() -> bytes:
+    def build() -> RenderedBoard:
         with Session(request.app.state.engine) as session:
-            return board_json(session, state.id, phase_id, split, audience)
+            return build_board(session, state.id, phase_id, split, audience)
 
     return key, build
 

@@ -85,6 +85,9 @@ class LeaderboardOut(BaseModel):
     phase: str
     split: str
     columns: list[ColumnOut]
+    total: int = Field(description="Rows of the whole board, whatever page this is.")
+    offset: int | None = Field(None, description="A page's first row (absent: the whole board).")
+    limit: int | None = Field(None, description="A page's size (absent: the whole board).")
     rows: list[BoardRowOut]
 
 

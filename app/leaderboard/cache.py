@@ -29,14 +29,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
 from starlette.concurrency import run_in_threadpool
 
-Builder = Callable[[], bytes]
+from app.leaderboard.rendered import RenderedBoard, entry_row
+from app.leaderboard.service import BoardRow
+
+Builder = Callable[[], RenderedBoard]
 
 
 class BoardKey(NamedTuple):
@@ -52,7 +55,7 @@ class BoardKey(NamedTuple):
 class _Entry:
     built_at: float
     started: int  # the change counter when its build started
-    body: bytes
+    board: RenderedBoard
 
 
 class BoardCache:
@@ -61,7 +64,7 @@ class BoardCache:
     def __init__(self, ttl_s: float = 30.0) -> None:
         self._ttl = ttl_s
         self._entries: dict[BoardKey, _Entry] = {}
-        self._building: dict[BoardKey, asyncio.Task[bytes]] = {}
+        self._building: dict[BoardKey, asyncio.Task[RenderedBoard]] = {}
         self._counter = 0  # bumped by every change; entries remember it when built
         self._stale_at: dict[BoardKey, int] = {}
         self._dropped_at: dict[int, int] = {}  # challenge id -> counter of its last drop
@@ -73,16 +76,16 @@ class BoardCache:
             and time.monotonic() - entry.built_at < self._ttl
         )
 
-    async def get(self, key: BoardKey, build: Builder) -> bytes:
+    async def get(self, key: BoardKey, build: Builder) -> RenderedBoard:
         entry = self._entries.get(key)
         if entry is not None and self._is_fresh(key, entry):
-            return entry.body
+            return entry.board
         task = self._task(key, build)
         if entry is not None:
-            return entry.body  # the previous board of the same state while the new one is built
+            return entry.board  # the previous board of the same state while the new one is built
         return await asyncio.shield(task)
 
-    async def fresh(self, key: BoardKey, build: Builder) -> bytes:
+    async def fresh(self, key: BoardKey, build: Builder) -> RenderedBoard:
         """The board as it is now, waiting for its rebuild if a change made it stale.
 
         For live streams: a reader is told of a change only once the new board is
@@ -91,10 +94,10 @@ class BoardCache:
         """
         entry = self._entries.get(key)
         if entry is not None and self._is_fresh(key, entry):
-            return entry.body
+            return entry.board
         return await asyncio.shield(self._task(key, build))
 
-    def _task(self, key: BoardKey, build: Builder) -> asyncio.Task[bytes]:
+    def _task(self, key: BoardKey, build: Builder) -> asyncio.Task[RenderedBoard]:
         """The one rebuild of `key` under way, started now if there is none (single flight)."""
         task = self._building.get(key)
         if task is None:
@@ -103,23 +106,29 @@ class BoardCache:
             self._building[key] = task
         return task
 
-    async def _rebuild(self, key: BoardKey, build: Builder) -> bytes:
+    async def _rebuild(self, key: BoardKey, build: Builder) -> RenderedBoard:
         started = self._counter
         try:
-            body = await run_in_threadpool(build)
+            board = await run_in_threadpool(build)
         finally:
             self._building.pop(key, None)
         if started >= self._dropped_at.get(key.challenge_id, 0) and started >= self._cleared_at:
-            self._entries[key] = _Entry(time.monotonic(), started, body)
-        return body
+            self._entries[key] = _Entry(time.monotonic(), started, board)
+        return board
 
     def score_landed(
         self,
         phase_id: int,
-        changed_splits: Collection[str],
+        changed: Mapping[str, BoardRow | None],
         submitted_at: datetime | None,
     ) -> None:
-        """A submission of `phase_id` was scored; `changed_splits` are the kept boards it moved."""
+        """A submission of `phase_id` was scored; `changed` maps each kept board it moved to the
+        team's new entry (None when the event did not carry it).
+
+        The live public board takes the new entry in place (one row moves); a board
+        being built, or an entry that did not come with the event, is marked stale
+        instead, so the next reader gets a rebuild.
+        """
         self._counter += 1
         for key in {*self._entries, *self._building}:
             if key.phase_id != phase_id:
@@ -130,10 +139,22 @@ class BoardCache:
                 stale = (
                     submitted_at is None or key.frozen_at is None or submitted_at < key.frozen_at
                 )
+            elif key.split not in changed:
+                stale = False
             else:
-                stale = key.split in changed_splits
+                stale = not self._apply(key, changed[key.split])
             if stale:
                 self._stale_at[key] = self._counter
+
+    def _apply(self, key: BoardKey, row: BoardRow | None) -> bool:
+        """Put a team's new entry into a built board; False when only a rebuild will do."""
+        entry = self._entries.get(key)
+        if row is None or entry is None or key in self._building:
+            return False
+        if entry.started < self._stale_at.get(key, 0):
+            return False  # already stale: the rebuild will read the entry from the database
+        entry.board.offer(row)
+        return True
 
     def challenge_changed(self, challenge_id: int) -> None:
         """Who may see what changed: nothing built before may be served again."""
@@ -152,14 +173,21 @@ class BoardCache:
     def on_event(self, _channel: str, payload: dict[str, object]) -> None:
         landed = board_event(payload)
         if landed is not None:
-            self.score_landed(*landed)
+            phase_id, splits, submitted_at = landed
+            entries = payload.get("entries")
+            carried = entries if isinstance(entries, dict) else {}
+            changed = {
+                split: entry_row(carried[split]) if isinstance(carried.get(split), dict) else None
+                for split in splits
+            }
+            self.score_landed(phase_id, changed, submitted_at)
 
     @property
     def size(self) -> int:
         return len(self._entries)
 
 
-def _consume_error(task: asyncio.Task[bytes]) -> None:
+def _consume_error(task: asyncio.Task[RenderedBoard]) -> None:
     """A failed background rebuild is retried by the next request; don't log it as lost."""
     with contextlib.suppress(asyncio.CancelledError, Exception):
         task.result()

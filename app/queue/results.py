@@ -9,6 +9,7 @@ and the submission judged again) writes nothing.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -19,17 +20,19 @@ from app.leaderboard.service import SPLITS, offer
 from app.runtime import Runtime
 from app.submissions.lifecycle import finish
 from app.submissions.models import Score, Status, Submission
+from app.teams.models import Team
 from judging.result import JudgeResult
 
 
 def record_result(
     runtime: Runtime, submission_id: int, attempt: int, result: JudgeResult
-) -> set[str]:
-    """Write the outcome; the splits whose kept board the score changed (empty: none did)."""
+) -> dict[str, dict[str, Any]]:
+    """Write the outcome; for each split whose kept board the score changed, the team's new
+    entry as the score event carries it (empty: no board changed)."""
     data = result.to_json()
     logs_obj = runtime.store.put_bytes(json.dumps(data["logs"], ensure_ascii=False).encode())
     scored = data["status"] == "scored"
-    changed: set[str] = set()
+    changed: dict[str, dict[str, Any]] = {}
     with Session(runtime.engine) as session:
         won = finish(
             session,
@@ -55,7 +58,7 @@ def record_result(
 
 def _record_scores(
     session: Session, submission_id: int, scores: dict[str, dict[str, float]]
-) -> set[str]:
+) -> dict[str, dict[str, Any]]:
     submission = session.get(Submission, submission_id)
     assert submission is not None and submission.id is not None
     challenge = session.get(Challenge, submission.challenge_id)
@@ -72,7 +75,8 @@ def _record_scores(
                 )
             )
     spec = BoardSpec.from_config(challenge.config)
-    changed: set[str] = set()
+    changed: dict[str, dict[str, Any]] = {}
+    team_name: str | None = None
     for split in SPLITS:
         split_values = scores.get(split)
         if not split_values:
@@ -87,5 +91,14 @@ def _record_scores(
             submitted_at=submission.created_at,
             values=dict(split_values),
         ):
-            changed.add(split)
+            if team_name is None:
+                team = session.get(Team, submission.team_id)
+                team_name = team.name if team is not None else ""
+            changed[split] = {
+                "team_id": submission.team_id,
+                "team_name": team_name,
+                "submission_id": submission.id,
+                "submitted_at": submission.created_at.isoformat(),
+                "values": dict(split_values),
+            }
     return changed

@@ -22,9 +22,12 @@ import time
 from pathlib import Path
 
 import httpx
+from sqlmodel import Session
 
 from app.accounts.models import Role
+from app.api.challenges import build_board
 from app.events import challenge_channel, publish
+from app.leaderboard.boards import LIVE
 from tests.integrity.world import (
     Contest,
     Observer,
@@ -52,7 +55,14 @@ def _audiences(contest: Contest, ann: Person) -> list[Observer]:
         browser = ann.browser(web)
         observers += [
             Observer(f"anonymous@{web.url}", board_channels(contest, web, anonymous)),
-            Observer(f"ann-token@{web.url}", board_channels(contest, web, token)),
+            Observer(
+                f"ann-token@{web.url}",  # a token reads the API; pages need a browser
+                {
+                    k: v
+                    for k, v in board_channels(contest, web, token).items()
+                    if k.startswith("api")
+                },
+            ),
             Observer(
                 f"ann-browser@{web.url}",
                 {
@@ -136,6 +146,12 @@ def test_hidden_scores_change_nothing_any_participant_can_observe(tmp_path: Path
             assert "event: board" in heard, f"{name} missed a public score: {heard}"
             data = [json.loads(line[5:]) for line in heard if line.startswith("data:")]
             assert {"phase_id": contest.phase_id, "split": "public"} in data, data
+        # Each process moved one row of its cached board: the same board a rebuild gives.
+        with Session(contest.engine()) as session:
+            rebuilt = build_board(session, contest.challenge_id, contest.phase_id, "public", LIVE)
+        for web in contest.web:
+            url = f"{web.url}/api/v1/challenges/{contest.slug}/leaderboard"
+            assert httpx.get(url).content == rebuilt.body(), web.url
 
         # --- frozen board: a later public improvement is hidden from participants ---
         contest.organiser_action(org, "freeze")

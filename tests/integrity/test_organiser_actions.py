@@ -80,12 +80,14 @@ def _read_all(scene: Scene) -> Reading:
     seen: Reading = {}
     for web in c.web:
         for audience in AUDIENCES:
-            client = scene.clients[audience]
-            for channel, path in (
-                ("public", f"/api/v1/challenges/{c.slug}/leaderboard"),
-                ("private", f"/api/v1/challenges/{c.slug}/leaderboard?split=private"),
-                ("challenge", f"/api/v1/challenges/{c.slug}"),
-                ("page", f"/challenges/{c.slug}/leaderboard?lang=en"),
+            api = scene.clients[audience]  # API tokens (none for the anonymous)
+            person = {"participant": scene.ann, "staff": scene.org}.get(audience)
+            page = person.browser(web) if person is not None else api  # pages need a browser
+            for channel, client, path in (
+                ("public", api, f"/api/v1/challenges/{c.slug}/leaderboard"),
+                ("private", api, f"/api/v1/challenges/{c.slug}/leaderboard?split=private"),
+                ("challenge", api, f"/api/v1/challenges/{c.slug}"),
+                ("page", page, f"/challenges/{c.slug}/leaderboard?lang=en"),
             ):
                 answer = client.get(web.url + path)
                 seen[(web.url, audience, channel)] = (answer.status_code, answer.content)

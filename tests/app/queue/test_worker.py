@@ -84,6 +84,10 @@ def test_a_predictions_submission_is_scored_and_reaches_the_board(
     scored_event = next(e for e in events.events if e["status"] == "scored")
     # The team's first score moves both of its kept boards; the event names each one.
     assert scored_event["boards"] == ["private", "public"]
+    # ...and carries the team's new entry, so web processes move one row instead of rebuilding.
+    public = scored_event["entries"]["public"]
+    assert public["submission_id"] == submission_id
+    assert public["values"]["rmse"] == (scores[("public", "rmse")])
     events.close()
 
 

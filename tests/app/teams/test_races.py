@@ -20,6 +20,7 @@ must still hold for every round.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 from collections.abc import Callable
@@ -35,13 +36,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
+from app.accounts.passwords import hash_password
 from app.accounts.tokens import NewToken, create_token
 from app.challenges.models import Challenge
 from app.db import session_scope
 from app.submissions.models import Submission
 from app.teams import service
 from app.teams.models import Membership, Team
-from tests.app.accounts.helpers import APP_URL
+from tests.app.accounts.helpers import APP_URL, PASSWORD, form_token, log_in
 from tests.factories import make_challenge
 
 PEOPLE = ("ada", "bob", "carol", "dan", "eve")
@@ -60,18 +62,20 @@ def _engine(site: TestClient) -> Engine:
 class Person:
     user_id: int
     token: str
+    email: str
 
 
 def _people(site: TestClient, names: tuple[str, ...]) -> dict[str, Person]:
     made: dict[str, Person] = {}
     with session_scope(_engine(site)) as session:
         for name in names:
-            user = User(email=f"{name}@example.org", name=name)
+            email = f"{name}@example.org"
+            user = User(email=email, name=name, password_hash=_password_hash())
             session.add(user)
             session.flush()
             token = create_token(session, user, "races")
             assert isinstance(token, NewToken) and user.id is not None
-            made[name] = Person(user.id, token.secret)
+            made[name] = Person(user.id, token.secret, email)
     return made
 
 
@@ -145,11 +149,24 @@ def _race(calls: list[Callable[[], httpx.Response]]) -> list[httpx.Response]:
         return list(pool.map(run, calls))
 
 
+@functools.cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)  # one slow hash for everyone
+
+
 def _caller(
     site: TestClient, person: Person, method: str, path: str, **body: Any
 ) -> Callable[[], httpx.Response]:
+    """One request, ready to send: with the person's API token under /api/, else from a
+    browser they logged in with (tokens work only for the API), the form's CSRF token
+    included."""
     client = TestClient(site.app, base_url=APP_URL)
-    headers = {"Authorization": f"Bearer {person.token}"}
+    headers: dict[str, str] = {}
+    if path.startswith("/api/"):
+        headers = {"Authorization": f"Bearer {person.token}"}
+    else:
+        assert log_in(client, person.email) == 303
+        body = {**body, "data": {**body.get("data", {}), "csrf_token": form_token(client, "/")}}
 
     def call() -> httpx.Response:
         return client.request(method, path, headers=headers, follow_redirects=False, **body)
