@@ -10,15 +10,20 @@ from fastapi.responses import HTMLResponse
 from app.accounts.deps import OptionalUser
 from app.api.challenges import pick_phase
 from app.challenges import service as challenges
+from app.db import MAX_ROW_ID
 from app.deps import LangDep, SessionDep, TemplatesDep
 from app.i18n import localise
 from app.leaderboard.boards import FROZEN, board_audience
 from app.leaderboard.chart import leading_series, render_chart
 from app.leaderboard.ranking import BoardSpec
+from app.leaderboard.rendered import AROUND
 from app.leaderboard.views import board_rows
 from app.organisers.participation import excluded_team_ids
+from app.teams.service import team_of
 
 router = APIRouter()
+
+PAGE_SIZE = 100  # rows of the board page; the JSON API gives the whole board unless asked
 
 
 @router.get("/challenges/{slug}/leaderboard", response_class=HTMLResponse, name="leaderboard_page")
@@ -31,7 +36,11 @@ def leaderboard_page(
     lang: LangDep,
     phase: str | None = Query(None),
     split: str = Query("public", pattern="^(public|private)$"),
+    offset: int = Query(0, ge=0, le=1_000_000),
+    limit: int = Query(PAGE_SIZE, ge=1, le=1000),
+    around: int | None = Query(None, ge=1, le=MAX_ROW_ID),
 ) -> HTMLResponse:
+    """One page of the board (`offset`, `limit`), or the rows around a team (`around`)."""
     challenge = challenges.challenge_by_slug(db, slug)
     if challenge is None or not challenge.published or challenge.id is None:
         raise HTTPException(404, f"No published challenge is called {slug!r}.")
@@ -43,7 +52,17 @@ def leaderboard_page(
     assert chosen.id is not None
     spec = BoardSpec.from_config(challenge.config)
     audience = board_audience(db, challenge, user)
-    rows = board_rows(db, challenge, chosen, split, audience)
+    everything = board_rows(db, challenge, chosen, split, audience)
+    mine = team_of(db, challenge.id, user.id) if user is not None and user.id is not None else None
+    my_team = (
+        mine.id if mine is not None and any(r.team_id == mine.id for r in everything) else None
+    )
+    if around is not None:
+        at = next((i for i, r in enumerate(everything) if r.team_id == around), None)
+        if at is None:
+            raise HTTPException(404, f"Team {around} has no row on this board.")
+        offset, limit = max(0, at - AROUND), 2 * AROUND + 1
+    rows = everything[offset : offset + limit]
     rank_column = spec.column(spec.rank_by)
     frozen = audience == FROZEN
     chart = render_chart(
@@ -60,7 +79,22 @@ def leaderboard_page(
         precision=rank_column.precision,
         lang=lang,
     )
-    query = urlencode({"phase": chosen.name, "split": split})
+    base = {"phase": chosen.name, "split": split}
+    paging = {"around": around} if around is not None else {"offset": offset, "limit": limit}
+    query = urlencode({**base, **paging})
+    pages = {
+        "first": offset + 1 if rows else 0,
+        "last": offset + len(rows),
+        "total": len(everything),
+        "previous": urlencode({**base, "offset": max(0, offset - limit), "limit": limit})
+        if offset > 0
+        else None,
+        "next": urlencode({**base, "offset": offset + limit, "limit": limit})
+        if offset + limit < len(everything)
+        else None,
+        "around_me": urlencode({**base, "around": my_team}) if my_team is not None else None,
+        "mine": my_team,
+    }
     return templates.TemplateResponse(
         request,
         "leaderboard/page.html",
@@ -72,6 +106,7 @@ def leaderboard_page(
             "split": split,
             "spec": spec,
             "rows": rows,
+            "pages": pages,
             "frozen_at": challenge.frozen_at if frozen else None,
             "chart": chart,
             "json_url": f"/api/v1/challenges/{challenge.slug}/leaderboard?{query}",

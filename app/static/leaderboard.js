@@ -6,6 +6,7 @@
   var status = document.getElementById("board-status");
   var phaseId = parseInt(table.getAttribute("data-phase-id"), 10);
   var split = table.getAttribute("data-split");
+  var mine = parseInt(table.getAttribute("data-mine") || "0", 10);
   var lang = table.getAttribute("data-lang");
 
   function cell(text, className) {
@@ -24,6 +25,7 @@
     var body = document.createElement("tbody");
     board.rows.forEach(function (row) {
       var tr = document.createElement("tr");
+      if (row.team.id === mine) { tr.className = "mine"; tr.setAttribute("aria-current", "true"); }
       tr.appendChild(cell(String(row.rank), "rank"));
       tr.appendChild(cell(row.team.name));
       board.columns.forEach(function (c) {

@@ -140,3 +140,31 @@ def test_cached_board_is_refreshed_by_a_live_event(client: TestClient, settings:
             break
         time.sleep(0.05)
     assert names == ["Balene", "Delfini"]
+
+
+def test_pages_of_the_board_and_the_rows_around_a_team(client: TestClient) -> None:
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    ids = _seed(engine)
+    for minutes, (team, rmse) in enumerate((("Delfini", 1.0), ("Balene", 2.0), ("Meduse", 3.0))):
+        assert _score(engine, ids, team, rmse, 0.5, minutes)
+    url = "/api/v1/challenges/sea-temp/leaderboard"
+    whole = client.get(url).json()
+    assert whole["total"] == 3 and "offset" not in whole
+    names = [r["team"]["name"] for r in whole["rows"]]
+    assert names == ["Delfini", "Balene", "Meduse"]
+    page = client.get(url, params={"limit": 2, "offset": 1}).json()
+    assert [r["team"]["name"] for r in page["rows"]] == names[1:3]
+    assert (page["total"], page["offset"], page["limit"]) == (3, 1, 2)
+    assert [r["rank"] for r in page["rows"]] == [2, 3], "a page keeps the board's ranks"
+    top = client.get(url, params={"limit": 1}).json()
+    assert [r["team"]["name"] for r in top["rows"]] == ["Delfini"] and top["total"] == 3
+    beyond = client.get(url, params={"limit": 5, "offset": 10}).json()
+    assert beyond["rows"] == [] and beyond["total"] == 3
+    around = client.get(url, params={"around": ids["Meduse"]}).json()
+    assert [r["team"]["name"] for r in around["rows"]] == names, "10 above and below, clipped"
+    assert (around["offset"], around["total"]) == (0, 3)
+    missing = client.get(url, params={"around": 999_999})
+    assert missing.status_code == 404 and "no row" in missing.json()["error"]["message"]
+    both = client.get(url, params={"around": ids["Meduse"], "limit": 2})
+    assert both.status_code == 422 and "not both" in both.json()["error"]["message"]
+    assert client.get(url, params={"limit": 0}).status_code == 422

@@ -95,3 +95,33 @@ def test_chart_path_steps_through_the_leading_scores() -> None:
     ys = numbers[1::2]
     assert ys[1] > ys[0] and ys[3] > ys[2], "a smaller value sits lower (larger y in SVG)"
     assert ys[1] == ys[2], "the lead holds flat until it changes"
+
+
+def test_the_board_page_comes_in_pages_and_finds_my_team(client: TestClient) -> None:
+    cid, pid = challenge(client)
+    people = [person(client, f"q{i}@example.org", f"Q{i}") for i in range(5)]
+    teams = [team_for(client, cid, p, f"Squadra {i}") for i, p in enumerate(people)]
+    t0 = utcnow() - timedelta(hours=5)
+    with Session(engine_of(client)) as session:
+        for i, (p, team) in enumerate(zip(people, teams, strict=True)):
+            _scored(session, pid, team, p.user_id, 0.1 * (i + 1), t0 + timedelta(minutes=i))
+        session.commit()
+
+    def names(html: str) -> list[str]:
+        return re.findall(r"<td>(Squadra \d)</td>", html)
+
+    page = client.get("/challenges/sea-temp/leaderboard?lang=en&limit=2&offset=2").text
+    assert names(page) == ["Squadra 2", "Squadra 3"]
+    assert "Rows 3–4 of 5" in page
+    assert "offset=0&amp;limit=2" in page and "offset=4&amp;limit=2" in page  # previous, next
+    assert 'data-json="/api/v1/challenges/sea-temp/leaderboard?phase=' in page
+    assert "offset=2&amp;limit=2" in page, "the live refresh fetches the same page"
+    italian = client.get("/challenges/sea-temp/leaderboard?lang=it&limit=2").text
+    assert "Righe 1–2 di 5" in italian
+    # A member finds their own team, marked, with the rows around it.
+    mine = people[4].client.get("/challenges/sea-temp/leaderboard?lang=en&limit=2").text
+    assert f"around={teams[4]}" in mine and "Around my team" in mine
+    around = people[4].client.get(f"/challenges/sea-temp/leaderboard?around={teams[4]}").text
+    assert names(around) == [f"Squadra {i}" for i in range(5)]
+    assert re.search(r'<tr class="mine" aria-current="true">\s*<td class="rank">5</td>', around)
+    assert client.get("/challenges/sea-temp/leaderboard?around=999999").status_code == 404
