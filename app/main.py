@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
 from app.accounts.setup import install_accounts
+from app.api.board_path import BoardPathMiddleware
 from app.api.challenges import router as api_challenges_router
 from app.api.schemas import COMMON_RESPONSES
 from app.api.submissions import router as api_submissions_router
@@ -107,7 +108,10 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.challenge_states = states
 
     app.mount("/static", StaticFiles(packages=[("app", "static")]), name="static")
-    # Innermost of the middleware (added first), so its 429 carries the security headers.
+    # Innermost of the middleware (added first): the board's GET answered before the router
+    # (app/api/board_path.py), inside the session and the security headers like every route.
+    app.add_middleware(BoardPathMiddleware)
+    # Its 429 carries the security headers too.
     app.add_middleware(StreamLimitMiddleware, settings=settings)
     install_accounts(app, settings)
     app.add_middleware(

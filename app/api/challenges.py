@@ -181,8 +181,22 @@ async def get_leaderboard(
     Whether it may be read at all is decided before the cache is looked at, from
     state that every organiser action refreshes, so a board that was hidden is
     never served again from a cache. `total` is the number of rows of the whole
-    board; a page also says its `offset` and `limit`.
+    board; a page also says its `offset` and `limit`. (GETs of this path are
+    answered by `app.api.board_path`, without FastAPI's routing and dependency
+    solving, by the same `serve_board`; this signature documents the route.)
     """
+    return await serve_board(request, slug, phase, split, limit, offset, around)
+
+
+async def serve_board(
+    request: Request,
+    slug: str,
+    phase: str | None,
+    split: str,
+    limit: int | None,
+    offset: int,
+    around: int | None,
+) -> Response:
     if around is not None and (limit is not None or offset):
         raise HTTPException(422, "Ask for a page (limit, offset) or for around=TEAM, not both.")
     state = await published_state(request, slug)
