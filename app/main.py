@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     announce.install(engine, redis_client(settings))
     hub = EventHub(settings.redis_url)
     states = ChallengeStates(engine)
-    board_cache = BoardCache()
+    board_cache = BoardCache(ttl_s=settings.board_cache_ttl_s)
     states.on_change(board_cache.challenge_changed)
     hub.on_event(states.on_event)  # first: a changed challenge drops its boards before any read
     hub.on_event(board_cache.on_event)

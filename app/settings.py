@@ -75,6 +75,14 @@ class Settings(BaseSettings):
     login_failures_per_email: int = Field(default=5, description="Failed logins before a pause.")
     login_failures_per_ip: int = Field(default=20, description="Failed logins from one address.")
     login_window_s: int = Field(default=900, description="How long failed logins are counted.")
+    board_cache_ttl_s: float = Field(
+        default=300.0,
+        gt=0,
+        description=(
+            "A cached board is rebuilt from the database after this long even without an event "
+            "(a safety net: scores move it row by row, organiser actions drop it)."
+        ),
+    )
     sse_keepalive_s: float = Field(
         default=15.0,
         gt=0,

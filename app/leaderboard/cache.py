@@ -61,7 +61,7 @@ class _Entry:
 class BoardCache:
     """Used from the event loop only (requests and hub callbacks), so it needs no locks."""
 
-    def __init__(self, ttl_s: float = 30.0) -> None:
+    def __init__(self, ttl_s: float = 300.0) -> None:
         self._ttl = ttl_s
         self._entries: dict[BoardKey, _Entry] = {}
         self._building: dict[BoardKey, asyncio.Task[RenderedBoard]] = {}
