@@ -130,6 +130,12 @@ def http_rows(
     server: Server, made: Build, groups: set[str], rounds: int, seconds: float, tool: str
 ) -> list[Row]:
     team = made.first_team_id + made.teams // 2
+    full = len(httpx.get(server.base_url + BOARD, timeout=60).json()["rows"])
+    if "board" in groups and full != made.teams:
+        raise SystemExit(
+            f"GET {BOARD} answered {full} rows, not the whole board of {made.teams}: the 'board' "
+            "rows measure the full board, so BOARD in bench/bench_check.py must ask for all rows"
+        )
     routes = {
         "board": (BOARD, ""),
         "page": (f"{BOARD}?limit=10", paging_answer(server.base_url, f"{BOARD}?limit=10", 10)),
