@@ -4,8 +4,9 @@ A benchmark figure alone says as much about the machine (2 shared cores, other e
 suites) as about the code. So each benchmark is measured, in rounds, next to a reference
 measured in the same run on the same server, and what is compared over time is the ratio
 (normalised so that higher is better). The run fails (exit 1) when a ratio falls below the
-one recorded in bench/baseline.json by more than the noise: the larger of the spread of this
-run's rounds, the spread recorded with the baseline, and 5 % of the recorded ratio.
+one recorded in bench/baseline.json by more than the noise: the largest of this run's noise
+(twice the robust standard deviation, 1.4826 MAD, of its rounds' ratios), the noise recorded
+with the baseline, and 5 % of the recorded ratio.
 
 References, and why each is fair:
 - HTTP rows (the JSON board, its pages, uploads): `GET /api/v1/challenges` of the same
@@ -71,7 +72,7 @@ BASELINE = Path(__file__).resolve().parent / "baseline.json"
 BOARD = f"/api/v1/challenges/{SLUG}/leaderboard"
 REFERENCE = "/api/v1/challenges"
 GROUPS = ("board", "page", "around", "sse", "judging", "upload", "dispatch")
-NOISE_FLOOR = 0.05  # of the recorded ratio: three rounds can agree by chance
+NOISE_FLOOR = 0.05  # of the recorded ratio: a few rounds can agree by chance
 CONNECTIONS = 32
 UPLOAD_CONNECTIONS = 8
 UPLOAD_TEAMS = 8
@@ -104,8 +105,16 @@ class Row:
 
     @property
     def noise(self) -> float:
+        """Twice the robust standard deviation (1.4826 MAD) of the rounds' ratios.
+
+        Robust because on shared cores one round now and then lands in a neighbour's burst:
+        the plain range would then widen the allowance until no regression could fail.
+        """
         ratios = self.ratios()
-        return max(ratios) - min(ratios) if len(ratios) > 1 else 0.0
+        if len(ratios) < 2:
+            return 0.0
+        middle = statistics.median(ratios)
+        return 2 * 1.4826 * statistics.median(abs(r - middle) for r in ratios)
 
 
 # -- the HTTP benchmarks ---------------------------------------------------------------------
@@ -475,8 +484,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--record", action="store_true", help="Write bench/baseline.json.")
     parser.add_argument("--only", default=",".join(GROUPS), help="Comma-separated groups.")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--seconds", type=float, default=3, help="Seconds per HTTP measurement.")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=2, help="Seconds per HTTP measurement.")
     parser.add_argument("--teams", type=int, default=1000)
     parser.add_argument("--submissions", type=int, default=50_000)
     parser.add_argument("--tool", choices=["auto", "wrk", "httpx"], default="auto")
@@ -541,6 +550,10 @@ def main() -> int:
         print(f"recorded: {args.baseline.name} from commit {base.get('commit')}, "
               f"{base.get('date')}, load average {base.get('load_average')}")  # fmt: skip
     lines, failed = verdicts(rows, recorded)
+    print("ratio of each round:")
+    for row in rows:
+        if not row.na:
+            print(f"  {row.key}: " + ", ".join(f"{r:.3f}" for r in row.ratios()))
     print()
     print("\n".join(lines))
     print()
@@ -554,6 +567,7 @@ def main() -> int:
                     "label": row.label, "ratio": round(row.ratio, 4),
                     "noise": round(row.noise, 4), "value": round(statistics.median(row.values), 4),
                     "reference": round(statistics.median(row.references), 4), "unit": row.unit,
+                    "round_ratios": [round(r, 4) for r in row.ratios()],
                 }
             )  # fmt: skip
         args.baseline.write_text(json.dumps({
