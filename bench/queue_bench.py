@@ -96,13 +96,20 @@ def submit(bench: Bench, team: Team) -> int:
 
 
 def start_worker(
-    bench: Bench, processes: int, log: Path, *, trace: Path | None = None
+    bench: Bench,
+    processes: int,
+    log: Path,
+    *,
+    trace: Path | None = None,
+    configure_mappers: bool = False,
 ) -> subprocess.Popen[bytes]:
     env = bench.where.env()
     env["MAREA_DISPATCH_DEPTH"] = str(DEPTH)
     argv = [MAREA, "worker", "--processes", str(processes)]
     if trace is not None:
         env["BENCH_TRACE_FILE"] = str(trace)
+        if configure_mappers:
+            env["BENCH_CONFIGURE_MAPPERS"] = "1"
         argv = [sys.executable, str(TRACE_WORKER), str(processes)]
     proc = subprocess.Popen(
         argv, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
@@ -201,14 +208,16 @@ def _steps_of(
                  "t1": d1})  # fmt: skip
     mine.append({"name": "bench: scored event arrives", "pid": 0, "t0": event, "t1": event})
     steps: list[dict[str, Any]] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = defaultdict(int)
     for r in sorted(mine, key=lambda r: r["t0"]):
         name = r["name"]
+        seen[name] += 1
         if name == "job: publish a status event":
-            name += " (running)" if f"{name} (running)" not in seen else " (scored)"
-        if name in seen:
-            continue  # one of each step per job (the first)
-        seen.add(name)
+            name += " (running)" if seen[name] == 1 else " (scored)"
+        elif name.startswith("db: "):
+            name += f" #{seen[name]}"  # steps that recur: numbered in the order they run
+        elif seen[name] > 1:
+            continue  # one of each other step per job (the first)
         steps.append({**r, "name": name})
     for r in steps:
         parents = [o for o in steps if _contains(o, r)]
@@ -262,6 +271,11 @@ def main() -> None:
     parser.add_argument("--latency-runs", type=int, default=20)
     parser.add_argument("--submissions", type=int, default=100, help="0 skips throughput.")
     parser.add_argument("--trace", type=int, default=0, help="Traced runs for the breakdown.")
+    parser.add_argument(
+        "--trace-configure-mappers",
+        action="store_true",
+        help="Experiment: the traced worker configures the ORM's mappers before it forks.",
+    )
     add_site_options(parser)
     args = parser.parse_args()
     print(f"machine: {machine()}; commit {commit()}")
@@ -315,7 +329,9 @@ def main() -> None:
         if args.trace:
             trace = where.data_dir / "trace.jsonl"
             before = load_average()
-            worker = start_worker(bench, 1, log, trace=trace)
+            worker = start_worker(
+                bench, 1, log, trace=trace, configure_mappers=args.trace_configure_mappers
+            )
             traced = one_at_a_time(bench, teams[len(teams) - args.trace :])
             stop_worker(worker)
             figures.append(breakdown(trace, traced))

@@ -56,6 +56,8 @@ def install() -> None:
     """The steps of one judged submission, in the order they run."""
     import docker
     import rq
+    import sqlalchemy.orm
+    from sqlalchemy.engine.default import DefaultDialect
 
     import app.queue.jobs as jobs
     import app.queue.requests as requests
@@ -100,10 +102,20 @@ def install() -> None:
     wrap(results, "finish", "job: finish (guarded status update)")
     wrap(results, "_record_scores", "job: scores and board entry")
     wrap(jobs, "dispatch", "job: dispatch the next submissions")
+    wrap(DefaultDialect, "connect", "db: open a connection")
+    wrap(sqlalchemy.orm.Session, "commit", "db: commit")
 
 
 def main() -> None:
     install()
+    if os.environ.get("BENCH_CONFIGURE_MAPPERS"):
+        # An experiment, not what `marea worker` does: configure the ORM once in the parent,
+        # so each forked work horse inherits it instead of doing it again.
+        import sqlalchemy.orm
+
+        import app.models  # noqa: F401
+
+        sqlalchemy.orm.configure_mappers()
     import logging
 
     from app.queue.worker import Supervisor
