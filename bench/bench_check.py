@@ -543,12 +543,17 @@ def main() -> int:
                 print(f"  {group}: {time.monotonic() - t0:.0f} s", flush=True)
             cpu = cpu_seconds(server.pid)
     load_end = load_average()
+    kind = "postgresql" if args.database_url.startswith("postgresql") else "sqlite"
     recorded: dict[str, Any] = {}
     if args.baseline.exists():
         base = json.loads(args.baseline.read_text())
         recorded = base.get("rows", {})
         print(f"recorded: {args.baseline.name} from commit {base.get('commit')}, "
               f"{base.get('date')}, load average {base.get('load_average')}")  # fmt: skip
+        for what, now in (("database", kind), ("tool", tool)):
+            if base.get(what, now) != now:
+                print(f"WARNING: the baseline was recorded with {what} {base.get(what)}, this run "
+                      f"used {now}: the ratios are not comparable")  # fmt: skip
     lines, failed = verdicts(rows, recorded)
     print("ratio of each round:")
     for row in rows:
@@ -573,6 +578,7 @@ def main() -> int:
         args.baseline.write_text(json.dumps({
             "commit": commit(), "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": machine(), "load_average": f"{load_start} | {load_end}", "tool": tool,
+            "database": kind,
             "rounds": args.rounds, "seconds": args.seconds, "rows": merged,
         }, indent=2) + "\n")  # fmt: skip
         print(f"recorded the ratios in {args.baseline}")

@@ -211,17 +211,6 @@ class Place:
             env["MAREA_BASE_URL"] = base_url
         return env
 
-    def settings(self) -> object:
-        from app.settings import Settings
-
-        return Settings(
-            data_dir=self.data_dir,
-            database_url=self.database.url,
-            redis_url=self.redis_url,
-            secret_key=SECRET_KEY,
-            **{k.removeprefix("MAREA_").lower(): v for k, v in self.extra_env.items()},
-        )
-
 
 @contextlib.contextmanager
 def place(args: argparse.Namespace, extra_env: dict[str, str] | None = None) -> Iterator[Place]:
@@ -412,11 +401,17 @@ def run_httpx(url: str, *, connections: int, duration: float, pid: int | None = 
 
 
 def load(
-    url: str, *, connections: int, duration: float, pid: int | None, tool: str = "auto"
+    url: str,
+    *,
+    connections: int,
+    duration: float,
+    pid: int | None,
+    tool: str = "auto",
+    threads: int = 1,
 ) -> LoadResult:
     """HTTP GET load with wrk when installed (or asked for), else the asyncio client."""
     if tool == "wrk" or (tool == "auto" and have_wrk()):
-        return run_wrk(url, connections=connections, duration=duration, pid=pid)
+        return run_wrk(url, connections=connections, duration=duration, pid=pid, threads=threads)
     return run_httpx(url, connections=connections, duration=duration, pid=pid)
 
 

@@ -121,10 +121,10 @@ def main() -> None:
             if args.warmup:
                 print(f"warm-up: {args.warmup:.0f} s of unmeasured load")
                 load(url, connections=args.connections, duration=args.warmup, pid=None,
-                     tool=args.tool)  # fmt: skip
+                     tool=args.tool, threads=args.threads)  # fmt: skip
             spy = profile(server.pid, args.profile, args.duration) if args.profile else None
             result = load(url, connections=args.connections, duration=args.duration,
-                          pid=server.pid, tool=args.tool)  # fmt: skip
+                          pid=server.pid, tool=args.tool, threads=args.threads)  # fmt: skip
             print(f"web process RSS after the load: {rss_mib(server.pid):.0f} MiB")
             if spy is not None:
                 spy.wait()

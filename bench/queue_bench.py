@@ -299,17 +299,19 @@ def main() -> None:
         figures: list[str] = []
 
         if args.latency_runs or n:
-            loads = [load_average()]
+            loads = [f"at start {load_average()}"]
             worker = start_worker(bench, 1, log)
             samples = [e - d0 for _, d0, _, e in one_at_a_time(bench, teams[: args.latency_runs])]
-            loads.append(load_average())
-            one = throughput(bench, teams[args.latency_runs : args.latency_runs + n]) if n else 0
-            loads.append(load_average())
+            loads.append(f"after (b) {load_average()}")
+            one = two = 0.0
+            if n:
+                one = throughput(bench, teams[args.latency_runs : args.latency_runs + n])
+                loads.append(f"after (c) 1 slot {load_average()}")
             stop_worker(worker)
             if n:
                 worker = start_worker(bench, 2, log)
                 two = throughput(bench, teams[args.latency_runs + n : args.latency_runs + 2 * n])
-                loads.append(load_average())
+                loads.append(f"after (c) 2 slots {load_average()}")
                 stop_worker(worker)
             if samples:
                 samples.sort()
@@ -324,8 +326,7 @@ def main() -> None:
                     f"(c) throughput, {n} submissions queued at once: 1 slot {one:.0f}/min, "
                     f"2 slots {two:.0f}/min   (target: >= 100/min with 2)"
                 )
-            figures.append("load average (1, 5, 15 min) at start, after (b), after (c) 1 slot, "
-                           "after (c) 2 slots: " + " | ".join(loads))  # fmt: skip
+            figures.append("load average (1, 5, 15 min): " + "; ".join(loads))
         if args.trace:
             trace = where.data_dir / "trace.jsonl"
             before = load_average()
