@@ -384,8 +384,8 @@ def dispatch_row(where: Place, rounds: int) -> Row:
             row.values.append(1000 * took / batch)
             row.references.append(ref_ms)
     finally:
-        queue.empty()
-        reference_queue.empty()
+        queue.delete(delete_jobs=True)
+        reference_queue.delete(delete_jobs=True)
         client.close()
         engine.dispose()
     return row
@@ -550,7 +550,9 @@ def main() -> int:
         recorded = base.get("rows", {})
         print(f"recorded: {args.baseline.name} from commit {base.get('commit')}, "
               f"{base.get('date')}, load average {base.get('load_average')}")  # fmt: skip
-        for what, now in (("database", kind), ("tool", tool)):
+        shape = (("database", kind), ("tool", tool), ("rounds", args.rounds),
+                 ("seconds", args.seconds))  # fmt: skip
+        for what, now in shape:
             if base.get(what, now) != now:
                 print(f"WARNING: the baseline was recorded with {what} {base.get(what)}, this run "
                       f"used {now}: the ratios are not comparable")  # fmt: skip
