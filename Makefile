@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export MAREA_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test setup services postgres oidc browser image catalog lint clean bench i18n chaos load fuzz
+.PHONY: run test setup services postgres oidc browser image catalog lint clean bench bench-check bench-record wrk i18n chaos load fuzz
 
 run: setup catalog
 	@echo "==> serving Marea at http://$(HOST):$(PORT) with a worker (Ctrl-C stops both)"
@@ -84,12 +84,28 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app judging sandbox
 
-bench: setup
+# Benchmarks (bench/README.md). Each makes its own data dir, SQLite database and redis-server
+# and removes them afterwards; BENCH_ARGS passes options (e.g. --database-url for PostgreSQL).
+# `make bench` runs the long versions and prints their figures for docs/performance.md.
+# `make bench-check` (about 2 minutes) runs a short version of every hot-path benchmark beside a
+# reference measured in the same run, prints the table, and fails when a ratio falls below the
+# one recorded in bench/baseline.json by more than the noise; run it before every stop that
+# touches a hot path. `make bench-record` rewrites the baseline after an intended change.
+bench: setup wrk
 	$(BIN)/python bench/judge_overhead.py
 	$(BIN)/python bench/sandbox_overhead.py
-	$(BIN)/python bench/queue_bench.py
-	$(BIN)/python bench/leaderboard_load.py
-	$(BIN)/python bench/sse_fanout.py
+	$(BIN)/python bench/queue_bench.py --trace 10
+	$(BIN)/python bench/leaderboard_load.py --warmup 5 $(BENCH_ARGS)
+	$(BIN)/python bench/sse_fanout.py $(BENCH_ARGS)
+
+bench-check: setup wrk
+	$(BIN)/python bench/bench_check.py $(BENCH_ARGS)
+
+bench-record: setup wrk
+	$(BIN)/python bench/bench_check.py --record $(BENCH_ARGS)
+
+wrk:
+	@bash scripts/ensure-wrk.sh
 
 i18n: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -o app/locale/messages.pot --project=Marea --version=0.1.0 --copyright-holder="Marea contributors" --sort-by-file .

@@ -6,7 +6,9 @@ commands with bare `docker run --rm --network none` and the same mounts.
 Prints both times and their ratio from one run (interleaved, median of N);
 target: at most 1.2x.
 
-Run:  .venv/bin/python bench/judge_overhead.py [--repeat 7]
+Run:  .venv/bin/python bench/judge_overhead.py [--repeat 7] [--data-dir DIR]
+It uses no Redis and no database: only the Docker engine and a work directory (a fresh
+temporary one by default, removed afterwards; --data-dir names one, kept).
 """
 
 from __future__ import annotations
@@ -68,8 +70,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--image", default=sandbox.DEFAULT_IMAGE)
+    parser.add_argument("--data-dir", type=Path, help="Work directory (kept afterwards).")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="marea-overhead-"))
+    if args.data_dir is not None:
+        args.data_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="marea-overhead-", dir=args.data_dir))
     # The bundle keeps its judged weeks out of the repository: make a set, as a site does.
     (entry,) = [e for e in prepare_catalog(BUNDLE.parent, work / "var") if e.bundle == BUNDLE]
     with load_bundle(BUNDLE, hidden=entry.hidden) as bundle:
@@ -102,7 +107,8 @@ def main() -> None:
     print(f"  bare docker run x2: {statistics.median(raw):.3f} s")
     print(f"  marea judge():      {statistics.median(marea):.3f} s")
     print(f"  ratio {ratio:.2f} (target <= 1.2)")
-    shutil.rmtree(work, ignore_errors=True)
+    if args.data_dir is None:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
