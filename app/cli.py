@@ -26,7 +26,8 @@ def serve(
     from app.runtime import open_runtime
     from app.server import PROTOCOL
 
-    open_runtime(get_settings())  # migrate once, before any web process starts
+    settings = get_settings()
+    open_runtime(settings)  # migrate once, before any web process starts
     # PROTOCOL closes clients that trickle their headers or stall their uploads (app/server.py).
     uvicorn.run(
         "app.asgi:app",
@@ -35,6 +36,7 @@ def serve(
         workers=workers,
         proxy_headers=True,
         http=PROTOCOL,
+        access_log=settings.access_log,
     )
 
 

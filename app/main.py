@@ -12,14 +12,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
 
 from app import __version__
-from app.accounts.setup import install_accounts
+from app.accounts.setup import SESSION_COOKIE, install_accounts
 from app.api.board_path import BoardPathMiddleware
 from app.api.challenges import router as api_challenges_router
 from app.api.schemas import COMMON_RESPONSES
 from app.api.submissions import router as api_submissions_router
 from app.api.teams import router as api_teams_router
+from app.body_limit import BodyLimitMiddleware
 from app.challenges.downloads import router as downloads_router
 from app.challenges.routes import router as challenge_router
 from app.db import make_engine, migrate
@@ -37,6 +39,7 @@ from app.organisers.ops_routes import router as ops_router
 from app.organisers.rescore_routes import router as rescore_router
 from app.organisers.routes import router as organisers_router
 from app.queue.connection import redis_client
+from app.security import MAX_FORM_BYTES, CsrfMiddleware, SecurityHeadersMiddleware
 from app.settings import Settings, get_settings
 from app.store import LocalStore
 from app.stream_limit import StreamLimitMiddleware
@@ -64,6 +67,39 @@ def _filesize(size: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} GiB"
+
+
+def install_middleware(app: FastAPI, settings: Settings) -> None:
+    """Every middleware of the site, in one place; listed here from the outermost in.
+
+    1. security headers: every answer, errors and refusals of the layers below included;
+    2. the session cookie, decoded (who is signed in);
+    3. the board's GET, answered here (app/api/board_path.py): the hottest route of a contest
+       skips the layers below and the router, which it does not need (a GET it answers
+       reads no body, needs no CSRF check, no language, no stream count);
+    4. the language of the request (every page and error below renders in it);
+    5. the cap on request bodies, before any route reads one (its 413 has the language);
+    6. CSRF on state-changing requests (reads the session's token and the form);
+    7. the cap on live streams per client.
+    """
+    https = settings.base_url.startswith("https://")
+    exempt = frozenset(p for p in (app.docs_url, app.swagger_ui_oauth2_redirect_url) if p)
+    # Starlette runs the middleware added last first, so they are added from the inside out.
+    app.add_middleware(StreamLimitMiddleware, settings=settings)
+    app.add_middleware(CsrfMiddleware)
+    app.add_middleware(BodyLimitMiddleware, form_max_bytes=MAX_FORM_BYTES, settings=settings)
+    app.add_middleware(LanguageMiddleware, default_language=settings.default_language, secure=https)
+    app.add_middleware(BoardPathMiddleware)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key(),
+        session_cookie=SESSION_COOKIE,
+        # The server-side session decides how long a login lasts; the cookie just lives as long.
+        max_age=settings.session_max_age_s,
+        same_site="lax",
+        https_only=https,
+    )
+    app.add_middleware(SecurityHeadersMiddleware, https=https, csp_exempt=exempt)
 
 
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
@@ -108,17 +144,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.challenge_states = states
 
     app.mount("/static", StaticFiles(packages=[("app", "static")]), name="static")
-    # Innermost of the middleware (added first): the board's GET answered before the router
-    # (app/api/board_path.py), inside the session and the security headers like every route.
-    app.add_middleware(BoardPathMiddleware)
-    # Its 429 carries the security headers too.
-    app.add_middleware(StreamLimitMiddleware, settings=settings)
+    install_middleware(app, settings)
     install_accounts(app, settings)
-    app.add_middleware(
-        LanguageMiddleware,
-        default_language=settings.default_language,
-        secure=settings.base_url.startswith("https://"),
-    )
     app.include_router(challenge_router)
     app.include_router(downloads_router)
     app.include_router(health_router)

@@ -75,6 +75,13 @@ class Settings(BaseSettings):
     login_failures_per_email: int = Field(default=5, description="Failed logins before a pause.")
     login_failures_per_ip: int = Field(default=20, description="Failed logins from one address.")
     login_window_s: int = Field(default=900, description="How long failed logins are counted.")
+    access_log: bool = Field(
+        default=False,
+        description=(
+            "Log every request `marea serve` answers (the reverse proxy in front usually does; "
+            "on a busy board it costs about a tenth of the web process's time)."
+        ),
+    )
     board_cache_ttl_s: float = Field(
         default=300.0,
         gt=0,

@@ -1,4 +1,4 @@
-"""Wires accounts into the app: sessions, CSRF, security headers, login routes."""
+"""Wires accounts into the app: login routes, limiters, the templates' session helpers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from fastapi.responses import RedirectResponse, Response
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from sqlmodel import Session
-from starlette.middleware.sessions import SessionMiddleware
 
 from app.accounts.account_routes import router as account_router
 from app.accounts.deps import LoginRequired, SessionCredential
@@ -18,43 +17,17 @@ from app.accounts.oidc import OidcProviders
 from app.accounts.oidc_routes import router as oidc_router
 from app.accounts.ratelimit import LoginLimiter, SignupLimiter
 from app.accounts.sessions import session_user
-from app.body_limit import BodyLimitMiddleware
 from app.queue.connection import redis_client
-from app.security import (
-    MAX_FORM_BYTES,
-    CsrfMiddleware,
-    SecurityHeadersMiddleware,
-    csrf_input,
-    csrf_token,
-)
+from app.security import csrf_input, csrf_token
 from app.settings import Settings
 
 SESSION_COOKIE = "marea_session"
 
 
 def install_accounts(app: FastAPI, settings: Settings) -> None:
-    """Add the session and CSRF middleware and the account routes to `app`."""
+    """The account routes, their limiters and template helpers (the session, CSRF and header
+    middleware are installed with the others, in one place: `app.main.install_middleware`)."""
     https = settings.base_url.startswith("https://")
-    # Starlette runs the middleware added last first: headers, the body cap (so even its 413
-    # carries the headers), the session, then CSRF (which reads the session's token and the body).
-    app.add_middleware(CsrfMiddleware)
-    app.add_middleware(
-        BodyLimitMiddleware,
-        form_max_bytes=MAX_FORM_BYTES,
-        settings=settings,
-    )
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=settings.resolved_secret_key(),
-        session_cookie=SESSION_COOKIE,
-        # The server-side session decides how long a login lasts; the cookie just lives as long.
-        max_age=settings.session_max_age_s,
-        same_site="lax",
-        https_only=https,
-    )
-    exempt = frozenset(p for p in (app.docs_url, app.swagger_ui_oauth2_redirect_url) if p)
-    app.add_middleware(SecurityHeadersMiddleware, https=https, csp_exempt=exempt)
-
     limits = redis_client(settings)
     app.state.login_limiter = LoginLimiter(
         limits,
