@@ -6,8 +6,9 @@ keep a web process busy during the last minutes of a contest. Here the board
 is a sorted list of rows, each already serialised except for its rank: a new
 entry of a team is one removal and one `bisect` insertion, and the bytes a
 reader gets are joined from the fragments the first time someone asks after a
-change (ranks are counted in that same pass, equal metrics sharing a rank).
-Pages (`limit`/`offset`) and "around a team" are slices of the same list.
+change. A row's rank is found by bisection too (the first row with the same
+metrics, plus one), so a page (`limit`/`offset`) or "around a team" costs its
+own rows, whatever the size of the board; only the whole board costs them all.
 
 `RenderedBoard.body(...)` is byte for byte what a full rebuild from the
 database would give for the same entries; tests hold the two together.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import bisect
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -61,8 +62,6 @@ class RenderedBoard:
         self._rows = ranked
         self._keys = [r.key for r in ranked]
         self._by_team = {r.team_id: r for r in ranked}
-        self._ranks: list[int] | None = None
-        self._positions: dict[int, int] | None = None
         self._bodies: dict[tuple[int, int | None], bytes] = {}
 
     @property
@@ -117,21 +116,28 @@ class RenderedBoard:
         self._rows.insert(at, ranked)
         self._keys.insert(at, ranked.key)
         self._by_team[row.team_id] = ranked
-        self._ranks = None
-        self._positions = None
         self._bodies.clear()
         return True
 
-    def _rank_list(self) -> list[int]:
-        if self._ranks is None:
-            ranks: list[int] = []
-            previous: tuple[Any, ...] | None = None
-            for index, ranked in enumerate(self._rows):
-                metrics = ranked.key[: self._metric_len]
-                ranks.append(ranks[-1] if metrics == previous else index + 1)
-                previous = metrics
-            self._ranks = ranks
-        return self._ranks
+    def _ranks(self, indexes: range) -> list[int]:
+        """Competition ranks of consecutive rows: equal metrics share the first one's rank.
+
+        The first row's rank is the position of the first row with its metrics (a key's
+        metric part sorts before every full key that starts with it), so a page needs no
+        pass over the rows above it.
+        """
+        ranks: list[int] = []
+        previous: tuple[Any, ...] | None = None
+        for index in indexes:
+            metrics = self._rows[index].key[: self._metric_len]
+            if metrics == previous:
+                ranks.append(ranks[-1])
+            elif previous is None:
+                ranks.append(bisect.bisect_left(self._keys, metrics) + 1)
+            else:
+                ranks.append(index + 1)
+            previous = metrics
+        return ranks
 
     def body(self, offset: int = 0, limit: int | None = None) -> bytes:
         """The board's JSON, or one page of it; pages and the whole are kept until a change."""
@@ -148,17 +154,18 @@ class RenderedBoard:
 
     def around(self, team_id: int, radius: int = AROUND) -> bytes | None:
         """The team's row with `radius` rows above and below it; None when it has no row."""
-        if self._positions is None:
-            self._positions = {r.team_id: i for i, r in enumerate(self._rows)}
-        at = self._positions.get(team_id)
-        if at is None:
+        held = self._by_team.get(team_id)
+        if held is None:
             return None
+        at = bisect.bisect_left(self._keys, held.key)
         start = max(0, at - radius)
         return self._render(range(start, min(self.total, at + radius + 1)), start, 2 * radius + 1)
 
-    def _render(self, indexes: Sequence[int], offset: int, limit: int | None) -> bytes:
-        ranks = self._rank_list()
-        rows = ",".join(f'{{"rank":{ranks[i]},{self._rows[i].tail}' for i in indexes)
+    def _render(self, indexes: range, offset: int, limit: int | None) -> bytes:
+        ranks = self._ranks(indexes)
+        rows = ",".join(
+            f'{{"rank":{rank},{self._rows[i].tail}' for rank, i in zip(ranks, indexes, strict=True)
+        )
         page = "" if limit is None else f'"offset":{offset},"limit":{limit},'
         return f'{self._head}"total":{self.total},{page}"rows":[{rows}]}}'.encode()
 
