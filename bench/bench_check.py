@@ -6,7 +6,8 @@ measured in the same run on the same server, and what is compared over time is t
 (normalised so that higher is better). The run fails (exit 1) when a ratio falls below the
 one recorded in bench/baseline.json by more than the noise: the largest of this run's noise
 (twice the robust standard deviation, 1.4826 MAD, of its rounds' ratios), the noise recorded
-with the baseline, and 5 % of the recorded ratio.
+with the baseline, and 5 % of the recorded ratio. A p99 latency row fails only below a third of its recorded
+ratio (see `Row.tail_factor`): the tails of short rounds on shared cores are that noisy.
 
 References, and why each is fair:
 - HTTP rows (the JSON board, its pages, uploads): `GET /api/v1/challenges` of the same
@@ -72,6 +73,7 @@ BASELINE = Path(__file__).resolve().parent / "baseline.json"
 BOARD = f"/api/v1/challenges/{SLUG}/leaderboard"
 REFERENCE = "/api/v1/challenges"
 GROUPS = ("board", "page", "around", "sse", "judging", "upload", "dispatch")
+TAIL_FACTOR = 3.0
 NOISE_FLOOR = 0.05  # of the recorded ratio: a few rounds can agree by chance
 CONNECTIONS = 32
 UPLOAD_CONNECTIONS = 8
@@ -92,6 +94,11 @@ class Row:
     values: list[float] = field(default_factory=list)
     references: list[float] = field(default_factory=list)
     na: str = ""
+    # Tail latencies of 2-second rounds on shared cores vary by a factor of two or three
+    # between runs of the same code (a neighbour's burst lands in one round or not), so a p99
+    # row fails only when its ratio falls below the recorded one divided by this factor:
+    # it catches the kind of regression issue 12 found (p99 up to 16 times worse), not noise.
+    tail_factor: float = 0.0
 
     def ratios(self) -> list[float]:
         pairs = zip(self.values, self.references, strict=True)
@@ -163,7 +170,9 @@ def http_rows(
     for g in wanted:
         na = routes[g][1]
         rows[f"{g}_rps"] = Row(f"{g}_rps", f"{names[g]}: throughput", "req/s", "higher", na=na)
-        rows[f"{g}_p99"] = Row(f"{g}_p99", f"{names[g]}: p99 latency", "ms", "lower", na=na)
+        rows[f"{g}_p99"] = Row(
+            f"{g}_p99", f"{names[g]}: p99 latency", "ms", "lower", na=na, tail_factor=TAIL_FACTOR
+        )
         rows[f"{g}_cpu"] = Row(
             f"{g}_cpu", f"{names[g]}: server CPU per request", "ms", "lower", na=na
         )
@@ -466,6 +475,8 @@ def verdicts(rows: list[Row], recorded: dict[str, Any]) -> tuple[list[str], bool
             verdict, shown = "new: not recorded (make bench-record)", "—"
         else:
             allowed = max(row.noise, float(old.get("noise", 0.0)), NOISE_FLOOR * old_ratio)
+            if row.tail_factor:
+                allowed = max(allowed, old_ratio - old_ratio / row.tail_factor)
             shown = f"{old_ratio:.3f}"
             if row.ratio < old_ratio - allowed:
                 verdict, failed = f"**SLOWER** (by more than {allowed:.3f})", True
