@@ -41,7 +41,9 @@ def _integer(query: Mapping[str, str], name: str, low: int, high: int) -> int | 
     try:
         value = int(text)
     except ValueError:
-        raise BadQuery(f"query.{name}: Input should be a valid integer") from None
+        raise BadQuery(
+            f"query.{name}: Input should be a valid integer, unable to parse string as an integer"
+        ) from None
     if value < low:
         raise BadQuery(f"query.{name}: Input should be greater than or equal to {low}")
     if value > high:

@@ -168,3 +168,32 @@ def test_pages_of_the_board_and_the_rows_around_a_team(client: TestClient) -> No
     both = client.get(url, params={"around": ids["Meduse"], "limit": 2})
     assert both.status_code == 422 and "not both" in both.json()["error"]["message"]
     assert client.get(url, params={"limit": 0}).status_code == 422
+
+
+def test_the_fast_path_answers_exactly_as_the_documented_route(settings: Settings) -> None:
+    """GETs of the board skip the router (app/api/board_path.py); the route they skip must
+    give the same status and body for every query, good or bad."""
+    from app.api.board_path import BoardPathMiddleware
+
+    direct = create_app(settings)
+    routed = create_app(settings, run_migrations=False)
+    routed.user_middleware = [m for m in routed.user_middleware if m.cls is not BoardPathMiddleware]
+    ids = _seed(direct.state.engine)
+    for minutes, (team, rmse) in enumerate((("Delfini", 1.0), ("Balene", 2.0), ("Meduse", 3.0))):
+        assert _score(direct.state.engine, ids, team, rmse, 0.5, minutes)
+    queries = [
+        "", "?limit=2", "?limit=2&offset=1", "?offset=5", f"?around={ids['Balene']}",
+        "?around=999999", "?limit=0", "?limit=10001", "?limit=x", "?offset=-1",
+        "?split=private", "?split=secret", "?phase=development", "?phase=nope",
+        f"?around={ids['Balene']}&limit=2", "?around=0", "?limit=1.5", "?limit=%203", "?limit=+2",
+        "?limit=2&limit=3", "?limit=",
+    ]  # fmt: skip
+    with TestClient(direct) as fast, TestClient(routed) as slow:
+        for path in (
+            "/api/v1/challenges/sea-temp/leaderboard",
+            "/api/v1/challenges/nope/leaderboard",
+        ):
+            for query in queries:
+                a, b = fast.get(path + query), slow.get(path + query)
+                assert (a.status_code, a.json()) == (b.status_code, b.json()), path + query
+                assert a.headers["content-type"] == b.headers["content-type"], path + query
