@@ -16,36 +16,37 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from app import __version__
 from app.accounts.setup import SESSION_COOKIE, install_accounts
+from app.api.accounts import router as api_accounts_router
 from app.api.board_path import BoardPathMiddleware
 from app.api.challenges import router as api_challenges_router
+from app.api.health import router as health_router
 from app.api.schemas import COMMON_RESPONSES
 from app.api.submissions import router as api_submissions_router
 from app.api.teams import router as api_teams_router
-from app.body_limit import BodyLimitMiddleware
 from app.challenges.downloads import router as downloads_router
-from app.challenges.routes import router as challenge_router
-from app.db import make_engine, migrate
-from app.health_routes import router as health_router
+from app.challenges.pages import router as challenge_router
+from app.core.db import make_engine, migrate
+from app.core.redis import redis_client
+from app.core.settings import Settings, get_settings
+from app.core.store import LocalStore
 from app.i18n import Catalogs, LanguageMiddleware, install_gettext, localise, pick_language
-from app.judges.routes import router as judges_router
+from app.jury.pages import router as judges_router
 from app.leaderboard.cache import BoardCache
-from app.leaderboard.routes import router as leaderboard_router
+from app.leaderboard.pages import router as leaderboard_router
 from app.live import announce
 from app.live.hub import EventHub
 from app.live.states import ChallengeStates
 from app.organisers.conflicts import refuse_competitors
-from app.organisers.excerpt_routes import router as excerpt_router
-from app.organisers.ops_routes import router as ops_router
-from app.organisers.rescore_routes import router as rescore_router
-from app.organisers.routes import router as organisers_router
-from app.queue.connection import redis_client
-from app.security import MAX_FORM_BYTES, CsrfMiddleware, SecurityHeadersMiddleware
-from app.settings import Settings, get_settings
-from app.store import LocalStore
-from app.stream_limit import StreamLimitMiddleware
-from app.submissions.routes import router as submissions_router
-from app.teams.routes import router as teams_router
-from app.timefmt import format_when, time_left
+from app.organisers.excerpt_pages import router as excerpt_router
+from app.organisers.ops_pages import router as ops_router
+from app.organisers.pages import router as organisers_router
+from app.rescoring.pages import router as rescore_router
+from app.submissions.pages import router as submissions_router
+from app.teams.pages import router as teams_router
+from app.text.timefmt import format_when, time_left
+from app.web.body_limit import BodyLimitMiddleware
+from app.web.security import MAX_FORM_BYTES, CsrfMiddleware, SecurityHeadersMiddleware
+from app.web.stream_limit import StreamLimitMiddleware
 
 
 def build_templates(settings: Settings) -> Jinja2Templates:
@@ -143,12 +144,13 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.board_cache = board_cache
     app.state.challenge_states = states
 
-    app.mount("/static", StaticFiles(packages=[("app", "static")]), name="static")
+    app.mount("/static", StaticFiles(packages=[("app.web", "static")]), name="static")
     install_middleware(app, settings)
     install_accounts(app, settings)
     app.include_router(challenge_router)
     app.include_router(downloads_router)
     app.include_router(health_router)
+    app.include_router(api_accounts_router)
     app.include_router(api_challenges_router, responses=COMMON_RESPONSES)
     app.include_router(api_teams_router, responses=COMMON_RESPONSES)
     app.include_router(api_submissions_router, responses=COMMON_RESPONSES)

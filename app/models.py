@@ -3,9 +3,9 @@
 from app.accounts.models import ApiToken, OidcIdentity, Role, TokenScope, User, UserSession
 from app.audit.models import AuditEvent
 from app.challenges.models import Challenge, DataFile, Phase
+from app.jury.models import JudgeAssignment, Review
 from app.leaderboard.models import LeaderboardEntry
 from app.rescoring.models import RescoreItem, RescoreSet
-from app.reviews.models import JudgeAssignment, Review
 from app.submissions.models import (
     FINAL_STATUSES,
     LogExcerpt,

@@ -246,7 +246,7 @@ def make_uploaders(where: Place, challenge_id: int, count: int, prefix: str) -> 
 
     from app.accounts.service import create_user
     from app.accounts.tokens import NewToken, create_token
-    from app.db import make_engine
+    from app.core.db import make_engine
     from app.models import Membership, Team, User
 
     engine = make_engine(where.database.url)
@@ -355,7 +355,7 @@ def dispatch_row(where: Place, rounds: int) -> Row:
     from sqlalchemy import text
     from sqlmodel import Session
 
-    from app.db import make_engine
+    from app.core.db import make_engine
     from app.queue.connection import JOB_FUNCTION
     from app.queue.dispatch import dispatch, waiting
 
@@ -407,9 +407,9 @@ def judging_row(where: Place, rounds: int) -> Row:
     from queue_bench import Bench, one_at_a_time, start_worker, stop_worker
     from sqlmodel import Session, col, select
 
+    from app.core.runtime import open_runtime
+    from app.core.settings import Settings
     from app.models import Challenge, Phase, Team
-    from app.runtime import open_runtime
-    from app.settings import Settings
 
     row = Row("judging_s", "Judging a trivial predictions file: enqueue to scored event", "s",
               "lower")  # fmt: skip

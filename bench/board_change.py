@@ -6,7 +6,7 @@ a sort of the changed row, not a rebuild of the board.
 
 Each change is what a worker does when a submission is judged: a scored submission row, its
 score rows and the team's kept entry written in one transaction by the worker's own code
-(`app.queue.results._record_scores`), then the event published (`app.queue.notify`). The time
+(`app.queue.results._record_scores`), then the event published (`app.live.notify`). The time
 counted runs from just before the transaction to the first answer of the web process's JSON
 board that carries the new row (polled with `?around=TEAM`, which is cut from the same cached
 board as the full one). The web process's CPU per change is its CPU over the idle changes,
@@ -61,7 +61,7 @@ def land(engine: object, client: object, made: object, team_id: int) -> int:
 
     import app.models  # noqa: F401  (every table, for the foreign keys)
     from app.leaderboard.models import LeaderboardEntry
-    from app.queue.notify import notify_status
+    from app.live.notify import notify_status
     from app.queue.results import _record_scores
     from app.submissions.models import Status, Submission
     from app.teams.models import Team
@@ -156,7 +156,7 @@ def main() -> None:
 
     import app.models  # noqa: F401
     from app.api.challenges import build_board
-    from app.db import make_engine
+    from app.core.db import make_engine
     from app.leaderboard.boards import LIVE
 
     print(f"machine: {machine()}; load average {load_average()}; commit {commit()}")

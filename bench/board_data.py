@@ -111,7 +111,7 @@ def _existing(engine: Any) -> Build | None:
 
 def build(where: Place, teams: int, submissions: int, *, seed: int = 4) -> Build:
     """Fill the place's database (or reuse the same shape already there); see the module doc."""
-    from app.db import make_engine
+    from app.core.db import make_engine
 
     engine = make_engine(where.database.url)
     try:

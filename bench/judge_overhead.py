@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 import sandbox  # noqa: E402
 from app.bundles import load_bundle  # noqa: E402
 from app.bundles.catalog import prepare_catalog  # noqa: E402
-from app.judgement import FileSource, build_request, materialise  # noqa: E402
+from app.queue.judge_request import FileSource, build_request, materialise  # noqa: E402
 from judging.pipeline import judge  # noqa: E402
 
 BUNDLE = ROOT / "challenges" / "port-berth-scheduling"

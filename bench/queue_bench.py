@@ -40,11 +40,11 @@ from harness import MAREA, Place, add_site_options, command_line, commit, load_a
 from harness import place as bench_place
 
 from app.bundles.load import LoadOutcome, load_into_db
+from app.core.runtime import Runtime, open_runtime
+from app.core.settings import Settings
 from app.models import Challenge, Membership, Phase, Submission, Team, User
 from app.queue.connection import judge_queue
 from app.queue.dispatch import dispatch
-from app.runtime import Runtime, open_runtime
-from app.settings import Settings
 from app.submissions.models import Status
 from app.submissions.service import create_submission
 

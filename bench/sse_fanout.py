@@ -43,7 +43,7 @@ from harness import (
     serve,
 )
 
-from app.events import challenge_channel
+from app.live.events import challenge_channel
 
 TARGET_P99_MS = 500.0
 TARGET_RSS_MB = 250.0

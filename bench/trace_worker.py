@@ -64,7 +64,7 @@ def install() -> None:
     import app.queue.results as results
     import judging.pipeline as pipeline
     import sandbox.runner as runner
-    from app.store import LocalStore
+    from app.core.store import LocalStore
 
     worker = rq.Worker
     wrap(worker, "dequeue_job_and_maintain_ttl", "rq: wait for a job (BLPOP)")
@@ -118,8 +118,8 @@ def main() -> None:
         sqlalchemy.orm.configure_mappers()
     import logging
 
+    from app.core.settings import get_settings
     from app.queue.worker import Supervisor
-    from app.settings import get_settings
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -7,8 +7,9 @@ the request (`spec`), the outcome (`result`) and why it may have failed
 
 from judging.failures import Category, Failure
 from judging.pipeline import Runner, judge
+from judging.provenance import sha256_file
 from judging.result import JudgeResult, Logs, Provenance
-from judging.scorer.metrics import METRICS
+from judging.scorer.catalog import SPECS
 from judging.scores import Scores
 from judging.spec import (
     BuiltinScoring,
@@ -20,10 +21,13 @@ from judging.spec import (
     UnpackLimits,
 )
 
-BUILTIN_METRICS: tuple[str, ...] = tuple(METRICS)
+BUILTIN_METRICS: tuple[str, ...] = tuple(SPECS)
+# The parameters each built-in metric understands: the one list bundles are checked against.
+METRIC_PARAMS: dict[str, frozenset[str]] = {name: m.params for name, m in SPECS.items()}
 
 __all__ = [
     "BUILTIN_METRICS",
+    "METRIC_PARAMS",
     "BuiltinScoring",
     "Category",
     "ColumnSpec",
@@ -39,4 +43,5 @@ __all__ = [
     "ScoringSpec",
     "UnpackLimits",
     "judge",
+    "sha256_file",
 ]

@@ -33,7 +33,7 @@ from judging import failures
 from judging.failures import Failure
 from judging.provenance import sha256_file, sha256_tree
 from judging.result import JudgeResult, Logs, Provenance
-from judging.scorer.metrics import METRICS
+from judging.scorer.catalog import SPECS
 from judging.scores import Scores, read_scores
 from judging.spec import BuiltinScoring, IngestionSpec, JudgeRequest, MiB, ProgramScoring
 from judging.unpack import UnpackError, unpack
@@ -121,7 +121,7 @@ class _Judging:
         method = scoring.method
         if isinstance(method, BuiltinScoring):
             program = sha256_tree({"builtin": SCORER_DIR}, skip=("__pycache__",))
-            unknown = [c.key for c in scoring.columns if c.metric not in METRICS]
+            unknown = [c.key for c in scoring.columns if c.metric not in SPECS]
             if unknown:
                 raise _Stop(failures.scoring_error(f"column {unknown[0]!r} has no built-in metric"))
         else:

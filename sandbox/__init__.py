@@ -16,12 +16,19 @@ from sandbox.errors import (
     SandboxError,
     SandboxFailure,
 )
-from sandbox.image import DEFAULT_IMAGE, BuildOutcome, build_image, image_is_current
+from sandbox.image import (
+    DEFAULT_IMAGE,
+    DEFAULT_MIRROR,
+    BuildOutcome,
+    build_image,
+    image_is_current,
+)
 from sandbox.runner import run
 from sandbox.types import Limits, Mount, RunResult, RunSpec
 
 __all__ = [
     "DEFAULT_IMAGE",
+    "DEFAULT_MIRROR",
     "BuildOutcome",
     "EngineUnavailable",
     "ImageBuildError",

@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 rm -f /tmp/marea-gen.db app/migrations/versions/0001_initial_schema.py
 .venv/bin/python - <<'PY'
 from alembic import command
-from app.db import alembic_config
+from app.core.db import alembic_config
 command.revision(alembic_config("sqlite:////tmp/marea-gen.db"), message="initial schema",
                  autogenerate=True, rev_id="0001")
 PY

@@ -11,8 +11,8 @@ import psycopg
 import pytest
 from sqlalchemy.engine import Engine
 
-from app.db import make_engine, migrate
-from app.settings import Settings
+from app.core.db import make_engine, migrate
+from app.core.settings import Settings
 from tests.redis_urls import redis_url
 
 pytest_plugins = ["tests.docker_fixtures"]
@@ -63,6 +63,31 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     with eng.begin() as conn:
         conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     eng.dispose()
+
+
+# Folders whose tests all use the Docker engine (directly or through a worker or served site).
+DOCKER_FOLDERS = ("sandbox", "attacks", "integrity", "chaos", "e2e", "challenges")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Markers from what a test really uses, so `-m docker`, `-m postgres`, `-m e2e` select it.
+
+    PostgreSQL: the `engine` or a site fixture run on its "postgresql" parameter, or the
+    `postgres_url` fixture. Docker: the sandbox fixtures, a folder of Docker suites, or the
+    worker stack. Browser: tests/e2e. `unit` is set by the modules themselves.
+    """
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        parts = item.path.relative_to(PROJECT_ROOT).parts
+        if "postgres_url" in names or "postgresql" in params.values():
+            item.add_marker(pytest.mark.postgres)
+        if {"docker_client", "runner_image", "stack"} & names or (
+            len(parts) > 1 and parts[1] in DOCKER_FOLDERS
+        ):
+            item.add_marker(pytest.mark.docker)
+        if len(parts) > 1 and parts[1] == "e2e":
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.hookimpl(hookwrapper=True)

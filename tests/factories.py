@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from app.db import utcnow
+from app.core.db import utcnow
 from app.models import Challenge, Membership, Phase, Team, User
 
 

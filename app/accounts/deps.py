@@ -39,8 +39,8 @@ from app.accounts.ratelimit import LoginLimiter, SignupLimiter
 from app.accounts.service import role_at_least
 from app.accounts.sessions import session_user
 from app.accounts.tokens import user_for_token
-from app.deps import SessionDep
-from app.security import SAFE_METHODS
+from app.web.deps import SessionDep
+from app.web.security import SAFE_METHODS
 
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="marea"'}
 SCOPE_ORDER: tuple[TokenScope, ...] = (TokenScope.read, TokenScope.submit)

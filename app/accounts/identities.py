@@ -20,7 +20,7 @@ from app.accounts.lifecycle import set_password
 from app.accounts.models import OidcIdentity, User
 from app.accounts.service import AccountError, create_user, normalise_email, user_by_email
 from app.accounts.tokens import revoke_all_tokens
-from app.plain_text import without_hidden_controls
+from app.text.plain_text import without_hidden_controls
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.columns import now_field, when
+from app.core.columns import now_field, when
 
 
 class Role(StrEnum):

@@ -12,7 +12,7 @@ from typing import Any
 
 from authlib.integrations.starlette_client import OAuth
 
-from app.settings import OidcProvider
+from app.core.settings import OidcProvider
 
 SCOPES = "openid email profile"
 

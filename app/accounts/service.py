@@ -11,8 +11,8 @@ from sqlmodel import Session, select
 
 from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password, password_problem, verify_password
-from app.db import utcnow
-from app.plain_text import has_hidden_controls
+from app.core.db import utcnow
+from app.text.plain_text import has_hidden_controls
 
 ROLE_ORDER: tuple[Role, ...] = (Role.participant, Role.judge, Role.organiser, Role.admin)
 

@@ -25,8 +25,8 @@ from sqlmodel import Session, col, select
 from starlette.requests import Request
 
 from app.accounts.models import User, UserSession
-from app.db import utcnow
-from app.security import rotate_csrf_token
+from app.core.db import utcnow
+from app.web.security import rotate_csrf_token
 
 SECRET_KEY = "sid"
 # How stale the "last seen" time on the account page may be; also how often it is written.

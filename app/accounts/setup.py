@@ -8,18 +8,18 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from sqlmodel import Session
 
-from app.accounts.account_routes import router as account_router
 from app.accounts.deps import LoginRequired, SessionCredential
 from app.accounts.devices import KnownDevices
-from app.accounts.login_routes import router as login_router
+from app.accounts.login_pages import router as login_router
 from app.accounts.models import User
 from app.accounts.oidc import OidcProviders
-from app.accounts.oidc_routes import router as oidc_router
+from app.accounts.oidc_pages import router as oidc_router
+from app.accounts.pages import router as account_router
 from app.accounts.ratelimit import LoginLimiter, SignupLimiter
 from app.accounts.sessions import session_user
-from app.queue.connection import redis_client
-from app.security import csrf_input, csrf_token
-from app.settings import Settings
+from app.core.redis import redis_client
+from app.core.settings import Settings
+from app.web.security import csrf_input, csrf_token
 
 SESSION_COOKIE = "marea_session"
 

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import ApiToken, TokenScope, User
 from app.accounts.service import AccountError
-from app.db import utcnow
+from app.core.db import utcnow
 
 TOKEN_PREFIX = "marea_"
 MAX_ACTIVE_TOKENS = 20

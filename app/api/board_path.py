@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.challenges import serve_board
-from app.db import MAX_ROW_ID
+from app.core.db import MAX_ROW_ID
 
 BOARD_PATH = re.compile(r"/api/v1/challenges/([^/]+)/leaderboard")
 SPLITS = ("public", "private")

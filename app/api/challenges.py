@@ -23,9 +23,8 @@ from app.api.schemas import (
 )
 from app.challenges import service
 from app.challenges.models import Challenge, Phase
-from app.db import MAX_ROW_ID
-from app.deps import SessionDep
-from app.events import challenge_channel
+from app.challenges.web import published_challenge_or_404
+from app.core.db import MAX_ROW_ID
 from app.leaderboard.boards import FROZEN, LIVE, audience_for, competes_in, is_staff
 from app.leaderboard.cache import BoardCache, BoardKey, board_event
 from app.leaderboard.ranking import BoardSpec
@@ -33,9 +32,11 @@ from app.leaderboard.rendered import AROUND, RenderedBoard, board_head
 from app.leaderboard.views import board_rows
 from app.live import sse
 from app.live.announce import CHALLENGE_EVENT
+from app.live.events import challenge_channel
 from app.live.hub import EventHub
 from app.live.states import ChallengeState, ChallengeStates
 from app.organisers.participation import excluded_team_ids
+from app.web.deps import SessionDep
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +54,6 @@ def _challenge_out(request: Request, challenge: Challenge) -> dict[str, Any]:
     }
 
 
-def _published(session: Session, slug: str) -> Challenge:
-    challenge = service.challenge_by_slug(session, slug)
-    if challenge is None or not challenge.published or challenge.id is None:
-        raise HTTPException(404, f"No published challenge is called {slug!r}.")
-    return challenge
-
-
 @router.get("/challenges", response_model=list[ChallengeOut])
 def list_challenges(request: Request, session: SessionDep) -> list[dict[str, Any]]:
     return [_challenge_out(request, c) for c in service.published_challenges(session)]
@@ -67,7 +61,7 @@ def list_challenges(request: Request, session: SessionDep) -> list[dict[str, Any
 
 @router.get("/challenges/{slug}", response_model=ChallengeDetailOut)
 def get_challenge(request: Request, slug: str, session: SessionDep) -> dict[str, Any]:
-    challenge = _published(session, slug)
+    challenge = published_challenge_or_404(session, slug)
     assert challenge.id is not None
     phases = [
         PhaseOut(
@@ -89,20 +83,6 @@ def get_challenge(request: Request, slug: str, session: SessionDep) -> dict[str,
         "licence": str(challenge.config.get("licence", "")),
         "private_revealed": challenge.private_revealed,
     }
-
-
-def pick_phase(session: Session, challenge: Challenge, name: str | None) -> Phase:
-    assert challenge.id is not None
-    phases = service.phases_of(session, challenge.id)
-    if not phases:
-        raise HTTPException(404, "This challenge has no phases.")
-    if name is None:
-        return service.current_phase(phases) or phases[0]
-    for phase in phases:
-        if phase.name == name:
-            return phase
-    names = ", ".join(p.name for p in phases)
-    raise HTTPException(404, f"No phase {name!r} in this challenge; phases: {names}.")
 
 
 def build_board(

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from app.db import MAX_ROW_ID
+from app.core.db import MAX_ROW_ID
 
 
 class ErrorDetail(BaseModel):

@@ -6,7 +6,6 @@ exactly as for a submission that does not exist.
 
 from __future__ import annotations
 
-import math
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,15 +24,11 @@ from app.api.schemas import (
     SubmissionListOut,
     TeamRef,
 )
-from app.body_limit import takes_upload
 from app.challenges.models import Challenge, Phase
-from app.db import MAX_ROW_ID, utcnow
-from app.deps import RowId
-from app.events import submission_channel
+from app.core.db import MAX_ROW_ID
 from app.live import sse
+from app.live.events import submission_channel
 from app.live.hub import EventHub
-from app.settings import Settings
-from app.store import LocalStore
 from app.submissions.access import (
     current_scores_of,
     is_member,
@@ -41,27 +36,20 @@ from app.submissions.access import (
     view_of,
     visible_submission,
 )
-from app.submissions.context import choose_phase, precheck, require_team, submit_context
+from app.submissions.context import choose_phase, require_team, submit_context
 from app.submissions.finals import FinalRefused, set_final
 from app.submissions.models import FINAL_STATUSES, Submission
-from app.submissions.quotas import QuotaRefusal
-from app.submissions.service import SubmissionRefused
-from app.submissions.upload import Upload, UploadProblem, accept_submission, receive_upload
+from app.submissions.upload import UploadProblem
+from app.submissions.web import problem, receive_submission
 from app.teams.models import Team
+from app.web.body_limit import takes_upload
+from app.web.deps import RowId
 
 router = APIRouter(
     prefix="/api/v1",
     tags=["submissions"],
     responses={404: {"model": ErrorBody}, 401: {"model": ErrorBody}},
 )
-
-CONCURRENT_RETRY_S = 30
-REFUSAL_STATUS = {
-    "phase_closed": 409,
-    "disqualified": 403,
-    "not_approved": 403,
-}
-
 
 UPLOAD_BODY = {
     "required": True,
@@ -80,25 +68,6 @@ UPLOAD_BODY = {
         }
     },
 }
-
-
-def problem(p: UploadProblem) -> HTTPException:
-    return HTTPException(p.status, p.message)
-
-
-def quota_error(refusal: QuotaRefusal) -> HTTPException:
-    """429 with Retry-After in seconds when we know when the team may try again."""
-    headers: dict[str, str] = {}
-    if refusal.retry_at is not None:
-        seconds = math.ceil((refusal.retry_at - utcnow()).total_seconds())
-        headers["Retry-After"] = str(max(1, seconds))
-    elif refusal.reason == "concurrent":
-        headers["Retry-After"] = str(CONCURRENT_RETRY_S)
-    return HTTPException(429, refusal.message, headers or None)
-
-
-def refusal_error(refusal: SubmissionRefused) -> HTTPException:
-    return HTTPException(REFUSAL_STATUS.get(refusal.reason, 403), refusal.message)
 
 
 def submission_out(
@@ -163,97 +132,16 @@ async def create(
     phase: str | None = Query(None, description="Phase name; default: the open phase."),
 ) -> JSONResponse:
     """Upload a file as multipart/form-data (`file`, optional `description`, `link`, `phase`)."""
-    return JSONResponse(await upload_submission(request, user, slug, phase), status_code=201)
+    made = await receive_submission(request, user, slug, phase)
 
+    def body() -> dict[str, Any]:
+        with Session(request.app.state.engine, expire_on_commit=False) as session:
+            fresh = session.get(Submission, made.id)
+            assert fresh is not None
+            out = SubmissionDetailOut.model_validate(detail_out(request, session, user, fresh))
+        return out.model_dump(mode="json")
 
-async def upload_submission(
-    request: Request, user: User, slug: str, phase: str | None
-) -> dict[str, Any]:
-    """The whole upload path shared by the API and the web form; raises HTTPException on refusal.
-
-    Refusals that need no body (no team, phase closed, quota spent, declared size over the
-    cap) come before a byte of the upload is read.
-    """
-    engine = request.app.state.engine
-    settings: Settings = request.app.state.settings
-    store: LocalStore = request.app.state.store
-    assert user.id is not None
-    user_id = user.id
-
-    def before_upload() -> tuple[Phase | None, Team]:
-        with Session(engine, expire_on_commit=False) as session:
-            context = submit_context(session, slug, user_id)
-            if isinstance(context, UploadProblem):
-                raise problem(context)
-            team = require_team(context)
-            if isinstance(team, UploadProblem):
-                raise problem(team)
-            chosen = choose_phase(context, phase)
-            if isinstance(chosen, UploadProblem):
-                if phase is None and chosen.code == "phase_closed":
-                    return None, team  # the form may still name a phase
-                raise problem(chosen)
-            refused = precheck(session, chosen, team)
-            if isinstance(refused, QuotaRefusal):
-                raise quota_error(refused)
-            if isinstance(refused, UploadProblem):
-                raise problem(refused)
-            return chosen, team
-
-    chosen, team = await run_in_threadpool(before_upload)
-    picked: list[Phase] = []
-
-    def phase_of_form(fields: dict[str, str]) -> None:
-        """The phase the form names (if any), refused before the file is stored when closed."""
-        form_phase = fields.get("phase", "").strip() or None
-        if chosen is not None and form_phase in (None, chosen.name):
-            picked.append(chosen)
-            return
-        with Session(engine, expire_on_commit=False) as session:
-            context = submit_context(session, slug, user_id)
-            if isinstance(context, UploadProblem):
-                raise problem(context)
-            named = choose_phase(context, form_phase)
-            if isinstance(named, UploadProblem):
-                raise problem(named)
-            refused = precheck(session, named, team)
-            if isinstance(refused, QuotaRefusal):
-                raise quota_error(refused)
-            if isinstance(refused, UploadProblem):
-                raise problem(refused)
-            picked.append(named)
-
-    async def check_fields(fields: dict[str, str]) -> UploadProblem | None:
-        await run_in_threadpool(phase_of_form, fields)
-        return None
-
-    upload = await receive_upload(
-        request, store, max_bytes=settings.upload_max_bytes, check_fields=check_fields
-    )
-    if isinstance(upload, UploadProblem):
-        raise problem(upload)
-    made: dict[str, Any] = await run_in_threadpool(
-        submit_upload, request, user, picked[0], team, upload
-    )
-    return made
-
-
-def submit_upload(request: Request, user: User, chosen: Phase, team: Team, upload: Upload) -> Any:
-    """Create the submission from a stored upload; raises the API error on refusal."""
-    engine = request.app.state.engine
-    assert user.id is not None
-    made = accept_submission(
-        engine, request.app.state.settings, phase=chosen, team=team, user_id=user.id, upload=upload
-    )
-    if isinstance(made, QuotaRefusal):
-        raise quota_error(made)
-    if isinstance(made, SubmissionRefused):
-        raise refusal_error(made)
-    with Session(engine, expire_on_commit=False) as session:
-        fresh = session.get(Submission, made.id)
-        assert fresh is not None
-        body = SubmissionDetailOut.model_validate(detail_out(request, session, user, fresh))
-    return body.model_dump(mode="json")
+    return JSONResponse(await run_in_threadpool(body), status_code=201)
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionDetailOut)

@@ -15,11 +15,12 @@ from app.accounts.deps import CurrentUser, SubmitUser
 from app.accounts.models import User
 from app.api.schemas import ErrorBody, HandOverIn, MemberOut, TeamCreateIn, TeamJoinIn, TeamOut
 from app.challenges.models import Challenge
-from app.deps import SessionDep
 from app.submissions.context import published_challenge
 from app.submissions.upload import UploadProblem
 from app.teams import service
 from app.teams.models import Team
+from app.teams.web import invite_link
+from app.web.deps import SessionDep
 
 router = APIRouter(
     prefix="/api/v1",
@@ -52,12 +53,6 @@ def challenge_or_404(session: Session, slug: str) -> Challenge:
     if isinstance(challenge, UploadProblem):
         raise HTTPException(challenge.status, challenge.message)
     return challenge
-
-
-def invite_link(request: Request, challenge: Challenge, team: Team) -> str:
-    secret: str = request.app.state.settings.resolved_secret_key()
-    token = service.invite_link_token(secret, team)
-    return str(request.url_for("team_join_link", slug=challenge.slug, token=token))
 
 
 def team_out(

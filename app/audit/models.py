@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Field, SQLModel
 
-from app.columns import json_column, now_field
+from app.core.columns import json_column, now_field
 
 
 class AuditEvent(SQLModel, table=True):

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.bundles.files import sha256_of
+from judging import sha256_file
 
 GENERATOR = Path("tools") / "generate.py"
 HIDDEN_FOLDER = "catalog-hidden"
@@ -57,7 +57,7 @@ def _entry(bundle: Path, store: Path, progress: Callable[[str], None]) -> Catalo
         return CatalogEntry(bundle, None)
     hidden = store / bundle.name
     stamp = store / f"{bundle.name}.generator-sha256"
-    digest = sha256_of(generator)
+    digest = sha256_file(generator)
     if hidden.is_dir() and stamp.is_file() and stamp.read_text().strip() == digest:
         return CatalogEntry(bundle, hidden)
     progress(f"generating the hidden files of {bundle.name} (secret seed, kept in {store})")

@@ -138,7 +138,7 @@ def _exposed(found: FileAt, match: _Matcher) -> tuple[str, str] | None:
     return None
 
 
-# The renderer app.markdown uses for pages: what it turns into links is what is checked.
+# The renderer app.text.markdown uses for pages: what it turns into links is what is checked.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(
     ["table", "strikethrough"]
 )

@@ -26,6 +26,7 @@ from app.bundles.errors import BundleError, ErrorCategory
 from app.bundles.limits import BundleLimits, human_size
 from app.bundles.schema import BuiltinScoring, Challenge, Localised, PhaseKind
 from app.bundles.source import Loc
+from judging import sha256_file
 
 CHALLENGE_FILE = "challenge.yaml"
 SPLIT_VALUES = ("public", "private")
@@ -515,14 +516,6 @@ def check_prediction_header(baseline: FileAt, needed: dict[str, str]) -> list[Bu
     ]
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 class Hashes:
     """sha256 of files by real path, so a file named twice (or checked, then stored) is read once."""
 
@@ -532,7 +525,7 @@ class Hashes:
     def of(self, path: Path) -> str:
         key = os.path.realpath(path)
         if key not in self._known:
-            self._known[key] = sha256_of(path)
+            self._known[key] = sha256_file(path)
         return self._known[key]
 
 

@@ -22,8 +22,8 @@ from sqlmodel import Session, col, delete, select
 from app.audit.models import AuditEvent
 from app.bundles.validate import LoadedBundle, load_bundle
 from app.challenges.models import Challenge, DataFile, Phase
-from app.db import utcnow
-from app.runtime import Runtime
+from app.core.db import utcnow
+from app.core.runtime import Runtime
 from app.submissions.finals import bundle_update_refused
 from app.submissions.models import Submission
 

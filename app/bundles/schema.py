@@ -26,27 +26,12 @@ from pydantic import (
     StrictInt,
 )
 
-BUILTIN_METRICS = frozenset(
-    {
-        "rmse",
-        "mae",
-        "mape",
-        "r2",
-        "accuracy",
-        "balanced_accuracy",
-        "f1_macro",
-        "roc_auc",
-        "log_loss",
-        "pinball_loss",
-    }
-)
+from judging import BUILTIN_METRICS as JUDGING_METRICS
+from judging import METRIC_PARAMS as JUDGING_METRIC_PARAMS
 
-# Parameters each built-in metric understands; anything else is a typo.
-METRIC_PARAMS: dict[str, frozenset[str]] = {name: frozenset() for name in BUILTIN_METRICS} | {
-    "pinball_loss": frozenset({"alpha"}),
-    "roc_auc": frozenset({"positive"}),
-    "log_loss": frozenset({"positive"}),
-}
+# Metric names and their parameters come from judging, which computes them: one list.
+BUILTIN_METRICS = frozenset(JUDGING_METRICS)
+METRIC_PARAMS: dict[str, frozenset[str]] = dict(JUDGING_METRIC_PARAMS)
 
 FORMAT_VERSION = 1
 

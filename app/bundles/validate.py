@@ -52,7 +52,7 @@ from app.bundles.limits import DEFAULT_LIMITS, BundleLimits, human_size
 from app.bundles.rules import check_rules
 from app.bundles.schema import Challenge
 from app.bundles.source import YamlDocument, YamlProblem, parse_yaml
-from app.settings import DEFAULT_RUNNER_IMAGE
+from app.core.settings import DEFAULT_RUNNER_IMAGE
 
 # What a bundle may name as runner_image when the caller does not pass the site's settings.
 DEFAULT_IMAGES: frozenset[str] = frozenset({DEFAULT_RUNNER_IMAGE})

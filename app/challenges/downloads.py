@@ -15,11 +15,11 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session, col, select
 
-from app.attachment import attachment
+from app.text.attachment import attachment
 from app.challenges import service
 from app.challenges.models import Challenge, DataFile
-from app.deps import SessionDep, StoreDep
-from app.store import CHUNK, LocalStore
+from app.web.deps import SessionDep, StoreDep
+from app.core.store import CHUNK, LocalStore
 
 router = APIRouter(tags=["challenges"])
 

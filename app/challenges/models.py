@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.columns import json_column, now_field, optional_json, when
-from app.db import UTCDateTime
+from app.core.columns import json_column, now_field, optional_json, when
+from app.core.db import UTCDateTime
 
 
 class Challenge(SQLModel, table=True):

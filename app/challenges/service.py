@@ -9,7 +9,7 @@ from typing import Protocol, TypeVar
 from sqlmodel import Session, col, select
 
 from app.challenges.models import Challenge, DataFile, Phase
-from app.db import utcnow
+from app.core.db import utcnow
 
 PAGE_NAMES = ("overview", "data", "evaluation", "rules")
 

@@ -12,7 +12,8 @@ revealed, ranks teams by their chosen final submissions (`final_board`).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import select as sa_select
@@ -95,36 +96,47 @@ def frozen_board(
             col(Score.current).is_(True),
         )
     ).all()
-    submissions: dict[int, tuple[int, datetime, str, dict[str, float]]] = {}
+    scored: dict[int, BoardRow] = {}
     for submission_id, team_id, created_at, team_name, key, value in rows:
         if team_id in exclude:
             continue
-        entry = submissions.setdefault(submission_id, (team_id, created_at, team_name, {}))
-        entry[3][key] = value
-    best: dict[int, tuple[int, datetime, str, dict[str, float]]] = {}
-    for submission_id, (team_id, created_at, team_name, values) in submissions.items():
-        current = best.get(team_id)
-        if current is None or sort_key(spec, values, created_at, submission_id) < sort_key(
-            spec, current[3], current[1], current[0]
-        ):
-            best[team_id] = (submission_id, created_at, team_name, values)
-    ordered = sorted(
-        best.items(), key=lambda item: sort_key(spec, item[1][3], item[1][1], item[1][0])
-    )
-    rank_list = ranks(spec, [item[1][3] for item in ordered])
-    return [
-        BoardRow(
-            rank=rank,
-            team_id=team_id,
-            team_name=team_name,
-            submission_id=submission_id,
-            submitted_at=created_at,
-            values=values,
+        row = scored.setdefault(
+            submission_id, BoardRow(0, team_id, team_name, submission_id, created_at, {})
         )
-        for rank, (team_id, (submission_id, created_at, team_name, values)) in zip(
-            rank_list, ordered, strict=True
-        )
-    ]
+        row.values[key] = value
+    best: dict[int, BoardRow] = {}
+    for row in scored.values():
+        current = best.get(row.team_id)
+        if current is None or _key(spec, row) < _key(spec, current):
+            best[row.team_id] = row
+    return ranked(spec, best.values())
+
+
+def _key(spec: BoardSpec, row: BoardRow) -> tuple[object, ...]:
+    return sort_key(spec, row.values, row.submitted_at, row.submission_id)
+
+
+def ranked(spec: BoardSpec, rows: Iterable[BoardRow]) -> list[BoardRow]:
+    """The rows in board order, each with its competition rank (equal metrics share one)."""
+    ordered = sorted(rows, key=lambda row: _key(spec, row))
+    rank_list = ranks(spec, [row.values for row in ordered])
+    return [replace(row, rank=rank) for rank, row in zip(rank_list, ordered, strict=True)]
+
+
+@dataclass
+class _Scored:
+    """One scored submission with its scores on both parts (for the private board)."""
+
+    id: int
+    team_id: int
+    team_name: str
+    at: datetime
+    selected: bool
+    public: dict[str, float] = field(default_factory=dict)
+    private: dict[str, float] = field(default_factory=dict)
+
+    def row(self, values: dict[str, float]) -> BoardRow:
+        return BoardRow(0, self.team_id, self.team_name, self.id, self.at, values)
 
 
 def final_count(challenge: Challenge) -> int:
@@ -161,48 +173,22 @@ def final_board(
             col(Score.current).is_(True),
         )
     ).all()
-    subs: dict[int, dict[str, object]] = {}
+    subs: dict[int, _Scored] = {}
     for sub_id, team_id, created_at, selected, name, split, key, value in rows:
         if team_id in exclude:
             continue
-        item = subs.setdefault(
-            sub_id,
-            {
-                "team": team_id,
-                "at": created_at,
-                "selected": selected,
-                "name": name,
-                "public": {},
-                "private": {},
-            },
-        )
-        item[split][key] = value  # type: ignore[index]
-    by_team: dict[int, list[int]] = {}
-    for sub_id, item in subs.items():
-        by_team.setdefault(item["team"], []).append(sub_id)  # type: ignore[arg-type]
-    best: dict[int, tuple[int, datetime, str, dict[str, float]]] = {}
-    for team_id, ids in by_team.items():
-        chosen = sorted((i for i in ids if subs[i]["selected"]), key=lambda i: (subs[i]["at"], i))[
-            :n
-        ]
+        item = subs.setdefault(sub_id, _Scored(sub_id, team_id, name, created_at, selected))
+        (item.private if split == "private" else item.public)[key] = value
+    by_team: dict[int, list[_Scored]] = {}
+    for item in subs.values():
+        by_team.setdefault(item.team_id, []).append(item)
+    best: list[BoardRow] = []
+    for items in by_team.values():
+        chosen = sorted((i for i in items if i.selected), key=lambda i: (i.at, i.id))[:n]
         if not chosen:
-            chosen = sorted(
-                ids,
-                key=lambda i: sort_key(spec, subs[i]["public"], subs[i]["at"], i),  # type: ignore[arg-type]
-            )[:n]
-        candidates = [i for i in chosen if subs[i]["private"]]
-        if not candidates:
-            continue
-        top = min(
-            candidates,
-            key=lambda i: sort_key(spec, subs[i]["private"], subs[i]["at"], i),  # type: ignore[arg-type]
-        )
-        best[team_id] = (top, subs[top]["at"], subs[top]["name"], subs[top]["private"])  # type: ignore[assignment]
-    ordered = sorted(
-        best.items(), key=lambda item: sort_key(spec, item[1][3], item[1][1], item[1][0])
-    )
-    rank_list = ranks(spec, [item[1][3] for item in ordered])
-    return [
-        BoardRow(rank, team_id, name, sub_id, at, values)
-        for rank, (team_id, (sub_id, at, name, values)) in zip(rank_list, ordered, strict=True)
-    ]
+            chosen = sorted(items, key=lambda i: sort_key(spec, i.public, i.at, i.id))[:n]
+        candidates = [i for i in chosen if i.private]
+        if candidates:
+            top = min(candidates, key=lambda i: sort_key(spec, i.private, i.at, i.id))
+            best.append(top.row(top.private))
+    return ranked(spec, best)

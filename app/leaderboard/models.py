@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.columns import json_column, now_field
+from app.core.columns import json_column, now_field
 
 
 class LeaderboardEntry(SQLModel, table=True):

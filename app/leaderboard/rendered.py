@@ -187,7 +187,7 @@ def board_head(slug: str, phase: str, split: str, spec: BoardSpec) -> dict[str, 
 
 
 def entry_row(data: Mapping[str, Any]) -> BoardRow | None:
-    """A kept entry as a score event carries it (see app.queue.notify), or None if malformed."""
+    """A kept entry as a score event carries it (see app.live.notify), or None if malformed."""
     try:
         values = {str(k): float(v) for k, v in dict(data["values"]).items()}
         return BoardRow(

@@ -10,7 +10,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.db import utcnow
+from app.core.db import utcnow
 from app.leaderboard.models import LeaderboardEntry
 from app.leaderboard.ranking import BoardSpec, is_better, rank_value, ranks, sort_key
 from app.submissions.models import Score, Status, Submission

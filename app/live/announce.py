@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, object_session
 
 from app.audit.models import AuditEvent
-from app.events import challenge_channel, publish
+from app.live.events import challenge_channel, publish
 
 PENDING = "marea.changed_challenges"
 CHALLENGE_EVENT = "challenge"

@@ -1,4 +1,4 @@
-"""Alembic environment: runs against the connection `app.db.migrate` hands over."""
+"""Alembic environment: runs against the connection `app.core.db.migrate` hands over."""
 
 from __future__ import annotations
 

@@ -14,8 +14,8 @@ from fastapi import HTTPException, Request
 
 from app.accounts.deps import get_optional_user
 from app.challenges.service import challenge_by_slug
-from app.deps import SessionDep
 from app.leaderboard.boards import competes_in
+from app.web.deps import SessionDep
 
 COMPETITOR_MESSAGE = (
     "You are in a team of this challenge, so you take part in it as a participant: its "

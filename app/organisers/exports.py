@@ -25,13 +25,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.challenges.models import Challenge, Phase
-from app.csv_cells import safe_cell
+from app.core.store import CHUNK, LocalStore
 from app.leaderboard.boards import LIVE
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.views import board_rows
-from app.store import CHUNK, LocalStore
 from app.submissions.models import Score, Submission
 from app.teams.models import Team
+from app.text.csv_cells import safe_cell
 
 PAGE = 500
 BASE_COLUMNS = (
@@ -151,7 +151,7 @@ def _submission_rows(engine: Engine, challenge_id: int, scores: list[str]) -> It
 def csv_chunks(table: Table, batch: int = 200) -> Iterator[str]:
     """The table as CSV text, a batch of rows per chunk; None is an empty cell.
 
-    Text that a spreadsheet would run as a formula is neutralised (see app.csv_cells).
+    Text that a spreadsheet would run as a formula is neutralised (see app.text.csv_cells).
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)

@@ -15,10 +15,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
+from app.audit.service import record
 from app.challenges import service as challenges
 from app.challenges.models import Challenge, Phase
-from app.db import utcnow
-from app.organisers.audit import record
+from app.core.db import utcnow
 from app.organisers.service import lock_challenge
 from app.submissions.finals import REVEAL_ACTION, choose_defaults
 from app.submissions.models import Score, Status, Submission

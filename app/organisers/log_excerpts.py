@@ -14,8 +14,8 @@ from typing import Any
 from sqlmodel import Session, select
 
 from app.accounts.models import User
+from app.audit.service import record
 from app.challenges.models import Challenge, Phase
-from app.organisers.audit import record
 from app.organisers.service import ActionError
 from app.submissions.excerpts import approved_excerpt, cut_excerpt, digest
 from app.submissions.log_policy import LogPolicy, phase_log_policy

@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.challenges.models import Challenge, Phase
-from app.queue.worker import read_worker_health
+from app.core.hosts import read_worker_health
 from app.submissions.models import Status, Submission
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"

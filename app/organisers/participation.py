@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
+from app.audit.service import record
 from app.challenges.models import Challenge
-from app.organisers.audit import record
 from app.organisers.service import ActionError
 from app.submissions.lifecycle import cancel
 from app.submissions.models import Submission

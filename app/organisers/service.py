@@ -9,9 +9,9 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
+from app.audit.service import record
 from app.challenges.models import Challenge, Phase
-from app.db import utcnow
-from app.organisers.audit import record
+from app.core.db import utcnow
 from app.submissions.finals import dates_change_refused
 from app.submissions.models import Status, Submission
 

@@ -27,7 +27,7 @@ from app.bundles.errors import BundleError
 from app.bundles.limits import human_size
 from app.bundles.load import LoadOutcome, LoadRefused, load_into_db
 from app.bundles.validate import BundleInvalid
-from app.runtime import Runtime
+from app.core.runtime import Runtime
 
 CHUNK = 1024 * 1024
 # Room for the CSRF field and the multipart headers around the zip itself.

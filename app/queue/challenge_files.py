@@ -7,8 +7,8 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from app.challenges.models import Challenge, DataFile
-from app.judgement import ROLES_FOR_JUDGING, ChallengeDirs, FileSource, materialise
-from app.store import LocalStore
+from app.core.store import LocalStore
+from app.queue.judge_request import ROLES_FOR_JUDGING, ChallengeDirs, FileSource, materialise
 
 
 def challenge_dirs(

@@ -1,18 +1,15 @@
-"""Redis and RQ handles built from settings."""
+"""RQ handles built from settings: the judging queue and the rescore queue."""
 
 from __future__ import annotations
 
 import redis
 from rq import Queue
 
-from app.settings import Settings
+from app.core.redis import redis_client
+from app.core.settings import Settings
 
 JOB_FUNCTION = "app.queue.jobs.judge_submission"
 RESCORE_JOB_FUNCTION = "app.queue.rescore_jobs.rescore_item"
-
-
-def redis_client(settings: Settings) -> redis.Redis:
-    return redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=10)
 
 
 def judge_queue(settings: Settings, client: redis.Redis | None = None) -> Queue:

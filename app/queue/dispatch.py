@@ -22,8 +22,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.challenges.models import Challenge, Phase
-from app.judgement import judging_bound_s
 from app.queue.connection import JOB_FUNCTION
+from app.queue.judge_request import judging_bound_s
 from app.submissions.lifecycle import mark_dispatched
 from app.submissions.models import Status, Submission
 

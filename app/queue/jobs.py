@@ -19,17 +19,18 @@ from rq import get_current_job
 from sqlmodel import Session
 
 import sandbox
-from app.queue.connection import judge_queue, redis_client
+from app.core.redis import redis_client
+from app.core.runtime import Runtime, open_runtime
+from app.core.settings import Settings, get_settings
+from app.live.notify import notify_status
+from app.queue.connection import judge_queue
 from app.queue.dispatch import dispatch
 from app.queue.heartbeat import Heartbeat
-from app.queue.notify import notify_status
 from app.queue.requests import prepare_request
 from app.queue.results import record_result
-from app.runtime import Runtime, open_runtime
-from app.settings import Settings, get_settings
 from app.submissions.lifecycle import claim, fail_internal, heartbeat, requeue
 from app.submissions.models import Status, Submission
-from judging.pipeline import judge
+from judging import judge
 
 log = logging.getLogger(__name__)
 

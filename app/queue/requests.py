@@ -7,11 +7,11 @@ from pathlib import Path
 from sqlmodel import Session
 
 from app.challenges.models import Challenge, Phase
-from app.judgement import build_request
+from app.core.runtime import Runtime
 from app.queue.challenge_files import challenge_dirs
-from app.runtime import Runtime
+from app.queue.judge_request import build_request
 from app.submissions.models import Submission
-from judging.spec import JudgeRequest
+from judging import JudgeRequest
 
 
 def prepare_request(

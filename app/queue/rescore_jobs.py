@@ -26,18 +26,19 @@ from sqlmodel import Session, col, select
 
 import sandbox
 from app.challenges.models import Challenge, Phase
-from app.db import utcnow
-from app.judgement import judging_bound_s
-from app.queue.connection import RESCORE_JOB_FUNCTION, redis_client, rescore_queue
+from app.core.db import utcnow
+from app.core.redis import redis_client
+from app.core.runtime import Runtime, open_runtime
+from app.core.settings import Settings, get_settings
+from app.queue.connection import RESCORE_JOB_FUNCTION, rescore_queue
 from app.queue.heartbeat import Heartbeat
 from app.queue.job_state import job_is_lost
+from app.queue.judge_request import judging_bound_s
 from app.queue.requests import prepare_request
 from app.rescoring import items
 from app.rescoring.models import ItemStatus, RescoreItem, RescoreSet
-from app.runtime import Runtime, open_runtime
-from app.settings import Settings, get_settings
 from app.submissions.models import Submission
-from judging.pipeline import judge
+from judging import judge
 
 log = logging.getLogger(__name__)
 

@@ -15,13 +15,13 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.challenges.models import Challenge
+from app.core.runtime import Runtime
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import SPLITS, offer
-from app.runtime import Runtime
 from app.submissions.lifecycle import finish
 from app.submissions.models import Score, Status, Submission
 from app.teams.models import Team
-from judging.result import JudgeResult
+from judging import JudgeResult
 
 
 def record_result(

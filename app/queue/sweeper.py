@@ -19,12 +19,12 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from app.db import utcnow
+from app.core.db import utcnow
+from app.core.settings import Settings
+from app.live.notify import notify_status
 from app.queue.dispatch import dispatch
 from app.queue.job_state import job_is_lost
-from app.queue.notify import notify_status
 from app.queue.rescore_jobs import sweep_rescores
-from app.settings import Settings
 from app.submissions.lifecycle import fail_internal, requeue
 from app.submissions.models import Status, Submission
 

@@ -11,14 +11,12 @@ left behind.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import multiprocessing
 import os
 import signal
 import socket
 import time
-from dataclasses import dataclass
 from types import FrameType
 
 import redis
@@ -26,14 +24,14 @@ from rq import Worker
 from sqlalchemy.orm import configure_mappers
 
 import sandbox
-from app.queue.connection import judge_queue, redis_client, rescore_queue
+from app.core.hosts import HEALTH_KEY, HostHealth, publish_health
+from app.core.redis import redis_client
+from app.core.runtime import open_runtime
+from app.core.settings import Settings
+from app.queue.connection import judge_queue, rescore_queue
 from app.queue.sweeper import sweep
-from app.runtime import open_runtime
-from app.settings import Settings
 
 log = logging.getLogger(__name__)
-
-HEALTH_KEY = "marea:workers:{host}"
 
 
 def _work(settings: Settings, name: str) -> None:
@@ -51,39 +49,6 @@ def _work(settings: Settings, name: str) -> None:
     configure_mappers()
     worker = Worker(queues, connection=client, name=name)  # in priority order
     worker.work(with_scheduler=False, logging_level="WARNING")
-
-
-@dataclass
-class HostHealth:
-    healthy: bool
-    message: str
-
-
-def publish_health(
-    client: redis.Redis, host: str, health: HostHealth, processes: int, ttl: int
-) -> None:
-    body = json.dumps(
-        {
-            "host": host,
-            "healthy": health.healthy,
-            "message": health.message,
-            "processes": processes,
-            "at": time.time(),
-        }
-    )
-    try:
-        client.set(HEALTH_KEY.format(host=host), body, ex=ttl)
-    except redis.RedisError as exc:
-        log.warning("could not publish worker health: %s", exc)
-
-
-def read_worker_health(client: redis.Redis) -> list[dict[str, object]]:
-    hosts: list[dict[str, object]] = []
-    for key in client.scan_iter(match=HEALTH_KEY.format(host="*")):
-        raw = client.get(key)
-        if raw:
-            hosts.append(json.loads(raw))
-    return hosts
 
 
 class Supervisor:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from app.db import utcnow
+from app.core.db import utcnow
 from app.rescoring.models import ItemStatus, RescoreItem, RescoreSet, SetStatus
 
 PENDING = (ItemStatus.queued, ItemStatus.running)

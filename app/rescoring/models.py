@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.columns import json_column, now_field, when
+from app.core.columns import json_column, now_field, when
 
 
 class SetStatus(StrEnum):

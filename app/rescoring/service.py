@@ -18,11 +18,11 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
+from app.audit.service import record
 from app.challenges.models import Challenge, Phase
-from app.db import utcnow
+from app.core.db import utcnow
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import rebuild_entries
-from app.organisers.audit import record
 from app.organisers.service import ActionError
 from app.rescoring.items import skip_pending
 from app.rescoring.models import (

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from app.accounts.models import Role, User
 from app.accounts.service import role_at_least
 from app.challenges.models import Challenge, Phase
-from app.store import LocalStore
+from app.core.store import LocalStore
 from app.submissions.excerpts import approved_excerpt
 from app.submissions.log_policy import LogPolicy, phase_log_policy
 from app.submissions.models import LogExcerpt, Score, Submission, SubmissionEvent

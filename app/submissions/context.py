@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.challenges import service as challenges
 from app.challenges.models import Challenge, Phase
-from app.db import utcnow
+from app.core.db import utcnow
 from app.submissions.quotas import QuotaRefusal, check, usage
 from app.submissions.upload import UploadProblem
 from app.teams.models import Team

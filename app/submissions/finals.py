@@ -47,7 +47,7 @@ from sqlmodel import Session, col, select
 from app.accounts.models import User
 from app.audit.models import AuditEvent
 from app.challenges.models import Challenge, Phase
-from app.db import utcnow
+from app.core.db import utcnow
 from app.leaderboard.boards import final_count
 from app.leaderboard.ranking import BoardSpec, sort_key
 from app.submissions.models import Score, Status, Submission, SubmissionEvent

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from app.db import utcnow
+from app.core.db import utcnow
 from app.submissions.models import Status, Submission, SubmissionEvent
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from app.challenges.models import Phase
-from app.db import utcnow
-from app.store import StoredObject
+from app.core.db import utcnow
+from app.core.store import StoredObject
 from app.submissions.models import Status, Submission, SubmissionEvent
 from app.submissions.quotas import QuotaRefusal, check, usage
 from app.teams.locking import lock_team

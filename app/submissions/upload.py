@@ -26,16 +26,13 @@ from sqlmodel import Session
 from starlette.requests import ClientDisconnect, Request
 
 from app.challenges.models import Phase
-from app.plain_text import has_hidden_controls, without_hidden_controls
-from app.queue.connection import judge_queue, redis_client
-from app.queue.dispatch import dispatch
-from app.queue.notify import notify_status
-from app.settings import Settings
-from app.store import CHUNK, LocalStore, StoredObject, TooLarge
+from app.core.settings import Settings
+from app.core.store import CHUNK, LocalStore, StoredObject, TooLarge
 from app.submissions.models import Submission
 from app.submissions.quotas import QuotaRefusal
 from app.submissions.service import SubmissionRefused, create_submission
 from app.teams.models import Team
+from app.text.plain_text import has_hidden_controls, without_hidden_controls
 
 log = logging.getLogger(__name__)
 
@@ -286,9 +283,10 @@ def accept_submission(
     user_id: int,
     upload: Upload,
 ) -> Submission | QuotaRefusal | SubmissionRefused:
-    """Create the submission (atomic quota check), commit, then wake the dispatcher.
+    """Create the submission (atomic quota check) and commit it.
 
-    The fields were checked by `receive_upload` (see `fields_problem`).
+    The fields were checked by `receive_upload` (see `fields_problem`). Telling live pages
+    and waking the dispatcher is the caller's next step (`app.queue.intake.submitted`).
     """
     description = without_hidden_controls(upload.fields.get("description", ""), keep="\n\t").strip()
     link = upload.fields.get("link", "").strip() or None
@@ -307,16 +305,4 @@ def accept_submission(
             session.rollback()
             return made
         session.commit()
-    assert made.id is not None
-    client = redis_client(settings)
-    notify_status(engine, client, made.id)  # best effort: the queued event for live pages
-    try:
-        dispatch(
-            engine,
-            judge_queue(settings, client),
-            depth=settings.dispatch_depth,
-            team_cap=settings.team_concurrency,
-        )
-    except Exception as exc:  # the sweeper dispatches later; the submission is safe in the DB
-        log.warning("dispatch after submission %s failed: %s", made.id, exc)
     return made

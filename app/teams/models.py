@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.columns import now_field
+from app.core.columns import now_field
 
 
 class Team(SQLModel, table=True):

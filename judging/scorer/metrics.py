@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from .catalog import SPECS, MetricSpec
+
 Floats = npt.NDArray[np.float64]
 Params = Mapping[str, object]
 LOG_LOSS_EPS = 1e-15
@@ -29,17 +31,22 @@ class MetricError(ValueError):
 
 @dataclass(frozen=True)
 class Metric:
-    """How a metric reads its two columns, and the function that computes it.
+    """A metric's reading rules (`catalog.MetricSpec`) and the function that computes it."""
 
-    `truth` and `prediction` are "number", "probability" or "label": numbers are
-    parsed as floats and must be finite, probabilities must also lie in [0, 1],
-    labels are kept as the (stripped) strings in the file.
-    """
-
-    name: str
-    truth: str
-    prediction: str
+    spec: MetricSpec
     compute: Callable[[Sequence[object], Sequence[object], Params], float]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def truth(self) -> str:
+        return self.spec.truth
+
+    @property
+    def prediction(self) -> str:
+        return self.spec.prediction
 
 
 def _floats(values: Sequence[object]) -> Floats:
@@ -182,18 +189,16 @@ def _float_param(params: Params, name: str, default: float) -> float:
     return float(value)
 
 
-METRICS: dict[str, Metric] = {
-    m.name: m
-    for m in (
-        Metric("rmse", "number", "number", rmse),
-        Metric("mae", "number", "number", mae),
-        Metric("mape", "number", "number", mape),
-        Metric("r2", "number", "number", r2),
-        Metric("pinball_loss", "number", "number", pinball_loss),
-        Metric("accuracy", "label", "label", accuracy),
-        Metric("balanced_accuracy", "label", "label", balanced_accuracy),
-        Metric("f1_macro", "label", "label", f1_macro),
-        Metric("roc_auc", "label", "number", roc_auc),
-        Metric("log_loss", "label", "probability", log_loss),
-    )
+_FUNCTIONS: dict[str, Callable[[Sequence[object], Sequence[object], Params], float]] = {
+    "rmse": rmse,
+    "mae": mae,
+    "mape": mape,
+    "r2": r2,
+    "pinball_loss": pinball_loss,
+    "accuracy": accuracy,
+    "balanced_accuracy": balanced_accuracy,
+    "f1_macro": f1_macro,
+    "roc_auc": roc_auc,
+    "log_loss": log_loss,
 }
+METRICS: dict[str, Metric] = {name: Metric(spec, _FUNCTIONS[name]) for name, spec in SPECS.items()}

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from app.db import make_engine
+from app.core.db import make_engine
 from app.models import AuditEvent, Challenge, DataFile, Phase, User
 from tests.conftest import PROJECT_ROOT
 from tests.redis_urls import redis_url

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session, select
 
-from app.db import migrate, session_scope
+from app.core.db import migrate, session_scope
 from app.models import Challenge, Membership, Phase, Score, Submission, SubmissionEvent
 from tests.factories import make_challenge, make_team, make_user
 

@@ -6,7 +6,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from app.markdown import render_markdown
+from app.text.markdown import render_markdown
+
+pytestmark = pytest.mark.unit  # needs no service: `make unit`
 
 
 def test_renders_common_markdown() -> None:

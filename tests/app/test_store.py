@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.store import LocalStore, TooLarge
+from app.core.store import LocalStore, TooLarge
 
 
 def test_put_names_objects_by_sha256_and_deduplicates(tmp_path: Path) -> None:

@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.accounts.models import Role
-from app.db import session_scope
+from app.core.db import session_scope
+from app.core.settings import Settings
 from app.main import create_app
 from app.models import DataFile
-from app.settings import Settings
 from tests.app.web.web_helpers import person
 from tests.factories import make_challenge
 

@@ -1,7 +1,7 @@
 """The world the attack catalogue runs in: a worker's files, its secrets, and listeners to reach.
 
 `lab` stands in for one worker machine: the challenge's judging files laid out by the real
-`app.judgement.materialise` (hidden reference with a secret marker, test inputs), another
+`app.queue.judge_request.materialise` (hidden reference with a secret marker, test inputs), another
 team's submission and work directory next to ours, service secrets (a canary) in this
 process's environment, and TCP/UDP listeners on every address of this machine. Nothing here
 contacts another machine: the listeners are ours, on our own addresses.
@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from app.judgement import ChallengeDirs, FileSource, materialise
+from app.queue.judge_request import ChallengeDirs, FileSource, materialise
 from tests.net_helpers import host_addresses
 
 IDS = ["b1", "b2", "b3", "b4", "b5", "b6"]

@@ -29,7 +29,7 @@ from typing import Any
 import docker
 import pytest
 
-from app.judgement import build_request
+from app.queue.judge_request import build_request
 from judging import Category, JudgeRequest, JudgeResult, UnpackLimits, judge
 from judging.provenance import sha256_tree
 from tests.attacks import hostile_programs as hp

@@ -35,12 +35,12 @@ from app.accounts.sessions import hash_secret
 from app.accounts.tokens import hash_token
 from app.audit.models import AuditEvent
 from app.challenges.models import Challenge, DataFile, Phase
-from app.db import utcnow
+from app.core.db import utcnow
+from app.core.store import LocalStore
+from app.jury.models import JudgeAssignment, Review
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer
 from app.rescoring.models import ItemStatus, RescoreItem, RescoreSet, SetStatus
-from app.reviews.models import JudgeAssignment, Review
-from app.store import LocalStore
 from app.submissions.models import Score, Status, Submission
 from app.teams.models import Membership, Team
 from tests.app.accounts.helpers import APP_URL, csrf_from, log_in, sign_up

@@ -13,8 +13,8 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
+from app.core.settings import Settings
 from app.main import create_app
-from app.settings import Settings
 from tests.app.accounts.helpers import APP_URL
 from tests.authz.authz_world import Cast, World, build_world, make_cast
 from tests.redis_urls import REDIS_BASE, redis_url

@@ -9,7 +9,7 @@ from pathlib import Path
 from bundle_helpers import MARKER, line_of, overlay
 from typer.testing import CliRunner
 
-from app.bundles.cli import challenge_app
+from app.cli.challenge import challenge_app
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +43,7 @@ def test_zip_errors_name_the_zip(tmp_path: Path) -> None:
 
 
 def test_module_entry_point_exit_codes(valid_bundle: Path, tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "app.bundles.cli", "validate"]
+    command = [sys.executable, "-m", "app.cli.challenge", "validate"]
     good = subprocess.run(
         [*command, str(valid_bundle)], cwd=PROJECT_ROOT, capture_output=True, text=True
     )

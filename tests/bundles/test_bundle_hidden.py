@@ -24,8 +24,8 @@ from sqlmodel import Session, select
 
 from app.accounts.models import Role
 from app.bundles import ErrorCategory, load_bundle, validate_bundle
-from app.bundles.files import sha256_of
 from app.challenges.models import DataFile
+from judging import sha256_file
 from tests.app.organisers.conftest import client, redis_15, site, web_settings
 from tests.app.web.web_helpers import Person, engine_of, person
 
@@ -280,4 +280,4 @@ def test_the_upload_page_takes_the_hidden_files_as_a_second_zip(
     assert status == 303, page
     with Session(engine_of(site)) as session:
         stored = session.exec(select(DataFile).where(DataFile.role == "reference")).one()
-    assert (stored.path, stored.sha256) == (ANSWERS, sha256_of(VALID / ANSWERS))
+    assert (stored.path, stored.sha256) == (ANSWERS, sha256_file(VALID / ANSWERS))

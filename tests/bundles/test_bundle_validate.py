@@ -18,6 +18,8 @@ from bundle_helpers import BROKEN, MARKER, copy_valid, line_of, overlay, zip_fol
 
 from app.bundles import ErrorCategory, ValidationReport, validate_bundle
 
+pytestmark = pytest.mark.unit  # needs no service: `make unit`
+
 CONFIG = "challenge.yaml"
 
 

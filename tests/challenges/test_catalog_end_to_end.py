@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 
 from app.accounts.models import User
 from app.accounts.tokens import NewToken, create_token
-from app.db import make_engine, migrate
+from app.core.db import make_engine, migrate
 from app.submissions.models import Score
 from tests.challenges.test_challenge_catalog import (
     BUNDLES,

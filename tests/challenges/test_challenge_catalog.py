@@ -31,7 +31,7 @@ from ruamel.yaml import YAML
 
 from app.bundles import Challenge, validate_bundle
 from app.bundles.catalog import GENERATOR, prepare_catalog
-from app.judgement import FileSource, build_request, materialise
+from app.queue.judge_request import FileSource, build_request, materialise
 from judging import JudgeResult, judge
 
 CATALOG = Path(__file__).resolve().parents[2] / "challenges"

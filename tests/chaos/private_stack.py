@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from app.accounts.service import create_user
 from app.accounts.tokens import NewToken, create_token
-from app.db import make_engine, utcnow
+from app.core.db import make_engine, utcnow
 from tests.chaos.stack_control import (
     MAREA,
     ROOT,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import Settings
+from app.core.settings import Settings
 from tests.hostile.hostile_world import hostile_settings
 
 

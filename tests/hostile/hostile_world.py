@@ -27,11 +27,12 @@ from ruamel.yaml import YAML
 
 from app.accounts.models import Role
 from app.bundles.load import LoadOutcome, load_into_db
-from app.db import utcnow
+from app.core.db import utcnow
+from app.core.redis import redis_client
+from app.core.runtime import Runtime
+from app.core.settings import Settings, get_settings
 from app.main import create_app
-from app.queue.connection import judge_queue, redis_client
-from app.runtime import Runtime
-from app.settings import Settings, get_settings
+from app.queue.connection import judge_queue
 from tests.app.accounts.helpers import APP_URL, csrf_from
 from tests.app.web.web_helpers import Person, person
 from tests.redis_urls import redis_url

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.security import MAX_FORM_BYTES
+from app.web.security import MAX_FORM_BYTES
 from tests.hostile.hostile_world import SLUG, World, open_world
 
 BIG = MAX_FORM_BYTES + 512 * 1024  # over the form cap, far under the upload cap

@@ -30,11 +30,11 @@ from sqlmodel import Session
 
 from app.accounts.models import User
 from app.accounts.tokens import NewToken, create_token
-from app.db import make_engine, migrate, session_scope
+from app.core.db import make_engine, migrate, session_scope
+from app.core.settings import Settings
 from app.main import create_app
-from app.settings import Settings
-from app.stream_limit import STREAM_PATHS, is_stream
 from app.submissions.models import Submission
+from app.web.stream_limit import STREAM_PATHS, is_stream
 from tests.factories import make_challenge, make_team
 from tests.hostile.hostile_world import REDIS_URL
 from tests.hostile.served import marea_serve

@@ -24,8 +24,8 @@ import pytest
 from fastapi.testclient import TestClient
 from jinja2 import BaseLoader, Environment
 
+from app.core.settings import Settings
 from app.main import create_app
-from app.settings import Settings
 from tests.app.accounts.helpers import APP_URL, PASSWORD, csrf_from, form_token, sign_up
 from tests.hostile.hostile_world import (
     PROJECT_ROOT,
@@ -39,7 +39,7 @@ from tests.hostile.hostile_world import (
 from tests.hostile.html_scan import page_problems
 from tests.hostile.served import marea_serve
 
-TEMPLATES = PROJECT_ROOT / "templates"
+TEMPLATES = PROJECT_ROOT / "app" / "web" / "templates"
 ROLES = ("anonymous", "participant", "organiser", "judge")
 # Templates the world below cannot reach, and why; every other one must be rendered.
 NOT_RENDERED = {

@@ -26,8 +26,8 @@ from sqlmodel import Session
 
 from app.accounts.models import Role
 from app.api.challenges import build_board
-from app.events import challenge_channel, publish
 from app.leaderboard.boards import LIVE
+from app.live.events import challenge_channel, publish
 from tests.integrity.world import (
     Contest,
     Observer,

@@ -25,8 +25,8 @@ from sqlmodel import Session, select
 
 from app.accounts.models import Role
 from app.bundles.load import LoadOutcome, load_into_db
+from app.core.runtime import open_runtime
 from app.rescoring.models import RescoreSet, SetStatus
-from app.runtime import open_runtime
 from app.submissions.models import Submission
 from tests.integrity.world import Contest, Person, Stream, running_contest
 

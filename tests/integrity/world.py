@@ -44,10 +44,10 @@ from app.accounts.service import create_user
 from app.accounts.tokens import create_token
 from app.bundles.load import LoadOutcome, load_into_db
 from app.challenges.models import Challenge, Phase
-from app.db import utcnow
+from app.core.db import utcnow
+from app.core.runtime import open_runtime
+from app.core.settings import Settings
 from app.main import create_app
-from app.runtime import open_runtime
-from app.settings import Settings
 from app.submissions.models import Status, Submission
 from tests.app.queue.conftest import make_bundle
 from tests.process_helpers import descendants

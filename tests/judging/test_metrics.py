@@ -11,6 +11,8 @@ from sklearn import metrics as sk
 
 from judging.scorer.metrics import METRICS, MetricError, average_ranks
 
+pytestmark = pytest.mark.unit  # needs no service: `make unit`
+
 RNG = np.random.default_rng(20260101)
 Y_TRUE = RNG.normal(20.0, 3.0, size=40)
 Y_PRED = Y_TRUE + RNG.normal(0.0, 1.0, size=40)

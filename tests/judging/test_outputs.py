@@ -14,6 +14,8 @@ from judging.scorer.outputs import (
     read_reference,
 )
 
+pytestmark = pytest.mark.unit  # needs no service: `make unit`
+
 REFERENCE = "id,sst,split\na,10.0,public\nb,11.0,public\nc,12.0,private\n"
 
 

@@ -10,6 +10,8 @@ import pytest
 from judging.failures import Category, Failure
 from judging.scores import read_scores
 
+pytestmark = pytest.mark.unit  # needs no service: `make unit`
+
 KEYS = ("rmse", "mae")
 
 

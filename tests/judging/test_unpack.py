@@ -13,6 +13,8 @@ import pytest
 from judging.spec import UnpackLimits
 from judging.unpack import UnpackError, unpack
 
+pytestmark = pytest.mark.unit  # needs no service: `make unit`
+
 LIMITS = UnpackLimits(max_bytes=64 * 1024, max_files=20, max_depth=8)
 
 

@@ -66,8 +66,13 @@ def test_interrupted_worker_removes_its_container(
     case = f"interrupt-{uuid.uuid4().hex[:8]}"
     spec = make_spec(("sleep", "300"))
     labels = {**spec.labels, "marea.case": case}
+    # A program started from a shell has Python's own SIGINT handler; a child of a suite run
+    # with SIGINT ignored (a background job, nohup, CI) would inherit the ignore instead, so
+    # the worker sets it back, as `marea worker` does for its processes.
     worker = textwrap.dedent(
         f"""
+        import signal
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         import sandbox
         spec = sandbox.RunSpec(image={spec.image!r}, command=("sleep", "300"), labels={labels!r})
         sandbox.run(spec)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import app.db
+import app.core.db
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -31,9 +31,9 @@ def upgrade() -> None:
         sa.Column("bundle_version", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("decided_by", sa.Integer(), nullable=True),
-        sa.Column("decided_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["challenge_id"],
             ["challenge.id"],
@@ -74,9 +74,9 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("job_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("worker", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
-        sa.Column("started_at", app.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("heartbeat_at", app.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("finished_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("heartbeat_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["set_id"],
             ["rescoreset.id"],

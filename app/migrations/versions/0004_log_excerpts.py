@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import app.db
+import app.core.db
 
 revision: str = "0004"
 # To be re-chained after 0003 (another branch) when merging.
@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("excerpt_bytes", sa.Integer(), nullable=False),
         sa.Column("approved_by", sa.Integer(), nullable=True),
-        sa.Column("approved_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("approved_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["approved_by"], ["user.id"]),
         sa.ForeignKeyConstraint(["submission_id"], ["submission.id"]),
         sa.PrimaryKeyConstraint("id"),

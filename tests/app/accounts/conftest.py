@@ -9,9 +9,9 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from app.db import make_engine
+from app.core.db import make_engine
+from app.core.settings import OidcProvider, Settings
 from app.main import create_app
-from app.settings import OidcProvider, Settings
 from tests.app.accounts.helpers import APP_URL, PROVIDER_NAMES
 from tests.oidc.server import ProviderProblem, RunningProvider, run_provider
 from tests.redis_urls import REDIS_BASE, redis_url

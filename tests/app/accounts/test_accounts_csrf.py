@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.testclient import TestClient
 
 from app.accounts.deps import CurrentUser
+from app.core.settings import Settings
 from app.main import create_app
-from app.settings import Settings
 from tests.app.accounts.helpers import PASSWORD, csrf_from, form_token, sign_up
 
 

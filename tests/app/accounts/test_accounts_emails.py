@@ -27,9 +27,9 @@ from sqlmodel import Session, select
 from app.accounts.identities import OidcLogin, ProviderClaims, login_with_provider
 from app.accounts.models import User
 from app.accounts.service import AccountError, create_user, normalise_email, user_by_email
-from app.db import alembic_config, make_engine, session_scope
+from app.core.db import alembic_config, make_engine, session_scope
+from app.core.settings import Settings
 from app.main import create_app
-from app.settings import Settings
 from tests.app.accounts.helpers import PASSWORD, browser, form_token, log_in, sign_up
 
 CANONICAL = "ada@example.org"

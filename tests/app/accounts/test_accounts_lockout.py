@@ -19,8 +19,8 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
+from app.core.settings import Settings
 from app.main import create_app
-from app.settings import Settings
 from tests.app.accounts.helpers import APP_URL, PASSWORD, browser, form_token, log_in, sign_up
 
 EMAIL = "ada@example.org"

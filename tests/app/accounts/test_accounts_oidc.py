@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.accounts.models import OidcIdentity, User
+from app.core.settings import OidcProvider, Settings
 from app.main import create_app
-from app.settings import OidcProvider, Settings
 from tests.app.accounts.helpers import APP_URL, PASSWORD, log_in, log_out, sign_up
 from tests.oidc.server import RunningProvider, browser_login
 

@@ -9,8 +9,8 @@ from sqlmodel import Session
 from app.accounts.deps import AdminUser, JudgeUser, OrganiserUser
 from app.accounts.models import Role
 from app.accounts.service import create_user
+from app.core.settings import Settings
 from app.main import create_app
-from app.settings import Settings
 from tests.app.accounts.helpers import PASSWORD, log_in
 
 

@@ -22,7 +22,7 @@ from sqlmodel import select
 
 from app.accounts.models import ApiToken, TokenScope, User
 from app.accounts.tokens import create_token
-from app.db import make_engine, migrate, session_scope
+from app.core.db import make_engine, migrate, session_scope
 from tests.app.accounts.helpers import PASSWORD
 from tests.factories import make_challenge, make_team
 from tests.redis_urls import redis_url

@@ -9,7 +9,7 @@ from app.accounts.identities import OidcLogin, ProviderClaims, login_with_provid
 from app.accounts.models import Role, TokenScope
 from app.accounts.service import AccountError, authenticate, create_user, role_at_least
 from app.accounts.tokens import NewToken, create_token, revoke_token, user_for_token
-from app.db import session_scope
+from app.core.db import session_scope
 
 PASSWORD = "correct horse battery"
 ISSUER = "https://id.example.org"

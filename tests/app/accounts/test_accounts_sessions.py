@@ -29,9 +29,9 @@ from sqlmodel import Session, select
 
 from app.accounts.deps import OptionalUser
 from app.accounts.models import User, UserSession
-from app.db import utcnow
+from app.core.db import utcnow
+from app.core.settings import Settings
 from app.main import create_app
-from app.settings import Settings
 from tests.app.accounts.helpers import (
     IPHONE,
     PASSWORD,

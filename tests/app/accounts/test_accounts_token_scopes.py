@@ -27,9 +27,9 @@ from sqlmodel import Session, select
 from app.accounts.deps import get_optional_user
 from app.accounts.models import ApiToken, TokenScope, User, UserSession
 from app.accounts.tokens import create_token
-from app.db import session_scope
+from app.core.db import session_scope
 from app.models import Membership, Submission, Team
-from app.security import SAFE_METHODS
+from app.web.security import SAFE_METHODS
 from tests.app.accounts.helpers import csrf_from, sign_up
 
 PLACEHOLDER = re.compile(r"\{(\w+)(?::\w+)?\}")

@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.accounts.models import ApiToken
+from app.core.settings import Settings
 from app.main import create_app
-from app.settings import Settings
 from tests.app.accounts.helpers import csrf_from, log_out, sign_up
 
 

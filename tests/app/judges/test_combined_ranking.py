@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.judges.ranking import (
+from app.jury.ranking import (
     Finalist,
     JudgingSpec,
     Rating,
@@ -16,6 +16,8 @@ from app.judges.ranking import (
     normalise,
     rubric_part,
 )
+
+pytestmark = pytest.mark.unit  # needs no service: `make unit`
 
 
 def spec(

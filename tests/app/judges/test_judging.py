@@ -12,8 +12,8 @@ from sqlmodel import Session, col, select
 from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.challenges.models import Challenge
-from app.db import utcnow
-from app.reviews.models import Review
+from app.core.db import utcnow
+from app.jury.models import Review
 from tests.app.organisers.test_freeze import scored
 from tests.app.web.web_helpers import BOARD, Person, challenge, engine_of, person, team_for
 

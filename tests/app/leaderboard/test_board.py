@@ -11,13 +11,13 @@ import redis
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from app.db import session_scope, utcnow
-from app.events import challenge_channel, publish
+from app.core.db import session_scope, utcnow
+from app.core.settings import Settings
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer
+from app.live.events import challenge_channel, publish
 from app.main import create_app
 from app.models import Submission
-from app.settings import Settings
 from tests.factories import make_challenge, make_team, make_user
 
 CONFIG = {

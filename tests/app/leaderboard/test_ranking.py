@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from app.leaderboard.ranking import BoardSpec, is_better, ranks, sort_key
+
+pytestmark = pytest.mark.unit  # needs no service: `make unit`
 
 SPEC = BoardSpec.from_config(
     {

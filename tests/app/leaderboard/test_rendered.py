@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.leaderboard.ranking import BoardSpec, is_better, ranks, sort_key
 from app.leaderboard.rendered import RenderedBoard, board_head, entry_row
 from app.leaderboard.service import BoardRow
+
+pytestmark = pytest.mark.unit  # needs no service: `make unit`
 
 SPEC = BoardSpec.from_config(
     {

@@ -6,11 +6,15 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from app.leaderboard.cache import BoardCache, BoardKey, board_event
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.rendered import RenderedBoard, board_head
 from app.leaderboard.service import BoardRow
 from app.live.sse import paced
+
+pytestmark = pytest.mark.unit  # needs no service: `make unit`
 
 SPEC = BoardSpec.from_config(
     {"leaderboard": {"rank_by": "rmse", "columns": [{"key": "rmse", "label": {}}]}}

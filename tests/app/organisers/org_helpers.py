@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from app.challenges.models import Phase
-from app.db import session_scope
+from app.core.db import session_scope
 from app.submissions.models import Submission
 from app.teams.models import Team
 from tests.app.web.web_helpers import engine_of

@@ -9,9 +9,9 @@ import redis
 from fastapi.testclient import TestClient
 
 from app.accounts.models import Role
+from app.core.hosts import read_worker_health
+from app.core.settings import Settings
 from app.queue.connection import judge_queue
-from app.queue.worker import read_worker_health
-from app.settings import Settings
 from tests.app.organisers.org_helpers import queued_submission
 from tests.app.web.web_helpers import challenge, person, team_for
 

@@ -12,10 +12,10 @@ from sqlmodel import select
 from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.challenges.models import Challenge, Phase
-from app.db import session_scope, utcnow
+from app.core.db import session_scope, utcnow
+from app.core.store import LocalStore
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer
-from app.store import LocalStore
 from app.submissions.models import Score, Submission
 from tests.app.organisers.org_helpers import queued_submission
 from tests.app.web.web_helpers import Person, challenge, engine_of, person, team_for

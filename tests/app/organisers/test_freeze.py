@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from app.accounts.models import Role, User
 from app.audit.models import AuditEvent
 from app.challenges.models import Challenge
-from app.db import utcnow
+from app.core.db import utcnow
 from app.leaderboard.boards import board_audience, final_board, final_count, frozen_board
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer, read_board

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from app.accounts.models import Role
 from app.audit.models import AuditEvent
-from app.events import submission_channel
+from app.live.events import submission_channel
 from app.organisers.participation import excluded_team_ids
 from app.submissions.models import Status, Submission, SubmissionEvent
 from app.teams.models import Team

@@ -20,12 +20,12 @@ from ruamel.yaml import YAML
 from sqlmodel import Session, select
 
 from app.bundles.load import LoadOutcome, load_into_db
-from app.db import utcnow
+from app.core.db import utcnow
+from app.core.runtime import Runtime, open_runtime
+from app.core.settings import Settings
 from app.models import Challenge, Phase, Submission, Team
 from app.queue.connection import judge_queue
 from app.queue.dispatch import dispatch
-from app.runtime import Runtime, open_runtime
-from app.settings import Settings
 from app.submissions.service import create_submission
 from tests.conftest import PROJECT_ROOT
 from tests.factories import make_team, make_user

@@ -13,8 +13,8 @@ import docker
 import redis
 from sqlmodel import Session, col, select
 
+from app.core.hosts import read_worker_health
 from app.models import LeaderboardEntry, Score, SubmissionEvent
-from app.queue.worker import read_worker_health
 from app.submissions.models import Status
 from tests.app.queue.conftest import SLOW_PROGRAM, VALID_BUNDLE, Stack, make_bundle
 

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.challenges.models import Challenge, Phase
-from app.db import utcnow
+from app.core.db import utcnow
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer
 from app.submissions.models import Score, Status, Submission, SubmissionEvent

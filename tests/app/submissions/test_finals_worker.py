@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import Role
 from app.bundles.load import LoadOutcome, LoadRefused, load_into_db
-from app.db import utcnow
+from app.core.db import utcnow
 from app.main import create_app
 from app.models import Submission, SubmissionEvent
 from app.submissions.models import Status

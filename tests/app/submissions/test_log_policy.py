@@ -14,13 +14,15 @@ import pytest
 from ruamel.yaml import YAML
 
 from app.bundles import ErrorCategory, validate_bundle
-from app.judgement import ChallengeDirs, build_request
-from app.store import LocalStore
+from app.core.store import LocalStore
+from app.queue.judge_request import ChallengeDirs, build_request
 from app.submissions.access import team_logs
 from app.submissions.excerpts import CUT_MARK, cut_excerpt, program_output
 from app.submissions.log_policy import LogPolicy, log_policy
 from app.submissions.models import LogExcerpt, Submission
 from tests.bundles.bundle_helpers import copy_valid, line_of
+
+pytestmark = pytest.mark.unit  # needs no service: `make unit`
 
 PUBLIC = {"public": [{"path": "data/test.csv"}], "inputs": [{"path": "data/test.csv"}]}
 HIDDEN = {"public": [{"path": "data/train.csv"}], "inputs": [{"path": "data/test.csv"}]}

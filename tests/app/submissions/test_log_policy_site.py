@@ -37,10 +37,10 @@ from sqlmodel import Session, col, select
 from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.bundles.load import LoadOutcome, load_into_db
-from app.db import utcnow
+from app.core.db import utcnow
+from app.core.runtime import Runtime
+from app.core.settings import Settings
 from app.main import create_app
-from app.runtime import Runtime
-from app.settings import Settings
 from app.submissions.models import LogExcerpt
 from tests.app.accounts.helpers import APP_URL, csrf_from
 from tests.app.web.web_helpers import Person, engine_of, person

@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from app.db import session_scope, utcnow
+from app.core.db import session_scope, utcnow
+from app.core.store import StoredObject
 from app.models import Phase, Submission, Team
-from app.store import StoredObject
 from app.submissions.models import Status
 from app.submissions.quotas import QuotaRefusal
 from app.submissions.service import SubmissionRefused, create_submission

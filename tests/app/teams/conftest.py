@@ -15,9 +15,9 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from app.db import make_engine
+from app.core.db import make_engine
+from app.core.settings import Settings
 from app.main import create_app
-from app.settings import Settings
 from tests.app.accounts.helpers import APP_URL
 from tests.redis_urls import REDIS_BASE
 

@@ -39,7 +39,7 @@ from app.accounts.models import User
 from app.accounts.passwords import hash_password
 from app.accounts.tokens import NewToken, create_token
 from app.challenges.models import Challenge
-from app.db import session_scope
+from app.core.db import session_scope
 from app.submissions.models import Submission
 from app.teams import service
 from app.teams.models import Membership, Team

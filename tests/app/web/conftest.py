@@ -8,8 +8,8 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
+from app.core.settings import Settings
 from app.main import create_app
-from app.settings import Settings
 from tests.app.accounts.helpers import APP_URL
 from tests.redis_urls import REDIS_BASE, redis_url
 
@@ -34,7 +34,7 @@ def web_settings(request: pytest.FixtureRequest, settings: Settings) -> Iterator
         return
     settings.database_url = request.getfixturevalue("postgres_url")
     yield settings
-    from app.db import make_engine
+    from app.core.db import make_engine
 
     engine = make_engine(settings.database_url)
     with engine.begin() as conn:

@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 
 from app.accounts.models import Role
 from app.challenges.models import Challenge
-from app.db import session_scope, utcnow
-from app.events import challenge_channel, publish
+from app.core.db import session_scope, utcnow
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer
+from app.live.events import challenge_channel, publish
 from app.submissions.models import Score, Status, Submission
 from tests.app.web.web_helpers import Person, challenge, engine_of, person, team_for
 

@@ -16,8 +16,8 @@ import redis
 from sqlmodel import Session, select
 
 from app.accounts.tokens import create_token
-from app.db import make_engine, migrate, session_scope
-from app.queue.notify import notify_status
+from app.core.db import make_engine, migrate, session_scope
+from app.live.notify import notify_status
 from app.submissions.models import Score, Status, Submission
 from tests.factories import make_challenge, make_team, make_user
 from tests.redis_urls import redis_url

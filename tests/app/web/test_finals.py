@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from app.accounts.models import Role
 from app.challenges.models import Challenge
-from app.db import session_scope, utcnow
+from app.core.db import session_scope, utcnow
 from app.submissions.models import Status, Submission
 from tests.app.web.web_helpers import challenge, engine_of, person, team_for
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.db import utcnow
+from app.core.db import utcnow
 from app.leaderboard.chart import Frame, Point, leading_series, render_chart
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer

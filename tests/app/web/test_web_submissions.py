@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.accounts.models import Role
-from app.db import utcnow
-from app.events import submission_channel
-from app.store import LocalStore
+from app.core.db import utcnow
+from app.core.store import LocalStore
+from app.live.events import submission_channel
 from app.submissions.models import Status, Submission
 from tests.app.web.web_helpers import Person, challenge, engine_of, person, team_for
 

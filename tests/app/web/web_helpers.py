@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from app.accounts.models import Role, User
 from app.accounts.tokens import create_token
 from app.challenges.models import Challenge, Phase
-from app.db import session_scope
+from app.core.db import session_scope
 from app.teams.models import Team
 from tests.app.accounts.helpers import APP_URL, csrf_from, log_in, sign_up
 from tests.factories import make_challenge, make_team

@@ -1,0 +1,244 @@
+"""Sign-up, login with a password, and logout (see ratelimit.py for who is slowed, and how)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.accounts.deps import (
+    DevicesDep,
+    LimiterDep,
+    OptionalUser,
+    ProvidersDep,
+    SignupLimiterDep,
+)
+from app.accounts.passwords import MIN_LENGTH
+from app.accounts.ratelimit import Blocked, Unavailable
+from app.accounts.requests import client_ip, safe_next
+from app.accounts.service import AccountError, authenticate, create_user, record_login
+from app.accounts.sessions import end_session, start_session
+from app.web.deps import LangDep, SessionDep, SettingsDep, TemplatesDep
+
+router = APIRouter()
+
+FormText = Annotated[str, Form()]
+
+
+@router.get("/signup", response_class=HTMLResponse, name="signup")
+def signup_form(
+    request: Request,
+    templates: TemplatesDep,
+    lang: LangDep,
+    providers: ProvidersDep,
+    user: OptionalUser,
+    next: str = "/",
+) -> Response:
+    if user is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _signup_page(request, templates, lang, providers, next=safe_next(next))
+
+
+@router.post("/signup", response_class=HTMLResponse)
+def signup(
+    request: Request,
+    db: SessionDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+    providers: ProvidersDep,
+    limiter: SignupLimiterDep,
+    devices: DevicesDep,
+    settings: SettingsDep,
+    name: FormText = "",
+    email: FormText = "",
+    password: FormText = "",
+    next: FormText = "/",
+) -> Response:
+    ip = client_ip(request)
+    verdict = limiter.check(ip=ip)
+    if isinstance(verdict, Blocked):
+        return _rate_limited(request, templates, lang, verdict, what="signup")
+    values = {"name": name, "email": email}
+    if isinstance(verdict, Unavailable):
+        return _signup_page(
+            request,
+            templates,
+            lang,
+            providers,
+            next=safe_next(next),
+            error=AccountError("email", verdict.message),
+            values=values,
+            status_code=503,
+        )
+    created = create_user(db, email=email, name=name, password=password)
+    if isinstance(created, AccountError):
+        db.rollback()
+        # Every refusal counts, whatever its reason, so probing addresses in bulk is slow.
+        after = limiter.record_refusal(ip=ip)
+        if isinstance(after, Blocked):
+            return _rate_limited(request, templates, lang, after, what="signup")
+        return _signup_page(
+            request,
+            templates,
+            lang,
+            providers,
+            next=safe_next(next),
+            error=created,
+            values=values,
+            status_code=400,
+        )
+    record_login(db, created)
+    start_session(request, db, created, max_age_s=settings.session_max_age_s)
+    db.commit()
+    response = RedirectResponse(safe_next(next), status_code=303)
+    devices.remember(request, response, created.email)
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse, name="login")
+def login_form(
+    request: Request,
+    templates: TemplatesDep,
+    lang: LangDep,
+    providers: ProvidersDep,
+    user: OptionalUser,
+    next: str = "/",
+) -> Response:
+    if user is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return login_page(request, templates, lang, providers, next=safe_next(next))
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    db: SessionDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+    providers: ProvidersDep,
+    limiter: LimiterDep,
+    devices: DevicesDep,
+    settings: SettingsDep,
+    email: FormText = "",
+    password: FormText = "",
+    next: FormText = "/",
+) -> Response:
+    ip = client_ip(request)
+    device = devices.nonce_for(request, email)
+    page_args = {"next": safe_next(next), "email": email}
+    verdict = limiter.check(email=email, ip=ip, device=device)
+    if isinstance(verdict, Blocked):
+        return _rate_limited(request, templates, lang, verdict, what="login")
+    if isinstance(verdict, Unavailable):
+        return login_page(
+            request,
+            templates,
+            lang,
+            providers,
+            problem=verdict.message,
+            status_code=503,
+            **page_args,
+        )
+    user = authenticate(db, email=email, password=password)
+    if user is None:
+        after = limiter.record_failure(email=email, ip=ip, device=device)
+        if isinstance(after, Blocked):
+            return _rate_limited(request, templates, lang, after, what="login")
+        return login_page(
+            request,
+            templates,
+            lang,
+            providers,
+            problem="bad_credentials",
+            status_code=401,
+            **page_args,
+        )
+    limiter.forget(email=email, ip=ip, device=device)
+    record_login(db, user)
+    start_session(request, db, user, max_age_s=settings.session_max_age_s)
+    db.commit()
+    response = RedirectResponse(safe_next(next), status_code=303)
+    devices.remember(request, response, user.email)
+    return response
+
+
+@router.post("/logout", name="logout")
+def logout(request: Request, db: SessionDep) -> Response:
+    end_session(request, db)
+    db.commit()
+    return RedirectResponse("/", status_code=303)
+
+
+def login_page(
+    request: Request,
+    templates: TemplatesDep,
+    lang: str,
+    providers: ProvidersDep,
+    *,
+    next: str = "/",
+    email: str = "",
+    problem: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The login form; `problem` is "bad_credentials" or a message to show as it is."""
+    page: Response = templates.TemplateResponse(
+        request,
+        "accounts/login.html",
+        {
+            "lang": lang,
+            "next": next,
+            "email": email,
+            "problem": problem,
+            "providers": providers.buttons(),
+        },
+        status_code=status_code,
+    )
+    return page
+
+
+def _signup_page(
+    request: Request,
+    templates: TemplatesDep,
+    lang: str,
+    providers: ProvidersDep,
+    *,
+    next: str,
+    error: AccountError | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    page: Response = templates.TemplateResponse(
+        request,
+        "accounts/signup.html",
+        {
+            "lang": lang,
+            "next": next,
+            "error": error,
+            "values": values or {},
+            "min_length": MIN_LENGTH,
+            "providers": providers.buttons(),
+        },
+        status_code=status_code,
+    )
+    return page
+
+
+def _rate_limited(
+    request: Request, templates: TemplatesDep, lang: str, blocked: Blocked, *, what: str
+) -> Response:
+    """429 with Retry-After; `what` is "login" or "signup"."""
+    minutes = max(1, -(-blocked.retry_after_s // 60))
+    page: Response = templates.TemplateResponse(
+        request,
+        "accounts/rate_limited.html",
+        {
+            "lang": lang,
+            "retry_after_s": blocked.retry_after_s,
+            "minutes": minutes,
+            "what": what,
+        },
+        status_code=429,
+        headers={"Retry-After": str(blocked.retry_after_s)},
+    )
+    return page

@@ -1,0 +1,143 @@
+"""Logging in through an OpenID Connect provider (authorization code flow with PKCE)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from authlib.common.errors import AuthlibBaseError
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+
+from app.accounts.deps import DevicesDep, ProvidersDep
+from app.accounts.identities import OidcLogin, ProviderClaims, login_with_provider
+from app.accounts.login_pages import login_page
+from app.accounts.oidc import same_issuer
+from app.accounts.requests import safe_next
+from app.accounts.service import AccountError, record_login
+from app.accounts.sessions import begin_session, cookie_secret, set_session_cookie
+from app.core.db import session_scope
+from app.core.settings import Settings
+from app.web.deps import LangDep, TemplatesDep
+
+router = APIRouter()
+
+NEXT_KEY = "oidc_next"
+
+
+@router.get("/login/oidc/{name}", name="oidc_login")
+async def oidc_login(
+    request: Request,
+    name: str,
+    providers: ProvidersDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+    next: str = "/",
+) -> Response:
+    client = _client(providers, name)
+    request.session[NEXT_KEY] = safe_next(next)
+    try:
+        redirect: Response = await client.authorize_redirect(request, providers.redirect_uri(name))
+    except (httpx.HTTPError, AuthlibBaseError, ValueError, KeyError) as exc:
+        return _failed(request, templates, lang, providers, name, exc)
+    return redirect
+
+
+@router.get("/login/oidc/{name}/callback", name="oidc_callback")
+async def oidc_callback(
+    request: Request,
+    name: str,
+    providers: ProvidersDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+    devices: DevicesDep,
+) -> Response:
+    client = _client(providers, name)
+    config = providers.config(name)
+    assert config is not None
+    try:
+        token: dict[str, Any] = await client.authorize_access_token(request)
+        metadata: dict[str, Any] = await client.load_server_metadata()
+        claims = dict(token.get("userinfo") or {})
+        if not claims:
+            raise ValueError("the provider sent no ID token")
+        if "email" not in claims:
+            # Providers may keep email claims out of the ID token and serve them at userinfo.
+            extra = dict(await client.userinfo(token=token))
+            if extra.get("sub") != claims.get("sub"):
+                raise ValueError("userinfo describes a different person than the ID token")
+            claims = {**extra, **claims}
+    except (httpx.HTTPError, AuthlibBaseError, ValueError, KeyError) as exc:
+        return _failed(request, templates, lang, providers, name, exc)
+    issuer = str(metadata.get("issuer", ""))
+    if not same_issuer(issuer, config.issuer) or not same_issuer(str(claims.get("iss")), issuer):
+        return _failed(
+            request,
+            templates,
+            lang,
+            providers,
+            name,
+            ValueError(f"issuer {issuer!r} is not the configured {config.issuer!r}"),
+        )
+    provider_claims = ProviderClaims(
+        issuer=config.issuer.rstrip("/"),
+        subject=str(claims["sub"]),
+        email=str(claims["email"]) if claims.get("email") else None,
+        # Some providers send the boolean as a string.
+        email_verified=claims.get("email_verified") in (True, "true"),
+        name=str(claims["name"]) if claims.get("name") else None,
+    )
+    result = await run_in_threadpool(_login, request, provider_claims)
+    if isinstance(result, AccountError):
+        return login_page(
+            request, templates, lang, providers, problem=result.message, status_code=403
+        )
+    login, secret = result
+    next_path = safe_next(request.session.get(NEXT_KEY))
+    set_session_cookie(request, secret)
+    if login.password_removed:
+        request.session["notice"] = "password_removed"
+        next_path = "/account"
+    response = RedirectResponse(next_path, status_code=303)
+    devices.remember(request, response, login.user.email)
+    return response
+
+
+def _login(request: Request, claims: ProviderClaims) -> tuple[OidcLogin, str] | AccountError:
+    """The provider login and its new session's secret, in one transaction."""
+    settings: Settings = request.app.state.settings
+    with session_scope(request.app.state.engine) as db:
+        result = login_with_provider(db, claims)
+        if isinstance(result, AccountError):
+            db.rollback()
+            return result
+        record_login(db, result.user)
+        secret = begin_session(
+            db,
+            result.user,
+            user_agent=request.headers.get("user-agent", ""),
+            max_age_s=settings.session_max_age_s,
+            replaces=cookie_secret(request),
+        )
+        return result, secret
+
+
+def _client(providers: ProvidersDep, name: str) -> Any:
+    if providers.config(name) is None:
+        raise HTTPException(404, f"No login provider is called {name!r}.")
+    return providers.client(name)
+
+
+def _failed(
+    request: Request,
+    templates: TemplatesDep,
+    lang: str,
+    providers: ProvidersDep,
+    name: str,
+    exc: Exception,
+) -> Response:
+    config = providers.config(name)
+    label = (config.label or config.name) if config else name
+    message = f"Logging in with {label} did not work: {exc}. Try again, or log in another way."
+    return login_page(request, templates, lang, providers, problem=message, status_code=502)

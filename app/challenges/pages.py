@@ -1,0 +1,62 @@
+"""The home page and a challenge's pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from app.challenges import service
+from app.core.db import utcnow
+from app.web.deps import LangDep, SessionDep, TemplatesDep
+from app.i18n import localise
+from app.text.markdown import render_markdown
+
+router = APIRouter()
+
+
+@router.get("/", response_class=HTMLResponse, name="home")
+def home(
+    request: Request, session: SessionDep, templates: TemplatesDep, lang: LangDep
+) -> HTMLResponse:
+    challenges = service.published_challenges(session)
+    return templates.TemplateResponse(
+        request, "home.html", {"challenges": challenges, "lang": lang}
+    )
+
+
+@router.get("/challenges/{slug}", response_class=HTMLResponse, name="challenge")
+def challenge_page(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+    page: str = "overview",
+) -> HTMLResponse:
+    challenge = service.challenge_by_slug(session, slug)
+    if challenge is None or not challenge.published or challenge.id is None:
+        raise HTTPException(status_code=404, detail=f"No published challenge is called {slug!r}.")
+    if page not in service.PAGE_NAMES:
+        raise HTTPException(
+            status_code=404,
+            detail=f"Unknown page {page!r}; choose one of {', '.join(service.PAGE_NAMES)}.",
+        )
+    texts = challenge.pages.get(page, {})
+    body = render_markdown(texts.get(lang) or next(iter(texts.values()), ""))
+    phases = service.phases_of(session, challenge.id)
+    now = utcnow()
+    return templates.TemplateResponse(
+        request,
+        "challenges/page.html",
+        {
+            "challenge": challenge,
+            "lang": lang,
+            "page": page,
+            "page_names": service.PAGE_NAMES,
+            "body": body,
+            "phases": [(p, service.phase_state(p, now)) for p in phases],
+            "files": service.public_files(session, challenge.id) if page == "data" else [],
+            "now": now,
+            "source_html": render_markdown(localise(challenge.config.get("source"), lang)),
+        },
+    )

@@ -1,0 +1,1 @@
+"""The `marea` command: one module per command group."""

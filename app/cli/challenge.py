@@ -1,0 +1,80 @@
+"""`marea challenge validate`: check bundles before anything touches the database.
+
+Meant for organisers' terminals and CI: one `file:line:col: message` line per
+error (editors turn these into links), the fix on the next line, and exit code 1
+if any bundle is invalid.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from app.bundles.errors import BundleError
+from app.bundles.validate import ValidationReport, validate_bundle
+from app.core.settings import get_settings
+
+HIDDEN_HELP = (
+    "Folder or zip of the bundle's hidden files (answers, test inputs, scoring program), "
+    "kept apart from the bundle with the same relative paths. One bundle only."
+)
+
+challenge_app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
+
+
+@challenge_app.callback()
+def _group() -> None:
+    """Validate and load challenge bundles."""
+
+
+def _where(report: ValidationReport, error: BundleError) -> str:
+    """Prefix the bundle (or the hidden files) so the path opens from where the command was run."""
+    source = report.source
+    if error.in_hidden and report.hidden_source is not None:
+        source = report.hidden_source
+    if source.is_dir():
+        return str(source / error.where())
+    if error.file == source.name:
+        return str(source) + error.where().removeprefix(error.file)
+    return f"{source}!/{error.where()}"
+
+
+@challenge_app.command()
+def validate(
+    paths: list[Path] = typer.Argument(..., help="Bundle folders or .zip files."),
+    hidden: Path | None = typer.Option(None, "--hidden", help=HIDDEN_HELP),
+) -> None:
+    """Check bundles; print every error with its position and how to fix it.
+
+    No database is needed; the runner images allowed are this machine's settings
+    (MAREA_RUNNER_IMAGE and MAREA_ALLOWED_RUNNER_IMAGES).
+    """
+    out = Console(highlight=False, soft_wrap=True)
+    if hidden is not None and len(paths) != 1:
+        out.print("[red]error[/red]: --hidden goes with exactly one bundle")
+        raise typer.Exit(code=2)
+    images = get_settings().runner_images()
+    invalid = 0
+    for path in paths:
+        with validate_bundle(path, hidden=hidden, images=images) as report:
+            if report.ok and report.challenge is not None:
+                out.print(
+                    f"[green]OK[/green] {escape(report.challenge.slug)} ({escape(str(path))})"
+                )
+                continue
+            invalid += 1
+            for error in report.errors:
+                out.print(f"[bold]{escape(_where(report, error))}[/bold]: {escape(error.message)}")
+                out.print(f"  fix: {escape(error.hint)}")
+            count = len(report.errors)
+            out.print(
+                f"[red]INVALID[/red] {escape(str(path))}: {count} error{'s' if count > 1 else ''}"
+            )
+    raise typer.Exit(code=1 if invalid else 0)
+
+
+if __name__ == "__main__":
+    challenge_app()

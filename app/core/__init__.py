@@ -1,0 +1,1 @@
+"""The platform's own plumbing: settings, database, file store, runtime."""

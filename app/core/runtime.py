@@ -1,0 +1,27 @@
+"""What every entry point (CLI command, worker, web) builds from Settings before it works."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from app.core.db import make_engine, migrate
+from app.core.settings import Settings
+from app.core.store import LocalStore
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    store: LocalStore
+
+
+def open_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:
+    """Directories made, database at the latest migration, store opened."""
+    settings.ensure_dirs()
+    engine = make_engine(settings.database_url)
+    if run_migrations:
+        migrate(engine)
+    return Runtime(settings=settings, engine=engine, store=LocalStore(settings.store_dir))

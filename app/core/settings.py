@@ -1,0 +1,184 @@
+"""One settings object for the whole platform, read from `MAREA_*` environment variables.
+
+Everything configurable lives here so that no module reaches for a global: the
+web app, the worker and the CLI each build a `Settings` and pass it down.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+MiB = 1024 * 1024
+DEFAULT_RUNNER_IMAGE = "marea-runner:latest"  # what `marea sandbox build-image` builds
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# The pages ship inside the package, so `pip install .` (not editable) serves them too.
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "web" / "templates"
+
+
+class OidcProvider(BaseModel):
+    """One OpenID Connect provider people may log in with (its metadata is discovered)."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", description="Used in URLs.")
+    issuer: str = Field(description="Issuer URL; `/.well-known/openid-configuration` is read.")
+    client_id: str
+    client_secret: str
+    label: str = Field(default="", description="Button text; the name when empty.")
+
+
+class Settings(BaseSettings):
+    """Platform configuration; see docs/operations.md for what each value is for."""
+
+    model_config = SettingsConfigDict(env_prefix="MAREA_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("var"), description="Where the SQLite file, store and logs live."
+    )
+    database_url: str = Field(
+        default="", description="SQLAlchemy URL; empty means SQLite in data_dir."
+    )
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    secret_key: str = Field(
+        default="", description="Signs sessions; generated and kept when empty."
+    )
+    runner_image: str = DEFAULT_RUNNER_IMAGE
+    allowed_runner_images: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Images a bundle's runner_image may name, besides runner_image; each must "
+        "already be on every worker's engine (workers never pull). Comma-separated or JSON.",
+    )
+    upload_max_bytes: int = 200 * MiB
+    sandboxes_per_worker: int = 2
+    queue_name: str = "marea"
+    team_concurrency: int = Field(default=2, description="Submissions of one team judged at once.")
+    dispatch_depth: int = Field(default=4, description="Jobs kept waiting in Redis, ready to run.")
+    max_attempts: int = Field(
+        default=3, description="Tries after internal errors before giving up."
+    )
+    heartbeat_timeout_s: float = Field(default=30.0, description="Silence before a run is dead.")
+    sweep_interval_s: float = 5.0
+    sandbox_max_age_s: float = Field(
+        default=2 * 3600, description="Sandbox containers older than this are removed as leftovers."
+    )
+    templates_dir: Path = TEMPLATES_DIR
+    challenges_dir: Path = PROJECT_ROOT / "challenges"
+    base_url: str = "http://127.0.0.1:8000"
+    default_language: str = "it"
+    oidc_providers: list[OidcProvider] = Field(
+        default_factory=list,
+        description="JSON list of {name, issuer, client_id, client_secret, label}.",
+    )
+    login_failures_per_email: int = Field(default=5, description="Failed logins before a pause.")
+    login_failures_per_ip: int = Field(default=20, description="Failed logins from one address.")
+    login_window_s: int = Field(default=900, description="How long failed logins are counted.")
+    access_log: bool = Field(
+        default=False,
+        description=(
+            "Log every request `marea serve` answers (the reverse proxy in front usually does; "
+            "on a busy board it costs about a tenth of the web process's time)."
+        ),
+    )
+    board_cache_ttl_s: float = Field(
+        default=300.0,
+        gt=0,
+        description=(
+            "A cached board is rebuilt from the database after this long even without an event "
+            "(a safety net: scores move it row by row, organiser actions drop it)."
+        ),
+    )
+    sse_keepalive_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="Seconds between keep-alives on live streams (a fixed schedule per stream).",
+    )
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="A request's line and headers must arrive within this time, or it is closed.",
+    )
+    body_idle_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="A request body that sends nothing for this long is closed.",
+    )
+    streams_per_client: int = Field(
+        default=32,
+        ge=1,
+        description="Live event streams (SSE) one client address may hold open at once.",
+    )
+    login_throttle_max_s: int = Field(
+        default=30,
+        description="Longest pause between attempts on an account guessed at from many addresses.",
+    )
+    signup_refusals_per_ip: int = Field(
+        default=20, description="Refused sign-ups from one address before a pause."
+    )
+    signup_window_s: int = Field(default=900, description="How long refused sign-ups are counted.")
+    session_max_age_s: int = Field(
+        default=14 * 24 * 3600, description="How long a browser login lasts before a new one."
+    )
+    metrics_token: str = Field(
+        default="",
+        description="Bearer token Prometheus sends to /metrics; empty: open to 127.0.0.1/::1 only.",
+    )
+
+    @field_validator("allowed_runner_images", mode="before")
+    @classmethod
+    def _image_list(cls, value: Any) -> Any:
+        """`a:1,b:2`, `a:1 b:2` or a JSON list, so the variable is easy to write by hand."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part for part in text.replace(",", " ").split() if part]
+        return value
+
+    def runner_images(self) -> frozenset[str]:
+        """Every image a challenge may run in: the site's own and those the administrator allows."""
+        return frozenset({self.runner_image, *self.allowed_runner_images})
+
+    def model_post_init(self, __context: object) -> None:
+        self.data_dir = self.data_dir.expanduser().resolve()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'marea.db'}"
+
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / "store"
+
+    @property
+    def work_dir(self) -> Path:
+        """Scratch space for unpacking and judging; safe to wipe between runs."""
+        return self.data_dir / "work"
+
+    def ensure_dirs(self) -> None:
+        for path in (self.data_dir, self.store_dir, self.work_dir):
+            path.mkdir(parents=True, exist_ok=True)
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one generated on first use and kept in data_dir.
+
+        Keeping it on disk means sessions survive a restart without the operator
+        having to invent a secret for a local try-out.
+        """
+        if self.secret_key:
+            return self.secret_key
+        self.ensure_dirs()
+        key_file = self.data_dir / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        self.secret_key = key_file.read_text().strip()
+        return self.secret_key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment (entry points only)."""
+    return Settings()

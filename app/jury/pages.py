@@ -1,0 +1,371 @@
+"""/judge for judges, and the organisers' judging pages under /organise/{slug}.
+
+A judge who is not assigned to a challenge gets 404 for all of it (nothing to
+probe); a judge who belongs to a team gets 403 on that team, with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from sqlmodel import Session
+
+from app.accounts.deps import JudgeUser, OrganiserUser
+from app.accounts.models import User
+from app.challenges.models import Challenge
+from app.challenges.web import challenge_or_404
+from app.core.store import LocalStore
+from app.jury import service
+from app.jury.ranking import JudgingSpec
+from app.leaderboard.ranking import BoardSpec
+from app.submissions.access import current_scores, read_logs
+from app.submissions.models import Submission
+from app.text.attachment import attachment
+from app.web.deps import LangDep, RowId, SessionDep, StoreDep, TemplatesDep
+
+router = APIRouter(tags=["judges"])
+CHUNK = 1 << 16
+STATUS = {"not_found": 404, "conflict": 403, "invalid": 422}
+
+
+def _spec(challenge: Challenge) -> JudgingSpec:
+    spec = JudgingSpec.from_config(challenge.config)
+    if spec is None:
+        raise HTTPException(404, "This challenge's bundle has no `judging` section, so no judges.")
+    return spec
+
+
+def _judged(db: Session, slug: str, user: User) -> tuple[Challenge, JudgingSpec]:
+    challenge = challenge_or_404(db, slug)
+    assert challenge.id is not None and user.id is not None
+    if not service.is_assigned(db, challenge.id, user.id):
+        raise HTTPException(404, f"You are not a judge of {slug!r}; ask the organisers.")
+    refused = service.competes(db, challenge.id, user.id)
+    if refused is not None:
+        raise HTTPException(STATUS[refused.category], refused.message)
+    return challenge, _spec(challenge)
+
+
+# --- organisers -----------------------------------------------------------------------------
+
+
+def _judges_page(
+    request: Request,
+    db: Session,
+    templates: Any,
+    lang: str,
+    challenge: Challenge,
+    *,
+    status: int = 200,
+    problem: str | None = None,
+) -> HTMLResponse:
+    assert challenge.id is not None
+    page: HTMLResponse = templates.TemplateResponse(
+        request,
+        "judges/assign.html",
+        {
+            "lang": lang,
+            "challenge": challenge,
+            "judges": service.judges_of(db, challenge.id),
+            "has_rubric": JudgingSpec.from_config(challenge.config) is not None,
+            "problem": problem,
+        },
+        status_code=status,
+    )
+    return page
+
+
+def _judges_done(
+    request: Request, db: Session, templates: Any, lang: str, challenge: Challenge, outcome: object
+) -> Response:
+    if isinstance(outcome, service.JudgeError):
+        db.rollback()
+        return _judges_page(
+            request,
+            db,
+            templates,
+            lang,
+            challenge,
+            status=STATUS.get(outcome.category, 422),
+            problem=outcome.message,
+        )
+    db.commit()
+    return RedirectResponse(request.url_for("organise_judges", slug=challenge.slug).path, 303)
+
+
+@router.get("/organise/{slug}/judges", response_class=HTMLResponse, name="organise_judges")
+def organise_judges(
+    request: Request,
+    slug: str,
+    user: OrganiserUser,
+    db: SessionDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+) -> HTMLResponse:
+    return _judges_page(request, db, templates, lang, challenge_or_404(db, slug))
+
+
+@router.post("/organise/{slug}/judges", name="organise_assign_judge")
+def organise_assign_judge(
+    request: Request,
+    slug: str,
+    user: OrganiserUser,
+    db: SessionDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+    email: str = Form(),
+) -> Response:
+    challenge = challenge_or_404(db, slug)
+    outcome = service.assign(db, user, challenge, email)
+    return _judges_done(request, db, templates, lang, challenge, outcome)
+
+
+@router.post("/organise/{slug}/judges/remove", name="organise_unassign_judge")
+def organise_unassign_judge(
+    request: Request,
+    slug: str,
+    user: OrganiserUser,
+    db: SessionDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+    email: str = Form(),
+) -> Response:
+    challenge = challenge_or_404(db, slug)
+    outcome = service.unassign(db, user, challenge, email)
+    return _judges_done(request, db, templates, lang, challenge, outcome)
+
+
+@router.get("/organise/{slug}/ranking", response_class=HTMLResponse, name="organise_ranking")
+def organise_ranking(
+    request: Request,
+    slug: str,
+    user: OrganiserUser,
+    db: SessionDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+) -> HTMLResponse:
+    challenge = challenge_or_404(db, slug)
+    spec = JudgingSpec.from_config(challenge.config)
+    page: HTMLResponse = templates.TemplateResponse(
+        request,
+        "judges/ranking.html",
+        {
+            "lang": lang,
+            "challenge": challenge,
+            "spec": spec,
+            "rows": service.ranking(db, challenge, spec) if spec is not None else [],
+        },
+    )
+    return page
+
+
+@router.get("/organise/{slug}/reviews.csv", name="organise_reviews_csv")
+def organise_reviews_csv(
+    slug: str,
+    user: OrganiserUser,
+    db: SessionDep,
+    by: str = Query("judge", pattern="^(judge|team)$"),
+) -> Response:
+    challenge = challenge_or_404(db, slug)
+    text = service.reviews_csv(db, challenge, JudgingSpec.from_config(challenge.config), by)
+    if isinstance(text, service.JudgeError):
+        raise HTTPException(422, text.message)
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{slug}-reviews-by-{by}.csv"'},
+    )
+
+
+# --- judges ---------------------------------------------------------------------------------
+
+
+@router.get("/judge", response_class=HTMLResponse, name="judge_home")
+def judge_home(
+    request: Request, user: JudgeUser, db: SessionDep, templates: TemplatesDep, lang: LangDep
+) -> HTMLResponse:
+    assert user.id is not None
+    judged = service.challenges_judged_by(db, user.id)
+    competing = {c.id for c in judged if c.id is not None and service.competes(db, c.id, user.id)}
+    page: HTMLResponse = templates.TemplateResponse(
+        request,
+        "judges/index.html",
+        {"lang": lang, "challenges": judged, "competing": competing},
+    )
+    return page
+
+
+@router.get("/judge/{slug}", response_class=HTMLResponse, name="judge_challenge")
+def judge_challenge(
+    request: Request,
+    slug: str,
+    user: JudgeUser,
+    db: SessionDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+) -> HTMLResponse:
+    challenge, spec = _judged(db, slug, user)
+    assert challenge.id is not None and user.id is not None
+    rows = service.finalists(db, challenge, spec)
+    reviewed = {
+        review.team_id
+        for review, _judge, _team in service.reviews_of(db, challenge.id)
+        if review.judge_id == user.id
+    }
+    # Shown as such instead of "to do": the judge could open their team's page only to be refused.
+    own = {r.team_id for r in rows if service.conflict(db, user, r.team_id) is not None}
+    page: HTMLResponse = templates.TemplateResponse(
+        request,
+        "judges/finalists.html",
+        {
+            "lang": lang,
+            "challenge": challenge,
+            "board": BoardSpec.from_config(challenge.config),
+            "rows": rows,
+            "reviewed": reviewed,
+            "own": own,
+        },
+    )
+    return page
+
+
+def _finalist(
+    db: Session, slug: str, team_id: int, user: User
+) -> tuple[Challenge, JudgingSpec, Submission]:
+    challenge, spec = _judged(db, slug, user)
+    refused = service.conflict(db, user, team_id)
+    if refused is not None:
+        raise HTTPException(403, refused.message)
+    row = service.finalist_row(db, challenge, spec, team_id)
+    submission = db.get(Submission, row.submission_id) if row is not None else None
+    if submission is None:
+        raise HTTPException(404, "This team is not among the finalists of this challenge.")
+    return challenge, spec, submission
+
+
+def _team_page(
+    request: Request,
+    db: Session,
+    store: LocalStore,
+    templates: Any,
+    lang: str,
+    user: User,
+    challenge: Challenge,
+    spec: JudgingSpec,
+    submission: Submission,
+    *,
+    status: int = 200,
+    problem: str | None = None,
+    form: dict[str, str] | None = None,
+) -> HTMLResponse:
+    assert challenge.id is not None and user.id is not None and submission.id is not None
+    review = service.review_of(db, challenge.id, submission.team_id, user.id)
+    values = form or {
+        **{f"rating_{k}": f"{v:g}" for k, v in (review.ratings if review else {}).items()},
+        "comment": review.comment if review else "",
+    }
+    scores = current_scores(db, submission.id)
+    if not challenge.private_revealed:
+        scores.pop("private", None)
+    page: HTMLResponse = templates.TemplateResponse(
+        request,
+        "judges/team.html",
+        {
+            "lang": lang,
+            "challenge": challenge,
+            "spec": spec,
+            "board": BoardSpec.from_config(challenge.config),
+            "s": submission,
+            "team_name": next(
+                (
+                    r.team_name
+                    for r in service.finalists(db, challenge, spec)
+                    if r.team_id == submission.team_id
+                ),
+                "",
+            ),
+            "scores": scores,
+            "logs": read_logs(store, submission.logs_sha256, organiser=False).get(
+                "participant", {}
+            ),
+            "values": values,
+            "reviewed": review is not None,
+            "problem": problem,
+        },
+        status_code=status,
+    )
+    return page
+
+
+@router.get("/judge/{slug}/teams/{team_id}", response_class=HTMLResponse, name="judge_team")
+def judge_team(
+    request: Request,
+    slug: str,
+    team_id: RowId,
+    user: JudgeUser,
+    db: SessionDep,
+    store: StoreDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+) -> HTMLResponse:
+    challenge, spec, submission = _finalist(db, slug, team_id, user)
+    return _team_page(request, db, store, templates, lang, user, challenge, spec, submission)
+
+
+@router.post("/judge/{slug}/teams/{team_id}", response_class=HTMLResponse, name="judge_review")
+async def judge_review(
+    request: Request,
+    slug: str,
+    team_id: RowId,
+    user: JudgeUser,
+    db: SessionDep,
+    store: StoreDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+) -> Response:
+    challenge, spec, submission = _finalist(db, slug, team_id, user)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    outcome = service.save_review(db, user, challenge, spec, team_id, form)
+    if isinstance(outcome, service.JudgeError):
+        db.rollback()
+        return _team_page(
+            request,
+            db,
+            store,
+            templates,
+            lang,
+            user,
+            challenge,
+            spec,
+            submission,
+            status=STATUS.get(outcome.category, 422),
+            problem=outcome.message,
+            form=form,
+        )
+    db.commit()
+    return RedirectResponse(
+        request.url_for("judge_team", slug=slug, team_id=team_id).path + "?saved=1", 303
+    )
+
+
+def _stream(store: LocalStore, sha256: str) -> Iterator[bytes]:
+    with store.open(sha256) as fh:
+        yield from iter(lambda: fh.read(CHUNK), b"")
+
+
+@router.get("/judge/{slug}/teams/{team_id}/file", name="judge_team_file")
+def judge_team_file(
+    slug: str, team_id: RowId, user: JudgeUser, db: SessionDep, store: StoreDep
+) -> StreamingResponse:
+    """The file the team submitted, as the scorer received it (predictions or code)."""
+    submission = _finalist(db, slug, team_id, user)[2]
+    if not store.exists(submission.file_sha256):
+        raise HTTPException(404, "The submitted file is no longer in the store.")
+    return StreamingResponse(
+        _stream(store, submission.file_sha256),
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": attachment(submission.filename, "submission")},
+    )

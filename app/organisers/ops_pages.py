@@ -1,0 +1,195 @@
+"""Operators' routes: the dashboard, /metrics for Prometheus, and the organisers' exports.
+
+Kept apart from routes.py because these change with what operators watch and
+take away, not with how a challenge is run. Included before the organisers'
+router so `/organise/dashboard` is not read as a challenge called "dashboard".
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
+from sqlmodel import Session
+
+from app.accounts.deps import OrganiserUser
+from app.accounts.models import User
+from app.audit.service import record
+from app.challenges import service as challenges
+from app.challenges.models import Challenge, Phase
+from app.challenges.web import challenge_or_404
+from app.core.redis import redis_client
+from app.core.settings import Settings
+from app.leaderboard.service import SPLITS
+from app.organisers import dashboard, exports, metrics
+from app.queue.connection import judge_queue
+from app.web.deps import EngineDep, LangDep, SessionDep, SettingsDep, StoreDep, TemplatesDep
+
+router = APIRouter(tags=["operations"])
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "::1"})
+
+
+def _figures(db: Session, settings: Settings) -> metrics.Figures:
+    client = redis_client(settings)
+    try:
+        return metrics.collect(db, client, judge_queue(settings, client))
+    finally:
+        client.close()
+
+
+def _may_scrape(request: Request, settings: Settings) -> bool:
+    if not settings.metrics_token:
+        return request.client is not None and request.client.host in LOCAL_HOSTS
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and secrets.compare_digest(
+        secret.strip().encode(), settings.metrics_token.encode()
+    )
+
+
+@router.get("/metrics", response_class=PlainTextResponse, name="metrics")
+def metrics_text(request: Request, db: SessionDep, settings: SettingsDep) -> PlainTextResponse:
+    if not _may_scrape(request, settings):
+        raise HTTPException(
+            403,
+            "Send `Authorization: Bearer <MAREA_METRICS_TOKEN>`; without a token set, "
+            "/metrics answers only from 127.0.0.1 or ::1.",
+        )
+    body = metrics.exposition(_figures(db, settings))
+    return PlainTextResponse(body, media_type=metrics.CONTENT_TYPE)
+
+
+@router.get("/organise/dashboard", response_class=HTMLResponse, name="organise_dashboard")
+def organise_dashboard(
+    request: Request,
+    user: OrganiserUser,
+    db: SessionDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+) -> HTMLResponse:
+    figures = _figures(db, settings)
+    series = dashboard.phase_series(db)
+    it = lang == "it"
+    chart = dashboard.render_series(
+        series,
+        title="Invii per fase nel tempo" if it else "Submissions per phase over time",
+        empty="Ancora nessun invio." if it else "No submission yet.",
+        axis="Ora (UTC)" if it else "Time (UTC)",
+    )
+    legend = [(s.label, s.total, dashboard.colour(i)) for i, s in enumerate(series)]
+    page: HTMLResponse = templates.TemplateResponse(
+        request,
+        "organisers/dashboard.html",
+        {"lang": lang, "figures": figures, "chart": chart, "legend": legend},
+    )
+    return page
+
+
+def _phase(db: Session, challenge: Challenge, name: str | None) -> Phase:
+    assert challenge.id is not None
+    phase = exports.phase_named(challenges.phases_of(db, challenge.id), name)
+    if phase is None or phase.id is None:
+        raise HTTPException(404, f"{challenge.slug!r} has no phase called {name!r}.")
+    return phase
+
+
+def _audit(db: Session, user: User, challenge: Challenge, what: str, **detail: Any) -> None:
+    record(db, user, challenge.id, f"export.{what}", challenge.slug, detail)
+    db.commit()
+
+
+def _download(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+def _stream(table: exports.Table, fmt: str, name: str) -> StreamingResponse:
+    chunks = exports.csv_chunks(table) if fmt == "csv" else exports.json_chunks(table)
+    return StreamingResponse(
+        chunks,
+        media_type="text/csv; charset=utf-8" if fmt == "csv" else "application/json",
+        headers=_download(name),
+    )
+
+
+def _leaderboard(
+    fmt: str, slug: str, user: User, db: Session, phase: str | None, split: str
+) -> StreamingResponse:
+    if split not in SPLITS:
+        raise HTTPException(400, f"split must be one of {', '.join(SPLITS)}.")
+    challenge = challenge_or_404(db, slug)
+    chosen = _phase(db, challenge, phase)
+    table = exports.leaderboard_table(db, challenge, chosen, split)
+    _audit(db, user, challenge, "leaderboard", format=fmt, phase=chosen.name, split=split)
+    return _stream(table, fmt, f"{slug}-{chosen.name}-{split}-leaderboard.{fmt}")
+
+
+@router.get("/organise/{slug}/export/leaderboard.csv", name="export_leaderboard_csv")
+def export_leaderboard_csv(
+    slug: str, user: OrganiserUser, db: SessionDep, phase: str | None = None, split: str = "public"
+) -> StreamingResponse:
+    return _leaderboard("csv", slug, user, db, phase, split)
+
+
+@router.get("/organise/{slug}/export/leaderboard.json", name="export_leaderboard_json")
+def export_leaderboard_json(
+    slug: str, user: OrganiserUser, db: SessionDep, phase: str | None = None, split: str = "public"
+) -> StreamingResponse:
+    return _leaderboard("json", slug, user, db, phase, split)
+
+
+def _submissions(fmt: str, slug: str, user: User, db: Session, engine: Any) -> StreamingResponse:
+    challenge = challenge_or_404(db, slug)
+    assert challenge.id is not None
+    table = exports.submissions_table(engine, challenge.id)
+    _audit(db, user, challenge, "submissions", format=fmt)
+    return _stream(table, fmt, f"{slug}-submissions.{fmt}")
+
+
+@router.get("/organise/{slug}/export/submissions.csv", name="export_submissions_csv")
+def export_submissions_csv(
+    slug: str, user: OrganiserUser, db: SessionDep, engine: EngineDep
+) -> StreamingResponse:
+    return _submissions("csv", slug, user, db, engine)
+
+
+@router.get("/organise/{slug}/export/submissions.json", name="export_submissions_json")
+def export_submissions_json(
+    slug: str, user: OrganiserUser, db: SessionDep, engine: EngineDep
+) -> StreamingResponse:
+    return _submissions("json", slug, user, db, engine)
+
+
+@router.get("/organise/{slug}/export/submissions.zip", name="export_submissions_zip")
+async def export_submissions_zip(
+    slug: str,
+    user: OrganiserUser,
+    db: SessionDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    phase: str | None = None,
+) -> StreamingResponse:
+    """The archive is built in a worker thread into work_dir, then streamed and removed."""
+    challenge = challenge_or_404(db, slug)
+    chosen = _phase(db, challenge, phase)
+    assert chosen.id is not None
+    archive = await run_in_threadpool(
+        exports.phase_archive, db, store, chosen.id, settings.work_dir
+    )
+    _audit(
+        db,
+        user,
+        challenge,
+        "archive",
+        phase=chosen.name,
+        files=len(archive.names),
+        missing=len(archive.missing),
+    )
+    return StreamingResponse(
+        exports.file_chunks(archive.path),
+        media_type="application/zip",
+        headers=_download(f"{slug}-{chosen.name}-submissions.zip"),
+    )

@@ -1,0 +1,275 @@
+"""Submission pages: the upload form, one submission (live), the team's list.
+
+The form works as a plain multipart POST; submit.js only adds drag and drop
+and a progress bar, asking for JSON (`Accept: application/json`) so it can
+show a refusal in place. Both go through the API's single upload path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlmodel import Session
+
+from app.accounts.deps import CurrentUser
+from app.accounts.models import User
+from app.challenges import service as challenges
+from app.challenges.models import Challenge
+from app.core.db import MAX_ROW_ID
+from app.leaderboard.boards import final_count
+from app.leaderboard.ranking import BoardSpec
+from app.submissions.access import (
+    is_member,
+    is_organiser,
+    team_submissions,
+    view_of,
+    visible_submission,
+)
+from app.submissions.context import quota_left, submit_context
+from app.submissions.finals import FinalRefused, finals_lock, set_final
+from app.submissions.upload import UploadProblem
+from app.submissions.web import receive_submission
+from app.web.body_limit import takes_upload
+from app.web.deps import LangDep, RowId, SessionDep, SettingsDep, StoreDep, TemplatesDep
+
+router = APIRouter()
+
+
+def _context_or_404(session: Session, slug: str, user: User) -> Any:
+    assert user.id is not None
+    context = submit_context(session, slug, user.id)
+    if isinstance(context, UploadProblem):
+        raise HTTPException(context.status, context.message)
+    return context
+
+
+def _form_page(
+    request: Request,
+    session: Session,
+    templates: Any,
+    lang: str,
+    slug: str,
+    user: User,
+    max_bytes: int,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    context = _context_or_404(session, slug, user)
+    open_phases = [p for p in context.phases if challenges.phase_state(p) == "open"]
+    quotas = []
+    if context.team is not None and context.team.id is not None:
+        quotas = [(p, quota_left(session, p, context.team.id)) for p in open_phases]
+    return templates.TemplateResponse(  # type: ignore[no-any-return]
+        request,
+        "submissions/submit.html",
+        {
+            "challenge": context.challenge,
+            "team": context.team,
+            "lang": lang,
+            "open_phases": open_phases,
+            "quotas": quotas,
+            "error": error,
+            "max_bytes": max_bytes,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/challenges/{slug}/submit", response_class=HTMLResponse, name="submit_page")
+def submit_page(
+    request: Request,
+    slug: str,
+    user: CurrentUser,
+    db: SessionDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+    settings: SettingsDep,
+) -> HTMLResponse:
+    return _form_page(request, db, templates, lang, slug, user, settings.upload_max_bytes)
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+@router.post("/challenges/{slug}/submit", name="submit_upload")
+@takes_upload
+async def submit_upload(
+    request: Request,
+    slug: str,
+    user: CurrentUser,
+    templates: TemplatesDep,
+    lang: LangDep,
+    settings: SettingsDep,
+) -> Response:
+    try:
+        made = await receive_submission(request, user, slug, None)
+    except HTTPException as exc:
+        message = exc.detail if isinstance(exc.detail, str) else "The upload was refused."
+        if _wants_json(request):
+            return JSONResponse(
+                {"error": {"status": exc.status_code, "message": message}},
+                status_code=exc.status_code,
+                headers=exc.headers,
+            )
+        if exc.status_code == 404 and "challenge" in message:
+            raise
+        with Session(request.app.state.engine, expire_on_commit=False) as session:
+            page = _form_page(
+                request,
+                session,
+                templates,
+                lang,
+                slug,
+                user,
+                settings.upload_max_bytes,
+                error=message,
+                status_code=exc.status_code,
+            )
+        if exc.headers:
+            page.headers.update(exc.headers)
+        return page
+    url = str(request.url_for("submission_page", submission_id=made.id))
+    if _wants_json(request):
+        return JSONResponse({"id": made.id, "redirect": url}, status_code=201)
+    return RedirectResponse(url, status_code=303)
+
+
+def _visible_or_404(session: Session, user: User, submission_id: int) -> Any:
+    submission = visible_submission(session, user, submission_id)
+    if submission is None:
+        raise HTTPException(404, f"No submission {submission_id} of yours exists.")
+    return submission
+
+
+def _columns(config: dict[str, Any]) -> list[Any]:
+    try:
+        return list(BoardSpec.from_config(config).columns)
+    except (KeyError, TypeError):
+        return []
+
+
+@router.get("/submissions/{submission_id}", response_class=HTMLResponse, name="submission_page")
+def submission_page(
+    request: Request,
+    submission_id: RowId,
+    user: CurrentUser,
+    db: SessionDep,
+    store: StoreDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+) -> HTMLResponse:
+    view = view_of(db, store, user, _visible_or_404(db, user, submission_id))
+    return templates.TemplateResponse(
+        request, "submissions/detail.html", _view_context(db, user, view, lang)
+    )
+
+
+def _view_context(
+    db: Session, user: User, view: Any, lang: str, final_problem: str | None = None
+) -> dict[str, Any]:
+    assert user.id is not None
+    return {
+        "view": view,
+        "s": view.submission,
+        "lang": lang,
+        "columns": _columns(view.challenge.config),
+        "can_choose_final": is_member(db, view.submission.team_id, user.id),
+        "organiser": is_organiser(user),
+        "final_limit": final_count(view.challenge),
+        "final_lock": finals_lock(db, view.challenge, view.phase),
+        "final_problem": final_problem,
+    }
+
+
+@router.post("/submissions/{submission_id}/final", name="submission_final")
+def submission_final(
+    request: Request,
+    submission_id: RowId,
+    user: CurrentUser,
+    db: SessionDep,
+    store: StoreDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+    selected: str = Form("1"),
+) -> Response:
+    """Choose or unchoose this submission as one of the team's finals (members only).
+
+    Refused (409, the page with the locked choice) once its phase has ended or
+    the private board has been revealed: see `app.submissions.finals`.
+    """
+    assert user.id is not None
+    submission = _visible_or_404(db, user, submission_id)
+    if not is_member(db, submission.team_id, user.id):
+        raise HTTPException(404, f"No submission {submission_id} of your team exists.")
+    challenge = db.get(Challenge, submission.challenge_id)
+    assert challenge is not None
+    db.rollback()  # the team lock must open the transaction
+    outcome = set_final(db, challenge, submission, selected == "1", user)
+    if isinstance(outcome, FinalRefused):
+        db.rollback()
+        view = view_of(db, store, user, submission)
+        return templates.TemplateResponse(
+            request,
+            "submissions/detail.html",
+            _view_context(db, user, view, lang, final_problem=outcome.message),
+            status_code=409,
+        )
+    db.commit()
+    return RedirectResponse(
+        request.url_for("submission_page", submission_id=submission_id).path, 303
+    )
+
+
+@router.get(
+    "/submissions/{submission_id}/result",
+    response_class=HTMLResponse,
+    name="submission_result_fragment",
+)
+def submission_result(
+    request: Request,
+    submission_id: RowId,
+    user: CurrentUser,
+    db: SessionDep,
+    store: StoreDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+) -> HTMLResponse:
+    """The result part of the page alone, fetched by submission.js when the status is final."""
+    view = view_of(db, store, user, _visible_or_404(db, user, submission_id))
+    return templates.TemplateResponse(
+        request, "submissions/_result.html", _view_context(db, user, view, lang)
+    )
+
+
+@router.get(
+    "/challenges/{slug}/submissions", response_class=HTMLResponse, name="team_submissions_page"
+)
+def submissions_list(
+    request: Request,
+    slug: str,
+    user: CurrentUser,
+    db: SessionDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+    before: int | None = Query(None, ge=1, le=MAX_ROW_ID),
+) -> HTMLResponse:
+    context = _context_or_404(db, slug, user)
+    page = None
+    if context.team is not None and context.team.id is not None:
+        page = team_submissions(db, context.team.id, before=before)
+    return templates.TemplateResponse(
+        request,
+        "submissions/list.html",
+        {
+            "challenge": context.challenge,
+            "team": context.team,
+            "page": page,
+            "phases": {p.id: p for p in context.phases},
+            "lang": lang,
+            "before": before,
+        },
+    )

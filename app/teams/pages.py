@@ -1,0 +1,253 @@
+"""The team page of a challenge: form a team, invite, leave, hand over captaincy.
+
+Every action is a plain POST form followed by a redirect (no JavaScript), and
+every refusal re-renders the page with the service's own sentence.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
+
+from app.accounts.deps import CurrentUser
+from app.accounts.models import User
+from app.challenges.models import Challenge
+from app.core.db import MAX_ROW_ID
+from app.submissions.context import published_challenge
+from app.submissions.upload import UploadProblem
+from app.teams import service
+from app.teams.models import Team
+from app.teams.web import invite_link
+from app.web.deps import LangDep, SessionDep, SettingsDep, TemplatesDep
+
+router = APIRouter()
+
+NOTICES = {
+    "created": ("Squadra creata.", "Team created."),
+    "joined": ("Sei entrato nella squadra.", "You joined the team."),
+    "left": ("Hai lasciato la squadra.", "You left the team."),
+    "handed_over": ("Capitano cambiato.", "Captaincy handed over."),
+    "new_code": (
+        "Nuovo codice creato: il codice e i link precedenti non valgono più.",
+        "New code made: the old code and links no longer work.",
+    ),
+}
+
+
+def _challenge(session: Session, slug: str) -> Challenge:
+    challenge = published_challenge(session, slug)
+    if isinstance(challenge, UploadProblem):
+        raise HTTPException(challenge.status, challenge.message)
+    return challenge
+
+
+def _page(
+    request: Request,
+    session: Session,
+    templates: Any,
+    lang: str,
+    challenge: Challenge,
+    user: User,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    assert challenge.id is not None and user.id is not None
+    team = service.team_of(session, challenge.id, user.id)
+    members: list[tuple[int, str, bool]] = []
+    link = None
+    if team is not None and team.id is not None:
+        for m in service.members(session, team.id):
+            person = session.get(User, m.user_id)
+            members.append(
+                (m.user_id, person.name if person else "?", m.user_id == team.captain_id)
+            )
+        if team.captain_id == user.id:
+            link = invite_link(request, challenge, team)
+    notice_key = request.session.pop("team_notice", None)
+    notice = NOTICES.get(notice_key or "")
+    min_size, max_size = service.team_limits(challenge)
+    return templates.TemplateResponse(  # type: ignore[no-any-return]
+        request,
+        "teams/team.html",
+        {
+            "challenge": challenge,
+            "lang": lang,
+            "team": team,
+            "members": members,
+            "is_captain": team is not None and team.captain_id == user.id,
+            "invite_link": link,
+            "error": error,
+            "notice": (notice[0] if lang == "it" else notice[1]) if notice else None,
+            "min_size": min_size,
+            "max_size": max_size,
+            "me": user,
+        },
+        status_code=status_code,
+    )
+
+
+def _done(request: Request, slug: str, notice: str) -> Response:
+    request.session["team_notice"] = notice
+    return RedirectResponse(str(request.url_for("team_page", slug=slug)), status_code=303)
+
+
+@router.get("/challenges/{slug}/team", response_class=HTMLResponse, name="team_page")
+def team_page(
+    request: Request,
+    slug: str,
+    user: CurrentUser,
+    db: SessionDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+) -> HTMLResponse:
+    return _page(request, db, templates, lang, _challenge(db, slug), user)
+
+
+# A refusal shows the page again with its reason; the status says what kind of refusal it was.
+PAGE_STATUS = {"bad_name": 400, "bad_code": 400, "bad_link": 400, "not_captain": 403}
+
+
+def _result(
+    request: Request,
+    db: Session,
+    templates: Any,
+    lang: str,
+    challenge: Challenge,
+    user: User,
+    outcome: Team | service.TeamError | None,
+    notice: str,
+) -> Response:
+    if isinstance(outcome, service.TeamError):
+        db.rollback()
+        status = PAGE_STATUS.get(outcome.code, 409)
+        return _page(
+            request, db, templates, lang, challenge, user, error=outcome.message, status_code=status
+        )
+    db.commit()
+    return _done(request, challenge.slug, notice)
+
+
+@router.post("/challenges/{slug}/team/create", name="team_create")
+def create(
+    request: Request,
+    slug: str,
+    user: CurrentUser,
+    db: SessionDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+    name: Annotated[str, Form()] = "",
+) -> Response:
+    challenge = _challenge(db, slug)
+    assert user.id is not None
+    made = service.create_team(db, challenge, user.id, name)
+    return _result(request, db, templates, lang, challenge, user, made, "created")
+
+
+@router.post("/challenges/{slug}/team/join", name="team_join_code")
+def join_code(
+    request: Request,
+    slug: str,
+    user: CurrentUser,
+    db: SessionDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+    code: Annotated[str, Form()] = "",
+) -> Response:
+    challenge = _challenge(db, slug)
+    assert user.id is not None
+    joined = service.join_by_code(db, challenge, user.id, code)
+    return _result(request, db, templates, lang, challenge, user, joined, "joined")
+
+
+@router.get("/challenges/{slug}/join/{token}", response_class=HTMLResponse, name="team_join_link")
+def join_link_page(
+    request: Request,
+    slug: str,
+    token: str,
+    user: CurrentUser,
+    db: SessionDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+) -> HTMLResponse:
+    """A confirmation page: following a link must never change anything by itself."""
+    challenge = _challenge(db, slug)
+    return templates.TemplateResponse(
+        request,
+        "teams/join.html",
+        {"challenge": challenge, "lang": lang, "token": token},
+    )
+
+
+@router.post("/challenges/{slug}/join/{token}", name="team_join_link_post")
+def join_link(
+    request: Request,
+    slug: str,
+    token: str,
+    user: CurrentUser,
+    db: SessionDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+) -> Response:
+    challenge = _challenge(db, slug)
+    assert user.id is not None
+    joined = service.join_by_link(db, challenge, user.id, token, settings.resolved_secret_key())
+    return _result(request, db, templates, lang, challenge, user, joined, "joined")
+
+
+def _my_team(db: Session, challenge: Challenge, user: User) -> Team:
+    assert challenge.id is not None and user.id is not None
+    team = service.team_of(db, challenge.id, user.id)
+    if team is None:
+        raise HTTPException(404, "You are not in a team for this challenge.")
+    return team
+
+
+@router.post("/challenges/{slug}/team/leave", name="team_leave")
+def leave(
+    request: Request,
+    slug: str,
+    user: CurrentUser,
+    db: SessionDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+) -> Response:
+    challenge = _challenge(db, slug)
+    assert user.id is not None
+    refused = service.leave(db, _my_team(db, challenge, user), user.id)
+    return _result(request, db, templates, lang, challenge, user, refused, "left")
+
+
+@router.post("/challenges/{slug}/team/captain", name="team_hand_over")
+def hand_over(
+    request: Request,
+    slug: str,
+    user: CurrentUser,
+    db: SessionDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+    user_id: Annotated[int, Form(ge=0, le=MAX_ROW_ID)] = 0,
+) -> Response:
+    challenge = _challenge(db, slug)
+    assert user.id is not None
+    result = service.hand_over(db, _my_team(db, challenge, user), user.id, user_id)
+    return _result(request, db, templates, lang, challenge, user, result, "handed_over")
+
+
+@router.post("/challenges/{slug}/team/code", name="team_regenerate")
+def regenerate(
+    request: Request,
+    slug: str,
+    user: CurrentUser,
+    db: SessionDep,
+    templates: TemplatesDep,
+    lang: LangDep,
+) -> Response:
+    challenge = _challenge(db, slug)
+    assert user.id is not None
+    made = service.new_code(db, _my_team(db, challenge, user), user.id)
+    return _result(request, db, templates, lang, challenge, user, made, "new_code")

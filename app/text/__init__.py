@@ -1,0 +1,1 @@
+"""Text helpers shared by pages, exports and messages (no web, no database)."""

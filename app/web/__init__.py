@@ -1,0 +1,1 @@
+"""Serving the site: dependencies, security, limits, the server, templates, static."""
