@@ -45,6 +45,7 @@ from app.submissions.pages import router as submissions_router
 from app.teams.pages import router as teams_router
 from app.text.timefmt import format_when, time_left
 from app.web.body_limit import BodyLimitMiddleware
+from app.web.errors import Refused, refusal_fields
 from app.web.security import MAX_FORM_BYTES, CsrfMiddleware, SecurityHeadersMiddleware
 from app.web.stream_limit import StreamLimitMiddleware
 
@@ -181,8 +182,11 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else "Request failed."
         if request.url.path.startswith("/api/"):
+            error: dict[str, object] = {"status": exc.status_code, "message": message}
+            if isinstance(exc, Refused):
+                error.update(refusal_fields(exc.refusal))
             return JSONResponse(
-                {"error": {"status": exc.status_code, "message": message}},
+                {"error": error},
                 status_code=exc.status_code,
                 headers=getattr(exc, "headers", None),
             )

@@ -18,8 +18,9 @@ from sqlmodel import Session, select
 
 from app.accounts.lifecycle import set_password
 from app.accounts.models import OidcIdentity, User
-from app.accounts.service import AccountError, create_user, normalise_email, user_by_email
+from app.accounts.service import create_user, normalise_email, user_by_email
 from app.accounts.tokens import revoke_all_tokens
+from app.core.refusal import Kind, Refusal
 from app.text.plain_text import without_hidden_controls
 
 
@@ -43,7 +44,7 @@ class OidcLogin:
     password_removed: bool = False
 
 
-def login_with_provider(db: Session, claims: ProviderClaims) -> OidcLogin | AccountError:
+def login_with_provider(db: Session, claims: ProviderClaims) -> OidcLogin | Refusal:
     identity = db.exec(
         select(OidcIdentity).where(
             OidcIdentity.issuer == claims.issuer, OidcIdentity.subject == claims.subject
@@ -52,26 +53,36 @@ def login_with_provider(db: Session, claims: ProviderClaims) -> OidcLogin | Acco
     if identity is not None:
         user = db.get(User, identity.user_id)
         if user is None or not user.is_active:
-            return AccountError("account", "This account is disabled; ask an organiser.")
+            return Refusal(
+                Kind.forbidden,
+                field="account",
+                message="This account is disabled; ask an organiser.",
+            )
         return OidcLogin(user=user)
 
     if not claims.email:
-        return AccountError(
-            "email",
-            "The provider did not share your email address; allow it to and log in again.",
+        return Refusal(
+            Kind.forbidden,
+            field="email",
+            message="The provider did not share your email address; allow it to and log in again.",
         )
     email = normalise_email(claims.email)
     existing = user_by_email(db, email)
     if existing is not None:
         if not claims.email_verified:
-            return AccountError(
-                "email",
-                f"An account with {email} exists, but the provider has not verified that the "
+            return Refusal(
+                Kind.forbidden,
+                field="email",
+                message=f"An account with {email} exists, but the provider has not verified that the "
                 "address is yours: log in with your password, or verify the address at the "
                 "provider first.",
             )
         if not existing.is_active:
-            return AccountError("account", "This account is disabled; ask an organiser.")
+            return Refusal(
+                Kind.forbidden,
+                field="account",
+                message="This account is disabled; ask an organiser.",
+            )
         password_removed = False
         if not existing.email_verified and existing.password_hash is not None:
             set_password(db, existing, None)
@@ -91,7 +102,7 @@ def login_with_provider(db: Session, claims: ProviderClaims) -> OidcLogin | Acco
         password=None,
         email_verified=claims.email_verified,
     )
-    if isinstance(created, AccountError):
+    if isinstance(created, Refusal):
         return created
     _link(db, created, claims)
     return OidcLogin(user=created, created=True)

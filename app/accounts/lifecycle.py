@@ -14,14 +14,14 @@ from sqlmodel import Session
 
 from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password, password_problem
-from app.accounts.service import AccountError
 from app.accounts.sessions import EndReason, end_sessions
 from app.accounts.tokens import revoke_all_tokens
+from app.core.refusal import Kind, Refusal
 
 
 def set_password(
     db: Session, user: User, password: str | None, *, keep: int | None = None
-) -> AccountError | int:
+) -> Refusal | int:
     """Sets (or with None removes) the password; ends every session but `keep`.
 
     Returns how many sessions were ended. API tokens are left alone: they are revoked
@@ -29,7 +29,7 @@ def set_password(
     itself (app/accounts/identities.py).
     """
     if password is not None and (problem := password_problem(password)):
-        return AccountError("password", problem)
+        return Refusal(Kind.invalid, field="password", message=problem)
     user.password_hash = hash_password(password) if password is not None else None
     db.add(user)
     return end_sessions(db, user, reason=EndReason.password, except_session_id=keep)

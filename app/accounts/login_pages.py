@@ -17,9 +17,11 @@ from app.accounts.deps import (
 from app.accounts.passwords import MIN_LENGTH
 from app.accounts.ratelimit import Blocked, Unavailable
 from app.accounts.requests import client_ip, safe_next
-from app.accounts.service import AccountError, authenticate, create_user, record_login
+from app.accounts.service import authenticate, create_user, record_login
 from app.accounts.sessions import end_session, start_session
+from app.core.refusal import Kind, Refusal
 from app.web.deps import LangDep, SessionDep, SettingsDep, TemplatesDep
+from app.web.errors import status_of
 
 router = APIRouter()
 
@@ -67,12 +69,12 @@ def signup(
             lang,
             providers,
             next=safe_next(next),
-            error=AccountError("email", verdict.message),
+            error=Refusal(Kind.unavailable, verdict.message, field="email"),
             values=values,
             status_code=503,
         )
     created = create_user(db, email=email, name=name, password=password)
-    if isinstance(created, AccountError):
+    if isinstance(created, Refusal):
         db.rollback()
         # Every refusal counts, whatever its reason, so probing addresses in bulk is slow.
         after = limiter.record_refusal(ip=ip)
@@ -86,7 +88,7 @@ def signup(
             next=safe_next(next),
             error=created,
             values=values,
-            status_code=400,
+            status_code=status_of(created),
         )
     record_login(db, created)
     start_session(request, db, created, max_age_s=settings.session_max_age_s)
@@ -204,7 +206,7 @@ def _signup_page(
     providers: ProvidersDep,
     *,
     next: str,
-    error: AccountError | None = None,
+    error: Refusal | None = None,
     values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:

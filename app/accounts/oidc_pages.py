@@ -15,11 +15,13 @@ from app.accounts.identities import OidcLogin, ProviderClaims, login_with_provid
 from app.accounts.login_pages import login_page
 from app.accounts.oidc import same_issuer
 from app.accounts.requests import safe_next
-from app.accounts.service import AccountError, record_login
+from app.accounts.service import record_login
 from app.accounts.sessions import begin_session, cookie_secret, set_session_cookie
 from app.core.db import session_scope
+from app.core.refusal import Refusal
 from app.core.settings import Settings
 from app.web.deps import LangDep, TemplatesDep
+from app.web.errors import status_of
 
 router = APIRouter()
 
@@ -89,9 +91,14 @@ async def oidc_callback(
         name=str(claims["name"]) if claims.get("name") else None,
     )
     result = await run_in_threadpool(_login, request, provider_claims)
-    if isinstance(result, AccountError):
+    if isinstance(result, Refusal):
         return login_page(
-            request, templates, lang, providers, problem=result.message, status_code=403
+            request,
+            templates,
+            lang,
+            providers,
+            problem=result.message,
+            status_code=status_of(result),
         )
     login, secret = result
     next_path = safe_next(request.session.get(NEXT_KEY))
@@ -104,12 +111,12 @@ async def oidc_callback(
     return response
 
 
-def _login(request: Request, claims: ProviderClaims) -> tuple[OidcLogin, str] | AccountError:
+def _login(request: Request, claims: ProviderClaims) -> tuple[OidcLogin, str] | Refusal:
     """The provider login and its new session's secret, in one transaction."""
     settings: Settings = request.app.state.settings
     with session_scope(request.app.state.engine) as db:
         result = login_with_provider(db, claims)
-        if isinstance(result, AccountError):
+        if isinstance(result, Refusal):
             db.rollback()
             return result
         record_login(db, result.user)

@@ -19,12 +19,13 @@ from app.accounts.deps import (
     credential_of,
 )
 from app.accounts.models import OidcIdentity, TokenScope, User
-from app.accounts.service import AccountError
 from app.accounts.sessions import EndReason, end_session, end_session_by_id, end_sessions
 from app.accounts.sessions import live_sessions as list_live_sessions
 from app.accounts.tokens import NewToken, active_tokens, create_token, revoke_token
 from app.accounts.useragents import device_label
+from app.core.refusal import Kind, Refusal
 from app.web.deps import LangDep, RowId, SessionDep, TemplatesDep
+from app.web.errors import status_of, unwrap
 
 router = APIRouter()
 
@@ -49,12 +50,14 @@ def make_token(
     scope: Annotated[str, Form()] = TokenScope.read.value,
 ) -> Response:
     if scope not in {s.value for s in TokenScope}:
-        made: NewToken | AccountError = AccountError(
-            "scope", "Choose what the token may do: read, or read and submit."
+        made: NewToken | Refusal = Refusal(
+            Kind.invalid,
+            field="scope",
+            message="Choose what the token may do: read, or read and submit.",
         )
     else:
         made = create_token(db, user, name, TokenScope(scope))
-    if isinstance(made, AccountError):
+    if isinstance(made, Refusal):
         db.rollback()
         return _account_page(
             request,
@@ -63,7 +66,7 @@ def make_token(
             templates,
             lang,
             error=made,
-            status_code=400,
+            status_code=status_of(made),
             token_name=name,
             token_scope=scope,
         )
@@ -75,8 +78,7 @@ def make_token(
 @router.post("/account/tokens/{token_id}/revoke", name="account_revoke_token")
 def revoke(token_id: RowId, user: BrowserUser, db: SessionDep) -> Response:
     result = revoke_token(db, user, token_id)
-    if isinstance(result, AccountError):
-        raise HTTPException(404, result.message)
+    unwrap(result)  # 404 for a token that is not yours
     db.commit()
     return RedirectResponse("/account", status_code=303)
 
@@ -118,7 +120,7 @@ def _account_page(
     lang: str,
     *,
     new_token: NewToken | None = None,
-    error: AccountError | None = None,
+    error: Refusal | None = None,
     notice: str | None = None,
     ended: int = 0,
     token_name: str = "",

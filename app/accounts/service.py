@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +11,7 @@ from sqlmodel import Session, select
 from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password, password_problem, verify_password
 from app.core.db import utcnow
+from app.core.refusal import Kind, Refusal
 from app.text.plain_text import has_hidden_controls
 
 ROLE_ORDER: tuple[Role, ...] = (Role.participant, Role.judge, Role.organiser, Role.admin)
@@ -22,14 +22,6 @@ def _dummy_hash() -> str:
     """Verified against when the email is unknown, so a wrong email costs as much time as a
     wrong password and response times do not reveal which addresses have accounts."""
     return hash_password("no account has this password, it only burns time")
-
-
-@dataclass(frozen=True)
-class AccountError:
-    """Why an account operation was refused: `field` names the form field to point at."""
-
-    field: str
-    message: str
 
 
 def normalise_email(email: str) -> str:
@@ -82,7 +74,7 @@ def create_user(
     password: str | None,
     role: Role = Role.participant,
     email_verified: bool = False,
-) -> User | AccountError:
+) -> User | Refusal:
     """A new user, or why not.
 
     The password is hashed before the address is looked up, so an address that has an
@@ -92,21 +84,32 @@ def create_user(
     """
     email = normalise_email(email)
     if problem := _email_problem(email):
-        return AccountError("email", problem)
+        return Refusal(Kind.invalid, field="email", message=problem)
     if not name.strip():
-        return AccountError("name", "Give a name people will see on the leaderboard and in teams.")
+        return Refusal(
+            Kind.invalid,
+            field="name",
+            message="Give a name people will see on the leaderboard and in teams.",
+        )
     if len(name.strip()) > 120:
-        return AccountError("name", "The name is too long (120 characters at most).")
+        return Refusal(
+            Kind.invalid, field="name", message="The name is too long (120 characters at most)."
+        )
     if has_hidden_controls(name):
-        return AccountError(
-            "name",
-            "The name may not contain control characters or text-direction overrides "
+        return Refusal(
+            Kind.invalid,
+            field="name",
+            message="The name may not contain control characters or text-direction overrides "
             "(U+202A-U+202E, U+2066-U+2069); type it again without them.",
         )
     if password is not None and (problem := password_problem(password)):
-        return AccountError("password", problem)
+        return Refusal(Kind.invalid, field="password", message=problem)
     password_hash = hash_password(password) if password is not None else None
-    exists = AccountError("email", f"An account with {email} already exists; log in instead.")
+    exists = Refusal(
+        Kind.invalid,
+        field="email",
+        message=f"An account with {email} already exists; log in instead.",
+    )
     if user_by_email(session, email) is not None:
         return exists
     user = User(

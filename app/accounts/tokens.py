@@ -19,8 +19,8 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from app.accounts.models import ApiToken, TokenScope, User
-from app.accounts.service import AccountError
 from app.core.db import utcnow
+from app.core.refusal import Kind, Refusal
 
 TOKEN_PREFIX = "marea_"
 MAX_ACTIVE_TOKENS = 20
@@ -51,7 +51,7 @@ def active_tokens(db: Session, user: User) -> list[ApiToken]:
 
 def create_token(
     db: Session, user: User, name: str, scope: TokenScope = TokenScope.submit
-) -> NewToken | AccountError:
+) -> NewToken | Refusal:
     """A new token for `user`.
 
     `scope` defaults to `submit` here, for code that makes tokens (operators' scripts, the
@@ -59,12 +59,22 @@ def create_token(
     """
     name = name.strip()
     if not name:
-        return AccountError("name", "Name the token after where you will use it, e.g. “laptop”.")
+        return Refusal(
+            Kind.invalid,
+            field="name",
+            message="Name the token after where you will use it, e.g. “laptop”.",
+        )
     if len(name) > 100:
-        return AccountError("name", "The token name is too long (100 characters at most).")
+        return Refusal(
+            Kind.invalid,
+            field="name",
+            message="The token name is too long (100 characters at most).",
+        )
     if len(active_tokens(db, user)) >= MAX_ACTIVE_TOKENS:
-        return AccountError(
-            "name", f"You already have {MAX_ACTIVE_TOKENS} tokens; revoke one you no longer use."
+        return Refusal(
+            Kind.invalid,
+            field="name",
+            message=f"You already have {MAX_ACTIVE_TOKENS} tokens; revoke one you no longer use.",
         )
     assert user.id is not None
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -92,10 +102,10 @@ def user_for_token(db: Session, secret: str) -> tuple[User, ApiToken] | None:
     return user, token
 
 
-def revoke_token(db: Session, user: User, token_id: int) -> ApiToken | AccountError:
+def revoke_token(db: Session, user: User, token_id: int) -> ApiToken | Refusal:
     token = db.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        return AccountError("token", "No token of yours has this number.")
+        return Refusal(Kind.not_found, "No token of yours has this number.", field="token")
     token.revoked = True
     db.add(token)
     return token

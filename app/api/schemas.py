@@ -12,6 +12,11 @@ from app.core.db import MAX_ROW_ID
 class ErrorDetail(BaseModel):
     status: int
     message: str
+    kind: str | None = Field(
+        None, description="For a refusal: what sort it is (app.core.refusal.Kind), e.g. conflict."
+    )
+    code: str | None = Field(None, description="For a refusal: its precise reason, e.g. team_full.")
+    field: str | None = Field(None, description="For a refusal: the input to correct, if one.")
 
 
 class ErrorBody(BaseModel):

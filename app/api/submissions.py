@@ -26,6 +26,7 @@ from app.api.schemas import (
 )
 from app.challenges.models import Challenge, Phase
 from app.core.db import MAX_ROW_ID
+from app.core.refusal import Refusal
 from app.live import sse
 from app.live.events import submission_channel
 from app.live.hub import EventHub
@@ -37,13 +38,13 @@ from app.submissions.access import (
     visible_submission,
 )
 from app.submissions.context import choose_phase, require_team, submit_context
-from app.submissions.finals import FinalRefused, set_final
+from app.submissions.finals import set_final
 from app.submissions.models import FINAL_STATUSES, Submission
-from app.submissions.upload import UploadProblem
-from app.submissions.web import problem, receive_submission
+from app.submissions.web import receive_submission
 from app.teams.models import Team
 from app.web.body_limit import takes_upload
 from app.web.deps import RowId
+from app.web.errors import Refused, unwrap
 
 router = APIRouter(
     prefix="/api/v1",
@@ -179,9 +180,9 @@ def choose_final(
         assert challenge is not None
         session.rollback()  # the team lock must open the transaction
         result = set_final(session, challenge, submission, choice.selected, user)
-        if isinstance(result, FinalRefused):
+        if isinstance(result, Refusal):
             session.rollback()
-            raise HTTPException(409, result.message)
+            raise Refused(result)
         session.commit()
         return detail_out(request, session, user, result)
 
@@ -200,20 +201,13 @@ def list_submissions(
     """Your team's submissions to the challenge, newest first."""
     assert user.id is not None
     with Session(request.app.state.engine, expire_on_commit=False) as session:
-        context = submit_context(session, slug, user.id)
-        if isinstance(context, UploadProblem):
-            raise problem(context)
-        team = require_team(context)
-        if isinstance(team, UploadProblem):
-            raise problem(team)
+        context = unwrap(submit_context(session, slug, user.id))
+        team = unwrap(require_team(context))
         assert team.id is not None
         phases = {p.id: p for p in context.phases}
         phase_id = None
         if phase is not None:
-            picked = choose_phase(context, phase)
-            if isinstance(picked, UploadProblem):
-                raise problem(picked)
-            phase_id = picked.id
+            phase_id = unwrap(choose_phase(context, phase)).id
         page = team_submissions(session, team.id, phase_id=phase_id, before=before, limit=limit)
         items = []
         all_scores = current_scores_of(session, [s.id for s in page.items if s.id is not None])

@@ -15,12 +15,13 @@ from app.accounts.deps import CurrentUser, SubmitUser
 from app.accounts.models import User
 from app.api.schemas import ErrorBody, HandOverIn, MemberOut, TeamCreateIn, TeamJoinIn, TeamOut
 from app.challenges.models import Challenge
+from app.core.refusal import Refusal
 from app.submissions.context import published_challenge
-from app.submissions.upload import UploadProblem
 from app.teams import service
 from app.teams.models import Team
 from app.teams.web import invite_link
 from app.web.deps import SessionDep
+from app.web.errors import Refused, unwrap
 
 router = APIRouter(
     prefix="/api/v1",
@@ -28,31 +29,9 @@ router = APIRouter(
     responses={404: {"model": ErrorBody}, 401: {"model": ErrorBody}, 409: {"model": ErrorBody}},
 )
 
-# How each refusal of the team service maps to HTTP.
-ERROR_STATUS = {
-    "bad_name": 422,
-    "already_in_team": 409,
-    "name_taken": 409,
-    "bad_code": 404,
-    "team_full": 409,
-    "link_expired": 410,
-    "bad_link": 404,
-    "not_captain": 403,
-    "not_member": 409,
-    "captain_must_hand_over": 409,
-    "last_member": 409,
-}
-
-
-def team_error(error: service.TeamError) -> HTTPException:
-    return HTTPException(ERROR_STATUS.get(error.code, 400), error.message)
-
 
 def challenge_or_404(session: Session, slug: str) -> Challenge:
-    challenge = published_challenge(session, slug)
-    if isinstance(challenge, UploadProblem):
-        raise HTTPException(challenge.status, challenge.message)
-    return challenge
+    return unwrap(published_challenge(session, slug))
 
 
 def team_out(
@@ -103,9 +82,9 @@ def create_team(
     challenge = challenge_or_404(db, slug)
     assert user.id is not None
     made = service.create_team(db, challenge, user.id, body.name)
-    if isinstance(made, service.TeamError):
+    if isinstance(made, Refusal):
         db.rollback()
-        raise team_error(made)
+        raise Refused(made)
     db.commit()
     return team_out(request, db, challenge, made, user)
 
@@ -124,9 +103,9 @@ def join_team(
         joined = service.join_by_link(db, challenge, user.id, body.token, secret)
     else:
         raise HTTPException(422, "Send the invitation `code` or the `token` of an invitation link.")
-    if isinstance(joined, service.TeamError):
+    if isinstance(joined, Refusal):
         db.rollback()
-        raise team_error(joined)
+        raise Refused(joined)
     db.commit()
     return team_out(request, db, challenge, joined, user)
 
@@ -138,7 +117,7 @@ def leave_team(slug: str, user: SubmitUser, db: SessionDep) -> Response:
     refused = service.leave(db, my_team(db, challenge, user), user.id)
     if refused is not None:
         db.rollback()
-        raise team_error(refused)
+        raise Refused(refused)
     db.commit()
     return Response(status_code=204)
 
@@ -150,9 +129,9 @@ def hand_over(
     challenge = challenge_or_404(db, slug)
     assert user.id is not None
     result = service.hand_over(db, my_team(db, challenge, user), user.id, body.user_id)
-    if isinstance(result, service.TeamError):
+    if isinstance(result, Refusal):
         db.rollback()
-        raise team_error(result)
+        raise Refused(result)
     db.commit()
     return team_out(request, db, challenge, result, user)
 
@@ -165,8 +144,8 @@ def regenerate_code(
     challenge = challenge_or_404(db, slug)
     assert user.id is not None
     made = service.new_code(db, my_team(db, challenge, user), user.id)
-    if isinstance(made, service.TeamError):
+    if isinstance(made, Refusal):
         db.rollback()
-        raise team_error(made)
+        raise Refused(made)
     db.commit()
     return team_out(request, db, challenge, made, user)

@@ -23,6 +23,7 @@ from app.audit.models import AuditEvent
 from app.bundles.validate import LoadedBundle, load_bundle
 from app.challenges.models import Challenge, DataFile, Phase
 from app.core.db import utcnow
+from app.core.refusal import Kind, Refusal
 from app.core.runtime import Runtime
 from app.submissions.finals import bundle_update_refused
 from app.submissions.models import Submission
@@ -37,14 +38,6 @@ class LoadOutcome:
     files: int
     published: bool
     version: int
-
-
-@dataclass(frozen=True)
-class LoadRefused:
-    """The bundle is valid but cannot replace what is in the database."""
-
-    slug: str
-    message: str
 
 
 def _pages(bundle: LoadedBundle) -> dict[str, dict[str, str]]:
@@ -70,9 +63,7 @@ def _store_files(runtime: Runtime, bundle: LoadedBundle, progress: Callable[[str
         progress(item.path)
 
 
-def _apply_phases(
-    session: Session, challenge: Challenge, config: dict[str, Any]
-) -> LoadRefused | None:
+def _apply_phases(session: Session, challenge: Challenge, config: dict[str, Any]) -> Refusal | None:
     assert challenge.id is not None
     existing = {
         p.name: p for p in session.exec(select(Phase).where(Phase.challenge_id == challenge.id))
@@ -83,8 +74,8 @@ def _apply_phases(
             continue
         used = session.exec(select(func.count()).where(Submission.phase_id == phase.id)).one()
         if used:
-            return LoadRefused(
-                challenge.slug,
+            return Refusal(
+                Kind.conflict,
                 f"phase {name!r} has {used} submission(s) and cannot be removed; keep it in "
                 "challenge.yaml (you may end it early by changing its dates).",
             )
@@ -123,8 +114,11 @@ def load_into_db(
     hidden: Path | None = None,
     publish: bool | None = None,
     progress: Callable[[str], None] = lambda _path: None,
-) -> LoadOutcome | LoadRefused:
+) -> LoadOutcome | Refusal:
     """Validate, store the files, and create or update the challenge.
+
+    A valid bundle that cannot replace what is in the database (a phase with submissions
+    removed, dates that would reopen locked final choices) is a `Refusal` of kind conflict.
 
     `hidden` is the folder or zip of hidden files supplied apart from the bundle.
     Raises `BundleInvalid` (with every located error) when the bundle is not valid,
@@ -151,7 +145,7 @@ def load_into_db(
             if current is not None:  # no new version may undo a lock on final choices
                 locked = bundle_update_refused(session, current, config)
                 if locked is not None:
-                    return LoadRefused(model.slug, locked)
+                    return Refusal(Kind.conflict, locked)
             _store_files(runtime, bundle, progress)
             action: Action = "created" if current is None else "updated"
             challenge = current or Challenge(slug=model.slug, bundle_sha256=bundle.sha256, theme="")

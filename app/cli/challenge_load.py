@@ -10,10 +10,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 
 from app.bundles.catalog import GenerationFailed, prepare_catalog
-from app.bundles.load import LoadRefused, load_into_db
+from app.bundles.load import load_into_db
 from app.bundles.validate import BundleInvalid
 from app.cli.challenge import HIDDEN_HELP
 from app.core.redis import redis_client
+from app.core.refusal import Refusal
 from app.core.runtime import Runtime, open_runtime
 from app.core.settings import get_settings
 from app.live import announce
@@ -48,9 +49,9 @@ def _load_all(runtime: Runtime, bundles: list[tuple[Path, Path | None]], publish
                 continue
             finally:
                 bar.remove_task(task)
-            if isinstance(outcome, LoadRefused):
+            if isinstance(outcome, Refusal):
                 failed = True
-                console.print(f"[red]{outcome.slug}[/red]: {outcome.message}")
+                console.print(f"[red]{escape(str(path))}[/red]: {escape(outcome.message)}")
                 continue
             state = "published" if outcome.published else "draft"
             typer.echo(

@@ -14,9 +14,10 @@ from sqlmodel import Session
 
 from app.accounts import lifecycle
 from app.accounts.models import Role, User
-from app.accounts.service import AccountError, create_user, user_by_email
+from app.accounts.service import create_user, user_by_email
 from app.accounts.sessions import EndReason, end_sessions
 from app.core.db import session_scope
+from app.core.refusal import Refusal
 from app.core.runtime import open_runtime
 from app.core.settings import get_settings
 
@@ -47,7 +48,7 @@ def create(
             role=Role.admin if admin else role,
             email_verified=True,
         )
-        if isinstance(result, AccountError):
+        if isinstance(result, Refusal):
             typer.echo(f"error: {result.field}: {result.message}", err=True)
             raise typer.Exit(1)
         typer.echo(f"created {result.role.value} {result.email} (id {result.id})")
@@ -102,7 +103,7 @@ def password(
 
     def change(session: Session, user: User) -> str:
         ended = lifecycle.set_password(session, user, new_password)
-        if isinstance(ended, AccountError):
+        if isinstance(ended, Refusal):
             typer.echo(f"error: {ended.field}: {ended.message}", err=True)
             raise typer.Exit(1)
         return f"password of {user.email} set; {_sessions(ended)} ended"

@@ -17,6 +17,7 @@ from app.accounts.deps import JudgeUser, OrganiserUser
 from app.accounts.models import User
 from app.challenges.models import Challenge
 from app.challenges.web import challenge_or_404
+from app.core.refusal import Refusal
 from app.core.store import LocalStore
 from app.jury import service
 from app.jury.ranking import JudgingSpec
@@ -25,10 +26,10 @@ from app.submissions.access import current_scores, read_logs
 from app.submissions.models import Submission
 from app.text.attachment import attachment
 from app.web.deps import LangDep, RowId, SessionDep, StoreDep, TemplatesDep
+from app.web.errors import Refused, status_of
 
 router = APIRouter(tags=["judges"])
 CHUNK = 1 << 16
-STATUS = {"not_found": 404, "conflict": 403, "invalid": 422}
 
 
 def _spec(challenge: Challenge) -> JudgingSpec:
@@ -45,7 +46,7 @@ def _judged(db: Session, slug: str, user: User) -> tuple[Challenge, JudgingSpec]
         raise HTTPException(404, f"You are not a judge of {slug!r}; ask the organisers.")
     refused = service.competes(db, challenge.id, user.id)
     if refused is not None:
-        raise HTTPException(STATUS[refused.category], refused.message)
+        raise Refused(refused)
     return challenge, _spec(challenge)
 
 
@@ -81,7 +82,7 @@ def _judges_page(
 def _judges_done(
     request: Request, db: Session, templates: Any, lang: str, challenge: Challenge, outcome: object
 ) -> Response:
-    if isinstance(outcome, service.JudgeError):
+    if isinstance(outcome, Refusal):
         db.rollback()
         return _judges_page(
             request,
@@ -89,7 +90,7 @@ def _judges_done(
             templates,
             lang,
             challenge,
-            status=STATUS.get(outcome.category, 422),
+            status=status_of(outcome),
             problem=outcome.message,
         )
     db.commit()
@@ -171,7 +172,7 @@ def organise_reviews_csv(
 ) -> Response:
     challenge = challenge_or_404(db, slug)
     text = service.reviews_csv(db, challenge, JudgingSpec.from_config(challenge.config), by)
-    if isinstance(text, service.JudgeError):
+    if isinstance(text, Refusal):
         raise HTTPException(422, text.message)
     return Response(
         text,
@@ -238,7 +239,7 @@ def _finalist(
     challenge, spec = _judged(db, slug, user)
     refused = service.conflict(db, user, team_id)
     if refused is not None:
-        raise HTTPException(403, refused.message)
+        raise Refused(refused)
     row = service.finalist_row(db, challenge, spec, team_id)
     submission = db.get(Submission, row.submission_id) if row is not None else None
     if submission is None:
@@ -329,7 +330,7 @@ async def judge_review(
     challenge, spec, submission = _finalist(db, slug, team_id, user)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     outcome = service.save_review(db, user, challenge, spec, team_id, form)
-    if isinstance(outcome, service.JudgeError):
+    if isinstance(outcome, Refusal):
         db.rollback()
         return _team_page(
             request,
@@ -341,7 +342,7 @@ async def judge_review(
             challenge,
             spec,
             submission,
-            status=STATUS.get(outcome.category, 422),
+            status=status_of(outcome),
             problem=outcome.message,
             form=form,
         )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -22,6 +21,7 @@ from app.audit.service import record
 from app.challenges import service as challenges
 from app.challenges.models import Challenge
 from app.core.db import utcnow
+from app.core.refusal import Kind, Refusal
 from app.jury.models import JudgeAssignment, Review
 from app.jury.ranking import Finalist, JudgingSpec, Ranked, Rating, combine
 from app.leaderboard.boards import LIVE
@@ -31,14 +31,6 @@ from app.submissions.access import is_member
 from app.teams.models import Team
 from app.teams.service import team_of
 from app.text.csv_cells import safe_cell
-
-
-@dataclass(frozen=True)
-class JudgeError:
-    """A refused action, with a reason the person can act on."""
-
-    category: str  # "invalid" | "not_found" | "conflict"
-    message: str
 
 
 def judges_of(session: Session, challenge_id: int) -> list[User]:
@@ -58,7 +50,7 @@ def is_assigned(session: Session, challenge_id: int, user_id: int) -> bool:
     return session.exec(stmt).first() is not None
 
 
-def competes(session: Session, challenge_id: int, user_id: int) -> JudgeError | None:
+def competes(session: Session, challenge_id: int, user_id: int) -> Refusal | None:
     """Someone in a team of the challenge is a participant there, whatever their role.
 
     A judge's pages show the live and (before the reveal) hidden standings of
@@ -67,8 +59,8 @@ def competes(session: Session, challenge_id: int, user_id: int) -> JudgeError | 
     """
     if team_of(session, challenge_id, user_id) is None:
         return None
-    return JudgeError(
-        "conflict",
+    return Refusal(
+        Kind.forbidden,
         "You are in a team of this challenge, so you take part in it as a participant and "
         "cannot judge it; ask the organisers to assign another judge.",
     )
@@ -84,20 +76,20 @@ def challenges_judged_by(session: Session, user_id: int) -> list[Challenge]:
     return list(session.exec(stmt))
 
 
-def assign(session: Session, actor: User, challenge: Challenge, email: str) -> JudgeError | User:
+def assign(session: Session, actor: User, challenge: Challenge, email: str) -> Refusal | User:
     assert challenge.id is not None
     user = user_by_email(session, email.strip())
     if user is None or user.id is None:
-        return JudgeError("not_found", f"Nobody has an account with the email {email.strip()!r}.")
+        return Refusal(Kind.not_found, f"Nobody has an account with the email {email.strip()!r}.")
     if not role_at_least(user.role, Role.judge):
-        return JudgeError(
-            "invalid",
+        return Refusal(
+            Kind.invalid,
             f"{user.email} is a {user.role}; an admin must give them the judge role first.",
         )
     refused = competes(session, challenge.id, user.id)
     if refused is not None:
-        return JudgeError(
-            "conflict",
+        return Refusal(
+            Kind.forbidden,
             f"{user.email} is in a team of this challenge, so they cannot judge it.",
         )
     if not is_assigned(session, challenge.id, user.id):
@@ -106,7 +98,7 @@ def assign(session: Session, actor: User, challenge: Challenge, email: str) -> J
     return user
 
 
-def unassign(session: Session, actor: User, challenge: Challenge, email: str) -> JudgeError | None:
+def unassign(session: Session, actor: User, challenge: Challenge, email: str) -> Refusal | None:
     """Their reviews stay: they were given, and the audit log refers to them.
 
     Removing someone who no longer judges is not an error: the end state is the one asked for.
@@ -123,7 +115,7 @@ def unassign(session: Session, actor: User, challenge: Challenge, email: str) ->
         else None
     )
     if user is None:
-        return JudgeError("not_found", f"Nobody has an account with the email {email.strip()!r}.")
+        return Refusal(Kind.not_found, f"Nobody has an account with the email {email.strip()!r}.")
     if assignment is None:
         return None
     session.delete(assignment)
@@ -151,11 +143,11 @@ def finalist_row(
     return next((r for r in finalists(session, challenge, spec) if r.team_id == team_id), None)
 
 
-def conflict(session: Session, judge: User, team_id: int) -> JudgeError | None:
+def conflict(session: Session, judge: User, team_id: int) -> Refusal | None:
     assert judge.id is not None
     if is_member(session, team_id, judge.id):
-        return JudgeError(
-            "conflict",
+        return Refusal(
+            Kind.forbidden,
             "You are a member of this team, so you may not judge it; "
             "the other judges will review it.",
         )
@@ -172,7 +164,7 @@ def review_of(session: Session, challenge_id: int, team_id: int, judge_id: int) 
     ).first()
 
 
-def parse_ratings(spec: JudgingSpec, form: dict[str, str]) -> JudgeError | dict[str, float]:
+def parse_ratings(spec: JudgingSpec, form: dict[str, str]) -> Refusal | dict[str, float]:
     """One number per criterion, within the scale; field names are `rating_<key>`."""
     ratings: dict[str, float] = {}
     for criterion in spec.criteria:
@@ -180,10 +172,10 @@ def parse_ratings(spec: JudgingSpec, form: dict[str, str]) -> JudgeError | dict[
         try:
             value = float(raw)
         except ValueError:
-            return JudgeError("invalid", f"Give a number for {criterion.key!r}.")
+            return Refusal(Kind.invalid, f"Give a number for {criterion.key!r}.")
         if not spec.scale_min <= value <= spec.scale_max:
-            return JudgeError(
-                "invalid",
+            return Refusal(
+                Kind.invalid,
                 f"{criterion.key!r} must be between {spec.scale_min:g} and {spec.scale_max:g}.",
             )
         ratings[criterion.key] = value
@@ -197,7 +189,7 @@ def save_review(
     spec: JudgingSpec,
     team_id: int,
     form: dict[str, str],
-) -> JudgeError | Review:
+) -> Refusal | Review:
     """Create or replace this judge's review of the team (one per judge and team)."""
     assert challenge.id is not None and judge.id is not None
     refused = conflict(session, judge, team_id)
@@ -205,13 +197,13 @@ def save_review(
         return refused
     row = finalist_row(session, challenge, spec, team_id)
     if row is None:
-        return JudgeError("not_found", "This team is not among the finalists.")
+        return Refusal(Kind.not_found, "This team is not among the finalists.")
     ratings = parse_ratings(spec, form)
-    if isinstance(ratings, JudgeError):
+    if isinstance(ratings, Refusal):
         return ratings
     comment = form.get("comment", "").strip()
     if len(comment) > 10000:
-        return JudgeError("invalid", "Keep the comment under 10,000 characters.")
+        return Refusal(Kind.invalid, "Keep the comment under 10,000 characters.")
     review = review_of(session, challenge.id, team_id, judge.id)
     action = "review.update" if review is not None else "review.create"
     if review is None:
@@ -254,11 +246,11 @@ def ranking(session: Session, challenge: Challenge, spec: JudgingSpec) -> list[R
 
 def reviews_csv(
     session: Session, challenge: Challenge, spec: JudgingSpec | None, by: str
-) -> JudgeError | str:
+) -> Refusal | str:
     """Every review as one CSV row, grouped by judge or by team (the order of the rows)."""
     assert challenge.id is not None
     if by not in ("judge", "team"):
-        return JudgeError("invalid", "Export reviews by 'judge' or by 'team'.")
+        return Refusal(Kind.invalid, "Export reviews by 'judge' or by 'team'.")
     keys = [c.key for c in spec.criteria] if spec is not None else []
     rows: list[tuple[Any, ...]] = []
     for review, user, team in reviews_of(session, challenge.id):

@@ -17,17 +17,17 @@ from app.accounts.deps import OrganiserUser
 from app.challenges import service as challenges
 from app.challenges.models import Challenge
 from app.challenges.web import challenge_or_404
+from app.core.refusal import Refusal
 from app.core.store import LocalStore
 from app.organisers import log_excerpts
-from app.organisers.service import ActionError
 from app.submissions.access import read_logs
 from app.submissions.log_policy import phase_log_policy
 from app.submissions.models import FINAL_STATUSES, LogExcerpt, Submission
 from app.teams.models import Team
 from app.web.deps import LangDep, RowId, SessionDep, StoreDep, TemplatesDep
+from app.web.errors import status_of
 
 router = APIRouter(prefix="/organise", tags=["organisers"])
-STATUS_CODES = {"not_found": 404, "conflict": 409, "invalid": 422}
 LIST_LIMIT = 200
 
 
@@ -155,7 +155,7 @@ def organise_approve_log_excerpt(
     outcome = log_excerpts.approve(
         db, user, challenge, submission, logs, excerpt_sha256.strip().lower()
     )
-    if isinstance(outcome, ActionError):
+    if isinstance(outcome, Refusal):
         db.rollback()
         return _review_page(
             request,
@@ -165,7 +165,7 @@ def organise_approve_log_excerpt(
             lang,
             challenge,
             submission,
-            status=STATUS_CODES.get(outcome.category, 409),
+            status=status_of(outcome),
             problem=outcome.message,
         )
     db.commit()

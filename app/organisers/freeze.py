@@ -19,6 +19,7 @@ from app.audit.service import record
 from app.challenges import service as challenges
 from app.challenges.models import Challenge, Phase
 from app.core.db import utcnow
+from app.core.refusal import Kind, Refusal
 from app.organisers.service import lock_challenge
 from app.submissions.finals import REVEAL_ACTION, choose_defaults
 from app.submissions.models import Score, Status, Submission
@@ -61,12 +62,6 @@ class PhaseExposure:
     @property
     def over(self) -> bool:
         return self.state == "closed"
-
-
-@dataclass(frozen=True)
-class RevealRefused:
-    code: str  # "unconfirmed" | "phase_not_over"
-    message: str
 
 
 def exposure(
@@ -115,7 +110,7 @@ def reveal(
     confirmed: bool,
     early: bool = False,
     now: datetime | None = None,
-) -> RevealRefused | None:
+) -> Refusal | None:
     """Show the private split; must be the first statement of its transaction.
 
     Irreversible in effect (people will have seen the private board), so it
@@ -130,14 +125,15 @@ def reveal(
     if challenge.private_revealed:
         return None
     if not confirmed:
-        return RevealRefused(
-            "unconfirmed",
+        return Refusal(
+            Kind.conflict,
             "Revealing the private leaderboard cannot be undone in effect; confirm it on the "
             "confirmation page.",
+            "unconfirmed",
         )
     not_over = [e for e in exposure(session, challenge, now) if not e.over]
     if not_over and not early:
-        return RevealRefused("phase_not_over", not_over_message(not_over))
+        return Refusal(Kind.conflict, not_over_message(not_over), "phase_not_over")
     team_ids = session.exec(
         select(Team.id).where(Team.challenge_id == challenge.id).order_by(col(Team.id))
     ).all()

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from app.accounts.models import User
 from app.audit.service import record
 from app.challenges.models import Challenge, Phase
-from app.organisers.service import ActionError
+from app.core.refusal import Kind, Refusal
 from app.submissions.excerpts import approved_excerpt, cut_excerpt, digest
 from app.submissions.log_policy import LogPolicy, phase_log_policy
 from app.submissions.models import FINAL_STATUSES, LogExcerpt, Submission
@@ -68,16 +68,16 @@ def approve(
     submission: Submission,
     logs: Mapping[str, Any],
     seen_sha256: str,
-) -> LogExcerpt | ActionError:
+) -> LogExcerpt | Refusal:
     """Approve the excerpt the organiser saw (`seen_sha256`), in the audit log's transaction."""
     review = review_of(session, challenge, submission, logs)
     if review.approved is not None:
         return review.approved  # approving twice changes nothing
     if not review.reviewable:
-        return ActionError("conflict", review.why_not)
+        return Refusal(Kind.conflict, review.why_not)
     if seen_sha256 != review.candidate_sha256:
-        return ActionError(
-            "conflict",
+        return Refusal(
+            Kind.conflict,
             "The excerpt is not the one you saw (the log or the phase's excerpt_bytes changed "
             "since you opened the page). Read it again before approving.",
         )

@@ -15,12 +15,13 @@ from sqlmodel import Session
 
 from app.accounts.deps import OrganiserUser
 from app.audit.service import events_for, record
-from app.bundles.load import LoadOutcome, LoadRefused
+from app.bundles.load import LoadOutcome
 from app.challenges import service as challenges
 from app.challenges.models import Challenge
 from app.challenges.web import challenge_or_404
 from app.core.db import utcnow
 from app.core.redis import redis_client
+from app.core.refusal import Refusal
 from app.core.runtime import Runtime
 from app.i18n import localise
 from app.leaderboard.boards import final_count
@@ -29,7 +30,6 @@ from app.organisers import freeze as freezing
 from app.organisers import participation, service
 from app.organisers.upload import (
     BundleErrors,
-    UploadRejected,
     load_uploaded_zip,
     uploaded_bundle,
 )
@@ -38,6 +38,7 @@ from app.submissions.models import Submission
 from app.text.markdown import render_markdown
 from app.web.body_limit import takes_upload
 from app.web.deps import LangDep, RowId, SessionDep, SettingsDep, TemplatesDep
+from app.web.errors import status_of
 
 router = APIRouter(prefix="/organise", tags=["organisers"])
 
@@ -86,8 +87,8 @@ async def organise_upload(
     capped before the body is read."""
     runtime = Runtime(settings, request.app.state.engine, request.app.state.store)
     zips = await uploaded_bundle(request, settings.upload_max_bytes)
-    if isinstance(zips, UploadRejected):
-        return _index(request, db, templates, lang, status=zips.status, problem=zips.message)
+    if isinstance(zips, Refusal):
+        return _index(request, db, templates, lang, status=status_of(zips), problem=zips.message)
     bundle, hidden = zips.bundle, zips.hidden
     try:
         result = await run_in_threadpool(
@@ -100,12 +101,12 @@ async def organise_upload(
         )
     finally:
         await zips.close()
-    if isinstance(result, UploadRejected):
-        return _index(request, db, templates, lang, status=result.status, problem=result.message)
+    if isinstance(result, Refusal):
+        return _index(
+            request, db, templates, lang, status=status_of(result), problem=result.message
+        )
     if isinstance(result, BundleErrors):
         return _index(request, db, templates, lang, status=422, bundle_errors=result.errors)
-    if isinstance(result, LoadRefused):
-        return _index(request, db, templates, lang, status=409, problem=result.message)
     assert isinstance(result, LoadOutcome)
     challenge = challenge_or_404(db, result.slug)
     record(
@@ -238,9 +239,9 @@ def organise_phase_dates(
     challenge = challenge_or_404(db, slug)
     db.rollback()  # the challenge lock must open the transaction
     outcome = service.change_phase_dates(db, user, challenge, phase, start, end)
-    if isinstance(outcome, service.ActionError):
+    if isinstance(outcome, Refusal):
         db.rollback()
-        status = {"not_found": 404, "conflict": 409}.get(outcome.category, 422)
+        status = status_of(outcome)
         return _challenge_page(
             request, db, templates, lang, challenge, status=status, problem=outcome.message
         )
@@ -302,9 +303,9 @@ def _participation_done(
     challenge: Challenge,
     outcome: object,
 ) -> Response:
-    if isinstance(outcome, service.ActionError):
+    if isinstance(outcome, Refusal):
         db.rollback()
-        status = {"not_found": 404, "conflict": 409}.get(outcome.category, 422)
+        status = status_of(outcome)
         return _participation_page(
             request, db, templates, lang, challenge, status=status, problem=outcome.message
         )
@@ -405,7 +406,7 @@ def organise_freeze(
     """Freeze now, or at a given moment (a time in the past freezes the board as it was then)."""
     challenge = challenge_or_404(db, slug)
     when = service.parse_when(at) if at.strip() else None
-    if isinstance(when, service.ActionError):
+    if isinstance(when, Refusal):
         return _challenge_page(
             request, db, templates, lang, challenge, status=422, problem=when.message
         )
@@ -480,7 +481,13 @@ def organise_reveal(
     if refused is not None:
         db.rollback()
         return _reveal_page(
-            request, db, templates, lang, challenge, status=409, problem=refused.message
+            request,
+            db,
+            templates,
+            lang,
+            challenge,
+            status=status_of(refused),
+            problem=refused.message,
         )
     db.commit()
     return _back(request, slug)

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from app.accounts.models import User
 from app.audit.service import record
 from app.challenges.models import Challenge
-from app.organisers.service import ActionError
+from app.core.refusal import Kind, Refusal
 from app.submissions.lifecycle import cancel
 from app.submissions.models import Submission
 from app.teams.models import Team
@@ -33,18 +33,18 @@ def excluded_team_ids(session: Session, challenge_id: int) -> set[int]:
     return {team_id for team_id in session.exec(stmt) if team_id is not None}
 
 
-def _team(session: Session, challenge: Challenge, team_id: int) -> Team | ActionError:
+def _team(session: Session, challenge: Challenge, team_id: int) -> Team | Refusal:
     team = session.get(Team, team_id)
     if team is None or team.challenge_id != challenge.id:
-        return ActionError("not_found", f"This challenge has no team number {team_id}.")
+        return Refusal(Kind.not_found, f"This challenge has no team number {team_id}.")
     return team
 
 
 def approve_team(
     session: Session, actor: User, challenge: Challenge, team_id: int
-) -> Team | ActionError:
+) -> Team | Refusal:
     team = _team(session, challenge, team_id)
-    if isinstance(team, ActionError) or team.approved:
+    if isinstance(team, Refusal) or team.approved:
         return team
     team.approved = True
     session.add(team)
@@ -54,18 +54,16 @@ def approve_team(
 
 def disqualify_team(
     session: Session, actor: User, challenge: Challenge, team_id: int, reason: str
-) -> Team | ActionError:
+) -> Team | Refusal:
     """The reason is required: the team reads it, and an appeal starts from it."""
     team = _team(session, challenge, team_id)
-    if isinstance(team, ActionError):
+    if isinstance(team, Refusal):
         return team
     reason = reason.strip()
     if not reason:
-        return ActionError(
-            "invalid", "Write the reason for the disqualification; the team sees it."
-        )
+        return Refusal(Kind.invalid, "Write the reason for the disqualification; the team sees it.")
     if len(reason) > REASON_MAX:
-        return ActionError("invalid", f"Keep the reason under {REASON_MAX} characters.")
+        return Refusal(Kind.invalid, f"Keep the reason under {REASON_MAX} characters.")
     team.disqualified_reason = reason
     session.add(team)
     record(
@@ -81,9 +79,9 @@ def disqualify_team(
 
 def reinstate_team(
     session: Session, actor: User, challenge: Challenge, team_id: int
-) -> Team | ActionError:
+) -> Team | Refusal:
     team = _team(session, challenge, team_id)
-    if isinstance(team, ActionError) or team.disqualified_reason is None:
+    if isinstance(team, Refusal) or team.disqualified_reason is None:
         return team
     previous = team.disqualified_reason
     team.disqualified_reason = None
@@ -101,14 +99,14 @@ def reinstate_team(
 
 def cancel_submission(
     session: Session, actor: User, challenge: Challenge, submission_id: int, reason: str
-) -> Submission | ActionError:
+) -> Submission | Refusal:
     submission = session.get(Submission, submission_id)
     if submission is None or submission.challenge_id != challenge.id:
-        return ActionError("not_found", f"This challenge has no submission number {submission_id}.")
+        return Refusal(Kind.not_found, f"This challenge has no submission number {submission_id}.")
     message = f"Cancelled by the organisers: {reason.strip() or 'no reason given'}"
     if not cancel(session, submission_id, message):
-        return ActionError(
-            "conflict",
+        return Refusal(
+            Kind.conflict,
             f"Submission {submission_id} is {submission.status}; only queued or running "
             "submissions can be cancelled.",
         )

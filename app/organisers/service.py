@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, update
@@ -12,16 +11,9 @@ from app.accounts.models import User
 from app.audit.service import record
 from app.challenges.models import Challenge, Phase
 from app.core.db import utcnow
+from app.core.refusal import Kind, Refusal
 from app.submissions.finals import dates_change_refused
 from app.submissions.models import Status, Submission
-
-
-@dataclass(frozen=True)
-class ActionError:
-    """An action refused with a reason the organiser can act on."""
-
-    category: str  # "invalid" | "conflict" | "not_found"
-    message: str
 
 
 def lock_challenge(session: Session, challenge_id: int) -> None:
@@ -57,20 +49,20 @@ def set_published(session: Session, actor: User, challenge: Challenge, published
     return True
 
 
-def parse_when(text: str) -> datetime | ActionError:
+def parse_when(text: str) -> datetime | Refusal:
     """A date from a form: ISO 8601; without a time zone it is taken as UTC (the form says so)."""
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        return ActionError(
-            "invalid", f"{text!r} is not a date and time; write it as 2026-06-01T09:00 (UTC)."
+        return Refusal(
+            Kind.invalid, f"{text!r} is not a date and time; write it as 2026-06-01T09:00 (UTC)."
         )
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def change_phase_dates(
     session: Session, actor: User, challenge: Challenge, phase_name: str, start: str, end: str
-) -> Phase | ActionError:
+) -> Phase | Refusal:
     """Move one phase; refused when it would end before it starts or overlap another phase.
 
     Overlaps are refused because "the open phase" must be one phase at any moment:
@@ -85,21 +77,21 @@ def change_phase_dates(
     phases = list(session.exec(select(Phase).where(Phase.challenge_id == challenge.id)))
     phase = next((p for p in phases if p.name == phase_name), None)
     if phase is None:
-        return ActionError("not_found", f"This challenge has no phase {phase_name!r}.")
+        return Refusal(Kind.not_found, f"This challenge has no phase {phase_name!r}.")
     new_start, new_end = parse_when(start), parse_when(end)
-    if isinstance(new_start, ActionError):
+    if isinstance(new_start, Refusal):
         return new_start
-    if isinstance(new_end, ActionError):
+    if isinstance(new_end, Refusal):
         return new_end
     if new_start >= new_end:
-        return ActionError("invalid", "The phase must start before it ends; check both dates.")
+        return Refusal(Kind.invalid, "The phase must start before it ends; check both dates.")
     locked = dates_change_refused(session, challenge, phase, new_start, new_end)
     if locked is not None:
-        return ActionError("conflict", locked)
+        return Refusal(Kind.conflict, locked)
     for other in phases:
         if other.id != phase.id and new_start < other.end and other.start < new_end:
-            return ActionError(
-                "conflict",
+            return Refusal(
+                Kind.conflict,
                 f"These dates overlap phase {other.name!r} "
                 f"({other.start:%Y-%m-%d %H:%M} – {other.end:%Y-%m-%d %H:%M} UTC); "
                 "move that phase first or choose dates outside it.",

@@ -25,21 +25,14 @@ from starlette.types import Message
 
 from app.bundles.errors import BundleError
 from app.bundles.limits import human_size
-from app.bundles.load import LoadOutcome, LoadRefused, load_into_db
+from app.bundles.load import LoadOutcome, load_into_db
 from app.bundles.validate import BundleInvalid
+from app.core.refusal import Kind, Refusal
 from app.core.runtime import Runtime
 
 CHUNK = 1024 * 1024
 # Room for the CSRF field and the multipart headers around the zip itself.
 FORM_OVERHEAD_BYTES = 64 * 1024
-
-
-@dataclass(frozen=True)
-class UploadRejected:
-    """The upload itself is unusable (too large, empty, not a zip); `status` is the HTTP one."""
-
-    message: str
-    status: int = 400
 
 
 @dataclass(frozen=True)
@@ -49,15 +42,15 @@ class BundleErrors:
     errors: list[BundleError]
 
 
-UploadResult = LoadOutcome | LoadRefused | UploadRejected | BundleErrors
+UploadResult = LoadOutcome | Refusal | BundleErrors
 
 
-def too_large(cap: int) -> UploadRejected:
-    return UploadRejected(
+def too_large(cap: int) -> Refusal:
+    return Refusal(
+        Kind.too_large,
         f"The zip (with the zip of hidden files, if any) is larger than the {human_size(cap)} "
         "this site accepts; "
         "load large bundles with `marea challenge load` on the server.",
-        status=413,
     )
 
 
@@ -76,7 +69,7 @@ class UploadedZips:
             await self.hidden.close()
 
 
-async def uploaded_bundle(request: Request, cap: int) -> UploadedZips | UploadRejected:
+async def uploaded_bundle(request: Request, cap: int) -> UploadedZips | Refusal:
     """The form's `bundle` file (and `hidden`, if chosen), the body read under the cap."""
     limit = cap + FORM_OVERHEAD_BYTES
     declared = request.headers.get("content-length", "")
@@ -99,13 +92,15 @@ async def uploaded_bundle(request: Request, cap: int) -> UploadedZips | UploadRe
     except _BodyTooLarge:
         return too_large(cap)
     except HTTPException as exc:  # malformed multipart, too many parts
-        return UploadRejected(f"The upload is not valid ({exc.detail}); choose the zip again.")
+        return Refusal(
+            Kind.malformed, f"The upload is not valid ({exc.detail}); choose the zip again."
+        )
     bundle = form.get("bundle")
     hidden = form.get("hidden")
     if not isinstance(bundle, UploadFile):
         if isinstance(hidden, UploadFile):
             await hidden.close()
-        return UploadRejected("Choose the bundle's zip to upload (form field 'bundle').")
+        return Refusal(Kind.malformed, "Choose the bundle's zip to upload (form field 'bundle').")
     # A file input left empty still sends a part, with no file name and no bytes.
     if not isinstance(hidden, UploadFile) or not hidden.filename:
         if isinstance(hidden, UploadFile):
@@ -133,16 +128,18 @@ def load_uploaded_zip(
     hidden_filename: str = "",
 ) -> UploadResult:
     if not filename.lower().endswith(".zip"):
-        return UploadRejected(
+        return Refusal(
+            Kind.malformed,
             f"{filename or 'The file'} is not a .zip: zip the bundle folder (challenge.yaml "
             "at its top or in one folder) and upload that, or load the folder with "
-            "`marea challenge load`."
+            "`marea challenge load`.",
         )
     if hidden is not None and not hidden_filename.lower().endswith(".zip"):
-        return UploadRejected(
+        return Refusal(
+            Kind.malformed,
             f"{hidden_filename or 'The hidden files'} is not a .zip: zip the folder of hidden "
             "files (the same relative paths as in challenge.yaml, e.g. reference/answers.csv) "
-            "and upload that."
+            "and upload that.",
         )
     cap = runtime.settings.upload_max_bytes
     runtime.settings.ensure_dirs()
@@ -153,7 +150,7 @@ def load_uploaded_zip(
         if size is None:
             return too_large(cap)
         if size == 0:
-            return UploadRejected("The uploaded file is empty; choose the bundle's zip.")
+            return Refusal(Kind.malformed, "The uploaded file is empty; choose the bundle's zip.")
         hidden_path: Path | None = None
         if hidden is not None:
             hidden_path = Path(scratch) / "hidden.zip"
@@ -162,7 +159,7 @@ def load_uploaded_zip(
             if hidden_size is None:
                 return too_large(cap)
             if hidden_size == 0:
-                return UploadRejected("The zip of hidden files is empty; choose it again.")
+                return Refusal(Kind.malformed, "The zip of hidden files is empty; choose it again.")
         try:
             return load_into_db(runtime, path, hidden=hidden_path)
         except BundleInvalid as exc:

@@ -21,19 +21,18 @@ from app.challenges import service as challenges
 from app.challenges.models import Challenge
 from app.challenges.web import challenge_or_404
 from app.core.redis import redis_client
+from app.core.refusal import Refusal
 from app.core.settings import Settings
-from app.organisers.service import ActionError
 from app.queue.connection import rescore_queue
 from app.queue.rescore_jobs import enqueue_pending
 from app.rescoring import service as rescoring
 from app.rescoring.models import RescoreItem, RescoreSet
 from app.submissions.access import read_logs
 from app.web.deps import LangDep, RowId, SessionDep, SettingsDep, TemplatesDep
+from app.web.errors import status_of
 
 router = APIRouter(prefix="/organise", tags=["organisers"])
 log = logging.getLogger(__name__)
-
-STATUS_CODES = {"not_found": 404, "conflict": 409}
 
 
 def _set_or_404(db: Session, challenge: Challenge, set_id: int) -> RescoreSet:
@@ -85,11 +84,11 @@ def _started(
     lang: str,
     settings: Settings,
     challenge: Challenge,
-    outcome: RescoreSet | ActionError,
+    outcome: RescoreSet | Refusal,
 ) -> Response:
-    if isinstance(outcome, ActionError):
+    if isinstance(outcome, Refusal):
         db.rollback()
-        status = STATUS_CODES.get(outcome.category, 422)
+        status = status_of(outcome)
         return _list_page(
             request, db, templates, lang, challenge, status=status, problem=outcome.message
         )
@@ -214,10 +213,10 @@ def _decided(
     rescore: RescoreSet,
     outcome: object,
 ) -> Response:
-    if isinstance(outcome, ActionError):
+    if isinstance(outcome, Refusal):
         db.rollback()
         db.refresh(rescore)
-        status = STATUS_CODES.get(outcome.category, 422)
+        status = status_of(outcome)
         return _review_page(
             request, db, templates, lang, challenge, rescore, status=status, problem=outcome.message
         )

@@ -21,9 +21,9 @@ from app.accounts.models import User
 from app.audit.service import record
 from app.challenges.models import Challenge, Phase
 from app.core.db import utcnow
+from app.core.refusal import Kind, Refusal
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import rebuild_entries
-from app.organisers.service import ActionError
 from app.rescoring.items import skip_pending
 from app.rescoring.models import (
     OPEN_SET_STATUSES,
@@ -65,12 +65,12 @@ def open_set_of_phase(session: Session, phase_id: int) -> RescoreSet | None:
     ).first()
 
 
-def _phase(session: Session, challenge: Challenge, name: str) -> Phase | ActionError:
+def _phase(session: Session, challenge: Challenge, name: str) -> Phase | Refusal:
     phase = session.exec(
         select(Phase).where(Phase.challenge_id == challenge.id, Phase.name == name)
     ).first()
     if phase is None:
-        return ActionError("not_found", f"This challenge has no phase called {name!r}.")
+        return Refusal(Kind.not_found, f"This challenge has no phase called {name!r}.")
     return phase
 
 
@@ -82,10 +82,10 @@ def _eligible(submission: Submission) -> bool:
 
 def open_phase_set(
     session: Session, actor: User, challenge: Challenge, phase_name: str, reason: str
-) -> RescoreSet | ActionError:
+) -> RescoreSet | Refusal:
     """Every scored submission of the phase, and those that failed on the organisers' side."""
     phase = _phase(session, challenge, phase_name)
-    if isinstance(phase, ActionError):
+    if isinstance(phase, Refusal):
         return phase
     candidates = session.exec(
         select(Submission)
@@ -97,8 +97,8 @@ def open_phase_set(
     ).all()
     chosen = [s for s in candidates if _eligible(s)]
     if not chosen:
-        return ActionError(
-            "invalid",
+        return Refusal(
+            Kind.invalid,
             "This phase has no scored submission (nor one failed by the scoring program) to "
             "judge again.",
         )
@@ -107,13 +107,13 @@ def open_phase_set(
 
 def open_submission_set(
     session: Session, actor: User, challenge: Challenge, submission_id: int, reason: str
-) -> RescoreSet | ActionError:
+) -> RescoreSet | Refusal:
     submission = session.get(Submission, submission_id)
     if submission is None or submission.challenge_id != challenge.id:
-        return ActionError("not_found", f"This challenge has no submission number {submission_id}.")
+        return Refusal(Kind.not_found, f"This challenge has no submission number {submission_id}.")
     if not _eligible(submission):
-        return ActionError(
-            "invalid",
+        return Refusal(
+            Kind.invalid,
             f"Submission {submission_id} is {submission.status}"
             + (f" ({submission.failure})" if submission.failure else "")
             + "; only scored submissions, or ones the scoring program failed, can be judged "
@@ -132,15 +132,15 @@ def _open(
     submissions: list[Submission],
     scope: str,
     reason: str,
-) -> RescoreSet | ActionError:
+) -> RescoreSet | Refusal:
     assert phase.id is not None and challenge.id is not None
     reason = reason.strip()
     if len(reason) > REASON_MAX:
-        return ActionError("invalid", f"Keep the reason under {REASON_MAX} characters.")
+        return Refusal(Kind.invalid, f"Keep the reason under {REASON_MAX} characters.")
     busy = open_set_of_phase(session, phase.id)
     if busy is not None:
-        return ActionError(
-            "conflict",
+        return Refusal(
+            Kind.conflict,
             f"Rescore set {busy.id} of this phase is still open ({busy.status}); apply or discard "
             "it before starting another, so that two sets never replace the same scores.",
         )
@@ -187,9 +187,9 @@ def _open(
 
 def discard(
     session: Session, actor: User, challenge: Challenge, rescore: RescoreSet
-) -> RescoreSet | ActionError:
+) -> RescoreSet | Refusal:
     if rescore.status not in OPEN_SET_STATUSES:
-        return ActionError("conflict", f"Rescore set {rescore.id} is already {rescore.status}.")
+        return Refusal(Kind.conflict, f"Rescore set {rescore.id} is already {rescore.status}.")
     assert rescore.id is not None
     skipped = skip_pending(session, rescore.id)
     rescore.status = SetStatus.discarded
@@ -221,17 +221,17 @@ class Applied:
 
 def apply(
     session: Session, actor: User, challenge: Challenge, rescore: RescoreSet
-) -> Applied | ActionError:
+) -> Applied | Refusal:
     if rescore.status == SetStatus.judging:
         counts = progress(session, rescore)
         pending = counts[ItemStatus.queued] + counts[ItemStatus.running]
-        return ActionError(
-            "conflict",
+        return Refusal(
+            Kind.conflict,
             f"{pending} of {sum(counts.values())} submissions are still being judged again; "
             "apply the set when all are done.",
         )
     if rescore.status != SetStatus.ready:
-        return ActionError("conflict", f"Rescore set {rescore.id} is already {rescore.status}.")
+        return Refusal(Kind.conflict, f"Rescore set {rescore.id} is already {rescore.status}.")
     assert rescore.id is not None
     # Claim the decision first, so two organisers pressing "apply" apply it once.
     won = session.execute(
@@ -240,7 +240,7 @@ def apply(
         .values(status=SetStatus.applied, decided_by=actor.id, decided_at=utcnow())
     )
     if not won.rowcount:  # type: ignore[attr-defined]
-        return ActionError("conflict", f"Rescore set {rescore.id} was decided by someone else.")
+        return Refusal(Kind.conflict, f"Rescore set {rescore.id} was decided by someone else.")
     outcome = Applied()
     items = session.exec(select(RescoreItem).where(RescoreItem.set_id == rescore.id)).all()
     for item in items:

@@ -14,8 +14,8 @@ from sqlmodel import Session
 from app.challenges import service as challenges
 from app.challenges.models import Challenge, Phase
 from app.core.db import utcnow
-from app.submissions.quotas import QuotaRefusal, check, usage
-from app.submissions.upload import UploadProblem
+from app.core.refusal import Kind, Refusal
+from app.submissions.quotas import check, usage
 from app.teams.models import Team
 from app.teams.service import team_of
 
@@ -27,16 +27,18 @@ class SubmitContext:
     phases: list[Phase]
 
 
-def published_challenge(session: Session, slug: str) -> Challenge | UploadProblem:
+def published_challenge(session: Session, slug: str) -> Challenge | Refusal:
     challenge = challenges.challenge_by_slug(session, slug)
     if challenge is None or not challenge.published or challenge.id is None:
-        return UploadProblem(404, "no_challenge", f"No published challenge is called {slug!r}.")
+        return Refusal(
+            Kind.not_found, f"No published challenge is called {slug!r}.", "no_challenge"
+        )
     return challenge
 
 
-def submit_context(session: Session, slug: str, user_id: int) -> SubmitContext | UploadProblem:
+def submit_context(session: Session, slug: str, user_id: int) -> SubmitContext | Refusal:
     challenge = published_challenge(session, slug)
-    if isinstance(challenge, UploadProblem):
+    if isinstance(challenge, Refusal):
         return challenge
     assert challenge.id is not None
     return SubmitContext(
@@ -46,28 +48,26 @@ def submit_context(session: Session, slug: str, user_id: int) -> SubmitContext |
     )
 
 
-def choose_phase(context: SubmitContext, name: str | None) -> Phase | UploadProblem:
+def choose_phase(context: SubmitContext, name: str | None) -> Phase | Refusal:
     """The named phase, or the open one; a closed or unknown phase is a refusal."""
     if name:
         for phase in context.phases:
             if phase.name == name:
                 return phase
         names = ", ".join(p.name for p in context.phases) or "none"
-        return UploadProblem(
-            404, "no_phase", f"No phase {name!r} in this challenge; phases: {names}."
+        return Refusal(
+            Kind.not_found, f"No phase {name!r} in this challenge; phases: {names}.", "no_phase"
         )
     current = challenges.current_phase(context.phases)
     if current is None:
-        return UploadProblem(409, "phase_closed", "No phase of this challenge is open now.")
+        return Refusal(Kind.conflict, "No phase of this challenge is open now.", "phase_closed")
     return current
 
 
-def require_team(context: SubmitContext) -> Team | UploadProblem:
+def require_team(context: SubmitContext) -> Team | Refusal:
     if context.team is None:
-        return UploadProblem(
-            403,
-            "no_team",
-            "Join or create a team for this challenge before submitting.",
+        return Refusal(
+            Kind.forbidden, "Join or create a team for this challenge before submitting.", "no_team"
         )
     return context.team
 
@@ -103,17 +103,17 @@ def quota_left(session: Session, phase: Phase, team_id: int) -> QuotaLeft:
     )
 
 
-def precheck(session: Session, phase: Phase, team: Team) -> QuotaRefusal | UploadProblem | None:
+def precheck(session: Session, phase: Phase, team: Team) -> Refusal | None:
     """Refuse early (before the upload is read) what create_submission would refuse anyway.
 
     Advisory only: the authoritative check runs again under the team lock.
     """
     assert phase.id is not None and team.id is not None
     if challenges.phase_state(phase) != "open":
-        return UploadProblem(
-            409,
-            "phase_closed",
+        return Refusal(
+            Kind.conflict,
             f"The phase is not open now: it runs from {phase.start:%Y-%m-%d %H:%M} "
             f"to {phase.end:%Y-%m-%d %H:%M} UTC.",
+            "phase_closed",
         )
     return check(phase, usage(session, phase.id, team.id, utcnow()))

@@ -48,6 +48,7 @@ from app.accounts.models import User
 from app.audit.models import AuditEvent
 from app.challenges.models import Challenge, Phase
 from app.core.db import utcnow
+from app.core.refusal import Kind, Refusal
 from app.leaderboard.boards import final_count
 from app.leaderboard.ranking import BoardSpec, sort_key
 from app.submissions.models import Score, Status, Submission, SubmissionEvent
@@ -56,12 +57,6 @@ from app.teams.locking import lock_team
 REVEAL_ACTION = "board.reveal"
 EVENT_CHOSEN = "final"
 EVENT_UNCHOSEN = "not-final"
-
-
-@dataclass(frozen=True)
-class FinalRefused:
-    code: str  # "locked" | "not_scored" | "too_many"
-    message: str
 
 
 @dataclass(frozen=True)
@@ -142,7 +137,7 @@ def set_final(
     selected: bool,
     actor: User,
     now: datetime | None = None,
-) -> Submission | FinalRefused:
+) -> Submission | Refusal:
     """Select or unselect; must be the first statement of its transaction (lock_team).
 
     The lock is checked after the team lock, so a reveal (which locks every
@@ -156,7 +151,7 @@ def set_final(
     session.refresh(phase)
     lock = finals_lock(session, challenge, phase, now)
     if lock is not None:
-        return FinalRefused("locked", lock.message)
+        return Refusal(Kind.conflict, lock.message, "locked")
     if submission.selected_final == selected:
         return submission  # nothing changes, so nothing is written in the history
     if not selected:
@@ -167,7 +162,9 @@ def set_final(
         )
         return submission
     if submission.status != Status.scored:
-        return FinalRefused("not_scored", "Only a scored submission can be chosen as final.")
+        return Refusal(
+            Kind.conflict, "Only a scored submission can be chosen as final.", "not_scored"
+        )
     limit = final_count(challenge)
     chosen = session.exec(
         select(func.count()).where(
@@ -178,10 +175,11 @@ def set_final(
         )
     ).one()
     if chosen >= limit:
-        return FinalRefused(
-            "too_many",
+        return Refusal(
+            Kind.conflict,
             f"Your team has already chosen {chosen} final submission(s), the most this challenge "
             f"allows ({limit}); unselect one first.",
+            "too_many",
         )
     submission.selected_final = True
     session.add(submission)

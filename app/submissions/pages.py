@@ -18,6 +18,7 @@ from app.accounts.models import User
 from app.challenges import service as challenges
 from app.challenges.models import Challenge
 from app.core.db import MAX_ROW_ID
+from app.core.refusal import Refusal
 from app.leaderboard.boards import final_count
 from app.leaderboard.ranking import BoardSpec
 from app.submissions.access import (
@@ -28,21 +29,18 @@ from app.submissions.access import (
     visible_submission,
 )
 from app.submissions.context import quota_left, submit_context
-from app.submissions.finals import FinalRefused, finals_lock, set_final
-from app.submissions.upload import UploadProblem
+from app.submissions.finals import finals_lock, set_final
 from app.submissions.web import receive_submission
 from app.web.body_limit import takes_upload
 from app.web.deps import LangDep, RowId, SessionDep, SettingsDep, StoreDep, TemplatesDep
+from app.web.errors import status_of, unwrap
 
 router = APIRouter()
 
 
 def _context_or_404(session: Session, slug: str, user: User) -> Any:
     assert user.id is not None
-    context = submit_context(session, slug, user.id)
-    if isinstance(context, UploadProblem):
-        raise HTTPException(context.status, context.message)
-    return context
+    return unwrap(submit_context(session, slug, user.id))
 
 
 def _form_page(
@@ -209,14 +207,14 @@ def submission_final(
     assert challenge is not None
     db.rollback()  # the team lock must open the transaction
     outcome = set_final(db, challenge, submission, selected == "1", user)
-    if isinstance(outcome, FinalRefused):
+    if isinstance(outcome, Refusal):
         db.rollback()
         view = view_of(db, store, user, submission)
         return templates.TemplateResponse(
             request,
             "submissions/detail.html",
             _view_context(db, user, view, lang, final_problem=outcome.message),
-            status_code=409,
+            status_code=status_of(outcome),
         )
     db.commit()
     return RedirectResponse(

@@ -15,6 +15,8 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from app.challenges.models import Phase
+from app.core.db import utcnow
+from app.core.refusal import Kind, Refusal
 from app.submissions.models import Status, Submission
 
 COUNTED = (Status.queued, Status.running, Status.scored)
@@ -30,13 +32,8 @@ class QuotaUsage:
     resets_at: datetime
 
 
-@dataclass(frozen=True)
-class QuotaRefusal:
-    """Why a submission was refused, for a person, and when to try again."""
-
-    reason: str
-    message: str
-    retry_at: datetime | None
+# A slot of a team's concurrent submissions frees when one finishes; this is a fair guess.
+CONCURRENT_RETRY_S = 30
 
 
 def failed_allowance(per_day: int | None) -> int:
@@ -71,33 +68,36 @@ def usage(session: Session, phase_id: int, team_id: int, now: datetime) -> Quota
     return QuotaUsage(today, failed_today, total, running, end)
 
 
-def check(phase: Phase, used: QuotaUsage) -> QuotaRefusal | None:
+def check(phase: Phase, used: QuotaUsage) -> Refusal | None:
     if phase.max_total is not None and used.total >= phase.max_total:
-        return QuotaRefusal(
-            "total",
+        return Refusal(
+            Kind.too_many,
             f"Your team has used all {phase.max_total} submissions of this phase.",
-            None,
+            "total",
         )
     if phase.max_per_day is not None and used.today >= phase.max_per_day:
-        return QuotaRefusal(
-            "per_day",
+        return Refusal(
+            Kind.too_many,
             f"Your team has used its {phase.max_per_day} submissions for today; the count resets "
             f"at {used.resets_at:%H:%M} UTC.",
-            used.resets_at,
+            "per_day",
+            retry_at=used.resets_at,
         )
     allowance = failed_allowance(phase.max_per_day)
     if used.failed_today >= allowance:
-        return QuotaRefusal(
-            "failed_rate",
+        return Refusal(
+            Kind.too_many,
             f"Your team has had {used.failed_today} failed submissions today; to keep the queue "
             f"fair, try again after {used.resets_at:%H:%M} UTC, and test with `marea judge` first.",
-            used.resets_at,
+            "failed_rate",
+            retry_at=used.resets_at,
         )
     if phase.max_concurrent is not None and used.running >= phase.max_concurrent:
-        return QuotaRefusal(
-            "concurrent",
+        return Refusal(
+            Kind.too_many,
             f"Your team already has {used.running} submission(s) waiting or running (the limit is "
             f"{phase.max_concurrent}); submit again when one has finished.",
-            None,
+            "concurrent",
+            retry_at=utcnow() + timedelta(seconds=CONCURRENT_RETRY_S),
         )
     return None

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlmodel import Session
 
 from app.challenges.models import Phase
 from app.core.db import utcnow
+from app.core.refusal import Kind, Refusal
 from app.core.store import StoredObject
 from app.submissions.models import Status, Submission, SubmissionEvent
-from app.submissions.quotas import QuotaRefusal, check, usage
+from app.submissions.quotas import check, usage
 from app.teams.locking import lock_team
 from app.teams.models import Team
-
-
-@dataclass(frozen=True)
-class SubmissionRefused:
-    reason: str
-    message: str
 
 
 def create_submission(
@@ -31,7 +24,7 @@ def create_submission(
     filename: str,
     description: str = "",
     link: str | None = None,
-) -> Submission | QuotaRefusal | SubmissionRefused:
+) -> Submission | Refusal:
     """Insert a queued submission if the team may submit now; the caller commits.
 
     Must be the first thing in its transaction (see lock_team). The team is read again
@@ -41,26 +34,27 @@ def create_submission(
     assert phase.id is not None and team.id is not None
     current = session.get(Team, team.id) if lock_team(session, team.id) else None
     if current is None:
-        return SubmissionRefused(
-            "no_team", "Join or create a team for this challenge before submitting."
+        return Refusal(
+            Kind.forbidden, "Join or create a team for this challenge before submitting.", "no_team"
         )
     session.refresh(current)
     team = current
     assert team.id is not None
     now = utcnow()
     if not (phase.start <= now < phase.end):
-        return SubmissionRefused(
-            "phase_closed",
+        return Refusal(
+            Kind.conflict,
             f"The phase is not open now: it runs from {phase.start:%Y-%m-%d %H:%M} "
             f"to {phase.end:%Y-%m-%d %H:%M} UTC.",
+            "phase_closed",
         )
     if team.disqualified_reason:
-        return SubmissionRefused(
-            "disqualified", f"Your team is disqualified: {team.disqualified_reason}"
+        return Refusal(
+            Kind.forbidden, f"Your team is disqualified: {team.disqualified_reason}", "disqualified"
         )
     if not team.approved:
-        return SubmissionRefused(
-            "not_approved", "Your team is waiting for the organisers' approval."
+        return Refusal(
+            Kind.forbidden, "Your team is waiting for the organisers' approval.", "not_approved"
         )
     refusal = check(phase, usage(session, phase.id, team.id, now))
     if refusal is not None:

@@ -26,11 +26,11 @@ from sqlmodel import Session
 from starlette.requests import ClientDisconnect, Request
 
 from app.challenges.models import Phase
+from app.core.refusal import Kind, Refusal
 from app.core.settings import Settings
 from app.core.store import CHUNK, LocalStore, StoredObject, TooLarge
 from app.submissions.models import Submission
-from app.submissions.quotas import QuotaRefusal
-from app.submissions.service import SubmissionRefused, create_submission
+from app.submissions.service import create_submission
 from app.teams.models import Team
 from app.text.plain_text import has_hidden_controls, without_hidden_controls
 
@@ -42,15 +42,6 @@ MAX_FIELDS = 12
 FORM_OVERHEAD_BYTES = 64 * 1024
 
 
-@dataclass(frozen=True)
-class UploadProblem:
-    """Why an upload was not accepted: an HTTP status and a sentence for the person."""
-
-    status: int
-    code: str
-    message: str
-
-
 @dataclass
 class Upload:
     fields: dict[str, str]
@@ -58,13 +49,13 @@ class Upload:
     stored: StoredObject
 
 
-def too_large(max_bytes: int) -> UploadProblem:
+def too_large(max_bytes: int) -> Refusal:
     mib = max_bytes / (1024 * 1024)
-    return UploadProblem(
-        413,
-        "too_large",
+    return Refusal(
+        Kind.too_large,
         f"The file is larger than the {mib:.1f} MiB this site accepts; "
         "compress it or leave out what the scorer does not need.",
+        "too_large",
     )
 
 
@@ -95,7 +86,7 @@ class _StreamingForm:
         self.fields: dict[str, str] = {}
         self.filename: str | None = None
         self.file_size = 0
-        self.problem: UploadProblem | None = None
+        self.problem: Refusal | None = None
         self.pending: bytearray = bytearray()  # file bytes parsed from the current chunk
         self._part = _Part()
         self._header_field = b""
@@ -149,8 +140,10 @@ class _StreamingForm:
             return
         self._part.data += data[start:end]
         if len(self._part.data) > FIELD_MAX_BYTES:
-            self.problem = UploadProblem(
-                413, "field_too_large", f"The form field {self._part.name!r} is too long."
+            self.problem = Refusal(
+                Kind.too_large,
+                f"The form field {self._part.name!r} is too long.",
+                "field_too_large",
             )
 
     def _part_end(self) -> None:
@@ -158,33 +151,40 @@ class _StreamingForm:
             return
         if self._is_file():
             if self.filename is not None:
-                self.problem = UploadProblem(400, "several_files", "Send one file at a time.")
+                self.problem = Refusal(Kind.malformed, "Send one file at a time.", "several_files")
             self.filename = self._part.filename or ""
             return
         if len(self.fields) >= MAX_FIELDS:
-            self.problem = UploadProblem(400, "too_many_fields", "The form has too many fields.")
+            self.problem = Refusal(
+                Kind.malformed, "The form has too many fields.", "too_many_fields"
+            )
             return
         self.fields[self._part.name] = self._part.data.decode("utf-8", "replace")
 
 
 # Decides, from the form fields, whether the file may go into the store at all; raising
 # (e.g. an HTTPException) refuses the upload just as returning a problem does.
-FieldsCheck = Callable[[dict[str, str]], Awaitable["UploadProblem | None"]]
+FieldsCheck = Callable[[dict[str, str]], Awaitable["Refusal | None"]]
 
 
-def fields_problem(fields: dict[str, str]) -> UploadProblem | None:
+def fields_problem(fields: dict[str, str]) -> Refusal | None:
     """Refusals that depend on the form fields alone, made before the file is stored."""
     link = fields.get("link", "").strip()
     if link and not link.startswith(("https://", "http://")):
-        return UploadProblem(422, "bad_link", "The link must start with https:// or http://.")
+        return Refusal(
+            Kind.invalid, "The link must start with https:// or http://.", "bad_link", "link"
+        )
     if len(link) > 500:
-        return UploadProblem(422, "bad_link", "The link is too long (500 characters at most).")
+        return Refusal(
+            Kind.invalid, "The link is too long (500 characters at most).", "bad_link", "link"
+        )
     if has_hidden_controls(link) or any(ch.isspace() for ch in link):
-        return UploadProblem(
-            422,
-            "bad_link",
+        return Refusal(
+            Kind.invalid,
             "The link may not contain spaces, control characters or text-direction overrides; "
             "copy it again from the address bar.",
+            "bad_link",
+            "link",
         )
     return None
 
@@ -203,7 +203,7 @@ async def receive_upload(
     max_bytes: int,
     file_field: str = "file",
     check_fields: FieldsCheck | None = None,
-) -> Upload | UploadProblem:
+) -> Upload | Refusal:
     """Parse the multipart body as it streams in and store its one file, capped at `max_bytes`.
 
     Every refusal, including `check_fields`, comes before the file enters the store: a
@@ -212,8 +212,10 @@ async def receive_upload(
     """
     boundary = _boundary(request)
     if boundary is None:
-        return UploadProblem(
-            415, "not_multipart", "Send the file as multipart/form-data in a field named 'file'."
+        return Refusal(
+            Kind.unsupported,
+            "Send the file as multipart/form-data in a field named 'file'.",
+            "not_multipart",
         )
     if declared_too_large(request, max_bytes):
         return too_large(max_bytes)
@@ -234,17 +236,20 @@ async def receive_upload(
                         return form.problem
                 parser.finalize()
             except ClientDisconnect:
-                return UploadProblem(400, "disconnected", "The upload was interrupted.")
+                return Refusal(Kind.malformed, "The upload was interrupted.", "disconnected")
             except Exception as exc:  # malformed multipart from a hand-made client
-                return UploadProblem(400, "bad_multipart", f"The upload is not valid: {exc}")
+                return Refusal(Kind.malformed, f"The upload is not valid: {exc}", "bad_multipart")
             if form.problem is not None:
                 return form.problem
         if form.filename is None:
-            return UploadProblem(
-                400, "no_file", f"Choose a file to submit (form field {file_field!r})."
+            return Refusal(
+                Kind.malformed,
+                f"Choose a file to submit (form field {file_field!r}).",
+                "no_file",
+                file_field,
             )
         if form.file_size == 0:
-            return UploadProblem(400, "empty_file", "The file is empty.")
+            return Refusal(Kind.malformed, "The file is empty.", "empty_file", file_field)
         refused = fields_problem(form.fields)
         if refused is None and check_fields is not None:
             refused = await check_fields(form.fields)
@@ -282,7 +287,7 @@ def accept_submission(
     team: Team,
     user_id: int,
     upload: Upload,
-) -> Submission | QuotaRefusal | SubmissionRefused:
+) -> Submission | Refusal:
     """Create the submission (atomic quota check) and commit it.
 
     The fields were checked by `receive_upload` (see `fields_problem`). Telling live pages

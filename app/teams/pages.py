@@ -16,12 +16,13 @@ from app.accounts.deps import CurrentUser
 from app.accounts.models import User
 from app.challenges.models import Challenge
 from app.core.db import MAX_ROW_ID
+from app.core.refusal import Refusal
 from app.submissions.context import published_challenge
-from app.submissions.upload import UploadProblem
 from app.teams import service
 from app.teams.models import Team
 from app.teams.web import invite_link
 from app.web.deps import LangDep, SessionDep, SettingsDep, TemplatesDep
+from app.web.errors import status_of, unwrap
 
 router = APIRouter()
 
@@ -38,10 +39,7 @@ NOTICES = {
 
 
 def _challenge(session: Session, slug: str) -> Challenge:
-    challenge = published_challenge(session, slug)
-    if isinstance(challenge, UploadProblem):
-        raise HTTPException(challenge.status, challenge.message)
-    return challenge
+    return unwrap(published_challenge(session, slug))
 
 
 def _page(
@@ -107,8 +105,8 @@ def team_page(
     return _page(request, db, templates, lang, _challenge(db, slug), user)
 
 
-# A refusal shows the page again with its reason; the status says what kind of refusal it was.
-PAGE_STATUS = {"bad_name": 400, "bad_code": 400, "bad_link": 400, "not_captain": 403}
+# A refusal shows the page again with its reason; the status says what kind of refusal it was
+# (the same as the API's, from `app.web.errors`).
 
 
 def _result(
@@ -118,12 +116,12 @@ def _result(
     lang: str,
     challenge: Challenge,
     user: User,
-    outcome: Team | service.TeamError | None,
+    outcome: Team | Refusal | None,
     notice: str,
 ) -> Response:
-    if isinstance(outcome, service.TeamError):
+    if isinstance(outcome, Refusal):
         db.rollback()
-        status = PAGE_STATUS.get(outcome.code, 409)
+        status = status_of(outcome)
         return _page(
             request, db, templates, lang, challenge, user, error=outcome.message, status_code=status
         )

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -26,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.challenges.models import Challenge
+from app.core.refusal import Kind, Refusal
 from app.submissions.models import Submission
 from app.teams.locking import lock_team
 from app.teams.models import Membership, Team
@@ -34,22 +34,20 @@ NAME_RE = re.compile(r"^[\w][\w .'-]{1,78}[\w.]$", re.UNICODE)
 INVITE_MAX_AGE_S = 7 * 24 * 3600
 
 
-@dataclass(frozen=True)
-class TeamError:
-    """Why a team action was refused, in words the person can act on."""
-
-    code: str
-    message: str
-
-
-ALREADY_IN_TEAM = TeamError(
-    "already_in_team", "You are already in a team for this challenge; leave it first."
+ALREADY_IN_TEAM = Refusal(
+    Kind.conflict,
+    "You are already in a team for this challenge; leave it first.",
+    "already_in_team",
 )
-BAD_CODE = TeamError("bad_code", "No team of this challenge has that invitation code; check it.")
-STALE_LINK = TeamError(
-    "bad_link", "This invitation link is no longer valid; ask the captain for a new one."
+BAD_CODE = Refusal(
+    Kind.not_found, "No team of this challenge has that invitation code; check it.", "bad_code"
 )
-NOT_A_MEMBER = TeamError("not_member", "You are not a member of this team.")
+STALE_LINK = Refusal(
+    Kind.not_found,
+    "This invitation link is no longer valid; ask the captain for a new one.",
+    "bad_link",
+)
+NOT_A_MEMBER = Refusal(Kind.conflict, "You are not a member of this team.", "not_member")
 
 
 def team_limits(challenge: Challenge) -> tuple[int, int]:
@@ -77,15 +75,14 @@ def team_of(session: Session, challenge_id: int, user_id: int) -> Team | None:
     return session.exec(stmt).first()
 
 
-def create_team(
-    session: Session, challenge: Challenge, user_id: int, name: str
-) -> Team | TeamError:
+def create_team(session: Session, challenge: Challenge, user_id: int, name: str) -> Team | Refusal:
     assert challenge.id is not None
     name = " ".join(name.split())
     if not NAME_RE.match(name):
-        return TeamError(
-            "bad_name",
+        return Refusal(
+            Kind.invalid,
             "A team name has 3 to 80 letters, digits, spaces, dots, apostrophes or dashes.",
+            "bad_name",
         )
     if team_of(session, challenge.id, user_id) is not None:
         return ALREADY_IN_TEAM
@@ -109,13 +106,13 @@ def create_team(
         # team at the same moment; that one has committed by now, so it can be seen.
         if team_of(session, challenge.id, user_id) is not None:
             return ALREADY_IN_TEAM
-        return TeamError("name_taken", f"A team called {name!r} already exists in this challenge.")
+        return Refusal(
+            Kind.conflict, f"A team called {name!r} already exists in this challenge.", "name_taken"
+        )
     return team
 
 
-def join_by_code(
-    session: Session, challenge: Challenge, user_id: int, code: str
-) -> Team | TeamError:
+def join_by_code(session: Session, challenge: Challenge, user_id: int, code: str) -> Team | Refusal:
     assert challenge.id is not None
     team = session.exec(
         select(Team).where(Team.challenge_id == challenge.id, Team.invite_code == code.strip())
@@ -131,8 +128,8 @@ def _join(
     team: Team,
     user_id: int,
     code: str,
-    stale: TeamError,
-) -> Team | TeamError:
+    stale: Refusal,
+) -> Team | Refusal:
     """Join `team` if it still exists, `code` is still its code and it has room (`stale` if not).
 
     The lock comes first: the team may have been deleted, given a new code or filled up
@@ -148,7 +145,9 @@ def _join(
         return ALREADY_IN_TEAM
     _, max_size = team_limits(challenge)
     if member_count(session, team.id) >= max_size:
-        return TeamError("team_full", f"The team is full: teams have at most {max_size} members.")
+        return Refusal(
+            Kind.conflict, f"The team is full: teams have at most {max_size} members.", "team_full"
+        )
     try:
         with session.begin_nested():
             session.add(Membership(team_id=team.id, user_id=user_id, challenge_id=challenge.id))
@@ -174,17 +173,21 @@ def join_by_link(
     token: str,
     secret_key: str,
     max_age_s: int = INVITE_MAX_AGE_S,
-) -> Team | TeamError:
+) -> Team | Refusal:
     serializer = URLSafeTimedSerializer(secret_key, salt="marea-team-invite")
     try:
         data = serializer.loads(token, max_age=max_age_s)
     except SignatureExpired:
-        return TeamError(
-            "link_expired", "This invitation link has expired; ask the captain for a new one."
+        return Refusal(
+            Kind.gone,
+            "This invitation link has expired; ask the captain for a new one.",
+            "link_expired",
         )
     except BadSignature:
-        return TeamError(
-            "bad_link", "This invitation link is not valid; ask the captain for a new one."
+        return Refusal(
+            Kind.not_found,
+            "This invitation link is not valid; ask the captain for a new one.",
+            "bad_link",
         )
     team = session.get(Team, data.get("team"))
     code = data.get("code")
@@ -200,33 +203,35 @@ def regenerate_code(session: Session, team: Team) -> str:
     return team.invite_code
 
 
-def new_code(session: Session, team: Team, user_id: int) -> Team | TeamError:
+def new_code(session: Session, team: Team, user_id: int) -> Team | Refusal:
     """The captain's new invitation code; every code and link given out before stops working."""
     assert team.id is not None
     if not lock_team(session, team.id):
         return NOT_A_MEMBER
     session.refresh(team)
     if team.captain_id != user_id:
-        return TeamError("not_captain", "Only the captain can make a new invitation code.")
+        return Refusal(
+            Kind.forbidden, "Only the captain can make a new invitation code.", "not_captain"
+        )
     regenerate_code(session, team)
     return team
 
 
-def hand_over(session: Session, team: Team, from_user: int, to_user: int) -> Team | TeamError:
+def hand_over(session: Session, team: Team, from_user: int, to_user: int) -> Team | Refusal:
     assert team.id is not None
     if not lock_team(session, team.id):
         return NOT_A_MEMBER
     session.refresh(team)
     if team.captain_id != from_user:
-        return TeamError("not_captain", "Only the captain can hand over captaincy.")
+        return Refusal(Kind.forbidden, "Only the captain can hand over captaincy.", "not_captain")
     if to_user not in {m.user_id for m in members(session, team.id)}:
-        return TeamError("not_member", "The new captain must be a member of the team.")
+        return Refusal(Kind.conflict, "The new captain must be a member of the team.", "not_member")
     team.captain_id = to_user
     session.add(team)
     return team
 
 
-def leave(session: Session, team: Team, user_id: int) -> TeamError | None:
+def leave(session: Session, team: Team, user_id: int) -> Refusal | None:
     """Leave `team`; the last member's leaving deletes it (a submission, locked too, keeps it)."""
     assert team.id is not None
     if not lock_team(session, team.id):
@@ -237,18 +242,21 @@ def leave(session: Session, team: Team, user_id: int) -> TeamError | None:
     if mine is None:
         return NOT_A_MEMBER
     if team.captain_id == user_id and len(current) > 1:
-        return TeamError(
-            "captain_must_hand_over", "Hand over captaincy to another member before leaving."
+        return Refusal(
+            Kind.conflict,
+            "Hand over captaincy to another member before leaving.",
+            "captain_must_hand_over",
         )
     if len(current) == 1:
         has_submissions = session.exec(
             select(func.count()).where(Submission.team_id == team.id)
         ).one()
         if has_submissions:
-            return TeamError(
-                "last_member",
+            return Refusal(
+                Kind.conflict,
                 "You are the last member of a team with submissions; its results must be kept, "
                 "so the team cannot be left empty. Ask the organisers if you need to withdraw.",
+                "last_member",
             )
         session.delete(mine)
         session.flush()

@@ -26,8 +26,9 @@ from sqlmodel import Session, select
 
 from app.accounts.identities import OidcLogin, ProviderClaims, login_with_provider
 from app.accounts.models import User
-from app.accounts.service import AccountError, create_user, normalise_email, user_by_email
+from app.accounts.service import create_user, normalise_email, user_by_email
 from app.core.db import alembic_config, make_engine, session_scope
+from app.core.refusal import Refusal
 from app.core.settings import Settings
 from app.main import create_app
 from tests.app.accounts.helpers import PASSWORD, browser, form_token, log_in, sign_up
@@ -76,7 +77,7 @@ def test_a_look_alike_is_ada_on_the_site(site: TestClient, spelling: str) -> Non
         data={"name": "Not Ada", "email": spelling, "password": PASSWORD, "csrf_token": token},
     )
     assert (
-        refused.status_code == 400 and f"An account with {CANONICAL} already exists" in refused.text
+        refused.status_code == 422 and f"An account with {CANONICAL} already exists" in refused.text
     )
     engine = site.app.state.engine  # type: ignore[attr-defined]
     with Session(engine) as db:
@@ -102,14 +103,14 @@ def test_a_look_alike_is_ada_for_providers_and_lookups(engine: Engine, spelling:
         linked = login_with_provider(db, claims)
         assert isinstance(linked, OidcLogin) and linked.linked and linked.user.id == ada.id
         again = create_user(db, email=CANONICAL, name="Other", password=PASSWORD)
-        assert isinstance(again, AccountError) and again.field == "email"
+        assert isinstance(again, Refusal) and again.field == "email"
 
 
 def test_addresses_with_spaces_or_controls_inside_are_refused(engine: Engine) -> None:
     with session_scope(engine) as db:
         for bad in ("ada lovelace@example.org", "ada\n@example.org", "ada\u00a0x@example.org"):
             refused = create_user(db, email=bad, name="Ada", password=PASSWORD)
-            assert isinstance(refused, AccountError) and refused.field == "email", bad
+            assert isinstance(refused, Refusal) and refused.field == "email", bad
 
 
 def _env(site: TestClient) -> dict[str, str]:
@@ -175,7 +176,7 @@ def test_refused_sign_ups_from_one_address_are_paused(strict: TestClient) -> Non
         _signup(prober, LOOK_ALIKES["zero-width space"]),
         _signup(prober, "new@example.org", password="short"),
     ]
-    assert answers == [400, 400, 400, 429]
+    assert answers == [422, 422, 422, 429]
     # Paused now, for addresses that exist and for those that do not.
     assert _signup(prober, "someone@example.org") == 429
     assert _signup(prober, CANONICAL) == 429

@@ -14,7 +14,7 @@ from tests.app.accounts.helpers import PASSWORD, form_token, sign_up
 def _post_signup(client: TestClient, **fields: str) -> str:
     token = form_token(client, "/signup")
     response = client.post("/signup?lang=en", data={**fields, "csrf_token": token})
-    assert response.status_code == 400
+    assert response.status_code == 422
     text: str = response.text
     return text
 

@@ -183,7 +183,7 @@ def test_tokens_are_made_with_the_scope_chosen_and_shown_with_it(site: TestClien
     odd = site.post(
         "/account/tokens?lang=en", data={"name": "x", "scope": "admin", "csrf_token": csrf}
     )
-    assert odd.status_code == 400 and "Choose what the token may do" in odd.text
+    assert odd.status_code == 422 and "Choose what the token may do" in odd.text
     assert 'value="submit" checked' not in odd.text or 'value="admin"' not in odd.text
 
 

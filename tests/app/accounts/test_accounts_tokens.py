@@ -81,5 +81,5 @@ def test_token_needs_a_name(client: TestClient) -> None:
     sign_up(client, "ada@example.org")
     token = csrf_from(client.get("/account").text)
     page = client.post("/account/tokens?lang=en", data={"name": " ", "csrf_token": token})
-    assert page.status_code == 400
+    assert page.status_code == 422
     assert 'id="f-name-error"' in page.text and "new-token" not in page.text

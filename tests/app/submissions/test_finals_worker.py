@@ -19,8 +19,9 @@ from ruamel.yaml import YAML
 from sqlmodel import Session, col, select
 
 from app.accounts.models import Role
-from app.bundles.load import LoadOutcome, LoadRefused, load_into_db
+from app.bundles.load import LoadOutcome, load_into_db
 from app.core.db import utcnow
+from app.core.refusal import Refusal
 from app.main import create_app
 from app.models import Submission, SubmissionEvent
 from app.submissions.models import Status
@@ -158,7 +159,7 @@ def test_a_team_cannot_swap_its_final_after_the_reveal_nor_a_rescore_move_it(
     # The organisers correct the answers. The bundle as written would reopen the phase: refused.
     _shift_answers(answers, 0.4)
     refused = load_into_db(stack.runtime, bundle)
-    assert isinstance(refused, LoadRefused) and "cannot open again" in refused.message
+    assert isinstance(refused, Refusal) and "cannot open again" in refused.message
     _edit_yaml(bundle, start=start.isoformat(), end=end.isoformat())
     assert isinstance(load_into_db(stack.runtime, bundle), LoadOutcome)
     started = _form(org, f"/organise/{slug}/rescores", f"/organise/{slug}/rescores",

@@ -9,11 +9,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.core.db import session_scope, utcnow
+from app.core.refusal import Kind, Refusal
 from app.core.store import StoredObject
 from app.models import Phase, Submission, Team
 from app.submissions.models import Status
-from app.submissions.quotas import QuotaRefusal
-from app.submissions.service import SubmissionRefused, create_submission
+from app.submissions.service import create_submission
 from tests.factories import make_challenge, make_team, make_user
 
 FILE = StoredObject("c" * 64, 10)
@@ -48,8 +48,8 @@ def test_daily_quota_refuses_with_reset_time(engine: Engine) -> None:
     assert isinstance(_submit(engine, *ids), Submission)
     assert isinstance(_submit(engine, *ids), Submission)
     refused = _submit(engine, *ids)
-    assert isinstance(refused, QuotaRefusal)
-    assert refused.reason == "per_day"
+    assert isinstance(refused, Refusal) and refused.kind is Kind.too_many
+    assert refused.code == "per_day"
     assert refused.retry_at is not None and refused.retry_at > utcnow()
     assert "resets" in refused.message
 
@@ -70,7 +70,7 @@ def test_concurrent_limit_counts_waiting_and_running(engine: Engine) -> None:
     ids = _setup(engine, max_concurrent=1)
     assert isinstance(_submit(engine, *ids), Submission)
     refused = _submit(engine, *ids)
-    assert isinstance(refused, QuotaRefusal) and refused.reason == "concurrent"
+    assert isinstance(refused, Refusal) and refused.code == "concurrent"
 
 
 def test_closed_phase_refuses(engine: Engine) -> None:
@@ -81,7 +81,7 @@ def test_closed_phase_refuses(engine: Engine) -> None:
         phase.end = utcnow() - timedelta(minutes=1)
         session.add(phase)
     refused = _submit(engine, phase_id, team_id, user_id)
-    assert isinstance(refused, SubmissionRefused) and refused.reason == "phase_closed"
+    assert isinstance(refused, Refusal) and refused.code == "phase_closed"
 
 
 def test_parallel_uploads_cannot_both_take_the_last_slot(engine: Engine) -> None:
@@ -104,7 +104,7 @@ def test_parallel_uploads_cannot_both_take_the_last_slot(engine: Engine) -> None
         thread.join()
     assert errors == []
     accepted = [r for r in results if isinstance(r, Submission)]
-    refused = [r for r in results if isinstance(r, QuotaRefusal)]
+    refused = [r for r in results if isinstance(r, Refusal) and r.kind is Kind.too_many]
     assert len(accepted) == 3 and len(refused) == 5
     with Session(engine) as session:
         assert len(session.exec(select(Submission)).all()) == 3

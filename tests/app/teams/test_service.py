@@ -7,9 +7,9 @@ import time
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.core.refusal import Refusal
 from app.models import Challenge, Team
 from app.teams import service
-from app.teams.service import TeamError
 from tests.factories import make_challenge, make_user
 
 SECRET = "test-secret-key"
@@ -31,7 +31,7 @@ def test_create_and_join_by_code_until_full(engine: Engine) -> None:
         assert isinstance(team, Team) and team.name == "I Delfini" and team.captain_id == ada.id
         assert service.join_by_code(session, challenge, bob.id or 0, team.invite_code) == team
         full = service.join_by_code(session, challenge, eve.id or 0, team.invite_code)
-        assert isinstance(full, TeamError) and full.code == "team_full"
+        assert isinstance(full, Refusal) and full.code == "team_full"
         assert "at most 2" in full.message
 
 
@@ -43,11 +43,11 @@ def test_one_team_per_challenge_and_unique_names(engine: Engine) -> None:
         first = service.create_team(session, challenge, ada.id or 0, "Delfini")
         assert isinstance(first, Team)
         again = service.create_team(session, challenge, ada.id or 0, "Balene")
-        assert isinstance(again, TeamError) and again.code == "already_in_team"
+        assert isinstance(again, Refusal) and again.code == "already_in_team"
         taken = service.create_team(session, challenge, bob.id or 0, "Delfini")
-        assert isinstance(taken, TeamError) and taken.code == "name_taken"
+        assert isinstance(taken, Refusal) and taken.code == "name_taken"
         bad = service.create_team(session, challenge, bob.id or 0, "<script>")
-        assert isinstance(bad, TeamError) and bad.code == "bad_name"
+        assert isinstance(bad, Refusal) and bad.code == "bad_name"
 
 
 def test_signed_invite_link_joins_and_is_revoked_by_a_new_code(engine: Engine) -> None:
@@ -59,10 +59,10 @@ def test_signed_invite_link_joins_and_is_revoked_by_a_new_code(engine: Engine) -
         token = service.invite_link_token(SECRET, team)
         assert service.join_by_link(session, challenge, bob.id or 0, token, SECRET) == team
         forged = service.join_by_link(session, challenge, eve.id or 0, token + "x", SECRET)
-        assert isinstance(forged, TeamError) and forged.code == "bad_link"
+        assert isinstance(forged, Refusal) and forged.code == "bad_link"
         service.regenerate_code(session, team)
         stale = service.join_by_link(session, challenge, eve.id or 0, token, SECRET)
-        assert isinstance(stale, TeamError) and stale.code == "bad_link"
+        assert isinstance(stale, Refusal) and stale.code == "bad_link"
 
 
 def test_invite_link_expires(engine: Engine) -> None:
@@ -74,7 +74,7 @@ def test_invite_link_expires(engine: Engine) -> None:
         token = service.invite_link_token(SECRET, team)
         time.sleep(1.1)  # the link is now older than the one second allowed below
         expired = service.join_by_link(session, challenge, bob.id or 0, token, SECRET, max_age_s=0)
-        assert isinstance(expired, TeamError) and expired.code == "link_expired"
+        assert isinstance(expired, Refusal) and expired.code == "link_expired"
 
 
 def test_captain_hands_over_before_leaving(engine: Engine) -> None:
@@ -85,7 +85,7 @@ def test_captain_hands_over_before_leaving(engine: Engine) -> None:
         assert isinstance(team, Team) and team.id
         service.join_by_code(session, challenge, bob.id or 0, team.invite_code)
         refused = service.leave(session, team, ada.id or 0)
-        assert isinstance(refused, TeamError) and refused.code == "captain_must_hand_over"
+        assert isinstance(refused, Refusal) and refused.code == "captain_must_hand_over"
         assert service.hand_over(session, team, ada.id or 0, bob.id or 0) == team
         assert service.leave(session, team, ada.id or 0) is None
         session.flush()
