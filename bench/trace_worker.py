@@ -62,8 +62,10 @@ def install() -> None:
     import app.queue.jobs as jobs
     import app.queue.requests as requests
     import app.queue.results as results
+    import app.queue.runner as runner_job
     import judging.pipeline as pipeline
     import sandbox.runner as runner
+    from app.core.claimable import Claimable
     from app.core.store import LocalStore
 
     worker = rq.Worker
@@ -74,13 +76,13 @@ def install() -> None:
     wrap(worker, "handle_job_success", "rq: record the job's success")
     wrap(worker, "monitor_work_horse", "rq: wait for the work horse to exit")
     wrap(jobs, "judge_submission", "job: judge_submission")
-    wrap(jobs, "open_runtime", "job: open the runtime (settings, engine)")
-    wrap(jobs, "claim", "job: claim the submission (transaction)")
+    wrap(runner_job, "open_runtime", "job: open the runtime (settings, engine)")
+    wrap(Claimable, "claim", "job: claim the submission (transaction)")
     wrap(jobs, "notify_status", "job: publish a status event")
     wrap(jobs, "prepare_request", "job: prepare the request")
     wrap(requests, "challenge_dirs", "job: challenge files in the work dir")
     wrap(LocalStore, "copy_to", "job: copy the upload from the store")
-    wrap(jobs, "judge", "judging: judge()")
+    wrap(runner_job, "judge", "judging: judge()")
     wrap(pipeline._Judging, "_prepare", "judging: hash data and scorer (provenance)")
     wrap(pipeline._Judging, "_score", "judging: scoring step")
     wrap(pipeline, "read_scores", "judging: read scores.json")
@@ -99,7 +101,7 @@ def install() -> None:
     wrap(runner, "remove", "sandbox: remove the container")
     wrap(jobs, "record_result", "job: record the result")
     wrap(LocalStore, "put_bytes", "job: store the logs")
-    wrap(results, "finish", "job: finish (guarded status update)")
+    wrap(Claimable, "finish", "job: finish (guarded status update)")
     wrap(results, "_record_scores", "job: scores and board entry")
     wrap(jobs, "dispatch", "job: dispatch the next submissions")
     wrap(DefaultDialect, "connect", "db: open a connection")

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from app.challenges.models import Challenge, Phase
 from app.queue.connection import JOB_FUNCTION
 from app.queue.judge_request import judging_bound_s
-from app.submissions.lifecycle import mark_dispatched
+from app.submissions.lifecycle import SUBMISSIONS
 from app.submissions.models import Status, Submission
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ def dispatch(engine: Engine, queue: Queue, *, depth: int, team_cap: int) -> list
     for submission_id in picks:
         job_id = f"sub-{submission_id}-{uuid.uuid4().hex[:10]}"
         with Session(engine) as session:
-            won = mark_dispatched(session, submission_id, job_id)
+            won = SUBMISSIONS.mark_dispatched(session, submission_id, job_id)
             session.commit()
         if not won:
             continue

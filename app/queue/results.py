@@ -8,7 +8,6 @@ and the submission judged again) writes nothing.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import func
@@ -18,7 +17,8 @@ from app.challenges.models import Challenge
 from app.core.runtime import Runtime
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import SPLITS, offer
-from app.submissions.lifecycle import finish
+from app.queue.runner import store_logs
+from app.submissions.lifecycle import SUBMISSIONS
 from app.submissions.models import Score, Status, Submission
 from app.teams.models import Team
 from judging import JudgeResult
@@ -30,11 +30,11 @@ def record_result(
     """Write the outcome; for each split whose kept board the score changed, the team's new
     entry as the score event carries it (empty: no board changed)."""
     data = result.to_json()
-    logs_obj = runtime.store.put_bytes(json.dumps(data["logs"], ensure_ascii=False).encode())
+    logs_sha256 = store_logs(runtime.store, data)
     scored = data["status"] == "scored"
     changed: dict[str, dict[str, Any]] = {}
     with Session(runtime.engine) as session:
-        won = finish(
+        won = SUBMISSIONS.finish(
             session,
             submission_id,
             attempt,
@@ -43,7 +43,7 @@ def record_result(
             message=data["message"],
             values={
                 "duration_s": data["duration_s"],
-                "logs_sha256": logs_obj.sha256,
+                "logs_sha256": logs_sha256,
                 "provenance": data["provenance"],
             },
         )
