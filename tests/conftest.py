@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from app.core.db import make_engine, migrate
 from app.core.settings import Settings
+from tests import redis_urls
 from tests.redis_urls import redis_url
 
 pytest_plugins = ["tests.docker_fixtures"]
@@ -21,6 +22,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_URL = os.environ.get(
     "MAREA_TEST_POSTGRES", "postgresql://postgres:postgres@127.0.0.1:5432/postgres"
 )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The run's private redis-server goes with the run (also after Ctrl-C): tests/redis_urls.py."""
+    redis_urls.stop()
 
 
 @pytest.fixture
