@@ -73,6 +73,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 # Folders whose tests all use the Docker engine (directly or through a worker or served site).
 DOCKER_FOLDERS = ("sandbox", "attacks", "integrity", "chaos", "e2e", "challenges")
+SERVICE_MARKERS = ("docker", "postgres", "e2e", "chaos")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -80,7 +81,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     PostgreSQL: the `engine` or a site fixture run on its "postgresql" parameter, or the
     `postgres_url` fixture. Docker: the sandbox fixtures, a folder of Docker suites, or the
-    worker stack. Browser: tests/e2e. `unit` is set by the modules themselves.
+    worker stack. Browser: tests/e2e. `unit` is set by the modules themselves, and may not
+    meet any of these. A test that starts Docker some other way (a `marea judge` or `marea
+    serve` subprocess) carries `@pytest.mark.docker` itself.
     """
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
@@ -94,6 +97,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.docker)
         if len(parts) > 1 and parts[1] == "e2e":
             item.add_marker(pytest.mark.e2e)
+        services = [m for m in SERVICE_MARKERS if item.get_closest_marker(m)]
+        if services and item.get_closest_marker("unit"):
+            # `make unit` promises tests that run with nothing started; say so, not time out.
+            raise pytest.UsageError(
+                f"{item.nodeid} is marked unit but needs {', '.join(services)}: drop one mark"
+            )
 
 
 @pytest.hookimpl(hookwrapper=True)
