@@ -7,7 +7,6 @@ the request (`spec`), the outcome (`result`) and why it may have failed
 
 from judging.failures import Category, Failure
 from judging.pipeline import Runner, judge
-from judging.provenance import sha256_file
 from judging.result import JudgeResult, Logs, Provenance
 from judging.scorer.catalog import SPECS
 from judging.scores import Scores
@@ -43,5 +42,4 @@ __all__ = [
     "ScoringSpec",
     "UnpackLimits",
     "judge",
-    "sha256_file",
 ]

@@ -20,7 +20,6 @@ and the submission should wait for the engine, not be marked failed.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import shutil
 import time
@@ -31,7 +30,7 @@ from pathlib import Path
 import sandbox
 from judging import failures
 from judging.failures import Failure
-from judging.provenance import sha256_file, sha256_tree
+from judging.provenance import sha256_tree
 from judging.result import JudgeResult, Logs, Provenance
 from judging.scorer.catalog import SPECS
 from judging.scores import Scores, read_scores
@@ -110,7 +109,7 @@ class _Judging:
         request = self.request
         if not request.submission_path.is_file():
             raise _Stop(failures.internal_error(f"submission {request.submission_path} is missing"))
-        self.provenance.submission_sha256 = sha256_file(request.submission_path)
+        self.provenance.submission_sha256 = sandbox.sha256_file(request.submission_path)
         scoring = request.scoring
         name = scoring.predictions_file
         if name in ("", ".", "..") or Path(name).name != name:
@@ -128,9 +127,9 @@ class _Judging:
             program = sha256_tree({"program": method.path})
         # The command and the column settings (metric, params) change scores as much as code does.
         settings = json.dumps([list(self._scoring_command()), self._config()], sort_keys=True)
-        self.provenance.scoring_sha256 = hashlib.sha256(
-            f"{program.sha256}\n{settings}".encode()
-        ).hexdigest()
+        self.provenance.scoring_sha256 = sandbox.sha256_chunks(
+            [f"{program.sha256}\n{settings}".encode()]
+        )
         problems = data.problems + program.problems
         if problems:
             raise _Stop(failures.internal_error("cannot mount: " + "; ".join(problems[:5])))

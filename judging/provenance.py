@@ -3,7 +3,8 @@
 A tree's digest covers each regular file's relative path and content, in a
 fixed order, so it changes exactly when what the container sees changes.
 Symbolic links are not followed: mounted data must be plain files, and a link
-is reported as a problem rather than silently hashed or skipped.
+is reported as a problem rather than silently hashed or skipped. Each file's own
+digest is `sandbox.sha256_file`, the one the store names objects by.
 """
 
 from __future__ import annotations
@@ -14,15 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_CHUNK = 1 << 20
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(_CHUNK):
-            h.update(block)
-    return h.hexdigest()
+from sandbox import sha256_file
 
 
 @dataclass

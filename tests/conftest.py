@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from app.core.db import make_engine, migrate
 from app.core.settings import Settings
+from tests import redis_urls
 from tests.redis_urls import redis_url
 
 pytest_plugins = ["tests.docker_fixtures"]
@@ -21,6 +22,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_URL = os.environ.get(
     "MAREA_TEST_POSTGRES", "postgresql://postgres:postgres@127.0.0.1:5432/postgres"
 )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The run's private redis-server goes with the run (also after Ctrl-C): tests/redis_urls.py."""
+    redis_urls.stop()
 
 
 @pytest.fixture
@@ -67,6 +73,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 # Folders whose tests all use the Docker engine (directly or through a worker or served site).
 DOCKER_FOLDERS = ("sandbox", "attacks", "integrity", "chaos", "e2e", "challenges")
+SERVICE_MARKERS = ("docker", "postgres", "e2e", "chaos")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -74,7 +81,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     PostgreSQL: the `engine` or a site fixture run on its "postgresql" parameter, or the
     `postgres_url` fixture. Docker: the sandbox fixtures, a folder of Docker suites, or the
-    worker stack. Browser: tests/e2e. `unit` is set by the modules themselves.
+    worker stack. Browser: tests/e2e. `unit` is set by the modules themselves, and may not
+    meet any of these. A test that starts Docker some other way (a `marea judge` or `marea
+    serve` subprocess) carries `@pytest.mark.docker` itself.
     """
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
@@ -88,6 +97,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.docker)
         if len(parts) > 1 and parts[1] == "e2e":
             item.add_marker(pytest.mark.e2e)
+        services = [m for m in SERVICE_MARKERS if item.get_closest_marker(m)]
+        if services and item.get_closest_marker("unit"):
+            # `make unit` promises tests that run with nothing started; say so, not time out.
+            raise pytest.UsageError(
+                f"{item.nodeid} is marked unit but needs {', '.join(services)}: drop one mark"
+            )
 
 
 @pytest.hookimpl(hookwrapper=True)

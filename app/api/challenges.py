@@ -279,4 +279,4 @@ async def challenge_events(request: Request, slug: str) -> StreamingResponse:
         finally:
             hub.unsubscribe(channel, queue)
 
-    return StreamingResponse(stream(), media_type="text/event-stream", headers=sse.HEADERS)
+    return sse.response(stream())

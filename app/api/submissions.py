@@ -262,4 +262,4 @@ async def submission_events(
         finally:
             hub.unsubscribe(channel, queue)
 
-    return StreamingResponse(stream(), media_type="text/event-stream", headers=sse.HEADERS)
+    return sse.response(stream())

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from judging import sha256_file
+from sandbox import sha256_file
 
 GENERATOR = Path("tools") / "generate.py"
 HIDDEN_FOLDER = "catalog-hidden"

@@ -14,7 +14,6 @@ contain them. Only hidden roles are looked up there.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import os
 from collections.abc import Callable, Iterator
@@ -26,7 +25,7 @@ from app.bundles.errors import BundleError, ErrorCategory
 from app.bundles.limits import BundleLimits, human_size
 from app.bundles.schema import BuiltinScoring, Challenge, Localised, PhaseKind
 from app.bundles.source import Loc
-from judging import sha256_file
+from sandbox import sha256_chunks, sha256_file
 
 CHALLENGE_FILE = "challenge.yaml"
 SPLIT_VALUES = ("public", "private")
@@ -559,7 +558,7 @@ def bundle_digest(files: list[BundleFile]) -> str:
     Where a file came from (the bundle or the hidden files) does not enter it: the same
     files loaded either way are the same challenge.
     """
-    digest = hashlib.sha256()
-    for item in sorted(files, key=lambda f: (f.role.value, f.path)):
-        digest.update(f"{item.role.value}\0{item.path}\0{item.sha256}\n".encode())
-    return digest.hexdigest()
+    return sha256_chunks(
+        f"{item.role.value}\0{item.path}\0{item.sha256}\n".encode()
+        for item in sorted(files, key=lambda f: (f.role.value, f.path))
+    )

@@ -1,13 +1,15 @@
 """Content-addressed file store: bundles, datasets, submissions and logs.
 
 Files are named by their sha256, so storing the same bytes twice costs nothing
-and a record can always prove which bytes it refers to. The interface is small
-so that an S3-compatible backend can replace the local directory later.
+and a record can always prove which bytes it refers to. The name is `sandbox`'s
+sha256, the digest judging records as provenance, so the two always agree; a capped
+write stops as every other capped read does (`app.core.capped`, `TooLarge`). The
+interface is small so that an S3-compatible backend can replace the local directory
+later.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -16,15 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from app.core.capped import ByteCap, TooLarge
+from sandbox import Sha256Stream, file_chunks
+
 CHUNK = 1024 * 1024
 
-
-class TooLarge(Exception):
-    """Raised while streaming when the content exceeds the caller's cap; nothing is kept."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"content exceeds the limit of {limit} bytes")
-        self.limit = limit
+__all__ = ["CHUNK", "LocalStore", "Store", "StoredObject", "TooLarge"]
 
 
 @dataclass(frozen=True)
@@ -57,30 +56,25 @@ class LocalStore:
         return self.root / sha256[:2] / sha256[2:]
 
     def put_stream(self, chunks: Iterable[bytes], *, max_bytes: int | None = None) -> StoredObject:
-        digest = hashlib.sha256()
-        size = 0
+        hashed = Sha256Stream(ByteCap(max_bytes).through(chunks))
         fd, tmp_name = tempfile.mkstemp(dir=self.root / "tmp")
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as out:
-                for chunk in chunks:
-                    size += len(chunk)
-                    if max_bytes is not None and size > max_bytes:
-                        raise TooLarge(max_bytes)
-                    digest.update(chunk)
+                for chunk in hashed:
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
             # Readable by the sandbox's unprivileged user when bind-mounted; never writable.
             tmp.chmod(0o644)
-            sha = digest.hexdigest()
+            sha = hashed.hexdigest()
             final = self._path(sha)
             if final.exists():
                 tmp.unlink()
             else:
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp, final)
-            return StoredObject(sha, size)
+            return StoredObject(sha, hashed.size)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -89,8 +83,7 @@ class LocalStore:
         return self.put_stream([data])
 
     def put_file(self, path: Path) -> StoredObject:
-        with path.open("rb") as fh:
-            return self.put_stream(iter(lambda: fh.read(CHUNK), b""))
+        return self.put_stream(file_chunks(path))
 
     def exists(self, sha256: str) -> bool:
         return self._path(sha256).is_file()

@@ -5,6 +5,9 @@ Keep-alives follow a fixed schedule from the start of the stream, never
 reader, by the gaps between keep-alives, that events were sent to others and
 held back from them (a hidden board moved). What a reader receives must not
 depend on what was withheld.
+
+Every stream answers through `response`, so the media type and the headers that keep
+proxies from caching or buffering it are set in one place.
 """
 
 from __future__ import annotations
@@ -14,14 +17,22 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+from starlette.responses import StreamingResponse
+
 RETRY = b"retry: 2000\n\n"
 KEEPALIVE = b": keep-alive\n\n"
 KEEPALIVE_S = 15.0
 HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+MEDIA_TYPE = "text/event-stream"
 
 
 def frame(event: str, data: dict[str, Any]) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n".encode()
+
+
+def response(body: AsyncIterator[bytes]) -> StreamingResponse:
+    """The HTTP response of a stream whose frames (`RETRY`, `frame`, `KEEPALIVE`) are `body`."""
+    return StreamingResponse(body, media_type=MEDIA_TYPE, headers=HEADERS)
 
 
 async def paced(

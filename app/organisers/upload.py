@@ -21,18 +21,16 @@ from typing import BinaryIO
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.types import Message
 
 from app.bundles.errors import BundleError
 from app.bundles.limits import human_size
 from app.bundles.load import LoadOutcome, load_into_db
 from app.bundles.validate import BundleInvalid
+from app.core.capped import ByteCap, TooLarge, declared_length
 from app.core.refusal import Kind, Refusal
 from app.core.runtime import Runtime
-
-CHUNK = 1024 * 1024
-# Room for the CSRF field and the multipart headers around the zip itself.
-FORM_OVERHEAD_BYTES = 64 * 1024
+from app.web.body_limit import FORM_OVERHEAD_BYTES
+from sandbox import read_chunks
 
 
 @dataclass(frozen=True)
@@ -54,10 +52,6 @@ def too_large(cap: int) -> Refusal:
     )
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
 @dataclass(frozen=True)
 class UploadedZips:
     bundle: UploadFile
@@ -72,24 +66,17 @@ class UploadedZips:
 async def uploaded_bundle(request: Request, cap: int) -> UploadedZips | Refusal:
     """The form's `bundle` file (and `hidden`, if chosen), the body read under the cap."""
     limit = cap + FORM_OVERHEAD_BYTES
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    declared = declared_length(request.headers.get("content-length"))
+    if declared is not None and declared > limit:
         return too_large(cap)
-    received = 0
-    receive = request.receive
-
-    async def capped() -> Message:
-        nonlocal received
-        message = await receive()
-        if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise _BodyTooLarge
-        return message
-
+    body = ByteCap(limit)
     try:
-        form = await Request(request.scope, capped).form(max_files=2, max_fields=4)
-    except _BodyTooLarge:
+        form = await Request(request.scope, body.receive(request.receive)).form(
+            max_files=2, max_fields=4
+        )
+    except TooLarge:
+        if not body.exceeded:
+            raise
         return too_large(cap)
     except HTTPException as exc:  # malformed multipart, too many parts
         return Refusal(
@@ -111,13 +98,13 @@ async def uploaded_bundle(request: Request, cap: int) -> UploadedZips | Refusal:
 
 def copy_capped(source: BinaryIO, target: BinaryIO, max_bytes: int) -> int | None:
     """Bytes copied, or None as soon as the source passes `max_bytes`."""
-    total = 0
-    while chunk := source.read(CHUNK):
-        total += len(chunk)
-        if total > max_bytes:
-            return None
-        target.write(chunk)
-    return total
+    copied = ByteCap(max_bytes)
+    try:
+        for chunk in copied.through(read_chunks(source)):
+            target.write(chunk)
+    except TooLarge:
+        return None
+    return copied.seen
 
 
 def load_uploaded_zip(

@@ -3,8 +3,8 @@
 The multipart body is parsed as it arrives (python-multipart's streaming
 parser): small form fields are kept, the file part is written chunk by chunk to
 a temporary file in the store's own tmp directory and cut off as soon as it
-passes the cap, so an oversized upload costs neither memory nor a stored
-object. Only a complete file under the cap is moved into the content-addressed
+passes the cap (`app.core.capped`, as every capped read), so an oversized
+upload costs neither memory nor a stored object. Only a complete file under the cap is moved into the content-addressed
 store, and only then is the submission row created (quota check first, in its
 own transaction) and handed to the fair dispatcher.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -26,20 +26,21 @@ from sqlmodel import Session
 from starlette.requests import ClientDisconnect, Request
 
 from app.challenges.models import Phase
+from app.core.capped import ByteCap, TooLarge, declared_length
 from app.core.refusal import Kind, Refusal
 from app.core.settings import Settings
-from app.core.store import CHUNK, LocalStore, StoredObject, TooLarge
+from app.core.store import LocalStore, StoredObject
 from app.submissions.models import Submission
 from app.submissions.service import create_submission
 from app.teams.models import Team
 from app.text.plain_text import has_hidden_controls, without_hidden_controls
+from app.web.body_limit import FORM_OVERHEAD_BYTES
+from sandbox import file_chunks
 
 log = logging.getLogger(__name__)
 
 FIELD_MAX_BYTES = 8 * 1024
 MAX_FIELDS = 12
-# Room for the form fields and multipart headers around the file itself.
-FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 @dataclass
@@ -61,11 +62,8 @@ def too_large(max_bytes: int) -> Refusal:
 
 def declared_too_large(request: Request, max_bytes: int) -> bool:
     """True when Content-Length alone shows the body is over the cap (checked before reading)."""
-    try:
-        declared = int(request.headers.get("content-length", ""))
-    except ValueError:
-        return False
-    return declared > max_bytes + FORM_OVERHEAD_BYTES
+    declared = declared_length(request.headers.get("content-length"))
+    return declared is not None and declared > max_bytes + FORM_OVERHEAD_BYTES
 
 
 @dataclass
@@ -85,7 +83,7 @@ class _StreamingForm:
         self.max_bytes = max_bytes
         self.fields: dict[str, str] = {}
         self.filename: str | None = None
-        self.file_size = 0
+        self.file = ByteCap(max_bytes)
         self.problem: Refusal | None = None
         self.pending: bytearray = bytearray()  # file bytes parsed from the current chunk
         self._part = _Part()
@@ -132,8 +130,9 @@ class _StreamingForm:
         if self.problem is not None:
             return
         if self._is_file():
-            self.file_size += end - start
-            if self.file_size > self.max_bytes:
+            try:
+                self.file.take(end - start)
+            except TooLarge:
                 self.problem = too_large(self.max_bytes)
                 return
             self.pending += data[start:end]
@@ -248,7 +247,7 @@ async def receive_upload(
                 "no_file",
                 file_field,
             )
-        if form.file_size == 0:
+        if form.file.seen == 0:
             return Refusal(Kind.malformed, "The file is empty.", "empty_file", file_field)
         refused = fields_problem(form.fields)
         if refused is None and check_fields is not None:
@@ -264,13 +263,8 @@ async def receive_upload(
         tmp_path.unlink(missing_ok=True)
 
 
-def _chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as fh:
-        yield from iter(lambda: fh.read(CHUNK), b"")
-
-
 def _store_file(store: LocalStore, path: Path, max_bytes: int) -> StoredObject:
-    return store.put_stream(_chunks(path), max_bytes=max_bytes)
+    return store.put_stream(file_chunks(path), max_bytes=max_bytes)
 
 
 def _clean_name(filename: str) -> str:

@@ -4,7 +4,8 @@ Starlette parses a multipart form into spooled temporary files without a
 total limit, so without this a login form could be sent gigabytes. Routes
 that take files say so with `@takes_upload`; they get the upload limit (and
 still cap and stream the file themselves); every other route gets the small
-form limit, so a new upload route only needs the decorator.
+form limit, so a new upload route only needs the decorator. The counting is
+`app.core.capped`'s, the same as the upload routes' own caps and the store's.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from fastapi.routing import iter_route_contexts
+from starlette.datastructures import Headers
 from starlette.routing import BaseRoute, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.capped import ByteCap, TooLarge, declared_length
 from app.core.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -25,15 +28,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 UPLOAD_MARK = "__marea_takes_upload__"
 # Multipart framing and the small fields around the file.
 UPLOAD_OVERHEAD_BYTES = 1024 * 1024
+# What an upload route itself allows around its file (CSRF and other fields, part headers):
+# less than the middleware's margin, so the route's own refusal, in its words, comes first.
+FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 def takes_upload(endpoint: F) -> F:
     setattr(endpoint, UPLOAD_MARK, True)
     return endpoint
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 class BodyLimitMiddleware:
@@ -56,21 +58,12 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self._limit(scope)
-        declared = _content_length(scope)
+        declared = declared_length(Headers(scope=scope).get("content-length"))
         if declared is not None and declared > limit:
             await _refuse(scope, send, limit)
             return
-        seen = 0
+        cap = ByteCap(limit)
         started = False
-
-        async def limited_receive() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise BodyTooLarge
-            return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
@@ -79,8 +72,10 @@ class BodyLimitMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
+            await self.app(scope, cap.receive(receive), tracking_send)
+        except TooLarge:
+            if not cap.exceeded:  # a cap of the route's own, which it chose not to handle
+                raise
             if not started:
                 await _refuse(scope, send, limit)
 
@@ -92,16 +87,6 @@ def upload_paths(routes: Sequence[BaseRoute]) -> list[re.Pattern[str]]:
         if getattr(context.endpoint, UPLOAD_MARK, False) and context.path:
             found.append(compile_path(str(context.path))[0])
     return found
-
-
-def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", ()):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
 
 
 async def _refuse(scope: Scope, send: Send, limit: int) -> None:

@@ -12,7 +12,6 @@ seconds.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import io
 import shutil
 import subprocess
@@ -26,6 +25,7 @@ import docker
 import docker.errors
 import requests
 
+from sandbox.digest import file_chunks, sha256_chunks
 from sandbox.engine import connect
 from sandbox.errors import ImageBuildError
 
@@ -80,19 +80,14 @@ def packages() -> list[str]:
 
 def rootfs_hash() -> str:
     """Identity of the debootstrapped tree: suite, packages and setup steps."""
-    h = hashlib.sha256()
-    h.update(SUITE.encode())
-    h.update("\n".join(packages()).encode())
-    h.update(repr(ROOTFS_SETUP).encode())
-    return h.hexdigest()
+    return sha256_chunks(
+        [SUITE.encode(), "\n".join(packages()).encode(), repr(ROOTFS_SETUP).encode()]
+    )
 
 
 def recipe_hash() -> str:
     """Identity of the whole image: the tree plus the Dockerfile on top."""
-    h = hashlib.sha256()
-    h.update(rootfs_hash().encode())
-    h.update(DOCKERFILE.read_bytes())
-    return h.hexdigest()
+    return sha256_chunks([rootfs_hash().encode(), *file_chunks(DOCKERFILE)])
 
 
 def image_is_current(client: docker.DockerClient, image: str = DEFAULT_IMAGE) -> bool:

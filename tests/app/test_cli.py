@@ -86,6 +86,7 @@ def test_load_refuses_an_invalid_bundle_with_located_errors(
     assert "fix:" in result.stderr
 
 
+@pytest.mark.docker  # `marea judge` runs the real sandbox
 def test_judge_prints_one_json_object(env: dict[str, str]) -> None:
     bundle = PROJECT_ROOT / "challenges" / "sea-surface-temperature"
     scored = marea(
@@ -158,6 +159,7 @@ def served(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
         proc.wait(timeout=20)
 
 
+@pytest.mark.docker  # its /healthz must find the Docker engine
 def test_serve_lists_the_bundled_challenges(served: str) -> None:
     home = httpx.get(f"{served}/?lang=en", timeout=30)
     assert home.status_code == 200

@@ -11,7 +11,7 @@ from app.core.settings import Settings
 
 def test_environment_overrides_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MAREA_DATA_DIR", str(tmp_path / "d"))
-    monkeypatch.setenv("MAREA_REDIS_URL", "redis://127.0.0.1:6379/3")
+    monkeypatch.setenv("MAREA_REDIS_URL", "redis://queue.internal:6379/3")
     monkeypatch.setenv("MAREA_UPLOAD_MAX_BYTES", "1234")
     monkeypatch.setenv("MAREA_RUNNER_IMAGE", "example/runner:1")
     settings = Settings()

@@ -17,18 +17,18 @@ from app.core.settings import Settings
 from app.main import create_app
 from tests.app.accounts.helpers import APP_URL
 from tests.authz.authz_world import Cast, World, build_world, make_cast
-from tests.redis_urls import REDIS_BASE, redis_url
+from tests.redis_urls import redis_base, redis_url
 
-REDIS_URL = redis_url(9)
+REDIS_DB = 9
 
 
 @pytest.fixture(scope="module")
 def redis_9() -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis.Redis.from_url(redis_url(REDIS_DB))
     try:
         client.ping()
     except redis.RedisError as exc:
-        pytest.fail(f"Redis is needed at {REDIS_BASE} (run `make services`): {exc}")
+        pytest.fail(f"Redis is needed at {redis_base()} (run `make services`): {exc}")
     client.flushdb()
     yield client
     client.flushdb()
@@ -39,7 +39,7 @@ def redis_9() -> Iterator[redis.Redis]:
 def settings(tmp_path_factory: pytest.TempPathFactory, redis_9: redis.Redis) -> Settings:
     data_dir: Path = tmp_path_factory.mktemp("authz") / "var"
     return Settings(
-        data_dir=data_dir, redis_url=REDIS_URL, base_url=APP_URL, queue_name="marea-authz"
+        data_dir=data_dir, redis_url=redis_url(REDIS_DB), base_url=APP_URL, queue_name="marea-authz"
     )
 
 

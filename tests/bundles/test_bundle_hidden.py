@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 from app.accounts.models import Role
 from app.bundles import ErrorCategory, load_bundle, validate_bundle
 from app.challenges.models import DataFile
-from judging import sha256_file
+from sandbox import sha256_file
 from tests.app.organisers.conftest import client, redis_15, site, web_settings
 from tests.app.web.web_helpers import Person, engine_of, person
 

@@ -43,7 +43,7 @@ __all__ = ["catalog"]
 from tests.redis_urls import redis_url
 
 MAREA = str(Path(sys.executable).with_name("marea"))
-REDIS_URL = redis_url(10)
+REDIS_DB = 10
 Expected = dict[str, dict[str, float]]
 
 
@@ -100,10 +100,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The real site: catalog loaded as `make catalog` does (hidden files generated into its data
     folder), `marea serve` and `marea worker`, a user with a token."""
     tmp = tmp_path_factory.mktemp("site")
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    redis.Redis.from_url(redis_url(REDIS_DB)).flushdb()
     database_url = f"sqlite:///{tmp / 'marea.db'}"
     env = {**os.environ, "MAREA_DATA_DIR": str(tmp / "var"), "MAREA_DATABASE_URL": database_url,
-           "MAREA_REDIS_URL": REDIS_URL}  # fmt: skip
+           "MAREA_REDIS_URL": redis_url(REDIS_DB)}  # fmt: skip
     env.pop("MAREA_HIDDEN_SEED", None)
     loaded = subprocess.run([MAREA, "challenge", "catalog", "--publish"],
                             env=env, capture_output=True, text=True, check=False)  # fmt: skip

@@ -30,7 +30,7 @@ from tests.redis_urls import redis_url
 ROOT = Path(__file__).resolve().parents[2]
 E2E_DIR = Path(__file__).resolve().parent
 MAREA = Path(sys.executable).parent / "marea"
-REDIS_URL = redis_url(14)
+REDIS_DB = 14
 RUNNER_IMAGE = "marea-runner:latest"
 AXE_PATH = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
@@ -80,11 +80,11 @@ def _require_services() -> None:
 def _flush_test_redis() -> None:
     import redis
 
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis.Redis.from_url(redis_url(REDIS_DB))
     try:
         client.flushdb()
     except redis.RedisError as exc:
-        pytest.fail(f"Redis at {REDIS_URL} does not answer: {exc}", pytrace=False)
+        pytest.fail(f"Redis at {redis_url(REDIS_DB)} does not answer: {exc}", pytrace=False)
     finally:
         client.close()
 
@@ -138,7 +138,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env = {
         **os.environ,
         "MAREA_DATA_DIR": str(data_dir),
-        "MAREA_REDIS_URL": REDIS_URL,
+        "MAREA_REDIS_URL": redis_url(REDIS_DB),
         "MAREA_BASE_URL": base_url,
         "MAREA_SECRET_KEY": "e2e-secret-key-not-for-production-0123456789",
         "MAREA_RUNNER_IMAGE": RUNNER_IMAGE,

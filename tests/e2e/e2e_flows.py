@@ -114,7 +114,7 @@ FIXTURE_BUNDLE = ROOT / "tests" / "bundles" / "fixtures" / "valid"
 FIXTURE_SLUG = "harbour-wave-height"
 FIXTURE_TITLE = "Harbour wave height"
 MAREA = Path(sys.executable).parent / "marea"
-E2E_REDIS_URL = redis_url(14)  # the db conftest's stack uses; never another one
+E2E_REDIS_DB = 14  # the db conftest's stack uses; never another one
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,11 @@ def create_staff(data_dir: Path, role: str, label: str) -> StaffMember:
         email=f"{label.lower()}-{tag}@example.org",
         password=f"staff {tag} password",
     )
-    env = {**os.environ, "MAREA_DATA_DIR": str(data_dir), "MAREA_REDIS_URL": E2E_REDIS_URL}
+    env = {
+        **os.environ,
+        "MAREA_DATA_DIR": str(data_dir),
+        "MAREA_REDIS_URL": redis_url(E2E_REDIS_DB),
+    }
     env.pop("MAREA_DATABASE_URL", None)
     argv = [str(MAREA), "user", "create", who.email, "--name", who.name, "--role", role]
     done = subprocess.run(

@@ -39,7 +39,7 @@ from tests.redis_urls import redis_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VALID_BUNDLE = PROJECT_ROOT / "tests" / "bundles" / "fixtures" / "valid"
-REDIS_URL = redis_url(8)
+REDIS_DB = 8
 QUEUE = "marea-hostile"
 SLUG = "harbour-wave-height"
 # Files the app keeps next to the store in its data dir; anything else there is a leak.
@@ -47,7 +47,9 @@ DATA_DIR_FILES = {"marea.db", "marea.db-journal", "marea.db-wal", "marea.db-shm"
 
 
 def hostile_settings(root: Path) -> Settings:
-    return Settings(data_dir=root / "var", redis_url=REDIS_URL, base_url=APP_URL, queue_name=QUEUE)
+    return Settings(
+        data_dir=root / "var", redis_url=redis_url(REDIS_DB), base_url=APP_URL, queue_name=QUEUE
+    )
 
 
 def open_bundle(dest: Path, markdown: str = "") -> Path:
@@ -186,11 +188,11 @@ def open_world(
     settings = hostile_settings(root)
     if runner_image:
         settings.runner_image = runner_image
-    flush = redis.Redis.from_url(REDIS_URL)
+    flush = redis.Redis.from_url(redis_url(REDIS_DB))
     try:
         flush.flushdb()
     except redis.RedisError as exc:
-        pytest.fail(f"Redis is needed at {REDIS_URL} (run `make services`): {exc}")
+        pytest.fail(f"Redis is needed at {redis_url(REDIS_DB)} (run `make services`): {exc}")
     app = create_app(settings)
     with TestClient(app, base_url=APP_URL) as client:
         runtime = Runtime(settings, app.state.engine, app.state.store)

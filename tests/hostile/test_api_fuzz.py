@@ -38,9 +38,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from app.core.settings import Settings
 from app.main import create_app
 from tests.app.accounts.helpers import APP_URL
-from tests.hostile.hostile_world import SLUG, World, hostile_settings, open_world
+from tests.hostile.hostile_world import SLUG, World, open_world
 
 EXAMPLES = int(os.environ.get("MAREA_FUZZ_EXAMPLES", "100"))
 CHECKS = [
@@ -53,11 +54,16 @@ PREDICTIONS = ("id,wave_height\n" + "".join(f"{i},1.0\n" for i in range(41, 61))
 
 
 def _published_schema() -> dict[str, Any]:
-    """The OpenAPI document of the app, from a throwaway instance (no database is touched)."""
+    """The OpenAPI document of the app, from a throwaway instance (no database is touched).
+
+    Built at import, so during collection of any run: it names no real Redis (nothing is
+    connected to), so a `-m unit` run needs no redis-server.
+    """
     with tempfile.TemporaryDirectory(prefix="marea-openapi-") as tmp:
-        document: dict[str, Any] = create_app(
-            hostile_settings(Path(tmp)), run_migrations=False
-        ).openapi()
+        settings = Settings(
+            data_dir=Path(tmp) / "var", base_url=APP_URL, redis_url="redis://127.0.0.1:1/0"
+        )
+        document: dict[str, Any] = create_app(settings, run_migrations=False).openapi()
         return document
 
 

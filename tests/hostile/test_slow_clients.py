@@ -36,8 +36,9 @@ from app.main import create_app
 from app.submissions.models import Submission
 from app.web.stream_limit import STREAM_PATHS, is_stream
 from tests.factories import make_challenge, make_team
-from tests.hostile.hostile_world import REDIS_URL
+from tests.hostile.hostile_world import REDIS_DB
 from tests.hostile.served import marea_serve
+from tests.redis_urls import redis_url
 
 HEADER_TIMEOUT_S = 2
 BODY_IDLE_TIMEOUT_S = 3
@@ -83,11 +84,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         assert isinstance(token, NewToken)
         secret = token.secret
     engine.dispose()
-    flush = redis.Redis.from_url(REDIS_URL)
+    flush = redis.Redis.from_url(redis_url(REDIS_DB))
     flush.flushdb()
     env = {
         "MAREA_DATA_DIR": str(data_dir),
-        "MAREA_REDIS_URL": REDIS_URL,
+        "MAREA_REDIS_URL": redis_url(REDIS_DB),
         "MAREA_QUEUE_NAME": QUEUE,
         "MAREA_HEADER_TIMEOUT_S": str(HEADER_TIMEOUT_S),
         "MAREA_BODY_IDLE_TIMEOUT_S": str(BODY_IDLE_TIMEOUT_S),

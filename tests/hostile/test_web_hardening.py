@@ -29,7 +29,7 @@ from app.main import create_app
 from tests.app.accounts.helpers import APP_URL, PASSWORD, csrf_from, form_token, sign_up
 from tests.hostile.hostile_world import (
     PROJECT_ROOT,
-    REDIS_URL,
+    REDIS_DB,
     SLUG,
     World,
     fill,
@@ -38,6 +38,7 @@ from tests.hostile.hostile_world import (
 )
 from tests.hostile.html_scan import page_problems
 from tests.hostile.served import marea_serve
+from tests.redis_urls import redis_url
 
 TEMPLATES = PROJECT_ROOT / "app" / "web" / "templates"
 ROLES = ("anonymous", "participant", "organiser", "judge")
@@ -280,7 +281,7 @@ def test_hsts_follows_the_request_scheme_when_the_base_url_is_http(settings: Set
 
 def test_marea_serve_trusts_x_forwarded_proto_from_its_proxy(tmp_path: Path) -> None:
     """Behind a TLS-terminating proxy on the same host, `marea serve` knows it is https."""
-    env = {"MAREA_DATA_DIR": str(tmp_path / "var"), "MAREA_REDIS_URL": REDIS_URL}
+    env = {"MAREA_DATA_DIR": str(tmp_path / "var"), "MAREA_REDIS_URL": redis_url(REDIS_DB)}
     with marea_serve(tmp_path, env) as (base, _):
         plain = httpx.get(f"{base}/login")
         proxied = httpx.get(f"{base}/login", headers={"X-Forwarded-Proto": "https"})

@@ -14,7 +14,7 @@ from app.core.settings import OidcProvider, Settings
 from app.main import create_app
 from tests.app.accounts.helpers import APP_URL, PROVIDER_NAMES
 from tests.oidc.server import ProviderProblem, RunningProvider, run_provider
-from tests.redis_urls import REDIS_BASE, redis_url
+from tests.redis_urls import redis_base, redis_url
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def redis_15() -> Iterator[redis.Redis]:
     try:
         client.ping()
     except redis.RedisError as exc:
-        pytest.fail(f"Redis is needed at {REDIS_BASE} (run `make services`): {exc}")
+        pytest.fail(f"Redis is needed at {redis_base()} (run `make services`): {exc}")
 
     def clear() -> None:
         for pattern in ("marea:login:*", "marea:signup:*"):

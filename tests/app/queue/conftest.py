@@ -33,7 +33,7 @@ from tests.process_helpers import descendants
 from tests.redis_urls import redis_url
 
 VALID_BUNDLE = PROJECT_ROOT / "tests" / "bundles" / "fixtures" / "valid"
-REDIS_URL = redis_url(13)
+REDIS_DB = 13
 MAREA = str(Path(sys.executable).with_name("marea"))
 
 SLOW_PROGRAM = """\
@@ -161,20 +161,20 @@ def stack(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Stack]:
         **os.environ,
         "MAREA_DATA_DIR": str(tmp_path / "var"),
         "MAREA_DATABASE_URL": database_url,
-        "MAREA_REDIS_URL": REDIS_URL,
+        "MAREA_REDIS_URL": redis_url(REDIS_DB),
         "MAREA_HEARTBEAT_TIMEOUT_S": "4",
         "MAREA_SWEEP_INTERVAL_S": "0.5",
         "MAREA_DISPATCH_DEPTH": "4",
     }
     settings = Settings(
-        data_dir=tmp_path / "var", database_url=database_url, redis_url=REDIS_URL,
+        data_dir=tmp_path / "var", database_url=database_url, redis_url=redis_url(REDIS_DB),
         heartbeat_timeout_s=4, sweep_interval_s=0.5,
     )  # fmt: skip
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis.Redis.from_url(redis_url(REDIS_DB))
     try:
         client.flushdb()
     except redis.RedisError as exc:
-        pytest.fail(f"Redis is needed at {REDIS_URL} (run `make services`): {exc}")
+        pytest.fail(f"Redis is needed at {redis_url(REDIS_DB)} (run `make services`): {exc}")
     log_dir = tmp_path / "logs"
     log_dir.mkdir()
     stack = Stack(open_runtime(settings), env, client, log_dir=log_dir)

@@ -50,7 +50,7 @@ from tests.redis_urls import redis_url
 pytestmark = pytest.mark.docker
 
 VALID_BUNDLE = Path(__file__).resolve().parents[2] / "bundles" / "fixtures" / "valid"
-REDIS_URL = redis_url(12)  # this file's own db
+REDIS_DB = 12  # this file's own db
 SECRET = f"hidden-input-{uuid.uuid4().hex[:12]}"
 CODE = 173
 WITHHELD_NOTE = "so what it prints is not shown to teams"
@@ -149,16 +149,16 @@ def site(tmp_path_factory: pytest.TempPathFactory, runner_image: str) -> Iterato
     root = tmp_path_factory.mktemp("log-policy")
     settings = Settings(
         data_dir=root / "var",
-        redis_url=REDIS_URL,
+        redis_url=redis_url(REDIS_DB),
         base_url=APP_URL,
         queue_name="marea-log-policy",
         runner_image=runner_image,
     )
-    flush = redis.Redis.from_url(REDIS_URL)
+    flush = redis.Redis.from_url(redis_url(REDIS_DB))
     try:
         flush.flushdb()
     except redis.RedisError as exc:
-        pytest.fail(f"Redis is needed at {REDIS_URL} (run `make services`): {exc}")
+        pytest.fail(f"Redis is needed at {redis_url(REDIS_DB)} (run `make services`): {exc}")
     app = create_app(settings)
     with TestClient(app, base_url=APP_URL) as client:
         runtime = Runtime(settings, app.state.engine, app.state.store)

@@ -19,7 +19,7 @@ from app.core.db import make_engine
 from app.core.settings import Settings
 from app.main import create_app
 from tests.app.accounts.helpers import APP_URL
-from tests.redis_urls import REDIS_BASE
+from tests.redis_urls import redis_base
 
 QUEUE = "marea-team-races"
 
@@ -29,7 +29,7 @@ def _empty_queue(settings: Settings) -> None:
     try:
         client.ping()
     except redis.RedisError as exc:
-        pytest.fail(f"Redis is needed at {REDIS_BASE} (run `make services`): {exc}")
+        pytest.fail(f"Redis is needed at {redis_base()} (run `make services`): {exc}")
     jobs = client.lrange(f"rq:queue:{QUEUE}", 0, -1)
     client.delete(f"rq:queue:{QUEUE}", *(b"rq:job:" + job for job in jobs))
     client.close()

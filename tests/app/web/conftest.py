@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from app.core.settings import Settings
 from app.main import create_app
 from tests.app.accounts.helpers import APP_URL
-from tests.redis_urls import REDIS_BASE, redis_url
+from tests.redis_urls import redis_base, redis_url
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def redis_15() -> Iterator[redis.Redis]:
     try:
         client.ping()
     except redis.RedisError as exc:
-        pytest.fail(f"Redis is needed at {REDIS_BASE} (run `make services`): {exc}")
+        pytest.fail(f"Redis is needed at {redis_base()} (run `make services`): {exc}")
     yield client
     client.close()
 
