@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import os
 import signal
 import threading
 import time
@@ -47,10 +48,74 @@ def untrack(container_id: str) -> None:
 
 
 def remove(api: docker.APIClient, container_id: str) -> None:
-    """Kill and remove; a container that is already gone counts as removed."""
-    with contextlib.suppress(docker.errors.NotFound):
+    """Kill and remove; a container already gone, or already being removed, counts as removed.
+
+    Several nets may reach the same container at once (the run's own `finally`, a sweeper
+    in another worker, the engine's auto-removal); the engine answers the later ones 409
+    "removal ... is already in progress", which is the outcome they wanted.
+    """
+    try:
         api.remove_container(container_id, force=True)
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.APIError as exc:
+        if exc.status_code != 409 or "already in progress" not in str(exc):
+            raise
     untrack(container_id)
+
+
+def kill_leftover_processes(
+    api: docker.APIClient, container_id: str, init_pid: int, pids_limit: int
+) -> bool:
+    """SIGKILL every process of the container but its init, from this host; False if we can't.
+
+    For when the container cannot take one more process (its pids limit is full), so the
+    usual in-container `kill -KILL -1` cannot start. The container is frozen first, so
+    nothing in it can fork while its processes are found (by PID namespace, through
+    /proc) and killed; frozen processes die of SIGKILL as soon as they are thawed. The
+    dead stay zombies holding their slots (the container's init is a `sleep`, which reaps
+    nobody), so the limit is then raised by a few: nothing is left in the container that
+    could take them but the exec that comes next. Needs the engine on this host and the
+    right to signal the container's processes (root, or the same user); without them
+    nothing is killed and False says so.
+    """
+    try:
+        namespace = os.readlink(f"/proc/{init_pid}/ns/pid")
+    except OSError:
+        return False
+    killed = 0
+    try:
+        api.pause(container_id)
+    except (docker.errors.DockerException, requests.RequestException):
+        return False
+    try:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or int(entry.name) == init_pid:
+                continue
+            try:
+                if os.readlink(entry / "ns" / "pid") != namespace:
+                    continue
+                os.kill(int(entry.name), signal.SIGKILL)
+                killed += 1
+            except OSError:
+                continue  # gone meanwhile, or not ours to signal
+    finally:
+        with contextlib.suppress(docker.errors.DockerException, requests.RequestException):
+            api.unpause(container_id)
+    if killed == 0:
+        return False
+    # docker-py's update_container has no pids limit; the engine's update endpoint has.
+    with contextlib.suppress(docker.errors.DockerException, requests.RequestException):
+        answer = api._post_json(
+            api._url("/containers/{0}/update", container_id),
+            data={"PidsLimit": pids_limit + ROOM_FOR_THE_COPY},
+        )
+        api._raise_for_status(answer)
+    return True
+
+
+# Processes the copy of the outputs needs beyond the limit: its shell, exec'd into tar.
+ROOM_FOR_THE_COPY = 4
 
 
 @atexit.register

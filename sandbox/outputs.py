@@ -22,6 +22,9 @@ class CopiedOutputs:
     files: list[str] = field(default_factory=list)
     truncated: bool = False
     skipped: list[str] = field(default_factory=list)
+    # Whether a tar archive came out at all (tar always writes at least one entry, "./"):
+    # when the copy could not even start, the stream holds the engine's error, not a cap.
+    started: bool = False
 
 
 class _CappedReader(io.RawIOBase):
@@ -94,6 +97,7 @@ def extract(
     written = 0
     try:
         with tarfile.open(fileobj=io.BufferedReader(reader), mode="r|") as tar:
+            result.started = True
             for member in tar:
                 rel = _safe_relative(member.name)
                 if rel is None:

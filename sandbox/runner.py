@@ -35,7 +35,7 @@ import requests
 
 from sandbox.capture import TailBuffer
 from sandbox.cgroups import MemoryReport, read_memory
-from sandbox.cleanup import interrupt_guard, remove, track
+from sandbox.cleanup import interrupt_guard, kill_leftover_processes, remove, track
 from sandbox.engine import connect
 from sandbox.errors import (
     EngineUnavailable,
@@ -97,7 +97,7 @@ def run(spec: RunSpec, *, client: docker.DockerClient | None = None) -> RunResul
             memory = _memory(api, container_id, pid, exited)
             if not exited:
                 api.kill(container_id)
-            copied = _collect_outputs(api, container_id, spec, output_path) if exited else None
+            copied = _collect_outputs(api, container_id, pid, spec, output_path) if exited else None
             _drain(api, container_id, command)
             exit_code = _exit_code(api, command.exec_id) if exited else None
             oom = _oom_killed(api, container_id, memory)
@@ -272,9 +272,28 @@ def _oom_killed(api: docker.APIClient, container_id: str, memory: MemoryReport) 
 
 
 def _collect_outputs(
+    api: docker.APIClient, container_id: str, init_pid: int, spec: RunSpec, dest: Path
+) -> CopiedOutputs:
+    """Kill leftovers and copy the output tmpfs out; a failure here only loses outputs.
+
+    The copy is an exec, and an exec is one more process in the container: when processes
+    the program left behind hold every slot of its pids limit (a detached fork bomb), the
+    exec cannot start and no archive comes out. Then the leftovers are killed from this host
+    (`kill_leftover_processes`) and the copy is tried once more.
+    """
+    copied = _copy_outputs(api, container_id, spec, dest)
+    if not copied.started and kill_leftover_processes(
+        api, container_id, init_pid, spec.limits.pids
+    ):
+        shutil.rmtree(dest, ignore_errors=True)
+        dest.mkdir(parents=True)
+        copied = _copy_outputs(api, container_id, spec, dest)
+    return copied
+
+
+def _copy_outputs(
     api: docker.APIClient, container_id: str, spec: RunSpec, dest: Path
 ) -> CopiedOutputs:
-    """Kill leftovers and copy the output tmpfs out; a failure here only loses outputs."""
     try:
         exec_id = api.exec_create(
             container_id,

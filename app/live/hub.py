@@ -57,17 +57,26 @@ class EventHub:
         return sum(len(v) for v in self._listeners.values())
 
     def start(self) -> None:
+        if self._task is not None and not self._task.done():
+            return  # another server of this app in this process runs it (and will stop it)
         self._stopping = False
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="marea-event-hub")
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="marea-event-hub")
 
     async def stop(self) -> None:
+        """Stop the subscription, if the caller's event loop is the one that started it.
+
+        One app can be served by two servers in one process at once (a test's TestClient
+        beside a served site): each runs the lifespan on its own loop, and only the loop that
+        owns the task may cancel and await it.
+        """
+        task = self._task
+        if task is None or task.get_loop() is not asyncio.get_running_loop():
+            return
         self._stopping = True
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        self._task = None
 
     def deliver(self, channel: str, payload: dict[str, Any]) -> None:
         for callback in self._on_event:

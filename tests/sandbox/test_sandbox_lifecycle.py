@@ -20,6 +20,7 @@ import pytest
 
 import sandbox
 from sandbox import Mount, RunResult, RunSpec
+from sandbox.cleanup import kill_leftover_processes
 
 RunPython = Callable[..., RunResult]
 MakeSpec = Callable[..., RunSpec]
@@ -222,3 +223,77 @@ def test_program_that_closes_its_output_is_still_waited_for(
     assert result.exit_code == 0
     assert result.output_files == ["late"]
     assert (result.output_path / "late").read_text() == "done\n"
+
+
+# Writes its output, then leaves a parent that forks without pause behind (detached) and
+# children that hold every other slot of the pids limit: when the program exits, its slot
+# goes to that parent at once, so the in-container copy of the outputs cannot start.
+PIDS_FULL = """
+import os, time
+with open("/output/result.txt", "w") as f:
+    f.write("kept")
+if os.fork() == 0:
+    os.setsid()
+    hold, _ = os.pipe()
+    while True:
+        try:
+            pid = os.fork()
+        except OSError:
+            continue
+        if pid == 0:
+            os.dup2(hold, 0)
+            os.execv("/bin/sh", ["sh", "-c", "read forever"])
+deadline = time.monotonic() + 5
+while time.monotonic() < deadline:
+    try:
+        pid = os.fork()
+    except OSError:
+        break  # the limit is full
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+"""
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_outputs_come_out_when_leftovers_hold_every_pid(
+    run_python: RunPython, leftovers: Leftovers, session_labels: dict[str, str], attempt: int
+) -> None:
+    """The copy of the outputs is one more process; the host makes room for it if needed."""
+    case = f"pids-full-{attempt}"
+    result = run_python(
+        PIDS_FULL, limits={"pids": 12}, labels={**session_labels, "marea.case": case}
+    )
+    assert result.exit_code == 0, result.stderr
+    assert not result.output_truncated
+    assert result.output_files == ["result.txt"]
+    assert (result.output_path / "result.txt").read_text() == "kept"
+    assert leftovers(**{"marea.case": case}) == []
+
+
+def test_leftover_processes_are_killed_from_the_host_and_init_is_kept(
+    docker_client: docker.DockerClient, runner_image: str, session_labels: dict[str, str]
+) -> None:
+    """The host-side net itself: every process of the container dies but its init."""
+    container = docker_client.containers.run(
+        runner_image, ["sleep", "300"], detach=True, labels=session_labels, pids_limit=16
+    )
+    try:
+        container.reload()
+        init_pid = int(container.attrs["State"]["Pid"])
+        for _ in range(3):
+            container.exec_run(["sh", "-c", "sleep 301 & sleep 302 &"], detach=True)
+        deadline = time.monotonic() + 10
+        while len(container.top()["Processes"]) < 7 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(container.top()["Processes"]) >= 7
+        assert kill_leftover_processes(docker_client.api, container.id, init_pid, 16)
+        deadline = time.monotonic() + 10
+        while len(container.top()["Processes"]) > 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        processes = container.top()["Processes"]
+        assert [p[-1] for p in processes] == ["sleep 300"]
+        container.reload()
+        assert container.status == "running"
+    finally:
+        container.remove(force=True)
