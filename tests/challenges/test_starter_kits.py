@@ -42,6 +42,8 @@ class Kit:
     submission: str  # the file the README says to upload, relative to the kit
     claims: tuple[str, ...] = ()  # sentences of the README that state the kit's score
     claimed: float | None = None  # the rank-by score those sentences state (public part)
+    baseline: float | None = None  # the baseline's public rank-by score the pages state
+    pages: tuple[tuple[str, str], ...] = ()  # (page file, sentence stating that score)
 
 
 KITS = {
@@ -50,12 +52,26 @@ KITS = {
         "predictions.csv",
         ("an RMSE of\nabout 0.77 °C on the public half", "RMSE di circa 0,77 °C sulla parte"),
         0.77,
+        0.77,
+        (
+            ("overview.en.md", "an RMSE of about 0.77 °C on the public half"),
+            ("overview.it.md", "un RMSE di circa 0,77 °C sulla parte pubblica"),
+            ("evaluation.en.md", "RMSE of about 0.77 °C on the public half"),
+            ("evaluation.it.md", "RMSE di circa 0,77 °C sulla parte pubblica"),
+        ),
     ),
     "bike-sharing-demand": Kit(
         ("python3 starter.py",),
         "predictions.csv",
         ("a public MAE of about 32\nbikes per hour", "MAE pubblico di circa 32 bici/ora"),
         32,
+        59,
+        (
+            ("overview.en.md", "an MAE of about 59 bikes per hour on the public half"),
+            ("overview.it.md", "un MAE di circa 59 bici/ora sulla parte pubblica"),
+            ("evaluation.en.md", "MAE about 59 bikes per hour on the public half"),
+            ("evaluation.it.md", "MAE circa 59 bici/ora sulla parte pubblica"),
+        ),
     ),
     "port-berth-scheduling": Kit(
         (
@@ -151,8 +167,26 @@ def test_the_starter_kit_runs_as_its_readme_says_and_scores_at_least_the_baselin
     for part in ("public", "private"):
         assert sign * scores[part][rank_by] <= sign * baseline[part][rank_by] + 1e-6, part
     if spec.claimed is not None:  # "about X": X is the score rounded as the README writes it
-        decimals = len(re.sub(r"^\d+\.?", "", str(spec.claimed)))
-        assert round(scores["public"][rank_by], decimals) == spec.claimed
+        assert rounded_as(scores["public"][rank_by], spec.claimed) == spec.claimed
+    if spec.baseline is not None:
+        assert rounded_as(baseline["public"][rank_by], spec.baseline) == spec.baseline
+        for page, sentence in spec.pages:
+            text = " ".join((bundle / "pages" / page).read_text(encoding="utf-8").split())
+            assert sentence in text, f"{page} does not say {sentence!r}"
+
+
+def rounded_as(value: float, claim: float) -> float:
+    """`value` rounded to as many decimals as the claim is written with ("about 0.77")."""
+    return round(value, len(re.sub(r"^\d+\.?", "", str(claim))))
+
+
+@pytest.mark.parametrize("bundle", BUNDLES, ids=lambda b: b.name)
+def test_no_page_says_the_baseline_is_on_the_board(bundle: Path) -> None:
+    """Nothing puts it there: a loaded challenge starts with an empty board."""
+    for page in (bundle / "pages").glob("*.md"):
+        text = " ".join(page.read_text(encoding="utf-8").split()).lower()
+        for claim in ("already on the board", "già in classifica", "in classifica trovate già"):
+            assert claim not in text, page.name
 
 
 def test_the_kit_keeps_starter_files_at_its_top_and_public_data_beside_them(
