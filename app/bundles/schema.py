@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any, Literal
+from zoneinfo import available_timezones
 
 from pydantic import (
     AfterValidator,
@@ -93,6 +95,25 @@ BundlePath = Annotated[
     str,
     AfterValidator(_bundle_path),
     Field(description="a path relative to the bundle folder, with '/' separators and no '..'"),
+]
+
+
+def _time_zone(value: str) -> str:
+    """Refuse a zone this machine cannot convert to, before any page needs it."""
+    if value not in _zones():
+        raise ValueError(f"{value!r} is not a time zone name")
+    return value
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+TimeZone = Annotated[
+    str,
+    AfterValidator(_time_zone),
+    Field(description="an IANA time zone name such as 'Europe/Rome' or 'UTC'"),
 ]
 Number = Annotated[float, BeforeValidator(_number)]
 Count = Annotated[StrictInt, Field(ge=1, description="a whole number, at least 1")]
@@ -352,6 +373,10 @@ class Challenge(Model):
         "pages then say so",
     )
     pages: Pages = Field(description="overview, data, evaluation and rules pages")
+    time_zone: TimeZone = Field(
+        default="Europe/Rome",
+        description="the time zone pages show dates in, e.g. 'Europe/Rome' (the default)",
+    )
     data: Data = Field(default_factory=Data)
     starter_kit: BundlePath | None = None
     baseline: BundlePath | None = None

@@ -53,6 +53,7 @@ from app.bundles.rules import check_rules
 from app.bundles.schema import Challenge
 from app.bundles.source import YamlDocument, YamlProblem, parse_yaml
 from app.core.settings import DEFAULT_RUNNER_IMAGE
+from app.text import placeholders
 
 # What a bundle may name as runner_image when the caller does not pass the site's settings.
 DEFAULT_IMAGES: frozenset[str] = frozenset({DEFAULT_RUNNER_IMAGE})
@@ -402,9 +403,11 @@ def _check_contents(
     challenge: Challenge, usable: list[Located], limits: BundleLimits
 ) -> list[BundleError]:
     errors: list[BundleError] = []
+    phases = [phase.name for phase in challenge.phases]
     for item in usable:
         if item.ref.role is FileRole.PAGE:
-            errors.extend(check_page(item.found[0], limits))
+            problems = check_page(item.found[0], limits)
+            errors.extend(problems or _placeholder_errors(item.found[0], phases))
     builtin = challenge.scoring.builtin
     if builtin is None:
         return errors
@@ -420,4 +423,17 @@ def _check_contents(
                     builtin.prediction_column: "prediction_column",
                 }
                 errors.extend(check_prediction_header(baseline, needed))
+    return errors
+
+
+def _placeholder_errors(page: FileAt, phases: list[str]) -> list[BundleError]:
+    """A page's `{{ phase.NAME.start }}` must name a phase: a typo would show on the site."""
+    errors: list[BundleError] = []
+    for found in placeholders.find(page.path.read_text(encoding="utf-8")):
+        wrong = placeholders.problem(found, phases)
+        if wrong is not None:
+            message, hint = wrong
+            errors.append(
+                BundleError(page.rel, found.line, found.column, message, hint, ErrorCategory.FILE)
+            )
     return errors

@@ -2,14 +2,19 @@
 
 Only rows whose role is `public` or `starter` can be reached, whatever the path
 asked for: reference data, test inputs and scoring programs have no route.
+
+The starter-kit zip is laid out so that its README's commands work where it is
+unpacked: the kit folder's files sit at the top of the kit, the public data at
+their bundle paths beside them (`starter.py` next to `data/train.csv`).
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import PurePosixPath
+from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import StreamingResponse
@@ -36,6 +41,37 @@ def _challenge(session: Session, slug: str) -> Challenge:
 def _stream(store: LocalStore, sha256: str) -> Iterator[bytes]:
     with store.open(sha256) as fh:
         yield from iter(lambda: fh.read(CHUNK), b"")
+
+
+def kit_name(path: str, role: str, starter_kit: Any) -> str:
+    """Where a file goes inside the kit: starter files lose the kit folder's own prefix.
+
+    Without this the kit unpacks as `starter/starter.py` beside `data/`, and the README's
+    `python3 starter.py` (which reads `data/train.csv`) fails wherever it is run.
+    """
+    if role != "starter" or not isinstance(starter_kit, str):
+        return path
+    kit = PurePosixPath(starter_kit.strip("/"))
+    file = PurePosixPath(path)
+    if str(kit) in ("", "."):
+        return path
+    if file == kit:  # a single-file kit
+        return file.name
+    if kit in file.parents:
+        return file.relative_to(kit).as_posix()
+    return path
+
+
+def kit_layout(rows: Sequence[DataFile], starter_kit: Any) -> list[tuple[str, DataFile]]:
+    """Each file's name inside the kit; public data win a clash, being what the data page lists."""
+    layout: list[tuple[str, DataFile]] = []
+    seen: set[str] = set()
+    for row in sorted(rows, key=lambda r: (r.role != "public", r.path)):
+        name = kit_name(row.path, row.role, starter_kit)
+        if name not in seen:
+            seen.add(name)
+            layout.append((name, row))
+    return layout
 
 
 @router.get("/challenges/{slug}/files/{path:path}", name="challenge_file")
@@ -74,13 +110,9 @@ def download_starter_kit(slug: str, session: SessionDep, store: StoreDep) -> Str
         raise HTTPException(404, "This challenge has no starter kit or public files.")
     buffer = io.BytesIO()  # kits are small (the bundle caps them); built in memory, then sent
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        seen: set[str] = set()
-        for row in rows:
-            if row.path in seen:
-                continue
-            seen.add(row.path)
+        for name, row in kit_layout(rows, challenge.config.get("starter_kit")):
             with store.open(row.sha256) as fh:
-                archive.writestr(f"{challenge.slug}/{row.path}", fh.read())
+                archive.writestr(f"{challenge.slug}/{name}", fh.read())
     buffer.seek(0)
     return StreamingResponse(
         iter([buffer.getvalue()]),

@@ -24,6 +24,17 @@ def home(
     )
 
 
+@router.get("/challenges", response_class=HTMLResponse, name="challenge_list")
+def challenge_list(
+    request: Request, session: SessionDep, templates: TemplatesDep, lang: LangDep
+) -> HTMLResponse:
+    """Every published challenge, at the address people guess from /challenges/{slug}."""
+    challenges = service.published_challenges(session)
+    return templates.TemplateResponse(
+        request, "challenges/list.html", {"challenges": challenges, "lang": lang}
+    )
+
+
 @router.get("/challenges/{slug}", response_class=HTMLResponse, name="challenge")
 def challenge_page(
     request: Request,
@@ -41,9 +52,8 @@ def challenge_page(
             status_code=404,
             detail=f"Unknown page {page!r}; choose one of {', '.join(service.PAGE_NAMES)}.",
         )
-    texts = challenge.pages.get(page, {})
-    body = render_markdown(texts.get(lang) or next(iter(texts.values()), ""))
     phases = service.phases_of(session, challenge.id)
+    body = render_markdown(service.page_markdown(challenge, page, lang, phases))
     now = utcnow()
     return templates.TemplateResponse(
         request,

@@ -10,6 +10,8 @@ from sqlmodel import Session, col, select
 
 from app.challenges.models import Challenge, DataFile, Phase
 from app.core.db import utcnow
+from app.text import placeholders
+from app.text.timefmt import format_local
 
 PAGE_NAMES = ("overview", "data", "evaluation", "rules")
 
@@ -25,6 +27,24 @@ class Dated(Protocol):
 
 
 D = TypeVar("D", bound=Dated)
+
+
+def page_markdown(challenge: Challenge, page: str, lang: str, phases: Sequence[Phase]) -> str:
+    """A page's Markdown in `lang` (else its first language), with the phases' current dates
+    written in for their placeholders: the phase editor moves dates the bundle cannot know."""
+    texts = challenge.pages.get(page, {})
+    text = texts.get(lang) or next(iter(texts.values()), "")
+    by_name = {phase.name: phase for phase in phases}
+    time_zone = challenge.config.get("time_zone")
+
+    def value_of(name: str, field: str) -> str | None:
+        phase = by_name.get(name)
+        if phase is None or field not in placeholders.FIELDS:
+            return None
+        moment: datetime = getattr(phase, field)
+        return format_local(moment, lang, time_zone if isinstance(time_zone, str) else None)
+
+    return placeholders.fill(text, value_of)
 
 
 def published_challenges(session: Session) -> list[Challenge]:

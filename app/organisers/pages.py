@@ -186,7 +186,7 @@ def organise_preview(
         raise HTTPException(
             404, f"Unknown page {page!r}; choose one of {', '.join(challenges.PAGE_NAMES)}."
         )
-    texts = challenge.pages.get(page, {})
+    phases = challenges.phases_of(db, challenge.id)
     now = utcnow()
     rendered: HTMLResponse = templates.TemplateResponse(
         request,
@@ -196,10 +196,8 @@ def organise_preview(
             "lang": lang,
             "page": page,
             "page_names": challenges.PAGE_NAMES,
-            "body": render_markdown(texts.get(lang) or next(iter(texts.values()), "")),
-            "phases": [
-                (p, challenges.phase_state(p, now)) for p in challenges.phases_of(db, challenge.id)
-            ],
+            "body": render_markdown(challenges.page_markdown(challenge, page, lang, phases)),
+            "phases": [(p, challenges.phase_state(p, now)) for p in phases],
             "files": challenges.public_files(db, challenge.id) if page == "data" else [],
             "now": now,
             "source_html": render_markdown(localise(challenge.config.get("source"), lang)),

@@ -174,6 +174,7 @@ TABLE: list[Row] = [
     Row("GET",  "/api/v1/me", SIGNED_IN, text="{email}"),
     # --- public pages, files and API --------------------------------------------------------------
     Row("GET",  "/", PUBLIC, text="/challenges/{slug}"),
+    Row("GET",  "/challenges", PUBLIC, text="/challenges/{slug}"),
     Row("GET",  "/challenges/{slug}", PUBLIC, text="Temperatura"),
     Row("GET",  "/challenges/{slug}/files/{path:path}", PUBLIC, text="18.5"),
     Row("GET",  "/challenges/{slug}/starter-kit.zip", PUBLIC, text="PK"),

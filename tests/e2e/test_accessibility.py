@@ -35,6 +35,7 @@ RUN_AXE = """async () => {
 
 PUBLIC_PAGES = {
     "home": "/",
+    "challenges": "/challenges",
     "challenge": f"/challenges/{SLUG}",
     "challenge-data": f"/challenges/{SLUG}?page=data",
     "login": "/login",
