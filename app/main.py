@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from app import __version__
+from app.accounts.admin_pages import router as admin_router
 from app.accounts.setup import SESSION_COOKIE, install_accounts
 from app.api.accounts import router as api_accounts_router
 from app.api.board_path import BoardPathMiddleware
@@ -166,6 +167,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.include_router(rescore_router, dependencies=staff_only)
     app.include_router(excerpt_router, dependencies=staff_only)
     app.include_router(judges_router, dependencies=staff_only)
+    app.include_router(admin_router)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

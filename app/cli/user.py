@@ -2,7 +2,9 @@
 
 Besides `create`, the commands an operator needs when an account is compromised or a
 person's duties change: `role`, `deactivate`/`activate`, `password` and `logout`. Each
-goes through app/accounts/lifecycle.py, so the sessions opened before the change end.
+goes through app/accounts/lifecycle.py, so the sessions opened before the change end; all but
+`password` go through app/accounts/admin.py as the admin pages do, so they are audit-logged
+alike (as "system").
 """
 
 from __future__ import annotations
@@ -12,10 +14,9 @@ from collections.abc import Callable
 import typer
 from sqlmodel import Session
 
-from app.accounts import lifecycle
+from app.accounts import admin, lifecycle
 from app.accounts.models import Role, User
 from app.accounts.service import create_user, user_by_email
-from app.accounts.sessions import EndReason, end_sessions
 from app.core.db import session_scope
 from app.core.refusal import Refusal
 from app.core.runtime import open_runtime
@@ -64,7 +65,8 @@ def role(
     """Give an account another role; its sessions end, so it logs in again under the new one."""
 
     def change(session: Session, user: User) -> str:
-        ended = lifecycle.set_role(session, user, new_role)
+        ended = admin.change_role(session, None, user, new_role)
+        assert not isinstance(ended, Refusal)  # refused only to an admin acting on themself
         return f"{user.email} is now {new_role.value}; {_sessions(ended)} ended"
 
     _on_user(email, change)
@@ -75,7 +77,8 @@ def deactivate(email: str = EMAIL) -> None:
     """Disable an account: it cannot log in, its sessions end, its API tokens are revoked."""
 
     def change(session: Session, user: User) -> str:
-        ended = lifecycle.deactivate(session, user)
+        ended = admin.deactivate(session, None, user)
+        assert not isinstance(ended, Refusal)  # refused only to an admin acting on themself
         return f"{user.email} is deactivated; {_sessions(ended)} ended, tokens revoked"
 
     _on_user(email, change)
@@ -86,7 +89,7 @@ def activate(email: str = EMAIL) -> None:
     """Enable a deactivated account again (its owner logs in afresh and makes new tokens)."""
 
     def change(session: Session, user: User) -> str:
-        lifecycle.activate(session, user)
+        admin.activate(session, None, user)
         return f"{user.email} is active"
 
     _on_user(email, change)
@@ -116,7 +119,7 @@ def logout(email: str = EMAIL) -> None:
     """End every session of an account (every browser logs in again); tokens stay."""
 
     def change(session: Session, user: User) -> str:
-        ended = end_sessions(session, user, reason=EndReason.operator)
+        ended = admin.log_out_everywhere(session, None, user)
         return f"{user.email}: {_sessions(ended)} ended"
 
     _on_user(email, change)

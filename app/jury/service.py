@@ -84,7 +84,8 @@ def assign(session: Session, actor: User, challenge: Challenge, email: str) -> R
     if not role_at_least(user.role, Role.judge):
         return Refusal(
             Kind.invalid,
-            f"{user.email} is a {user.role}; an admin must give them the judge role first.",
+            f"{user.email} is a {user.role}; an admin must give them the judge role first, "
+            f"on the users page (/admin/users/{user.id}).",
         )
     refused = competes(session, challenge.id, user.id)
     if refused is not None:

@@ -43,6 +43,7 @@ from tests.authz.authz_world import (
     awaiting_approval,
     disqualified,
     frozen,
+    inactive_target,
     no_judges,
     revealed,
     unpublished,
@@ -118,6 +119,7 @@ LEAVE =                "login     refused   refused   allowed   missing   missin
 # Captain-only actions: the teammate is turned away with 403, on the pages and in the API.
 HAND_OVER =            "login     refused   allowed   forbidden missing   missing   missing"
 NEW_CODE =             "login     allowed   allowed   forbidden missing   missing   missing"
+ADMINS =               "login     forbidden forbidden forbidden forbidden forbidden allowed"
 JUDGES =               "login     forbidden forbidden forbidden allowed   allowed   allowed"
 JUDGE_ASSIGNED =       "login     forbidden forbidden forbidden allowed   missing   missing"
 NOWHERE =              "missing   missing   missing   missing   missing   missing   missing"
@@ -172,6 +174,21 @@ TABLE: list[Row] = [
     Row("POST", "/account/sessions/end-others", SIGNED_IN, fresh=True, to="/account",
         changes={"session_ended": "captain"}),
     Row("GET",  "/api/v1/me", SIGNED_IN, text="{email}"),
+    # --- admin: accounts of others (the world's own target account) --------------------------------
+    Row("GET",  "/admin/users", ADMINS, text='id="users"'),
+    Row("GET",  "/admin/users/{user_id}", ADMINS, use={"user_id": "target_id"}, text="Target"),
+    Row("POST", "/admin/users/{user_id}/role", ADMINS, fresh=True, use={"user_id": "target_id"},
+        form={"role": "judge", "confirm": "yes"}, to="/admin/users/{target_id}",
+        changes="target_role target_session target_audit"),
+    Row("POST", "/admin/users/{user_id}/deactivate", ADMINS, fresh=True,
+        use={"user_id": "target_id"}, form={"confirm": "yes"}, to="/admin/users/{target_id}",
+        changes="target_active target_session target_token target_audit"),
+    Row("POST", "/admin/users/{user_id}/activate", ADMINS, fresh=True,
+        use={"user_id": "target_id"}, prepare=inactive_target, to="/admin/users/{target_id}",
+        changes="target_active target_audit"),
+    Row("POST", "/admin/users/{user_id}/logout", ADMINS, fresh=True, use={"user_id": "target_id"},
+        form={"confirm": "yes"}, to="/admin/users/{target_id}",
+        changes="target_session target_audit"),
     # --- public pages, files and API --------------------------------------------------------------
     Row("GET",  "/", PUBLIC, text="/challenges/{slug}"),
     Row("GET",  "/challenges", PUBLIC, text="/challenges/{slug}"),

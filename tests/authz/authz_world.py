@@ -30,7 +30,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.accounts.models import ApiToken, Role, UserSession
+from app.accounts.models import ApiToken, Role, User, UserSession
 from app.accounts.sessions import hash_secret
 from app.accounts.tokens import hash_token
 from app.audit.models import AuditEvent
@@ -131,6 +131,9 @@ class World:
     code_a: str
     token_id: int  # an API token of the captain, for the revoke route
     session_id: int  # a session of the captain's on another device, for the end route
+    target_id: int  # an account of this world alone, for the admin pages to act on
+    target_session: int  # its live session
+    target_token: int  # its API token
 
     def params(self) -> dict[str, object]:
         """What a row's path, form or JSON may name as `{key}`."""
@@ -148,6 +151,7 @@ class World:
             "session_id": self.session_id,
             "code": self.code_a,
             "teammate_id": self.teammate_id,
+            "target_id": self.target_id,
             "name": NO_PROVIDER,
             "path": PUBLIC_FILE,
         }
@@ -354,6 +358,20 @@ def build_world(cast: Cast, slug: str) -> World:
             user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
         )
         session.add(other_device)
+        target = User(email=f"target-{slug}@example.org", name=f"Target {n}", role=Role.participant)
+        session.add(target)
+        session.flush()
+        assert target.id is not None
+        target_session = UserSession(
+            user_id=target.id,
+            secret_hash=hash_secret(f"target-session-{slug}"),
+            expires_at=utcnow() + timedelta(days=1),
+        )
+        target_token = ApiToken(
+            user_id=target.id, name="target", token_hash=hash_token(f"target-secret-{slug}")
+        )
+        session.add(target_session)
+        session.add(target_token)
         session.commit()
         assert queued.id is not None and item.id is not None and token.id is not None
         assert other_device.id is not None
@@ -375,6 +393,9 @@ def build_world(cast: Cast, slug: str) -> World:
         code_a=team_a.invite_code,
         token_id=token.id,
         session_id=other_device.id,
+        target_id=target.id,
+        target_session=target_session.id,
+        target_token=target_token.id,
     )
 
 
@@ -413,6 +434,10 @@ def snapshot(site: TestClient, world: World) -> dict[str, object]:
         other_device = session.get(UserSession, world.session_id)
         assert challenge and phase and team_a and scored and queued and rescore and token
         assert other_device
+        target = session.get(User, world.target_id)
+        target_session = session.get(UserSession, world.target_session)
+        target_token = session.get(ApiToken, world.target_token)
+        assert target and target_session and target_token
 
         def members(team_id: int) -> tuple[int, ...]:
             rows = session.exec(select(Membership.user_id).where(Membership.team_id == team_id))
@@ -443,6 +468,11 @@ def snapshot(site: TestClient, world: World) -> dict[str, object]:
             "token_revoked": token.revoked,
             "session_ended": other_device.ended_at is not None,
             "audit": _count(session, AuditEvent, col(AuditEvent.challenge_id) == cid),
+            "target_role": str(target.role),
+            "target_active": target.is_active,
+            "target_session": target_session.ended_at is not None,
+            "target_token": target_token.revoked,
+            "target_audit": _count(session, AuditEvent, col(AuditEvent.target) == target.email),
         }
 
 
@@ -489,3 +519,7 @@ def no_judges(site: TestClient, world: World) -> None:
         ):
             session.delete(row)
         session.commit()
+
+
+def inactive_target(site: TestClient, world: World) -> None:
+    _edit(site, User, world.target_id, is_active=False)
