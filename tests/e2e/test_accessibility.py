@@ -15,7 +15,9 @@ import pytest
 from e2e_flows import (
     BASELINE,
     SLUG,
+    create_staff,
     create_team,
+    log_in,
     new_context,
     new_participant,
     sign_up,
@@ -117,3 +119,23 @@ def test_member_page_has_no_serious_violation(
     }[page_name]
     url = stack.base_url + path
     assert_accessible(url, audit(member.context, url, axe_source))
+
+
+@pytest.fixture(scope="module")
+def admin(browser: Browser, stack: Stack) -> Iterator[BrowserContext]:
+    """A signed-in admin, for the admin pages (the only role that reaches them)."""
+    context = new_context(browser, bypass_csp=True)
+    page = context.new_page()
+    who = create_staff(stack.data_dir, "admin", "Axeadmin")
+    log_in(page, stack.base_url, who.email, who.password, who.name)
+    page.close()
+    yield context
+    context.close()
+
+
+@pytest.mark.parametrize("path", ["/admin/users", "/admin/users?q=axe", "/admin/users/1"])
+def test_admin_page_has_no_serious_violation(
+    admin: BrowserContext, stack: Stack, axe_source: str, path: str
+) -> None:
+    url = stack.base_url + path
+    assert_accessible(url, audit(admin, url, axe_source))
