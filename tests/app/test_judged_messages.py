@@ -93,3 +93,23 @@ def test_labels_and_unknown_messages_fall_back_to_the_stored_text() -> None:
     assert all(status_label(s, italian) != s for s in STATUSES)
     assert judged_message({"id": "from_a_newer_release"}, "stored", "it", italian) == "stored"
     assert judged_message(None, "stored", "it", italian) == "stored"
+
+
+def test_quota_refusals_speak_the_request_language() -> None:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from app.i18n import use_language
+    from app.submissions.quotas import QuotaUsage, check
+
+    phase = SimpleNamespace(max_total=None, max_per_day=3, max_concurrent=2)
+    resets = datetime(2027, 3, 2, tzinfo=UTC)
+    full_day = QuotaUsage(today=3, failed_today=0, total=3, running=0, resets_at=resets)
+    busy = QuotaUsage(today=0, failed_today=0, total=0, running=2, resets_at=resets)
+    english = check(phase, full_day)  # type: ignore[arg-type]  # outside a request: English
+    assert english is not None and "resets at 00:00 UTC" in english.message
+    with use_language("it"):
+        italian = check(phase, full_day)  # type: ignore[arg-type]
+        running = check(phase, busy)  # type: ignore[arg-type]
+    assert italian is not None and "riparte alle 00:00 UTC" in italian.message
+    assert running is not None and "2 invii in coda" in running.message
