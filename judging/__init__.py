@@ -6,6 +6,7 @@ the request (`spec`), the outcome (`result`) and why it may have failed
 """
 
 from judging.failures import Category, Failure
+from judging.messages import Message, render
 from judging.pipeline import Runner, judge
 from judging.result import JudgeResult, Logs, Provenance
 from judging.scorer.catalog import SPECS
@@ -35,6 +36,7 @@ __all__ = [
     "JudgeRequest",
     "JudgeResult",
     "Logs",
+    "Message",
     "ProgramScoring",
     "Provenance",
     "Runner",
@@ -42,4 +44,5 @@ __all__ = [
     "ScoringSpec",
     "UnpackLimits",
     "judge",
+    "render",
 ]

@@ -1,7 +1,8 @@
 """Why a submission was not scored, in words the right person can act on.
 
 Each failure has a category (stable, stored, branched on), a message for the
-team, and a detail for the organisers. The categories say who must act:
+team (an id and parameters, see `judging.messages`, so the site can say it in
+the team's language) and a detail for the organisers. The categories say who must act:
 `scoring_error` and `internal_error` are never the team's fault, so the app can
 refund the attempt and alert organisers or operators.
 
@@ -18,6 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from judging.messages import Message
+
+__all__ = ["Category", "Failure", "Message"]
 
 
 class Category(StrEnum):
@@ -38,38 +43,30 @@ class Category(StrEnum):
 @dataclass(frozen=True)
 class Failure:
     category: Category
-    message: str
+    said: Message
     detail: str = ""
 
-
-NOT_YOUR_FAULT = (
-    "This is not your fault and does not count against you; the organisers have been told."
-)
+    @property
+    def message(self) -> str:
+        return self.said.english()
 
 
 # Said instead of "the last lines it printed are below" when the program ran on hidden inputs:
 # then what it printed or wrote could carry those inputs, so the team reads none of it.
-WITHHELD = (
-    "In this phase your program runs on hidden test inputs, so what it prints and writes is "
-    "not shown to teams; the organisers can see it."
-)
+WITHHELD = Message("withheld")
+LAST_LINES = Message("last_lines")
 
 
 def timeout(limit_s: float, *, withheld: bool = False) -> Failure:
-    stopped = f"Your program ran longer than the {limit_s:g} s limit and was stopped."
-    if withheld:
-        return Failure(Category.TIMEOUT, f"{stopped} {WITHHELD}")
-    return Failure(Category.TIMEOUT, f"{stopped} The last lines it printed are below.")
+    then = WITHHELD if withheld else LAST_LINES
+    return Failure(Category.TIMEOUT, Message("timeout", {"limit": float(limit_s), "then": then}))
 
 
 def out_of_memory(limit_mb: int, *, withheld: bool = False) -> Failure:
-    stopped = (
-        f"Your program used more than the {limit_mb} MB of memory allowed and was stopped. "
-        "Try processing the data in smaller pieces."
+    then = WITHHELD if withheld else LAST_LINES
+    return Failure(
+        Category.OUT_OF_MEMORY, Message("out_of_memory", {"limit": limit_mb, "then": then})
     )
-    if withheld:
-        return Failure(Category.OUT_OF_MEMORY, f"{stopped} {WITHHELD}")
-    return Failure(Category.OUT_OF_MEMORY, f"{stopped} The last lines it printed are below.")
 
 
 def runtime_error(exit_code: int, *, withheld: bool = False) -> Failure:
@@ -77,14 +74,10 @@ def runtime_error(exit_code: int, *, withheld: bool = False) -> Failure:
     if withheld:
         return Failure(
             Category.RUNTIME_ERROR,
-            f"Your program stopped with an error (a non-zero exit code). {WITHHELD}",
+            Message("runtime_error_withheld", {"then": WITHHELD}),
             f"exit code {exit_code}",
         )
-    return Failure(
-        Category.RUNTIME_ERROR,
-        f"Your program stopped with exit code {exit_code}. "
-        "The last lines it printed (including any error) are below.",
-    )
+    return Failure(Category.RUNTIME_ERROR, Message("runtime_error", {"code": exit_code}))
 
 
 def missing_output(
@@ -92,51 +85,47 @@ def missing_output(
 ) -> Failure:
     """With `withheld`, not the names of the files it did write: a name can carry anything."""
     if truncated:
-        why = "Its output was larger than allowed, so it was not kept."
+        why = Message("output_too_large")
     elif found:
-        why = f"It wrote only: {', '.join(found[:10])}."
+        why = Message("wrote_only", {"files": ", ".join(found[:10])})
     else:
-        why = "It wrote no files at all."
-    missing = f"Your program finished but did not write {name} into $MAREA_OUTPUT_DIR."
+        why = Message("wrote_nothing")
     if withheld:
-        return Failure(Category.MISSING_OUTPUT, f"{missing} {WITHHELD}", f"{missing} {why}")
-    return Failure(Category.MISSING_OUTPUT, f"{missing} {why}")
+        return Failure(
+            Category.MISSING_OUTPUT,
+            Message("missing_output", {"name": name, "why": WITHHELD}),
+            Message("missing_output", {"name": name, "why": why}).english(),
+        )
+    return Failure(Category.MISSING_OUTPUT, Message("missing_output", {"name": name, "why": why}))
 
 
-def invalid_output(problem: str, line: int | None, *, withheld: bool = False) -> Failure:
+def invalid_output(problem: str | Message, line: int | None, *, withheld: bool = False) -> Failure:
     """With `withheld`, neither the problem nor its line: both quote the file the program wrote.
 
     (A line number is a number the program chose; the problem quotes its ids and values.)
+    `problem` is a message of the built-in scorer, or an organiser's program's own words.
     """
-    where = "" if line is None or f"line {line}" in problem else f"line {line}: "
-    full = f"Your predictions file could not be scored: {where}{problem}"
+    text = problem.english() if isinstance(problem, Message) else problem
+    if line is None or f"line {line}" in text:
+        said = Message("invalid_output", {"problem": problem})
+    else:
+        said = Message("invalid_output_line", {"line": line, "problem": problem})
     if withheld:
         return Failure(
             Category.INVALID_OUTPUT,
-            "The predictions file your program wrote could not be scored; check it against "
-            f"the format on the challenge's evaluation page. {WITHHELD}",
-            full,
+            Message("invalid_output_withheld", {"then": WITHHELD}),
+            said.english(),
         )
-    return Failure(Category.INVALID_OUTPUT, full)
+    return Failure(Category.INVALID_OUTPUT, said)
 
 
-def invalid_submission(problem: str) -> Failure:
-    return Failure(Category.INVALID_SUBMISSION, f"Your archive could not be used: {problem}")
+def invalid_submission(problem: str | Message) -> Failure:
+    return Failure(Category.INVALID_SUBMISSION, Message("invalid_submission", {"problem": problem}))
 
 
 def scoring_error(detail: str) -> Failure:
-    return Failure(
-        Category.SCORING_ERROR,
-        f"Your submission could not be scored because the organisers' scoring failed. "
-        f"{NOT_YOUR_FAULT}",
-        detail,
-    )
+    return Failure(Category.SCORING_ERROR, Message("scoring_error"), detail)
 
 
 def internal_error(detail: str) -> Failure:
-    return Failure(
-        Category.INTERNAL_ERROR,
-        "Your submission could not be judged because of a problem on our side. "
-        "This is not your fault and does not count against you; the operators have been told.",
-        detail,
-    )
+    return Failure(Category.INTERNAL_ERROR, Message("internal_error"), detail)

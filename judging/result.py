@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from judging.failures import Failure
+from judging.messages import Message
 from judging.scores import Scores
 
 Status = Literal["scored", "failed"]
-SCORED_MESSAGE = "Your submission was scored."
+SCORED = Message("scored")
+SCORED_MESSAGE = SCORED.english()
 
 
 @dataclass
@@ -72,11 +74,16 @@ class JudgeResult:
     def message(self) -> str:
         return self.failure.message if self.failure is not None else SCORED_MESSAGE
 
+    @property
+    def said(self) -> Message:
+        return self.failure.said if self.failure is not None else SCORED
+
     def to_json(self) -> dict[str, Any]:
         return {
             "status": self.status,
             "failure": None if self.failure is None else str(self.failure.category),
             "message": self.message,
+            "message_i18n": self.said.to_json(),
             "scores": {part: dict(values) for part, values in self.scores.items()},
             "duration_s": round(self.duration_s, 3),
             "logs": self.logs.to_json(),

@@ -14,6 +14,9 @@ A program may also reject the team's file, which the team then sees:
 
     {"invalid": "row 3 has no 'sst' value", "line": 3}     ("line" optional)
 
+(The built-in scorer adds "invalid_message", the same problem as an id of
+`judging.scorer.wording` and its parameters, so the team reads it in its language.)
+
 That message is shown as written, so it must read the same whichever part of
 the test set the offending row is in (never "the private row ..."), or it tells
 the team which ids are private; Marea cannot check an organiser's wording.
@@ -32,6 +35,8 @@ from typing import Any
 
 from judging import failures
 from judging.failures import Failure
+from judging.messages import Message
+from judging.scorer.wording import PROBLEMS
 
 Scores = dict[str, dict[str, float]]
 MAX_SCORES_BYTES = 1024 * 1024
@@ -79,7 +84,10 @@ def read_scores(path: Path, keys: tuple[str, ...], *, withheld: bool = False) ->
     if "invalid" in answer:
         line = answer.get("line")
         line = line if isinstance(line, int) and not isinstance(line, bool) else None
-        problem = str(answer["invalid"])[:MAX_MESSAGE_CHARS]
+        problem: str | Message = str(answer["invalid"])[:MAX_MESSAGE_CHARS]
+        said = Message.from_json(answer.get("invalid_message"))
+        if said is not None and said.id in PROBLEMS:
+            problem = said
         return failures.invalid_output(problem, line, withheld=withheld)
     if "scoring_error" in answer:
         return failures.scoring_error(str(answer["scoring_error"])[:MAX_MESSAGE_CHARS])

@@ -1,5 +1,8 @@
 """`_()`, `gettext` and `ngettext` in templates, in the language of the page being rendered.
 
+Also judging's words: `said(row)` for a judged row's message, and the filters
+`status_label` and `failure_label` for a submission's status and failure kind.
+
 The callables are context-aware, so the language is read at render time: first the
 template's own `lang` variable (what the route chose), then the request's language set by
 LanguageMiddleware, then the request in the context, then the site default. That keeps
@@ -16,6 +19,7 @@ from starlette.requests import Request
 from app.i18n.catalogs import Catalogs
 from app.i18n.choice import LANGUAGES, pick_language
 from app.i18n.context import current_language
+from app.i18n.judged import failure_label, judged_message, status_label
 
 
 def install_gettext(env: Environment, catalogs: Catalogs, default_language: str) -> None:
@@ -50,6 +54,25 @@ def install_gettext(env: Environment, catalogs: Catalogs, default_language: str)
         translations = catalogs.translations(language_of(context))
         return translations.npgettext(where, singular, plural, count)
 
+    @pass_context
+    def said(context: Context, row: object) -> str:
+        """A judged row's message (`message_i18n`, else the English `message`) in this language."""
+        lang = language_of(context)
+        english = str(getattr(row, "message", "") or "")
+        stored = getattr(row, "message_i18n", None)
+        return judged_message(stored, english, lang, catalogs.translations(lang))
+
+    @pass_context
+    def status_filter(context: Context, status: object) -> str:
+        return status_label(status, catalogs.translations(language_of(context)))
+
+    @pass_context
+    def failure_filter(context: Context, failure: object) -> str:
+        return failure_label(failure, catalogs.translations(language_of(context)))
+
+    env.globals["said"] = said
+    env.filters["status_label"] = status_filter
+    env.filters["failure_label"] = failure_filter
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext

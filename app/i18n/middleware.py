@@ -4,6 +4,10 @@ A pure ASGI middleware (not BaseHTTPMiddleware) so the ContextVar it sets is the
 route, its thread-pool worker and the exception handlers all see. When the visitor picks a
 language with ?lang=, the choice is written to the `lang` cookie that pick_language reads,
 so the next page, with no ?lang=, stays in that language.
+
+The API speaks English unless its caller asks for a language (?lang=, the cookie, or
+Accept-Language): a script should not get Italian refusals because the site's default is
+Italian. Stored messages it returns (a submission's `message`) are English whatever is asked.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from app.i18n.context import use_language
 
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
+API_LANGUAGE = "en"
 
 
 class LanguageMiddleware:
@@ -31,7 +36,8 @@ class LanguageMiddleware:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        lang = pick_language(request, self.default_language)
+        default = API_LANGUAGE if scope["path"].startswith("/api/") else self.default_language
+        lang = pick_language(request, default)
         asked = request.query_params.get("lang")
         remember = asked in LANGUAGES and request.cookies.get(COOKIE) != asked
 

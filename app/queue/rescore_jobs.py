@@ -72,6 +72,7 @@ class RescoreJobs(JobKind[ItemStatus]):
                 values={
                     "new_scores": data["scores"] if scored else {},
                     "logs_sha256": logs_sha256,
+                    "message_i18n": data["message_i18n"],
                     "provenance": data["provenance"],
                 },
             )

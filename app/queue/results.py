@@ -44,6 +44,7 @@ def record_result(
             values={
                 "duration_s": data["duration_s"],
                 "logs_sha256": logs_sha256,
+                "message_i18n": data["message_i18n"],
                 "provenance": data["provenance"],
             },
         )

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.columns import json_column, now_field, when
+from app.core.columns import json_column, now_field, optional_json, when
 
 
 class SetStatus(StrEnum):
@@ -70,6 +70,7 @@ class RescoreItem(SQLModel, table=True):
     new_scores: dict[str, dict[str, float]] = json_column()
     failure: str | None = Field(default=None, max_length=32)
     message: str = Field(default="", max_length=4000)
+    message_i18n: dict[str, Any] | None = optional_json()  # as Submission.message_i18n
     logs_sha256: str | None = Field(default=None, max_length=64)
     provenance: dict[str, Any] = json_column()
     attempts: int = 0

@@ -260,6 +260,7 @@ def apply(
             submission.status = Status.scored
             submission.failure = None
             submission.message = ""
+            submission.message_i18n = None
             session.add(submission)
             outcome.rescued.append(submission.id)
         else:

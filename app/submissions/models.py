@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.columns import json_column, now_field, when
+from app.core.columns import json_column, now_field, optional_json, when
 
 
 class Status(StrEnum):
@@ -42,6 +42,9 @@ class Submission(SQLModel, table=True):
     status: Status = Field(default=Status.queued, sa_type=String(16))
     failure: str | None = Field(default=None, max_length=32)
     message: str = Field(default="", max_length=4000)
+    # The same message as judging.messages stores it (id and parameters), to be said in the
+    # reader's language; None for rows judged before it existed and for the app's own messages.
+    message_i18n: dict[str, Any] | None = optional_json()
     attempts: int = 0
     worker: str | None = Field(default=None, max_length=120)
     job_id: str | None = Field(default=None, max_length=64)

@@ -4,6 +4,8 @@ Failed and cancelled submissions do not count against the daily or total
 quota (a team should not lose a slot to our timeout or their typo), but they
 are rate-limited: at most `failed_allowance(per_day)` of them a day, so
 failures cannot be used to flood the queue (EvalAI #4348).
+
+Refusals are worded in the request's language (the API's is English unless asked).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from sqlmodel import Session, col, select
 from app.challenges.models import Phase
 from app.core.db import utcnow
 from app.core.refusal import Kind, Refusal
+from app.i18n.speech import gettext as _
+from app.i18n.speech import ngettext
 from app.submissions.models import Status, Submission
 
 COUNTED = (Status.queued, Status.running, Status.scored)
@@ -72,14 +76,18 @@ def check(phase: Phase, used: QuotaUsage) -> Refusal | None:
     if phase.max_total is not None and used.total >= phase.max_total:
         return Refusal(
             Kind.too_many,
-            f"Your team has used all {phase.max_total} submissions of this phase.",
+            _("Your team has used all {limit} submissions of this phase.").format(
+                limit=phase.max_total
+            ),
             "total",
         )
     if phase.max_per_day is not None and used.today >= phase.max_per_day:
         return Refusal(
             Kind.too_many,
-            f"Your team has used its {phase.max_per_day} submissions for today; the count resets "
-            f"at {used.resets_at:%H:%M} UTC.",
+            _(
+                "Your team has used its {limit} submissions for today; the count resets "
+                "at {time} UTC."
+            ).format(limit=phase.max_per_day, time=f"{used.resets_at:%H:%M}"),
             "per_day",
             retry_at=used.resets_at,
         )
@@ -87,16 +95,23 @@ def check(phase: Phase, used: QuotaUsage) -> Refusal | None:
     if used.failed_today >= allowance:
         return Refusal(
             Kind.too_many,
-            f"Your team has had {used.failed_today} failed submissions today; to keep the queue "
-            f"fair, try again after {used.resets_at:%H:%M} UTC, and test with `marea judge` first.",
+            _(
+                "Your team has had {count} failed submissions today; to keep the queue fair, "
+                "try again after {time} UTC, and test with `marea judge` first."
+            ).format(count=used.failed_today, time=f"{used.resets_at:%H:%M}"),
             "failed_rate",
             retry_at=used.resets_at,
         )
     if phase.max_concurrent is not None and used.running >= phase.max_concurrent:
         return Refusal(
             Kind.too_many,
-            f"Your team already has {used.running} submission(s) waiting or running (the limit is "
-            f"{phase.max_concurrent}); submit again when one has finished.",
+            ngettext(
+                "Your team already has {count} submission waiting or running (the limit is "
+                "{limit}); submit again when it has finished.",
+                "Your team already has {count} submissions waiting or running (the limit is "
+                "{limit}); submit again when one has finished.",
+                used.running,
+            ).format(count=used.running, limit=phase.max_concurrent),
             "concurrent",
             retry_at=utcnow() + timedelta(seconds=CONCURRENT_RETRY_S),
         )

@@ -8,6 +8,7 @@ from app.challenges.models import Phase
 from app.core.db import utcnow
 from app.core.refusal import Kind, Refusal
 from app.core.store import StoredObject
+from app.i18n.speech import gettext as _
 from app.submissions.models import Status, Submission, SubmissionEvent
 from app.submissions.quotas import check, usage
 from app.teams.locking import lock_team
@@ -44,17 +45,20 @@ def create_submission(
     if not (phase.start <= now < phase.end):
         return Refusal(
             Kind.conflict,
-            f"The phase is not open now: it runs from {phase.start:%Y-%m-%d %H:%M} "
-            f"to {phase.end:%Y-%m-%d %H:%M} UTC.",
+            _("The phase is not open now: it runs from {start} to {end} UTC.").format(
+                start=f"{phase.start:%Y-%m-%d %H:%M}", end=f"{phase.end:%Y-%m-%d %H:%M}"
+            ),
             "phase_closed",
         )
     if team.disqualified_reason:
         return Refusal(
-            Kind.forbidden, f"Your team is disqualified: {team.disqualified_reason}", "disqualified"
+            Kind.forbidden,
+            _("Your team is disqualified: {reason}").format(reason=team.disqualified_reason),
+            "disqualified",
         )
     if not team.approved:
         return Refusal(
-            Kind.forbidden, "Your team is waiting for the organisers' approval.", "not_approved"
+            Kind.forbidden, _("Your team is waiting for the organisers' approval."), "not_approved"
         )
     refusal = check(phase, usage(session, phase.id, team.id, now))
     if refusal is not None:

@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .wording import Said, english, said
+
 PUBLIC = "public"
 PRIVATE = "private"
 SPLITS = (PUBLIC, PRIVATE)
@@ -34,9 +36,10 @@ _BOM = b"\xef\xbb\xbf"
 class InvalidPredictions(ValueError):
     """The team's file is wrong; `line` is 1-based in their file, None when no line is to blame."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, problem: Said, line: int | None = None) -> None:
+        self.message = english(problem)
+        super().__init__(self.message)
+        self.problem = problem
         self.line = line
 
 
@@ -56,17 +59,17 @@ class Reference:
 # What a file that is not text most often is, by its first bytes: telling the team "this is a
 # ZIP archive" helps more than "line 1 is not UTF-8". Only consulted once decoding has failed.
 _NOT_TEXT = (
-    (b"PK\x03\x04", "a ZIP archive (or an .xlsx/.ods spreadsheet)"),
-    (b"PK\x05\x06", "an empty ZIP archive"),
-    (b"\x1f\x8b", "a gzip-compressed file"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or Word file"),
-    (b"PAR1", "a Parquet file"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"%PDF", "a PDF document"),
-    (b"MZ", "a Windows program"),
-    (b"\x7fELF", "a Linux program"),
+    (b"PK\x03\x04", "kind.zip"),
+    (b"PK\x05\x06", "kind.empty_zip"),
+    (b"\x1f\x8b", "kind.gzip"),
+    (b"\xd0\xcf\x11\xe0", "kind.xls"),
+    (b"PAR1", "kind.parquet"),
+    (b"\x89PNG", "kind.png"),
+    (b"\xff\xd8\xff", "kind.jpeg"),
+    (b"GIF8", "kind.gif"),
+    (b"%PDF", "kind.pdf"),
+    (b"MZ", "kind.windows"),
+    (b"\x7fELF", "kind.linux"),
 )
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -79,20 +82,12 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         if data.startswith(_UTF16_BOMS):
-            raise InvalidPredictions(
-                "the file is saved as UTF-16 text; save the file as UTF-8 "
-                "(in Excel: 'CSV UTF-8'), with commas between fields"
-            ) from exc
+            raise InvalidPredictions(said("predictions.utf16")) from exc
         kind = next((what for magic, what in _NOT_TEXT if data.startswith(magic)), None)
         if kind is not None:
-            raise InvalidPredictions(
-                f"the file is {kind}, not CSV text; upload the CSV file itself, "
-                "saved as UTF-8 text with commas between fields"
-            ) from exc
+            raise InvalidPredictions(said("predictions.not_text", kind=said(kind))) from exc
         line = data.count(b"\n", 0, exc.start) + 1
-        raise InvalidPredictions(
-            f"line {line} is not valid UTF-8 text; save the file as UTF-8", line
-        ) from exc
+        raise InvalidPredictions(said("predictions.not_utf8", line=line), line) from exc
 
 
 def _records(text: str) -> Iterator[tuple[int, list[str]]]:
@@ -108,11 +103,12 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
             # Report where the broken record starts (an unclosed quote fails at the end).
             if "field larger than field limit" in str(exc):
                 raise InvalidPredictions(
-                    f"line {start} has a field longer than {csv.field_size_limit()} characters; "
-                    "check for a missing line break or an unclosed quote",
+                    said("predictions.field_too_long", line=start, limit=csv.field_size_limit()),
                     start,
                 ) from exc
-            raise InvalidPredictions(f"line {start} is not valid CSV ({exc})", start) from exc
+            raise InvalidPredictions(
+                said("predictions.not_csv", line=start, error=str(exc)), start
+            ) from exc
         if row and any(field.strip() for field in row):
             yield start, row
         start = reader.line_num + 1
@@ -121,55 +117,64 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
 def _header(records: Iterator[tuple[int, list[str]]], required: tuple[str, ...]) -> dict[str, int]:
     first = next(records, None)
     if first is None:
-        raise InvalidPredictions(
-            f"line 1: the file is empty; it needs a header with the columns {', '.join(required)}",
-            1,
-        )
+        raise InvalidPredictions(said("predictions.empty", columns=", ".join(required)), 1)
     line, names = first
     names = [n.strip() for n in names]
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            raise InvalidPredictions(f"line {line}: the column {name!r} appears twice", line)
+            raise InvalidPredictions(
+                said("predictions.column_twice", line=line, name=repr(name)), line
+            )
         seen.add(name)
     missing = [c for c in required if c not in seen]
     if missing:
+        hint = _delimiter_hint(names, required)
         raise InvalidPredictions(
-            f"line {line}: the header has no column {missing[0]!r} "
-            f"(it needs {', '.join(required)}; found {', '.join(names) or 'nothing'})"
-            f"{_delimiter_hint(names, required)}",
+            said(
+                "predictions.no_column",
+                line=line,
+                name=repr(missing[0]),
+                columns=", ".join(required),
+                found=", ".join(names) or said("predictions.nothing"),
+                hint="" if hint is None else hint,
+            ),
             line,
         )
     return {name: i for i, name in enumerate(names)}
 
 
-_OTHER_DELIMITERS = ((";", "';'"), ("\t", "tabs"), ("|", "'|'"))
+_OTHER_DELIMITERS: tuple[tuple[str, str | Said], ...] = (
+    (";", "';'"),
+    ("\t", said("predictions.tabs")),
+    ("|", "'|'"),
+)
 
 
-def _delimiter_hint(names: list[str], required: tuple[str, ...]) -> str:
+def _delimiter_hint(names: list[str], required: tuple[str, ...]) -> Said | None:
     """Why the header may look wrong: a spreadsheet that separated fields with something else."""
     if len(names) != 1:
-        return ""
+        return None
     for delimiter, label in _OTHER_DELIMITERS:
         if all(c in [n.strip() for n in names[0].split(delimiter)] for c in required):
-            return f"; the fields seem to be separated by {label}: separate them with commas"
-    return ""
+            return said("predictions.delimiter", label=label)
+    return None
 
 
-def check_value(value: str, kind: str) -> str | None:
+def check_value(value: str, kind: str) -> Said | None:
     """Why `value` is not of `kind`, or None when it is."""
     if value == "":
-        return "is empty"
+        return said("value.empty")
     if kind == "label":
         return None
     try:
         number = float(value)
     except ValueError:
-        return f"{value!r} is not a number"
+        return said("value.not_number", value=repr(value))
     if not math.isfinite(number):
-        return f"{value!r} is not a finite number"
+        return said("value.not_finite", value=repr(value))
     if kind == "probability" and not 0.0 <= number <= 1.0:
-        return f"{value!r} is not a probability between 0 and 1"
+        return said("value.not_probability", value=repr(value))
     return None
 
 
@@ -186,29 +191,42 @@ def read_predictions(
     for line, row in records:
         if len(row) != width:
             raise InvalidPredictions(
-                f"line {line} has {len(row)} fields but the header has {width}", line
+                said("predictions.width", line=line, fields=len(row), width=width), line
             )
         row_id = row[id_at].strip()
         if row_id not in reference.truth:
-            raise InvalidPredictions(f"line {line}: the id {row_id!r} is not in the test set", line)
+            raise InvalidPredictions(
+                said("predictions.unknown_id", line=line, id=repr(row_id)), line
+            )
         if row_id in predictions:
             first = first_line[row_id]
             raise InvalidPredictions(
-                f"line {line}: the id {row_id!r} appears again (first on line {first})", line
+                said("predictions.repeated_id", line=line, id=repr(row_id), first=first), line
             )
         value = row[value_at].strip()
         problem = check_value(value, kind)
         if problem is not None:
             raise InvalidPredictions(
-                f"line {line}: the {prediction_column!r} value for id {row_id!r} {problem}", line
+                said(
+                    "predictions.bad_value",
+                    line=line,
+                    column=repr(prediction_column),
+                    id=repr(row_id),
+                    problem=problem,
+                ),
+                line,
             )
         predictions[row_id] = value
         first_line[row_id] = line
     missing = [i for i in reference.ids if i not in predictions]
     if missing:
         raise InvalidPredictions(
-            f"{len(missing)} of the {len(reference.ids)} test ids have no prediction; "
-            f"the first missing is {missing[0]!r}"
+            said(
+                "predictions.missing_ids",
+                missing=len(missing),
+                total=len(reference.ids),
+                first=repr(missing[0]),
+            )
         )
     return predictions
 
@@ -241,7 +259,7 @@ def read_reference(
                 raise ReferenceProblem(f"{where}: split is {part!r}, not 'public' or 'private'")
             problem = check_value(value, "label" if kind == "label" else "number")
             if problem is not None:
-                raise ReferenceProblem(f"{where}: the target {problem}")
+                raise ReferenceProblem(f"{where}: the target {english(problem)}")
             ids.append(row_id)
             truth[row_id] = value
             split[row_id] = part

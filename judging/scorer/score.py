@@ -5,7 +5,8 @@ organisers' own scoring programs use (see `judging.scores`), so the pipeline
 reads both the same way:
 
     {"public": {column: number}, "private": {column: number}}   scored
-    {"invalid": "message for the team", "line": 12}              the team's file is wrong
+    {"invalid": "message for the team", "line": 12,               the team's file is wrong
+     "invalid_message": {"id": ..., "params": {...}}}               (the same, to translate)
     {"scoring_error": "message for the organisers"}              the reference or config is wrong
 
 An "invalid" message is read by the team, so it never names a part, counts rows per part or
@@ -23,6 +24,7 @@ from typing import Any
 
 from .metrics import METRICS, Metric, MetricError
 from .outputs import SPLITS, InvalidPredictions, ReferenceProblem, read_predictions, read_reference
+from .wording import english, said
 
 
 def _kinds(columns: list[Mapping[str, Any]]) -> tuple[str, str]:
@@ -64,7 +66,7 @@ def score(config: Mapping[str, Any], predictions: Path, reference_dir: Path) -> 
             kind=prediction_kind,
         )
     except InvalidPredictions as exc:
-        answer: dict[str, Any] = {"invalid": exc.message}
+        answer: dict[str, Any] = {"invalid": exc.message, "invalid_message": exc.problem}
         if exc.line is not None:
             answer["line"] = exc.line
         return answer
@@ -145,9 +147,11 @@ def _not_finite(
         modest = metric.compute(y_true, [0.0] * len(y_true), column.get("params", {}))
         if math.isfinite(modest):
             row_id = max(predicted, key=lambda i: abs(float(predicted[i])))
-            return {
-                "invalid": f"the {column['key']!r} score is not a finite number: some "
-                f"predictions are too large to score (the largest is {predicted[row_id]!r}, "
-                f"for id {row_id!r}); predict values on the scale of the target"
-            }
+            problem = said(
+                "predictions.too_large",
+                column=repr(column["key"]),
+                value=repr(predicted[row_id]),
+                id=repr(row_id),
+            )
+            return {"invalid": english(problem), "invalid_message": problem}
     return {"scoring_error": detail}

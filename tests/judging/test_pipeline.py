@@ -154,6 +154,7 @@ def test_predictions_file_scores_on_public_and_private(
         "status",
         "failure",
         "message",
+        "message_i18n",
         "scores",
         "duration_s",
         "logs",

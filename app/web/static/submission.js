@@ -5,7 +5,9 @@
   if (!root || !window.EventSource) { return; }
   var label = document.getElementById("submission-status");
   var FINAL = { scored: true, failed: true, cancelled: true };
-  if (FINAL[label.textContent.trim()]) { return; }
+  // The label is in the page's language; the code and the words for each code are attributes.
+  var labels = JSON.parse(label.getAttribute("data-labels") || "{}");
+  if (FINAL[label.getAttribute("data-status")]) { return; }
   var source = new EventSource(root.getAttribute("data-events"));
 
   function showResult() {
@@ -23,7 +25,8 @@
 
   source.addEventListener("status", function (event) {
     var data = JSON.parse(event.data);
-    label.textContent = data.status;
+    label.textContent = labels[data.status] || data.status;
+    label.setAttribute("data-status", data.status);
     label.className = "status status-" + data.status;
     if (FINAL[data.status]) {
       source.close();

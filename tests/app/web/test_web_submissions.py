@@ -240,3 +240,36 @@ def test_status_events_stream_current_then_changes(
                 else:
                     break
     assert events == ["queued", "scored"]
+
+
+def test_a_failed_submission_reads_in_the_page_language(client: TestClient) -> None:
+    """The worker stores judging's message as an id and parameters; the page says it."""
+    from judging import failures
+    from judging.scorer.wording import said
+
+    ada, _, _ = _setup(client)
+    sid = _post(client, ada).json()["id"]  # type: ignore[attr-defined]
+    problem = failures.Message.from_json(said("predictions.unknown_id", line=3, id="'zz'"))
+    assert problem is not None
+    failure = failures.invalid_output(problem, 3)
+    with Session(engine_of(client)) as session:
+        s = session.get(Submission, sid)
+        assert s is not None
+        s.status, s.failure = Status.failed, str(failure.category)
+        s.message, s.message_i18n = failure.message, failure.said.to_json()
+        session.add(s)
+        session.commit()
+    english = ada.client.get(f"/submissions/{sid}?lang=en").text
+    assert "Your predictions file could not be scored: line 3: the id &#39;zz&#39;" in english
+    assert "invalid output" in english and ">failed<" in english
+    italian = ada.client.get(f"/submissions/{sid}?lang=it").text
+    assert "Il tuo file di previsioni non può essere valutato: riga 3: l&#39;id &#39;zz&#39;" in (
+        italian
+    )
+    assert "output non valido" in italian and ">non riuscito<" in italian
+    assert "Your predictions file" not in italian and ">invalid_output<" not in italian
+    listed = ada.client.get("/challenges/sea-temp/submissions?lang=it")
+    if listed.status_code == 200:
+        assert "non riuscito" in listed.text
+    api = client.get(f"/api/v1/submissions/{sid}", headers=ada.bearer()).json()
+    assert api["message"] == failure.message, "the API's message stays English"

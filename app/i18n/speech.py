@@ -1,0 +1,33 @@
+"""The site's words in Python code (refusals a service builds), in the request's language.
+
+Services have no template at hand, so they read the language LanguageMiddleware chose for
+the request in progress. Outside a request (the CLI, a worker) they speak English, and so
+does the API unless the caller asks otherwise (see LanguageMiddleware).
+"""
+
+from __future__ import annotations
+
+from babel.numbers import format_decimal
+
+from app.i18n.catalogs import Catalogs
+from app.i18n.context import current_language
+
+_CATALOGS = Catalogs()
+FALLBACK = "en"
+
+
+def speaking() -> str:
+    return current_language() or FALLBACK
+
+
+def gettext(message: str) -> str:
+    return _CATALOGS.translations(speaking()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    return _CATALOGS.translations(speaking()).ngettext(singular, plural, count)
+
+
+def number(value: float) -> str:
+    """A number as the reader writes it: a decimal comma in Italian."""
+    return str(format_decimal(value, locale=speaking()))

@@ -1,0 +1,143 @@
+"""Team-facing messages as an id and parameters, so each reader gets them in their language.
+
+judging/ may not use the site's catalogs (it imports nothing of app/), and `marea judge` on a
+laptop prints English. So a message is a key into `TEMPLATES` plus its parameters: `english()`
+fills the English template, and the site fills the translated one, because the English
+template is also the gettext msgid (marked with `N_` so `pybabel extract` finds it here).
+
+Parameters are words nobody translates (ids, file names, an organiser's own text), numbers
+(a float is written the reader's way: "2,5" in Italian), or other messages, rendered in the
+same language. A message stored by an older release may name an id this one lacks: `from_json`
+then answers None and readers fall back to the English text stored beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from judging.scorer.wording import PROBLEMS
+
+Param = Union[str, int, float, "Message"]
+
+
+def N_(text: str) -> str:
+    """Marks a template for extraction; translation happens when a reader's language is known."""
+    return text
+
+
+FAILURES: dict[str, str] = {
+    "scored": N_("Your submission was scored."),
+    "withheld": N_(
+        "In this phase your program runs on hidden test inputs, so what it prints and writes is "
+        "not shown to teams; the organisers can see it."
+    ),
+    "last_lines": N_("The last lines it printed are below."),
+    "timeout": N_("Your program ran longer than the {limit} s limit and was stopped. {then}"),
+    "out_of_memory": N_(
+        "Your program used more than the {limit} MB of memory allowed and was stopped. "
+        "Try processing the data in smaller pieces. {then}"
+    ),
+    "runtime_error": N_(
+        "Your program stopped with exit code {code}. "
+        "The last lines it printed (including any error) are below."
+    ),
+    "runtime_error_withheld": N_(
+        "Your program stopped with an error (a non-zero exit code). {then}"
+    ),
+    "missing_output": N_(
+        "Your program finished but did not write {name} into $MAREA_OUTPUT_DIR. {why}"
+    ),
+    "output_too_large": N_("Its output was larger than allowed, so it was not kept."),
+    "wrote_only": N_("It wrote only: {files}."),
+    "wrote_nothing": N_("It wrote no files at all."),
+    "invalid_output": N_("Your predictions file could not be scored: {problem}"),
+    "invalid_output_line": N_("Your predictions file could not be scored: line {line}: {problem}"),
+    "invalid_output_withheld": N_(
+        "The predictions file your program wrote could not be scored; check it against "
+        "the format on the challenge's evaluation page. {then}"
+    ),
+    "invalid_submission": N_("Your archive could not be used: {problem}"),
+    "scoring_error": N_(
+        "Your submission could not be scored because the organisers' scoring failed. "
+        "This is not your fault and does not count against you; the organisers have been told."
+    ),
+    "internal_error": N_(
+        "Your submission could not be judged because of a problem on our side. "
+        "This is not your fault and does not count against you; the operators have been told."
+    ),
+}
+
+TEMPLATES: dict[str, str] = {**FAILURES, **PROBLEMS}
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    params: Mapping[str, Param] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.id not in TEMPLATES:
+            raise KeyError(f"no message template {self.id!r}")
+
+    def english(self) -> str:
+        return render(self)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "params": {
+                k: v.to_json() if isinstance(v, Message) else v for k, v in self.params.items()
+            },
+        }
+
+    @staticmethod
+    def from_json(data: object) -> Message | None:
+        """The message stored as `to_json` wrote it; None for anything this release cannot render."""
+        if not isinstance(data, dict) or data.get("id") not in TEMPLATES:
+            return None
+        raw = data.get("params", {})
+        if not isinstance(raw, dict):
+            return None
+        params: dict[str, Param] = {}
+        for key, value in raw.items():
+            if isinstance(value, dict):
+                nested = Message.from_json(value)
+                if nested is None:
+                    return None
+                params[str(key)] = nested
+            elif isinstance(value, str | int | float) and not isinstance(value, bool):
+                params[str(key)] = value
+            else:
+                return None
+        return Message(str(data["id"]), params)
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _english_number(value: float) -> str:
+    return f"{value:g}"
+
+
+def render(
+    message: Message,
+    translate: Callable[[str], str] = _same,
+    number: Callable[[float], str] = _english_number,
+) -> str:
+    """The message in the language of `translate`; English when a translation is malformed."""
+    values: dict[str, str] = {}
+    for key, value in message.params.items():
+        if isinstance(value, Message):
+            values[key] = render(value, translate, number)
+        elif isinstance(value, float):
+            values[key] = number(value)
+        else:
+            values[key] = str(value)
+    template = TEMPLATES[message.id]
+    try:
+        return translate(template).format_map(values)
+    except (KeyError, IndexError, ValueError):
+        return template.format_map(values)

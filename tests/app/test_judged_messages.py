@@ -1,0 +1,115 @@
+"""Every failure judging can report reads in Italian and in English, with its parameters."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.i18n import Catalogs
+from app.i18n.judged import FAILURES, STATUSES, failure_label, judged_message, status_label
+from judging import failures
+from judging.failures import Category, Failure, Message
+from judging.messages import TEMPLATES
+from judging.scorer.wording import said
+
+CATALOGS = Catalogs()
+BAD_VALUE = Message.from_json(
+    said(
+        "predictions.bad_value",
+        line=4,
+        column="'sst'",
+        id="'a'",
+        problem=said("value.not_number", value="'x'"),
+    )
+)
+assert BAD_VALUE is not None
+
+# (failure, words that must appear in English, the same in Italian)
+CASES: list[tuple[Failure, list[str], list[str]]] = [
+    (failures.timeout(2.5), ["2.5 s limit", "last lines"], ["2,5 s", "ultime righe"]),
+    (failures.timeout(60, withheld=True), ["60 s", "hidden test inputs"], ["60 s", "nascosti"]),
+    (failures.out_of_memory(512), ["512 MB"], ["512 MB"]),
+    (failures.runtime_error(3), ["exit code 3"], ["codice di uscita 3"]),
+    (failures.runtime_error(3, withheld=True), ["non-zero"], ["diverso da zero"]),
+    (failures.missing_output("p.csv", ["a.txt"], False), ["p.csv", "a.txt"], ["p.csv", "a.txt"]),
+    (failures.missing_output("p.csv", [], True), ["larger than allowed"], ["non è stato"]),
+    (failures.missing_output("p.csv", [], False), ["no files"], ["alcun file"]),
+    (failures.missing_output("p.csv", ["x"], False, withheld=True), ["hidden"], ["nascosti"]),
+    (
+        failures.invalid_output(BAD_VALUE, 4),
+        ["line 4", "'x' is not a number"],
+        ["riga 4", "'x' non è un numero"],
+    ),
+    (
+        failures.invalid_output("organiser words", 7),
+        ["line 7: organiser words"],
+        ["riga 7: organiser words"],
+    ),
+    (
+        failures.invalid_output(BAD_VALUE, 4, withheld=True),
+        ["evaluation page"],
+        ["pagina di valutazione"],
+    ),
+    (
+        failures.invalid_submission("it is not a zip"),
+        ["archive", "not a zip"],
+        ["archivio", "not a zip"],
+    ),
+    (failures.scoring_error("secret"), ["not your fault"], ["Non è colpa tua"]),
+    (failures.internal_error("secret"), ["our side"], ["da parte nostra"]),
+]
+
+
+@pytest.mark.parametrize(("failure", "english", "italian"), CASES)
+def test_every_failure_reads_in_both_languages(
+    failure: Failure, english: list[str], italian: list[str]
+) -> None:
+    stored = failure.said.to_json()
+    en = judged_message(stored, "", "en", CATALOGS.translations("en"))
+    it = judged_message(stored, "", "it", CATALOGS.translations("it"))
+    assert en == failure.message
+    for words in english:
+        assert words in en
+    for words in italian:
+        assert words in it, it
+    assert it != en and "{" not in it and "secret" not in it + en
+    assert failure_label(failure.category, CATALOGS.translations("it")) != str(failure.category)
+
+
+def test_every_template_is_translated_with_the_same_placeholders() -> None:
+    italian = CATALOGS.translations("it")
+    for key, template in TEMPLATES.items():
+        translated = italian.gettext(template)
+        assert translated != template or key.startswith("kind."), key
+        assert set(re.findall(r"\{(\w+)\}", translated)) == set(
+            re.findall(r"\{(\w+)\}", template)
+        ), key
+
+
+def test_labels_and_unknown_messages_fall_back_to_the_stored_text() -> None:
+    italian = CATALOGS.translations("it")
+    assert set(FAILURES) == {str(c) for c in Category}
+    assert all(status_label(s, italian) != s for s in STATUSES)
+    assert judged_message({"id": "from_a_newer_release"}, "stored", "it", italian) == "stored"
+    assert judged_message(None, "stored", "it", italian) == "stored"
+
+
+def test_quota_refusals_speak_the_request_language() -> None:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from app.i18n import use_language
+    from app.submissions.quotas import QuotaUsage, check
+
+    phase = SimpleNamespace(max_total=None, max_per_day=3, max_concurrent=2)
+    resets = datetime(2027, 3, 2, tzinfo=UTC)
+    full_day = QuotaUsage(today=3, failed_today=0, total=3, running=0, resets_at=resets)
+    busy = QuotaUsage(today=0, failed_today=0, total=0, running=2, resets_at=resets)
+    english = check(phase, full_day)  # type: ignore[arg-type]  # outside a request: English
+    assert english is not None and "resets at 00:00 UTC" in english.message
+    with use_language("it"):
+        italian = check(phase, full_day)  # type: ignore[arg-type]
+        running = check(phase, busy)  # type: ignore[arg-type]
+    assert italian is not None and "riparte alle 00:00 UTC" in italian.message
+    assert running is not None and "2 invii in coda" in running.message
