@@ -44,7 +44,7 @@ from app.submissions.models import FINAL_STATUSES, Submission
 from app.submissions.web import receive_submission
 from app.teams.models import Team
 from app.web.body_limit import takes_upload
-from app.web.deps import EngineDep, RowId, StoreDep
+from app.web.deps import EngineDep, RowId, SettingsDep, StoreDep
 from app.web.errors import Refused, unwrap
 
 router = APIRouter(
@@ -135,10 +135,13 @@ async def create(
     user: SubmitUser,
     engine: EngineDep,
     store: StoreDep,
+    settings: SettingsDep,
     phase: str | None = Query(None, description="Phase name; default: the open phase."),
 ) -> JSONResponse:
     """Upload a file as multipart/form-data (`file`, optional `description`, `link`, `phase`)."""
-    made = await receive_submission(request, user, slug, phase)
+    made = await receive_submission(
+        request, user, slug, phase, engine=engine, settings=settings, store=store
+    )
 
     def body() -> dict[str, Any]:
         with Session(engine, expire_on_commit=False) as session:

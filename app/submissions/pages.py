@@ -93,9 +93,12 @@ async def submit_upload(
     page: PageDep,
     settings: SettingsDep,
     engine: EngineDep,
+    store: StoreDep,
 ) -> Response:
     try:
-        made = await receive_submission(request, user, slug, None)
+        made = await receive_submission(
+            request, user, slug, None, engine=engine, settings=settings, store=store
+        )
     except HTTPException as exc:
         message = exc.detail if isinstance(exc.detail, str) else "The upload was refused."
         if _wants_json(request):
