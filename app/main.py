@@ -8,7 +8,7 @@ from datetime import datetime
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -47,6 +47,7 @@ from app.teams.pages import router as teams_router
 from app.text.timefmt import format_when, time_left
 from app.web.body_limit import BodyLimitMiddleware
 from app.web.errors import Refused, refusal_fields
+from app.web.page import Page
 from app.web.security import MAX_FORM_BYTES, CsrfMiddleware, SecurityHeadersMiddleware
 from app.web.stream_limit import StreamLimitMiddleware
 
@@ -140,7 +141,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.settings = settings
     app.state.engine = engine
     app.state.store = LocalStore(settings.store_dir)
-    app.state.templates = build_templates(settings)
+    templates = build_templates(settings)
+    app.state.templates = templates
     app.state.started_at = datetime.now()
     app.state.hub = hub
     app.state.board_cache = board_cache
@@ -192,14 +194,10 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
                 status_code=exc.status_code,
                 headers=getattr(exc, "headers", None),
             )
-        lang = pick_language(request, settings.default_language)
-        templates: Jinja2Templates = app.state.templates
-        page: HTMLResponse = templates.TemplateResponse(
-            request,
-            "error.html",
-            {"status": exc.status_code, "message": message, "lang": lang},
-            status_code=exc.status_code,
+        # Not PageDep: the handler runs outside dependency solving, so the page is built here.
+        page = Page(request, pick_language(request, settings.default_language), templates)
+        return page.render(
+            "error.html", {"status": exc.status_code, "message": message}, status=exc.status_code
         )
-        return page
 
     return app

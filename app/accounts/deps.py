@@ -3,7 +3,8 @@
     def page(user: CurrentUser): ...            # signed in (browser) or Bearer token (API)
     def page(user: OptionalUser): ...           # anyone; user is None when anonymous
     def page(user: OrganiserUser): ...          # organiser or admin
-    def page(user: Annotated[User, Depends(require_role(Role.judge))]): ...
+    def page(user: JudgeUser): ...              # judge or higher
+    APIRouter(dependencies=[Depends(require_organiser)])  # every route of a staff router
     def api(user: SubmitUser): ...              # a write: a browser or a `submit` token
     def page(user: BrowserUser): ...            # a browser session only (account management)
 
@@ -203,9 +204,16 @@ def require_role(role: Role) -> Callable[[User], User]:
     return check
 
 
-JudgeUser = Annotated[User, Depends(require_role(Role.judge))]
-OrganiserUser = Annotated[User, Depends(require_role(Role.organiser))]
-AdminUser = Annotated[User, Depends(require_role(Role.admin))]
+# One callable per role, defined once: FastAPI caches a dependency per request by its callable,
+# so a router's `dependencies=[Depends(require_organiser)]` and a handler's `OrganiserUser`
+# are checked once, not twice (a fresh `require_role(...)` each time would be a new key).
+require_judge = require_role(Role.judge)
+require_organiser = require_role(Role.organiser)
+require_admin = require_role(Role.admin)
+
+JudgeUser = Annotated[User, Depends(require_judge)]
+OrganiserUser = Annotated[User, Depends(require_organiser)]
+AdminUser = Annotated[User, Depends(require_admin)]
 
 
 def get_limiter(request: Request) -> LoginLimiter:

@@ -14,14 +14,16 @@ from app.accounts.deps import (
     ProvidersDep,
     SignupLimiterDep,
 )
+from app.accounts.oidc import OidcProviders
 from app.accounts.passwords import MIN_LENGTH
 from app.accounts.ratelimit import Blocked, Unavailable
 from app.accounts.requests import client_ip, safe_next
 from app.accounts.service import authenticate, create_user, record_login
 from app.accounts.sessions import end_session, start_session
 from app.core.refusal import Kind, Refusal
-from app.web.deps import LangDep, SessionDep, SettingsDep, TemplatesDep
+from app.web.deps import SessionDep, SettingsDep
 from app.web.errors import status_of
+from app.web.page import Page, PageDep
 
 router = APIRouter()
 
@@ -30,24 +32,21 @@ FormText = Annotated[str, Form()]
 
 @router.get("/signup", response_class=HTMLResponse, name="signup")
 def signup_form(
-    request: Request,
-    templates: TemplatesDep,
-    lang: LangDep,
+    page: PageDep,
     providers: ProvidersDep,
     user: OptionalUser,
     next: str = "/",
 ) -> Response:
     if user is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return _signup_page(request, templates, lang, providers, next=safe_next(next))
+    return _signup_page(page, providers, next=safe_next(next))
 
 
 @router.post("/signup", response_class=HTMLResponse)
 def signup(
     request: Request,
     db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    page: PageDep,
     providers: ProvidersDep,
     limiter: SignupLimiterDep,
     devices: DevicesDep,
@@ -60,13 +59,11 @@ def signup(
     ip = client_ip(request)
     verdict = limiter.check(ip=ip)
     if isinstance(verdict, Blocked):
-        return _rate_limited(request, templates, lang, verdict, what="signup")
+        return _rate_limited(page, verdict, what="signup")
     values = {"name": name, "email": email}
     if isinstance(verdict, Unavailable):
         return _signup_page(
-            request,
-            templates,
-            lang,
+            page,
             providers,
             next=safe_next(next),
             error=Refusal(Kind.unavailable, verdict.message, field="email"),
@@ -79,11 +76,9 @@ def signup(
         # Every refusal counts, whatever its reason, so probing addresses in bulk is slow.
         after = limiter.record_refusal(ip=ip)
         if isinstance(after, Blocked):
-            return _rate_limited(request, templates, lang, after, what="signup")
+            return _rate_limited(page, after, what="signup")
         return _signup_page(
-            request,
-            templates,
-            lang,
+            page,
             providers,
             next=safe_next(next),
             error=created,
@@ -100,24 +95,21 @@ def signup(
 
 @router.get("/login", response_class=HTMLResponse, name="login")
 def login_form(
-    request: Request,
-    templates: TemplatesDep,
-    lang: LangDep,
+    page: PageDep,
     providers: ProvidersDep,
     user: OptionalUser,
     next: str = "/",
 ) -> Response:
     if user is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return login_page(request, templates, lang, providers, next=safe_next(next))
+    return login_page(page, providers, next=safe_next(next))
 
 
 @router.post("/login", response_class=HTMLResponse)
 def login(
     request: Request,
     db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    page: PageDep,
     providers: ProvidersDep,
     limiter: LimiterDep,
     devices: DevicesDep,
@@ -131,12 +123,10 @@ def login(
     page_args = {"next": safe_next(next), "email": email}
     verdict = limiter.check(email=email, ip=ip, device=device)
     if isinstance(verdict, Blocked):
-        return _rate_limited(request, templates, lang, verdict, what="login")
+        return _rate_limited(page, verdict, what="login")
     if isinstance(verdict, Unavailable):
         return login_page(
-            request,
-            templates,
-            lang,
+            page,
             providers,
             problem=verdict.message,
             status_code=503,
@@ -146,11 +136,9 @@ def login(
     if user is None:
         after = limiter.record_failure(email=email, ip=ip, device=device)
         if isinstance(after, Blocked):
-            return _rate_limited(request, templates, lang, after, what="login")
+            return _rate_limited(page, after, what="login")
         return login_page(
-            request,
-            templates,
-            lang,
+            page,
             providers,
             problem="bad_credentials",
             status_code=401,
@@ -173,10 +161,8 @@ def logout(request: Request, db: SessionDep) -> Response:
 
 
 def login_page(
-    request: Request,
-    templates: TemplatesDep,
-    lang: str,
-    providers: ProvidersDep,
+    page: Page,
+    providers: OidcProviders,
     *,
     next: str = "/",
     email: str = "",
@@ -184,63 +170,50 @@ def login_page(
     status_code: int = 200,
 ) -> Response:
     """The login form; `problem` is "bad_credentials" or a message to show as it is."""
-    page: Response = templates.TemplateResponse(
-        request,
+    return page.render(
         "accounts/login.html",
         {
-            "lang": lang,
             "next": next,
             "email": email,
             "problem": problem,
             "providers": providers.buttons(),
         },
-        status_code=status_code,
+        status=status_code,
     )
-    return page
 
 
 def _signup_page(
-    request: Request,
-    templates: TemplatesDep,
-    lang: str,
-    providers: ProvidersDep,
+    page: Page,
+    providers: OidcProviders,
     *,
     next: str,
     error: Refusal | None = None,
     values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    page: Response = templates.TemplateResponse(
-        request,
+    return page.render(
         "accounts/signup.html",
         {
-            "lang": lang,
             "next": next,
             "error": error,
             "values": values or {},
             "min_length": MIN_LENGTH,
             "providers": providers.buttons(),
         },
-        status_code=status_code,
+        status=status_code,
     )
-    return page
 
 
-def _rate_limited(
-    request: Request, templates: TemplatesDep, lang: str, blocked: Blocked, *, what: str
-) -> Response:
+def _rate_limited(page: Page, blocked: Blocked, *, what: str) -> Response:
     """429 with Retry-After; `what` is "login" or "signup"."""
     minutes = max(1, -(-blocked.retry_after_s // 60))
-    page: Response = templates.TemplateResponse(
-        request,
+    return page.render(
         "accounts/rate_limited.html",
         {
-            "lang": lang,
             "retry_after_s": blocked.retry_after_s,
             "minutes": minutes,
             "what": what,
         },
-        status_code=429,
+        status=429,
         headers={"Retry-After": str(blocked.retry_after_s)},
     )
-    return page

@@ -9,19 +9,21 @@ from authlib.common.errors import AuthlibBaseError
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.engine import Engine
 
 from app.accounts.deps import DevicesDep, ProvidersDep
 from app.accounts.identities import OidcLogin, ProviderClaims, login_with_provider
 from app.accounts.login_pages import login_page
-from app.accounts.oidc import same_issuer
+from app.accounts.oidc import OidcProviders, same_issuer
 from app.accounts.requests import safe_next
 from app.accounts.service import record_login
 from app.accounts.sessions import begin_session, cookie_secret, set_session_cookie
 from app.core.db import session_scope
 from app.core.refusal import Refusal
 from app.core.settings import Settings
-from app.web.deps import LangDep, TemplatesDep
+from app.web.deps import EngineDep, SettingsDep
 from app.web.errors import status_of
+from app.web.page import Page, PageDep
 
 router = APIRouter()
 
@@ -33,8 +35,7 @@ async def oidc_login(
     request: Request,
     name: str,
     providers: ProvidersDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    page: PageDep,
     next: str = "/",
 ) -> Response:
     client = _client(providers, name)
@@ -42,7 +43,7 @@ async def oidc_login(
     try:
         redirect: Response = await client.authorize_redirect(request, providers.redirect_uri(name))
     except (httpx.HTTPError, AuthlibBaseError, ValueError, KeyError) as exc:
-        return _failed(request, templates, lang, providers, name, exc)
+        return _failed(page, providers, name, exc)
     return redirect
 
 
@@ -51,9 +52,10 @@ async def oidc_callback(
     request: Request,
     name: str,
     providers: ProvidersDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    page: PageDep,
     devices: DevicesDep,
+    settings: SettingsDep,
+    engine: EngineDep,
 ) -> Response:
     client = _client(providers, name)
     config = providers.config(name)
@@ -71,13 +73,11 @@ async def oidc_callback(
                 raise ValueError("userinfo describes a different person than the ID token")
             claims = {**extra, **claims}
     except (httpx.HTTPError, AuthlibBaseError, ValueError, KeyError) as exc:
-        return _failed(request, templates, lang, providers, name, exc)
+        return _failed(page, providers, name, exc)
     issuer = str(metadata.get("issuer", ""))
     if not same_issuer(issuer, config.issuer) or not same_issuer(str(claims.get("iss")), issuer):
         return _failed(
-            request,
-            templates,
-            lang,
+            page,
             providers,
             name,
             ValueError(f"issuer {issuer!r} is not the configured {config.issuer!r}"),
@@ -90,16 +90,9 @@ async def oidc_callback(
         email_verified=claims.get("email_verified") in (True, "true"),
         name=str(claims["name"]) if claims.get("name") else None,
     )
-    result = await run_in_threadpool(_login, request, provider_claims)
+    result = await run_in_threadpool(_login, request, settings, engine, provider_claims)
     if isinstance(result, Refusal):
-        return login_page(
-            request,
-            templates,
-            lang,
-            providers,
-            problem=result.message,
-            status_code=status_of(result),
-        )
+        return login_page(page, providers, problem=result.message, status_code=status_of(result))
     login, secret = result
     next_path = safe_next(request.session.get(NEXT_KEY))
     set_session_cookie(request, secret)
@@ -111,10 +104,11 @@ async def oidc_callback(
     return response
 
 
-def _login(request: Request, claims: ProviderClaims) -> tuple[OidcLogin, str] | Refusal:
+def _login(
+    request: Request, settings: Settings, engine: Engine, claims: ProviderClaims
+) -> tuple[OidcLogin, str] | Refusal:
     """The provider login and its new session's secret, in one transaction."""
-    settings: Settings = request.app.state.settings
-    with session_scope(request.app.state.engine) as db:
+    with session_scope(engine) as db:
         result = login_with_provider(db, claims)
         if isinstance(result, Refusal):
             db.rollback()
@@ -130,21 +124,14 @@ def _login(request: Request, claims: ProviderClaims) -> tuple[OidcLogin, str] | 
         return result, secret
 
 
-def _client(providers: ProvidersDep, name: str) -> Any:
+def _client(providers: OidcProviders, name: str) -> Any:
     if providers.config(name) is None:
         raise HTTPException(404, f"No login provider is called {name!r}.")
     return providers.client(name)
 
 
-def _failed(
-    request: Request,
-    templates: TemplatesDep,
-    lang: str,
-    providers: ProvidersDep,
-    name: str,
-    exc: Exception,
-) -> Response:
+def _failed(page: Page, providers: OidcProviders, name: str, exc: Exception) -> Response:
     config = providers.config(name)
     label = (config.label or config.name) if config else name
     message = f"Logging in with {label} did not work: {exc}. Try again, or log in another way."
-    return login_page(request, templates, lang, providers, problem=message, status_code=502)
+    return login_page(page, providers, problem=message, status_code=502)

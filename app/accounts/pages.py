@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from app.accounts.deps import (
     BrowserUser,
@@ -24,28 +24,25 @@ from app.accounts.sessions import live_sessions as list_live_sessions
 from app.accounts.tokens import NewToken, active_tokens, create_token, revoke_token
 from app.accounts.useragents import device_label
 from app.core.refusal import Kind, Refusal
-from app.web.deps import LangDep, RowId, SessionDep, TemplatesDep
+from app.web.deps import RowId, SessionDep
 from app.web.errors import status_of, unwrap
+from app.web.page import Page, PageDep
 
 router = APIRouter()
 
 
 @router.get("/account", response_class=HTMLResponse, name="account")
-def account(
-    request: Request, user: BrowserUser, db: SessionDep, templates: TemplatesDep, lang: LangDep
-) -> Response:
-    notice = request.session.pop("notice", None)
-    ended = request.session.pop("notice_count", 0)
-    return _account_page(request, user, db, templates, lang, notice=notice, ended=ended)
+def account(user: BrowserUser, db: SessionDep, page: PageDep) -> Response:
+    notice = page.request.session.pop("notice", None)
+    ended = page.request.session.pop("notice_count", 0)
+    return _account_page(page, user, db, notice=notice, ended=ended)
 
 
 @router.post("/account/tokens", response_class=HTMLResponse, name="account_create_token")
 def make_token(
-    request: Request,
     user: BrowserUser,
     db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    page: PageDep,
     name: Annotated[str, Form()] = "",
     scope: Annotated[str, Form()] = TokenScope.read.value,
 ) -> Response:
@@ -60,11 +57,9 @@ def make_token(
     if isinstance(made, Refusal):
         db.rollback()
         return _account_page(
-            request,
+            page,
             user,
             db,
-            templates,
-            lang,
             error=made,
             status_code=status_of(made),
             token_name=name,
@@ -72,7 +67,7 @@ def make_token(
         )
     db.commit()
     # Rendered directly, never redirected: the secret must not be stored anywhere to show later.
-    return _account_page(request, user, db, templates, lang, new_token=made, status_code=201)
+    return _account_page(page, user, db, new_token=made, status_code=201)
 
 
 @router.post("/account/tokens/{token_id}/revoke", name="account_revoke_token")
@@ -113,11 +108,9 @@ def end_other_sessions(request: Request, user: BrowserUser, db: SessionDep) -> R
 
 
 def _account_page(
-    request: Request,
+    page: Page,
     user: User,
-    db: SessionDep,
-    templates: TemplatesDep,
-    lang: str,
+    db: Session,
     *,
     new_token: NewToken | None = None,
     error: Refusal | None = None,
@@ -128,7 +121,7 @@ def _account_page(
     status_code: int = 200,
 ) -> Response:
     identities = list(db.exec(select(OidcIdentity).where(OidcIdentity.user_id == user.id)))
-    current = credential_of(request)
+    current = credential_of(page.request)
     sessions = [
         {
             "id": s.id,
@@ -139,11 +132,9 @@ def _account_page(
         }
         for s in list_live_sessions(db, user)
     ]
-    page: Response = templates.TemplateResponse(
-        request,
+    return page.render(
         "accounts/account.html",
         {
-            "lang": lang,
             "user": user,
             "tokens": active_tokens(db, user),
             "sessions": sessions,
@@ -156,6 +147,5 @@ def _account_page(
             "token_name": token_name,
             "token_scope": token_scope,
         },
-        status_code=status_code,
+        status=status_code,
     )
-    return page

@@ -27,6 +27,7 @@ from app.api.schemas import (
 from app.challenges.models import Challenge, Phase
 from app.core.db import MAX_ROW_ID
 from app.core.refusal import Refusal
+from app.core.store import LocalStore
 from app.live import sse
 from app.live.events import submission_channel
 from app.live.hub import EventHub
@@ -43,7 +44,7 @@ from app.submissions.models import FINAL_STATUSES, Submission
 from app.submissions.web import receive_submission
 from app.teams.models import Team
 from app.web.body_limit import takes_upload
-from app.web.deps import RowId
+from app.web.deps import EngineDep, RowId, SettingsDep, StoreDep
 from app.web.errors import Refused, unwrap
 
 router = APIRouter(
@@ -98,8 +99,10 @@ def submission_out(
     }
 
 
-def detail_out(request: Request, session: Session, user: User, s: Submission) -> dict[str, Any]:
-    view = view_of(session, request.app.state.store, user, s)
+def detail_out(
+    request: Request, session: Session, store: LocalStore, user: User, s: Submission
+) -> dict[str, Any]:
+    view = view_of(session, store, user, s)
     return {
         **submission_out(request, s, view.challenge, view.phase, view.team, view.scores),
         "history": [
@@ -130,28 +133,41 @@ async def create(
     request: Request,
     slug: str,
     user: SubmitUser,
+    engine: EngineDep,
+    store: StoreDep,
+    settings: SettingsDep,
     phase: str | None = Query(None, description="Phase name; default: the open phase."),
 ) -> JSONResponse:
     """Upload a file as multipart/form-data (`file`, optional `description`, `link`, `phase`)."""
-    made = await receive_submission(request, user, slug, phase)
+    made = await receive_submission(
+        request, user, slug, phase, engine=engine, settings=settings, store=store
+    )
 
     def body() -> dict[str, Any]:
-        with Session(request.app.state.engine, expire_on_commit=False) as session:
+        with Session(engine, expire_on_commit=False) as session:
             fresh = session.get(Submission, made.id)
             assert fresh is not None
-            out = SubmissionDetailOut.model_validate(detail_out(request, session, user, fresh))
+            out = SubmissionDetailOut.model_validate(
+                detail_out(request, session, store, user, fresh)
+            )
         return out.model_dump(mode="json")
 
     return JSONResponse(await run_in_threadpool(body), status_code=201)
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionDetailOut)
-def get_submission(request: Request, submission_id: RowId, user: CurrentUser) -> dict[str, Any]:
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+def get_submission(
+    request: Request,
+    submission_id: RowId,
+    user: CurrentUser,
+    engine: EngineDep,
+    store: StoreDep,
+) -> dict[str, Any]:
+    with Session(engine, expire_on_commit=False) as session:
         submission = visible_submission(session, user, submission_id)
         if submission is None:
             raise HTTPException(404, f"No submission {submission_id} of yours exists.")
-        return detail_out(request, session, user, submission)
+        return detail_out(request, session, store, user, submission)
 
 
 class FinalChoice(BaseModel):
@@ -164,7 +180,12 @@ class FinalChoice(BaseModel):
     responses={409: {"model": ErrorBody}},
 )
 def choose_final(
-    request: Request, submission_id: RowId, choice: FinalChoice, user: SubmitUser
+    request: Request,
+    submission_id: RowId,
+    choice: FinalChoice,
+    user: SubmitUser,
+    engine: EngineDep,
+    store: StoreDep,
 ) -> dict[str, Any]:
     """Choose (or unchoose) a submission as one of the team's finals for the private board.
 
@@ -172,7 +193,7 @@ def choose_final(
     afterwards 409, saying when the choices closed (`app.submissions.finals`).
     """
     assert user.id is not None
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    with Session(engine, expire_on_commit=False) as session:
         submission = visible_submission(session, user, submission_id)
         if submission is None or not is_member(session, submission.team_id, user.id):
             raise HTTPException(404, f"No submission {submission_id} of your team exists.")
@@ -184,7 +205,7 @@ def choose_final(
             session.rollback()
             raise Refused(result)
         session.commit()
-        return detail_out(request, session, user, result)
+        return detail_out(request, session, store, user, result)
 
 
 @router.get("/challenges/{slug}/submissions", response_model=SubmissionListOut)
@@ -192,6 +213,7 @@ def list_submissions(
     request: Request,
     slug: str,
     user: CurrentUser,
+    engine: EngineDep,
     phase: str | None = Query(None, description="Only this phase; default: every phase."),
     before: int | None = Query(
         None, ge=1, le=MAX_ROW_ID, description="`next_before` of the previous page."
@@ -200,7 +222,7 @@ def list_submissions(
 ) -> dict[str, Any]:
     """Your team's submissions to the challenge, newest first."""
     assert user.id is not None
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    with Session(engine, expire_on_commit=False) as session:
         context = unwrap(submit_context(session, slug, user.id))
         team = unwrap(require_team(context))
         assert team.id is not None

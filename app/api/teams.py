@@ -20,7 +20,7 @@ from app.submissions.context import published_challenge
 from app.teams import service
 from app.teams.models import Team
 from app.teams.web import invite_link
-from app.web.deps import SessionDep
+from app.web.deps import SessionDep, SettingsDep
 from app.web.errors import Refused, unwrap
 
 router = APIRouter(
@@ -91,7 +91,12 @@ def create_team(
 
 @router.post("/challenges/{slug}/team/join", response_model=TeamOut)
 def join_team(
-    request: Request, slug: str, body: TeamJoinIn, user: SubmitUser, db: SessionDep
+    request: Request,
+    slug: str,
+    body: TeamJoinIn,
+    user: SubmitUser,
+    db: SessionDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
     """Join with the team's invitation `code`, or the `token` of an invitation link."""
     challenge = challenge_or_404(db, slug)
@@ -99,7 +104,7 @@ def join_team(
     if body.code:
         joined = service.join_by_code(db, challenge, user.id, body.code)
     elif body.token:
-        secret = request.app.state.settings.resolved_secret_key()
+        secret = settings.resolved_secret_key()
         joined = service.join_by_link(db, challenge, user.id, body.token, secret)
     else:
         raise HTTPException(422, "Send the invitation `code` or the `token` of an invitation link.")

@@ -18,24 +18,17 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import StreamingResponse
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from app.text.attachment import attachment
-from app.challenges import service
-from app.challenges.models import Challenge, DataFile
-from app.web.deps import SessionDep, StoreDep
+from app.challenges.models import DataFile
+from app.challenges.web import PublishedChallenge
 from app.core.store import CHUNK, LocalStore
+from app.text.attachment import attachment
+from app.web.deps import SessionDep, StoreDep
 
 router = APIRouter(tags=["challenges"])
 
 DOWNLOADABLE = ("public", "starter")
-
-
-def _challenge(session: Session, slug: str) -> Challenge:
-    challenge = service.challenge_by_slug(session, slug)
-    if challenge is None or not challenge.published or challenge.id is None:
-        raise HTTPException(404, f"No published challenge is called {slug!r}.")
-    return challenge
 
 
 def _stream(store: LocalStore, sha256: str) -> Iterator[bytes]:
@@ -75,9 +68,10 @@ def kit_layout(rows: Sequence[DataFile], starter_kit: Any) -> list[tuple[str, Da
 
 
 @router.get("/challenges/{slug}/files/{path:path}", name="challenge_file")
-def download_file(slug: str, path: str, session: SessionDep, store: StoreDep) -> StreamingResponse:
+def download_file(
+    challenge: PublishedChallenge, path: str, session: SessionDep, store: StoreDep
+) -> StreamingResponse:
     """One public data file, byte for byte what its sha256 on the data page says."""
-    challenge = _challenge(session, slug)
     row = session.exec(
         select(DataFile).where(
             DataFile.challenge_id == challenge.id, DataFile.role == "public", DataFile.path == path
@@ -98,9 +92,10 @@ def download_file(slug: str, path: str, session: SessionDep, store: StoreDep) ->
 
 
 @router.get("/challenges/{slug}/starter-kit.zip", name="starter_kit")
-def download_starter_kit(slug: str, session: SessionDep, store: StoreDep) -> StreamingResponse:
+def download_starter_kit(
+    challenge: PublishedChallenge, session: SessionDep, store: StoreDep
+) -> StreamingResponse:
     """The starter kit and the public data as one zip, ready to unpack and run."""
-    challenge = _challenge(session, slug)
     rows = session.exec(
         select(DataFile)
         .where(DataFile.challenge_id == challenge.id, col(DataFile.role).in_(DOWNLOADABLE))

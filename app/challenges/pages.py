@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse
 
 from app.challenges import service
+from app.challenges.web import PublishedChallenge
 from app.core.db import utcnow
-from app.web.deps import LangDep, SessionDep, TemplatesDep
 from app.i18n import localise
 from app.text.markdown import render_markdown
+from app.web.deps import SessionDep
+from app.web.page import PageDep
 
 router = APIRouter()
 
 
 @router.get("/", response_class=HTMLResponse, name="home")
-def home(
-    request: Request, session: SessionDep, templates: TemplatesDep, lang: LangDep
-) -> HTMLResponse:
-    challenges = service.published_challenges(session)
-    return templates.TemplateResponse(
-        request, "home.html", {"challenges": challenges, "lang": lang}
-    )
+def home(session: SessionDep, page: PageDep) -> HTMLResponse:
+    return page.render("home.html", {"challenges": service.published_challenges(session)})
 
 
 @router.get("/challenges", response_class=HTMLResponse, name="challenge_list")
@@ -37,16 +34,13 @@ def challenge_list(
 
 @router.get("/challenges/{slug}", response_class=HTMLResponse, name="challenge")
 def challenge_page(
-    request: Request,
-    slug: str,
+    challenge: PublishedChallenge,
     session: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    html: PageDep,
     page: str = "overview",
 ) -> HTMLResponse:
-    challenge = service.challenge_by_slug(session, slug)
-    if challenge is None or not challenge.published or challenge.id is None:
-        raise HTTPException(status_code=404, detail=f"No published challenge is called {slug!r}.")
+    assert challenge.id is not None
+    lang = html.lang
     if page not in service.PAGE_NAMES:
         raise HTTPException(
             status_code=404,
@@ -55,12 +49,10 @@ def challenge_page(
     phases = service.phases_of(session, challenge.id)
     body = render_markdown(service.page_markdown(challenge, page, lang, phases))
     now = utcnow()
-    return templates.TemplateResponse(
-        request,
+    return html.render(
         "challenges/page.html",
         {
             "challenge": challenge,
-            "lang": lang,
             "page": page,
             "page_names": service.PAGE_NAMES,
             "body": body,

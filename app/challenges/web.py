@@ -1,16 +1,24 @@
 """Finding the challenge (and phase) a request names, or answering 404: for pages and API alike.
 
 Two kinds of reader, two helpers: the public (`published_challenge_or_404`: drafts do not
-exist for them) and the staff pages (`challenge_or_404`: every loaded challenge).
+exist for them) and the staff pages (`challenge_or_404`: every loaded challenge). A route
+whose first act is that lookup takes it as a path dependency instead, `PublishedChallenge`
+or `AnyChallenge`: it reads `{slug}` and shares the request's session (FastAPI solves
+`SessionDep` once per request), so what the handler then loads or locks sees the same rows.
+Declare it after the caller's user, so an anonymous visitor is sent to log in, and a
+bearer token refused, before an unknown challenge is a 404, as when the lookup was inline.
 """
 
 from __future__ import annotations
 
-from fastapi import HTTPException
+from typing import Annotated
+
+from fastapi import Depends, HTTPException
 from sqlmodel import Session
 
 from app.challenges import service
 from app.challenges.models import Challenge, Phase
+from app.web.deps import SessionDep
 
 
 def challenge_or_404(session: Session, slug: str) -> Challenge:
@@ -27,6 +35,18 @@ def published_challenge_or_404(session: Session, slug: str) -> Challenge:
     if challenge is None or not challenge.published or challenge.id is None:
         raise HTTPException(404, f"No published challenge is called {slug!r}.")
     return challenge
+
+
+def get_any_challenge(slug: str, db: SessionDep) -> Challenge:
+    return challenge_or_404(db, slug)
+
+
+def get_published_challenge(slug: str, db: SessionDep) -> Challenge:
+    return published_challenge_or_404(db, slug)
+
+
+AnyChallenge = Annotated[Challenge, Depends(get_any_challenge)]
+PublishedChallenge = Annotated[Challenge, Depends(get_published_challenge)]
 
 
 def pick_phase(session: Session, challenge: Challenge, name: str | None) -> Phase:

@@ -2,21 +2,24 @@
 
 A judge who is not assigned to a challenge gets 404 for all of it (nothing to
 probe); a judge who belongs to a team gets 403 on that team, with the reason.
+
+Who may call is checked per router: `organise` needs the organiser role, `judge` the judge
+role; both are included into `router` (at the bottom), so each refusal names the role the
+page needs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from sqlmodel import Session
 
-from app.accounts.deps import JudgeUser, OrganiserUser
+from app.accounts.deps import JudgeUser, OrganiserUser, require_judge, require_organiser
 from app.accounts.models import User
 from app.challenges.models import Challenge
-from app.challenges.web import challenge_or_404
+from app.challenges.web import AnyChallenge
 from app.core.refusal import Refusal
 from app.core.store import LocalStore
 from app.jury import service
@@ -25,10 +28,13 @@ from app.leaderboard.ranking import BoardSpec
 from app.submissions.access import current_scores, read_logs
 from app.submissions.models import Submission
 from app.text.attachment import attachment
-from app.web.deps import LangDep, RowId, SessionDep, StoreDep, TemplatesDep
+from app.web.deps import RowId, SessionDep, StoreDep
 from app.web.errors import Refused, status_of
+from app.web.page import Page, PageDep
 
 router = APIRouter(tags=["judges"])
+organise = APIRouter(dependencies=[Depends(require_organiser)])
+judge = APIRouter(dependencies=[Depends(require_judge)])
 CHUNK = 1 << 16
 
 
@@ -39,11 +45,10 @@ def _spec(challenge: Challenge) -> JudgingSpec:
     return spec
 
 
-def _judged(db: Session, slug: str, user: User) -> tuple[Challenge, JudgingSpec]:
-    challenge = challenge_or_404(db, slug)
+def _judged(db: Session, challenge: Challenge, user: User) -> tuple[Challenge, JudgingSpec]:
     assert challenge.id is not None and user.id is not None
     if not service.is_assigned(db, challenge.id, user.id):
-        raise HTTPException(404, f"You are not a judge of {slug!r}; ask the organisers.")
+        raise HTTPException(404, f"You are not a judge of {challenge.slug!r}; ask the organisers.")
     refused = service.competes(db, challenge.id, user.id)
     if refused is not None:
         raise Refused(refused)
@@ -54,123 +59,83 @@ def _judged(db: Session, slug: str, user: User) -> tuple[Challenge, JudgingSpec]
 
 
 def _judges_page(
-    request: Request,
+    page: Page,
     db: Session,
-    templates: Any,
-    lang: str,
     challenge: Challenge,
     *,
     status: int = 200,
     problem: str | None = None,
 ) -> HTMLResponse:
     assert challenge.id is not None
-    page: HTMLResponse = templates.TemplateResponse(
-        request,
+    return page.render(
         "judges/assign.html",
         {
-            "lang": lang,
             "challenge": challenge,
             "judges": service.judges_of(db, challenge.id),
             "has_rubric": JudgingSpec.from_config(challenge.config) is not None,
             "problem": problem,
         },
-        status_code=status,
+        status=status,
     )
-    return page
 
 
-def _judges_done(
-    request: Request, db: Session, templates: Any, lang: str, challenge: Challenge, outcome: object
-) -> Response:
+def _judges_done(page: Page, db: Session, challenge: Challenge, outcome: object) -> Response:
     if isinstance(outcome, Refusal):
         db.rollback()
-        return _judges_page(
-            request,
-            db,
-            templates,
-            lang,
-            challenge,
-            status=status_of(outcome),
-            problem=outcome.message,
-        )
+        return _judges_page(page, db, challenge, status=status_of(outcome), problem=outcome.message)
     db.commit()
-    return RedirectResponse(request.url_for("organise_judges", slug=challenge.slug).path, 303)
+    return RedirectResponse(page.request.url_for("organise_judges", slug=challenge.slug).path, 303)
 
 
-@router.get("/organise/{slug}/judges", response_class=HTMLResponse, name="organise_judges")
-def organise_judges(
-    request: Request,
-    slug: str,
-    user: OrganiserUser,
-    db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
-) -> HTMLResponse:
-    return _judges_page(request, db, templates, lang, challenge_or_404(db, slug))
+@organise.get("/organise/{slug}/judges", response_class=HTMLResponse, name="organise_judges")
+def organise_judges(challenge: AnyChallenge, db: SessionDep, page: PageDep) -> HTMLResponse:
+    return _judges_page(page, db, challenge)
 
 
-@router.post("/organise/{slug}/judges", name="organise_assign_judge")
+@organise.post("/organise/{slug}/judges", name="organise_assign_judge")
 def organise_assign_judge(
-    request: Request,
-    slug: str,
     user: OrganiserUser,
+    challenge: AnyChallenge,
     db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    page: PageDep,
     email: str = Form(),
 ) -> Response:
-    challenge = challenge_or_404(db, slug)
     outcome = service.assign(db, user, challenge, email)
-    return _judges_done(request, db, templates, lang, challenge, outcome)
+    return _judges_done(page, db, challenge, outcome)
 
 
-@router.post("/organise/{slug}/judges/remove", name="organise_unassign_judge")
+@organise.post("/organise/{slug}/judges/remove", name="organise_unassign_judge")
 def organise_unassign_judge(
-    request: Request,
-    slug: str,
     user: OrganiserUser,
+    challenge: AnyChallenge,
     db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    page: PageDep,
     email: str = Form(),
 ) -> Response:
-    challenge = challenge_or_404(db, slug)
     outcome = service.unassign(db, user, challenge, email)
-    return _judges_done(request, db, templates, lang, challenge, outcome)
+    return _judges_done(page, db, challenge, outcome)
 
 
-@router.get("/organise/{slug}/ranking", response_class=HTMLResponse, name="organise_ranking")
-def organise_ranking(
-    request: Request,
-    slug: str,
-    user: OrganiserUser,
-    db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
-) -> HTMLResponse:
-    challenge = challenge_or_404(db, slug)
+@organise.get("/organise/{slug}/ranking", response_class=HTMLResponse, name="organise_ranking")
+def organise_ranking(challenge: AnyChallenge, db: SessionDep, page: PageDep) -> HTMLResponse:
     spec = JudgingSpec.from_config(challenge.config)
-    page: HTMLResponse = templates.TemplateResponse(
-        request,
+    return page.render(
         "judges/ranking.html",
         {
-            "lang": lang,
             "challenge": challenge,
             "spec": spec,
             "rows": service.ranking(db, challenge, spec) if spec is not None else [],
         },
     )
-    return page
 
 
-@router.get("/organise/{slug}/reviews.csv", name="organise_reviews_csv")
+@organise.get("/organise/{slug}/reviews.csv", name="organise_reviews_csv")
 def organise_reviews_csv(
     slug: str,
-    user: OrganiserUser,
+    challenge: AnyChallenge,
     db: SessionDep,
     by: str = Query("judge", pattern="^(judge|team)$"),
 ) -> Response:
-    challenge = challenge_or_404(db, slug)
     text = service.reviews_csv(db, challenge, JudgingSpec.from_config(challenge.config), by)
     if isinstance(text, Refusal):
         raise HTTPException(422, text.message)
@@ -184,31 +149,19 @@ def organise_reviews_csv(
 # --- judges ---------------------------------------------------------------------------------
 
 
-@router.get("/judge", response_class=HTMLResponse, name="judge_home")
-def judge_home(
-    request: Request, user: JudgeUser, db: SessionDep, templates: TemplatesDep, lang: LangDep
-) -> HTMLResponse:
+@judge.get("/judge", response_class=HTMLResponse, name="judge_home")
+def judge_home(user: JudgeUser, db: SessionDep, page: PageDep) -> HTMLResponse:
     assert user.id is not None
     judged = service.challenges_judged_by(db, user.id)
     competing = {c.id for c in judged if c.id is not None and service.competes(db, c.id, user.id)}
-    page: HTMLResponse = templates.TemplateResponse(
-        request,
-        "judges/index.html",
-        {"lang": lang, "challenges": judged, "competing": competing},
-    )
-    return page
+    return page.render("judges/index.html", {"challenges": judged, "competing": competing})
 
 
-@router.get("/judge/{slug}", response_class=HTMLResponse, name="judge_challenge")
+@judge.get("/judge/{slug}", response_class=HTMLResponse, name="judge_challenge")
 def judge_challenge(
-    request: Request,
-    slug: str,
-    user: JudgeUser,
-    db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    user: JudgeUser, challenge: AnyChallenge, db: SessionDep, page: PageDep
 ) -> HTMLResponse:
-    challenge, spec = _judged(db, slug, user)
+    challenge, spec = _judged(db, challenge, user)
     assert challenge.id is not None and user.id is not None
     rows = service.finalists(db, challenge, spec)
     reviewed = {
@@ -218,11 +171,9 @@ def judge_challenge(
     }
     # Shown as such instead of "to do": the judge could open their team's page only to be refused.
     own = {r.team_id for r in rows if service.conflict(db, user, r.team_id) is not None}
-    page: HTMLResponse = templates.TemplateResponse(
-        request,
+    return page.render(
         "judges/finalists.html",
         {
-            "lang": lang,
             "challenge": challenge,
             "board": BoardSpec.from_config(challenge.config),
             "rows": rows,
@@ -230,13 +181,12 @@ def judge_challenge(
             "own": own,
         },
     )
-    return page
 
 
 def _finalist(
-    db: Session, slug: str, team_id: int, user: User
+    db: Session, challenge: Challenge, team_id: int, user: User
 ) -> tuple[Challenge, JudgingSpec, Submission]:
-    challenge, spec = _judged(db, slug, user)
+    challenge, spec = _judged(db, challenge, user)
     refused = service.conflict(db, user, team_id)
     if refused is not None:
         raise Refused(refused)
@@ -248,11 +198,9 @@ def _finalist(
 
 
 def _team_page(
-    request: Request,
+    page: Page,
     db: Session,
     store: LocalStore,
-    templates: Any,
-    lang: str,
     user: User,
     challenge: Challenge,
     spec: JudgingSpec,
@@ -271,11 +219,9 @@ def _team_page(
     scores = current_scores(db, submission.id)
     if not challenge.private_revealed:
         scores.pop("private", None)
-    page: HTMLResponse = templates.TemplateResponse(
-        request,
+    return page.render(
         "judges/team.html",
         {
-            "lang": lang,
             "challenge": challenge,
             "spec": spec,
             "board": BoardSpec.from_config(challenge.config),
@@ -296,48 +242,42 @@ def _team_page(
             "reviewed": review is not None,
             "problem": problem,
         },
-        status_code=status,
+        status=status,
     )
-    return page
 
 
-@router.get("/judge/{slug}/teams/{team_id}", response_class=HTMLResponse, name="judge_team")
+@judge.get("/judge/{slug}/teams/{team_id}", response_class=HTMLResponse, name="judge_team")
 def judge_team(
-    request: Request,
-    slug: str,
     team_id: RowId,
     user: JudgeUser,
+    challenge: AnyChallenge,
     db: SessionDep,
     store: StoreDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    page: PageDep,
 ) -> HTMLResponse:
-    challenge, spec, submission = _finalist(db, slug, team_id, user)
-    return _team_page(request, db, store, templates, lang, user, challenge, spec, submission)
+    challenge, spec, submission = _finalist(db, challenge, team_id, user)
+    return _team_page(page, db, store, user, challenge, spec, submission)
 
 
-@router.post("/judge/{slug}/teams/{team_id}", response_class=HTMLResponse, name="judge_review")
+@judge.post("/judge/{slug}/teams/{team_id}", response_class=HTMLResponse, name="judge_review")
 async def judge_review(
     request: Request,
-    slug: str,
     team_id: RowId,
     user: JudgeUser,
+    challenge: AnyChallenge,
     db: SessionDep,
     store: StoreDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    page: PageDep,
 ) -> Response:
-    challenge, spec, submission = _finalist(db, slug, team_id, user)
+    challenge, spec, submission = _finalist(db, challenge, team_id, user)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     outcome = service.save_review(db, user, challenge, spec, team_id, form)
     if isinstance(outcome, Refusal):
         db.rollback()
         return _team_page(
-            request,
+            page,
             db,
             store,
-            templates,
-            lang,
             user,
             challenge,
             spec,
@@ -348,7 +288,8 @@ async def judge_review(
         )
     db.commit()
     return RedirectResponse(
-        request.url_for("judge_team", slug=slug, team_id=team_id).path + "?saved=1", 303
+        request.url_for("judge_team", slug=challenge.slug, team_id=team_id).path + "?saved=1",
+        303,
     )
 
 
@@ -357,12 +298,12 @@ def _stream(store: LocalStore, sha256: str) -> Iterator[bytes]:
         yield from iter(lambda: fh.read(CHUNK), b"")
 
 
-@router.get("/judge/{slug}/teams/{team_id}/file", name="judge_team_file")
+@judge.get("/judge/{slug}/teams/{team_id}/file", name="judge_team_file")
 def judge_team_file(
-    slug: str, team_id: RowId, user: JudgeUser, db: SessionDep, store: StoreDep
+    team_id: RowId, user: JudgeUser, challenge: AnyChallenge, db: SessionDep, store: StoreDep
 ) -> StreamingResponse:
     """The file the team submitted, as the scorer received it (predictions or code)."""
-    submission = _finalist(db, slug, team_id, user)[2]
+    submission = _finalist(db, challenge, team_id, user)[2]
     if not store.exists(submission.file_sha256):
         raise HTTPException(404, "The submitted file is no longer in the store.")
     return StreamingResponse(
@@ -370,3 +311,8 @@ def judge_team_file(
         media_type="application/octet-stream",
         headers={"Content-Disposition": attachment(submission.filename, "submission")},
     )
+
+
+# After every route is declared: including copies the routes, in this order (as before).
+router.include_router(organise)
+router.include_router(judge)

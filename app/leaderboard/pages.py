@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse
 
 from app.accounts.deps import OptionalUser
 from app.challenges import service as challenges
-from app.challenges.web import pick_phase
+from app.challenges.web import PublishedChallenge, pick_phase
 from app.core.db import MAX_ROW_ID
 from app.i18n import localise
 from app.leaderboard.boards import FROZEN, board_audience
@@ -19,7 +19,8 @@ from app.leaderboard.rendered import AROUND
 from app.leaderboard.views import board_rows
 from app.organisers.participation import excluded_team_ids
 from app.teams.service import team_of
-from app.web.deps import LangDep, SessionDep, TemplatesDep
+from app.web.deps import SessionDep
+from app.web.page import PageDep
 
 router = APIRouter()
 
@@ -28,12 +29,10 @@ PAGE_SIZE = 100  # rows of the board page; the JSON API gives the whole board un
 
 @router.get("/challenges/{slug}/leaderboard", response_class=HTMLResponse, name="leaderboard_page")
 def leaderboard_page(
-    request: Request,
-    slug: str,
     db: SessionDep,
     user: OptionalUser,
-    templates: TemplatesDep,
-    lang: LangDep,
+    challenge: PublishedChallenge,
+    page: PageDep,
     phase: str | None = Query(None),
     split: str = Query("public", pattern="^(public|private)$"),
     offset: int = Query(0, ge=0, le=1_000_000),
@@ -41,9 +40,8 @@ def leaderboard_page(
     around: int | None = Query(None, ge=1, le=MAX_ROW_ID),
 ) -> HTMLResponse:
     """One page of the board (`offset`, `limit`), or the rows around a team (`around`)."""
-    challenge = challenges.challenge_by_slug(db, slug)
-    if challenge is None or not challenge.published or challenge.id is None:
-        raise HTTPException(404, f"No published challenge is called {slug!r}.")
+    assert challenge.id is not None
+    lang = page.lang
     if split == "private" and not challenge.private_revealed:
         raise HTTPException(
             403, "The private leaderboard is revealed by the organisers at the end."
@@ -95,12 +93,10 @@ def leaderboard_page(
         "around_me": urlencode({**base, "around": my_team}) if my_team is not None else None,
         "mine": my_team,
     }
-    return templates.TemplateResponse(
-        request,
+    return page.render(
         "leaderboard/page.html",
         {
             "challenge": challenge,
-            "lang": lang,
             "phase": chosen,
             "phases": challenges.phases_of(db, challenge.id),
             "split": split,

@@ -7,16 +7,14 @@ until then the team sees no log text at all. See app/organisers/log_excerpts.py.
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
-from app.accounts.deps import OrganiserUser
+from app.accounts.deps import OrganiserUser, require_organiser
 from app.challenges import service as challenges
 from app.challenges.models import Challenge
-from app.challenges.web import challenge_or_404
+from app.challenges.web import AnyChallenge
 from app.core.refusal import Refusal
 from app.core.store import LocalStore
 from app.organisers import log_excerpts
@@ -24,10 +22,13 @@ from app.submissions.access import read_logs
 from app.submissions.log_policy import phase_log_policy
 from app.submissions.models import FINAL_STATUSES, LogExcerpt, Submission
 from app.teams.models import Team
-from app.web.deps import LangDep, RowId, SessionDep, StoreDep, TemplatesDep
+from app.web.deps import RowId, SessionDep, StoreDep
 from app.web.errors import status_of
+from app.web.page import Page, PageDep
 
-router = APIRouter(prefix="/organise", tags=["organisers"])
+router = APIRouter(
+    prefix="/organise", tags=["organisers"], dependencies=[Depends(require_organiser)]
+)
 LIST_LIMIT = 200
 
 
@@ -39,16 +40,8 @@ def _submission_or_404(db: Session, challenge: Challenge, submission_id: int) ->
 
 
 @router.get("/{slug}/log-excerpts", response_class=HTMLResponse, name="organise_log_excerpts")
-def organise_log_excerpts(
-    request: Request,
-    slug: str,
-    user: OrganiserUser,
-    db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
-) -> HTMLResponse:
+def organise_log_excerpts(challenge: AnyChallenge, db: SessionDep, page: PageDep) -> HTMLResponse:
     """The judged runs of `excerpt` phases, newest first, those still to review on top."""
-    challenge = challenge_or_404(db, slug)
     assert challenge.id is not None
     phases = [
         p
@@ -75,20 +68,15 @@ def organise_log_excerpts(
         }
         rows = [(s, name, (s.id, s.logs_sha256) in approved) for s, name in found]
         rows.sort(key=lambda row: row[2])  # stable: to review first, each group newest first
-    page: HTMLResponse = templates.TemplateResponse(
-        request,
-        "organisers/log_excerpts.html",
-        {"lang": lang, "challenge": challenge, "phases": phases, "rows": rows},
+    return page.render(
+        "organisers/log_excerpts.html", {"challenge": challenge, "phases": phases, "rows": rows}
     )
-    return page
 
 
 def _review_page(
-    request: Request,
+    page: Page,
     db: Session,
     store: LocalStore,
-    templates: Any,
-    lang: str,
     challenge: Challenge,
     submission: Submission,
     *,
@@ -97,22 +85,19 @@ def _review_page(
 ) -> HTMLResponse:
     logs = read_logs(store, submission.logs_sha256, organiser=True)
     team = db.get(Team, submission.team_id)
-    page: HTMLResponse = templates.TemplateResponse(
-        request,
+    return page.render(
         "organisers/log_excerpt.html",
         {
-            "lang": lang,
             "challenge": challenge,
             "s": submission,
             "team": team,
             "logs": logs,
             "review": log_excerpts.review_of(db, challenge, submission, logs),
             "problem": problem,
-            "saved": request.query_params.get("approved") == "1",
+            "saved": page.request.query_params.get("approved") == "1",
         },
-        status_code=status,
+        status=status,
     )
-    return page
 
 
 @router.get(
@@ -121,35 +106,29 @@ def _review_page(
     name="organise_log_excerpt",
 )
 def organise_log_excerpt(
-    request: Request,
-    slug: str,
     submission_id: RowId,
-    user: OrganiserUser,
+    challenge: AnyChallenge,
     db: SessionDep,
     store: StoreDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    page: PageDep,
 ) -> HTMLResponse:
     """The whole log beside the excerpt the team would read, and the approval form."""
-    challenge = challenge_or_404(db, slug)
     submission = _submission_or_404(db, challenge, submission_id)
-    return _review_page(request, db, store, templates, lang, challenge, submission)
+    return _review_page(page, db, store, challenge, submission)
 
 
 @router.post("/{slug}/submissions/{submission_id}/log-excerpt", name="organise_approve_log_excerpt")
 def organise_approve_log_excerpt(
     request: Request,
-    slug: str,
     submission_id: RowId,
     user: OrganiserUser,
+    challenge: AnyChallenge,
     db: SessionDep,
     store: StoreDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    page: PageDep,
     excerpt_sha256: str = Form(""),
 ) -> Response:
     """Approve the excerpt the form names by digest: the team then reads exactly that text."""
-    challenge = challenge_or_404(db, slug)
     submission = _submission_or_404(db, challenge, submission_id)
     logs = read_logs(store, submission.logs_sha256, organiser=True)
     outcome = log_excerpts.approve(
@@ -158,16 +137,14 @@ def organise_approve_log_excerpt(
     if isinstance(outcome, Refusal):
         db.rollback()
         return _review_page(
-            request,
+            page,
             db,
             store,
-            templates,
-            lang,
             challenge,
             submission,
             status=status_of(outcome),
             problem=outcome.message,
         )
     db.commit()
-    url = request.url_for("organise_log_excerpt", slug=slug, submission_id=submission_id)
+    url = request.url_for("organise_log_excerpt", slug=challenge.slug, submission_id=submission_id)
     return RedirectResponse(f"{url.path}?approved=1", 303)

@@ -3,6 +3,10 @@
 Kept apart from routes.py because these change with what operators watch and
 take away, not with how a challenge is run. Included before the organisers'
 router so `/organise/dashboard` is not read as a challenge called "dashboard".
+
+/metrics has its own rule (a bearer token, or a local scraper), so the organiser role is
+not checked on `router` as a whole but on `organise`, the sub-router of the dashboard and
+the exports, included into `router` at the bottom of this module.
 """
 
 from __future__ import annotations
@@ -10,25 +14,27 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
 from sqlmodel import Session
 
-from app.accounts.deps import OrganiserUser
+from app.accounts.deps import OrganiserUser, require_organiser
 from app.accounts.models import User
 from app.audit.service import record
 from app.challenges import service as challenges
 from app.challenges.models import Challenge, Phase
-from app.challenges.web import challenge_or_404
+from app.challenges.web import AnyChallenge, challenge_or_404
 from app.core.redis import redis_client
 from app.core.settings import Settings
 from app.leaderboard.service import SPLITS
 from app.organisers import dashboard, exports, metrics
 from app.queue.connection import judge_queue
-from app.web.deps import EngineDep, LangDep, SessionDep, SettingsDep, StoreDep, TemplatesDep
+from app.web.deps import EngineDep, SessionDep, SettingsDep, StoreDep
+from app.web.page import PageDep
 
 router = APIRouter(tags=["operations"])
+organise = APIRouter(dependencies=[Depends(require_organiser)])
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "::1"})
 
@@ -62,18 +68,11 @@ def metrics_text(request: Request, db: SessionDep, settings: SettingsDep) -> Pla
     return PlainTextResponse(body, media_type=metrics.CONTENT_TYPE)
 
 
-@router.get("/organise/dashboard", response_class=HTMLResponse, name="organise_dashboard")
-def organise_dashboard(
-    request: Request,
-    user: OrganiserUser,
-    db: SessionDep,
-    settings: SettingsDep,
-    templates: TemplatesDep,
-    lang: LangDep,
-) -> HTMLResponse:
+@organise.get("/organise/dashboard", response_class=HTMLResponse, name="organise_dashboard")
+def organise_dashboard(db: SessionDep, settings: SettingsDep, page: PageDep) -> HTMLResponse:
     figures = _figures(db, settings)
     series = dashboard.phase_series(db)
-    it = lang == "it"
+    it = page.lang == "it"
     chart = dashboard.render_series(
         series,
         title="Invii per fase nel tempo" if it else "Submissions per phase over time",
@@ -81,12 +80,9 @@ def organise_dashboard(
         axis="Ora (UTC)" if it else "Time (UTC)",
     )
     legend = [(s.label, s.total, dashboard.colour(i)) for i, s in enumerate(series)]
-    page: HTMLResponse = templates.TemplateResponse(
-        request,
-        "organisers/dashboard.html",
-        {"lang": lang, "figures": figures, "chart": chart, "legend": legend},
+    return page.render(
+        "organisers/dashboard.html", {"figures": figures, "chart": chart, "legend": legend}
     )
-    return page
 
 
 def _phase(db: Session, challenge: Challenge, name: str | None) -> Phase:
@@ -118,6 +114,8 @@ def _stream(table: exports.Table, fmt: str, name: str) -> StreamingResponse:
 def _leaderboard(
     fmt: str, slug: str, user: User, db: Session, phase: str | None, split: str
 ) -> StreamingResponse:
+    """The split is checked before the challenge is looked up (400 before 404), so these
+    two routes take `slug` rather than an `AnyChallenge`."""
     if split not in SPLITS:
         raise HTTPException(400, f"split must be one of {', '.join(SPLITS)}.")
     challenge = challenge_or_404(db, slug)
@@ -127,53 +125,54 @@ def _leaderboard(
     return _stream(table, fmt, f"{slug}-{chosen.name}-{split}-leaderboard.{fmt}")
 
 
-@router.get("/organise/{slug}/export/leaderboard.csv", name="export_leaderboard_csv")
+@organise.get("/organise/{slug}/export/leaderboard.csv", name="export_leaderboard_csv")
 def export_leaderboard_csv(
     slug: str, user: OrganiserUser, db: SessionDep, phase: str | None = None, split: str = "public"
 ) -> StreamingResponse:
     return _leaderboard("csv", slug, user, db, phase, split)
 
 
-@router.get("/organise/{slug}/export/leaderboard.json", name="export_leaderboard_json")
+@organise.get("/organise/{slug}/export/leaderboard.json", name="export_leaderboard_json")
 def export_leaderboard_json(
     slug: str, user: OrganiserUser, db: SessionDep, phase: str | None = None, split: str = "public"
 ) -> StreamingResponse:
     return _leaderboard("json", slug, user, db, phase, split)
 
 
-def _submissions(fmt: str, slug: str, user: User, db: Session, engine: Any) -> StreamingResponse:
-    challenge = challenge_or_404(db, slug)
+def _submissions(
+    fmt: str, challenge: Challenge, user: User, db: Session, engine: Any
+) -> StreamingResponse:
     assert challenge.id is not None
     table = exports.submissions_table(engine, challenge.id)
     _audit(db, user, challenge, "submissions", format=fmt)
-    return _stream(table, fmt, f"{slug}-submissions.{fmt}")
+    return _stream(table, fmt, f"{challenge.slug}-submissions.{fmt}")
 
 
-@router.get("/organise/{slug}/export/submissions.csv", name="export_submissions_csv")
+@organise.get("/organise/{slug}/export/submissions.csv", name="export_submissions_csv")
 def export_submissions_csv(
-    slug: str, user: OrganiserUser, db: SessionDep, engine: EngineDep
+    user: OrganiserUser, challenge: AnyChallenge, db: SessionDep, engine: EngineDep
 ) -> StreamingResponse:
-    return _submissions("csv", slug, user, db, engine)
+    return _submissions("csv", challenge, user, db, engine)
 
 
-@router.get("/organise/{slug}/export/submissions.json", name="export_submissions_json")
+@organise.get("/organise/{slug}/export/submissions.json", name="export_submissions_json")
 def export_submissions_json(
-    slug: str, user: OrganiserUser, db: SessionDep, engine: EngineDep
+    user: OrganiserUser, challenge: AnyChallenge, db: SessionDep, engine: EngineDep
 ) -> StreamingResponse:
-    return _submissions("json", slug, user, db, engine)
+    return _submissions("json", challenge, user, db, engine)
 
 
-@router.get("/organise/{slug}/export/submissions.zip", name="export_submissions_zip")
+@organise.get("/organise/{slug}/export/submissions.zip", name="export_submissions_zip")
 async def export_submissions_zip(
-    slug: str,
     user: OrganiserUser,
+    challenge: AnyChallenge,
     db: SessionDep,
     store: StoreDep,
     settings: SettingsDep,
     phase: str | None = None,
 ) -> StreamingResponse:
     """The archive is built in a worker thread into work_dir, then streamed and removed."""
-    challenge = challenge_or_404(db, slug)
+    slug = challenge.slug
     chosen = _phase(db, challenge, phase)
     assert chosen.id is not None
     archive = await run_in_threadpool(
@@ -193,3 +192,6 @@ async def export_submissions_zip(
         media_type="application/zip",
         headers=_download(f"{slug}-{chosen.name}-submissions.zip"),
     )
+
+
+router.include_router(organise)

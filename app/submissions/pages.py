@@ -32,8 +32,9 @@ from app.submissions.context import quota_left, submit_context
 from app.submissions.finals import finals_lock, set_final
 from app.submissions.web import receive_submission
 from app.web.body_limit import takes_upload
-from app.web.deps import LangDep, RowId, SessionDep, SettingsDep, StoreDep, TemplatesDep
+from app.web.deps import EngineDep, RowId, SessionDep, SettingsDep, StoreDep
 from app.web.errors import status_of, unwrap
+from app.web.page import Page, PageDep
 
 router = APIRouter()
 
@@ -44,10 +45,8 @@ def _context_or_404(session: Session, slug: str, user: User) -> Any:
 
 
 def _form_page(
-    request: Request,
+    page: Page,
     session: Session,
-    templates: Any,
-    lang: str,
     slug: str,
     user: User,
     max_bytes: int,
@@ -60,33 +59,25 @@ def _form_page(
     quotas = []
     if context.team is not None and context.team.id is not None:
         quotas = [(p, quota_left(session, p, context.team.id)) for p in open_phases]
-    return templates.TemplateResponse(  # type: ignore[no-any-return]
-        request,
+    return page.render(
         "submissions/submit.html",
         {
             "challenge": context.challenge,
             "team": context.team,
-            "lang": lang,
             "open_phases": open_phases,
             "quotas": quotas,
             "error": error,
             "max_bytes": max_bytes,
         },
-        status_code=status_code,
+        status=status_code,
     )
 
 
 @router.get("/challenges/{slug}/submit", response_class=HTMLResponse, name="submit_page")
 def submit_page(
-    request: Request,
-    slug: str,
-    user: CurrentUser,
-    db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
-    settings: SettingsDep,
+    slug: str, user: CurrentUser, db: SessionDep, page: PageDep, settings: SettingsDep
 ) -> HTMLResponse:
-    return _form_page(request, db, templates, lang, slug, user, settings.upload_max_bytes)
+    return _form_page(page, db, slug, user, settings.upload_max_bytes)
 
 
 def _wants_json(request: Request) -> bool:
@@ -99,12 +90,15 @@ async def submit_upload(
     request: Request,
     slug: str,
     user: CurrentUser,
-    templates: TemplatesDep,
-    lang: LangDep,
+    page: PageDep,
     settings: SettingsDep,
+    engine: EngineDep,
+    store: StoreDep,
 ) -> Response:
     try:
-        made = await receive_submission(request, user, slug, None)
+        made = await receive_submission(
+            request, user, slug, None, engine=engine, settings=settings, store=store
+        )
     except HTTPException as exc:
         message = exc.detail if isinstance(exc.detail, str) else "The upload was refused."
         if _wants_json(request):
@@ -115,12 +109,10 @@ async def submit_upload(
             )
         if exc.status_code == 404 and "challenge" in message:
             raise
-        with Session(request.app.state.engine, expire_on_commit=False) as session:
-            page = _form_page(
-                request,
+        with Session(engine, expire_on_commit=False) as session:
+            form = _form_page(
+                page,
                 session,
-                templates,
-                lang,
                 slug,
                 user,
                 settings.upload_max_bytes,
@@ -128,8 +120,8 @@ async def submit_upload(
                 status_code=exc.status_code,
             )
         if exc.headers:
-            page.headers.update(exc.headers)
-        return page
+            form.headers.update(exc.headers)
+        return form
     url = str(request.url_for("submission_page", submission_id=made.id))
     if _wants_json(request):
         return JSONResponse({"id": made.id, "redirect": url}, status_code=201)
@@ -152,28 +144,19 @@ def _columns(config: dict[str, Any]) -> list[Any]:
 
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse, name="submission_page")
 def submission_page(
-    request: Request,
-    submission_id: RowId,
-    user: CurrentUser,
-    db: SessionDep,
-    store: StoreDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    submission_id: RowId, user: CurrentUser, db: SessionDep, store: StoreDep, page: PageDep
 ) -> HTMLResponse:
     view = view_of(db, store, user, _visible_or_404(db, user, submission_id))
-    return templates.TemplateResponse(
-        request, "submissions/detail.html", _view_context(db, user, view, lang)
-    )
+    return page.render("submissions/detail.html", _view_context(db, user, view))
 
 
 def _view_context(
-    db: Session, user: User, view: Any, lang: str, final_problem: str | None = None
+    db: Session, user: User, view: Any, final_problem: str | None = None
 ) -> dict[str, Any]:
     assert user.id is not None
     return {
         "view": view,
         "s": view.submission,
-        "lang": lang,
         "columns": _columns(view.challenge.config),
         "can_choose_final": is_member(db, view.submission.team_id, user.id),
         "organiser": is_organiser(user),
@@ -190,8 +173,7 @@ def submission_final(
     user: CurrentUser,
     db: SessionDep,
     store: StoreDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    page: PageDep,
     selected: str = Form("1"),
 ) -> Response:
     """Choose or unchoose this submission as one of the team's finals (members only).
@@ -210,11 +192,10 @@ def submission_final(
     if isinstance(outcome, Refusal):
         db.rollback()
         view = view_of(db, store, user, submission)
-        return templates.TemplateResponse(
-            request,
+        return page.render(
             "submissions/detail.html",
-            _view_context(db, user, view, lang, final_problem=outcome.message),
-            status_code=status_of(outcome),
+            _view_context(db, user, view, final_problem=outcome.message),
+            status=status_of(outcome),
         )
     db.commit()
     return RedirectResponse(
@@ -228,46 +209,34 @@ def submission_final(
     name="submission_result_fragment",
 )
 def submission_result(
-    request: Request,
-    submission_id: RowId,
-    user: CurrentUser,
-    db: SessionDep,
-    store: StoreDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    submission_id: RowId, user: CurrentUser, db: SessionDep, store: StoreDep, page: PageDep
 ) -> HTMLResponse:
     """The result part of the page alone, fetched by submission.js when the status is final."""
     view = view_of(db, store, user, _visible_or_404(db, user, submission_id))
-    return templates.TemplateResponse(
-        request, "submissions/_result.html", _view_context(db, user, view, lang)
-    )
+    return page.render("submissions/_result.html", _view_context(db, user, view))
 
 
 @router.get(
     "/challenges/{slug}/submissions", response_class=HTMLResponse, name="team_submissions_page"
 )
 def submissions_list(
-    request: Request,
     slug: str,
     user: CurrentUser,
     db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    html: PageDep,
     before: int | None = Query(None, ge=1, le=MAX_ROW_ID),
 ) -> HTMLResponse:
     context = _context_or_404(db, slug, user)
     page = None
     if context.team is not None and context.team.id is not None:
         page = team_submissions(db, context.team.id, before=before)
-    return templates.TemplateResponse(
-        request,
+    return html.render(
         "submissions/list.html",
         {
             "challenge": context.challenge,
             "team": context.team,
             "page": page,
             "phases": {p.id: p for p in context.phases},
-            "lang": lang,
             "before": before,
         },
     )

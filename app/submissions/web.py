@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.accounts.models import User
@@ -25,16 +26,21 @@ from app.web.errors import Refused
 
 
 async def receive_submission(
-    request: Request, user: User, slug: str, phase: str | None
+    request: Request,
+    user: User,
+    slug: str,
+    phase: str | None,
+    *,
+    engine: Engine,
+    settings: Settings,
+    store: LocalStore,
 ) -> Submission:
     """The whole upload path shared by the API and the web form; raises `Refused` on refusal.
 
     Refusals that need no body (no team, phase closed, quota spent, declared size over the
-    cap) come before a byte of the upload is read.
+    cap) come before a byte of the upload is read. The engine, settings and store are the
+    route's typed dependencies, passed on.
     """
-    engine = request.app.state.engine
-    settings: Settings = request.app.state.settings
-    store: LocalStore = request.app.state.store
     assert user.id is not None
     user_id = user.id
 
@@ -86,14 +92,16 @@ async def receive_submission(
     )
     if isinstance(upload, Refusal):
         raise Refused(upload)
-    made: Submission = await run_in_threadpool(_accept, request, user, picked[0], team, upload)
+    made: Submission = await run_in_threadpool(
+        _accept, engine, settings, user, picked[0], team, upload
+    )
     return made
 
 
-def _accept(request: Request, user: User, chosen: Phase, team: Team, upload: Upload) -> Submission:
+def _accept(
+    engine: Engine, settings: Settings, user: User, chosen: Phase, team: Team, upload: Upload
+) -> Submission:
     """Create the submission from a stored upload, then tell and dispatch; raises on refusal."""
-    engine = request.app.state.engine
-    settings: Settings = request.app.state.settings
     assert user.id is not None
     made = accept_submission(
         engine, settings, phase=chosen, team=team, user_id=user.id, upload=upload

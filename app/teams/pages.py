@@ -6,7 +6,7 @@ every refusal re-renders the page with the service's own sentence.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,14 +15,15 @@ from sqlmodel import Session
 from app.accounts.deps import CurrentUser
 from app.accounts.models import User
 from app.challenges.models import Challenge
+from app.challenges.web import PublishedChallenge
 from app.core.db import MAX_ROW_ID
 from app.core.refusal import Refusal
-from app.submissions.context import published_challenge
 from app.teams import service
 from app.teams.models import Team
 from app.teams.web import invite_link
-from app.web.deps import LangDep, SessionDep, SettingsDep, TemplatesDep
-from app.web.errors import status_of, unwrap
+from app.web.deps import SessionDep, SettingsDep
+from app.web.errors import status_of
+from app.web.page import Page, PageDep
 
 router = APIRouter()
 
@@ -38,15 +39,9 @@ NOTICES = {
 }
 
 
-def _challenge(session: Session, slug: str) -> Challenge:
-    return unwrap(published_challenge(session, slug))
-
-
 def _page(
-    request: Request,
+    page: Page,
     session: Session,
-    templates: Any,
-    lang: str,
     challenge: Challenge,
     user: User,
     *,
@@ -54,6 +49,7 @@ def _page(
     status_code: int = 200,
 ) -> HTMLResponse:
     assert challenge.id is not None and user.id is not None
+    request = page.request
     team = service.team_of(session, challenge.id, user.id)
     members: list[tuple[int, str, bool]] = []
     link = None
@@ -68,23 +64,21 @@ def _page(
     notice_key = request.session.pop("team_notice", None)
     notice = NOTICES.get(notice_key or "")
     min_size, max_size = service.team_limits(challenge)
-    return templates.TemplateResponse(  # type: ignore[no-any-return]
-        request,
+    return page.render(
         "teams/team.html",
         {
             "challenge": challenge,
-            "lang": lang,
             "team": team,
             "members": members,
             "is_captain": team is not None and team.captain_id == user.id,
             "invite_link": link,
             "error": error,
-            "notice": (notice[0] if lang == "it" else notice[1]) if notice else None,
+            "notice": (notice[0] if page.lang == "it" else notice[1]) if notice else None,
             "min_size": min_size,
             "max_size": max_size,
             "me": user,
         },
-        status_code=status_code,
+        status=status_code,
     )
 
 
@@ -93,16 +87,15 @@ def _done(request: Request, slug: str, notice: str) -> Response:
     return RedirectResponse(str(request.url_for("team_page", slug=slug)), status_code=303)
 
 
+# Every route takes the challenge after the user (`PublishedChallenge`): an anonymous visitor
+# is sent to log in before an unknown challenge is a 404.
+
+
 @router.get("/challenges/{slug}/team", response_class=HTMLResponse, name="team_page")
 def team_page(
-    request: Request,
-    slug: str,
-    user: CurrentUser,
-    db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    user: CurrentUser, challenge: PublishedChallenge, db: SessionDep, page: PageDep
 ) -> HTMLResponse:
-    return _page(request, db, templates, lang, _challenge(db, slug), user)
+    return _page(page, db, challenge, user)
 
 
 # A refusal shows the page again with its reason; the status says what kind of refusal it was
@@ -110,10 +103,8 @@ def team_page(
 
 
 def _result(
-    request: Request,
+    page: Page,
     db: Session,
-    templates: Any,
-    lang: str,
     challenge: Challenge,
     user: User,
     outcome: Team | Refusal | None,
@@ -122,79 +113,57 @@ def _result(
     if isinstance(outcome, Refusal):
         db.rollback()
         status = status_of(outcome)
-        return _page(
-            request, db, templates, lang, challenge, user, error=outcome.message, status_code=status
-        )
+        return _page(page, db, challenge, user, error=outcome.message, status_code=status)
     db.commit()
-    return _done(request, challenge.slug, notice)
+    return _done(page.request, challenge.slug, notice)
 
 
 @router.post("/challenges/{slug}/team/create", name="team_create")
 def create(
-    request: Request,
-    slug: str,
     user: CurrentUser,
+    challenge: PublishedChallenge,
     db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    page: PageDep,
     name: Annotated[str, Form()] = "",
 ) -> Response:
-    challenge = _challenge(db, slug)
     assert user.id is not None
     made = service.create_team(db, challenge, user.id, name)
-    return _result(request, db, templates, lang, challenge, user, made, "created")
+    return _result(page, db, challenge, user, made, "created")
 
 
 @router.post("/challenges/{slug}/team/join", name="team_join_code")
 def join_code(
-    request: Request,
-    slug: str,
     user: CurrentUser,
+    challenge: PublishedChallenge,
     db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    page: PageDep,
     code: Annotated[str, Form()] = "",
 ) -> Response:
-    challenge = _challenge(db, slug)
     assert user.id is not None
     joined = service.join_by_code(db, challenge, user.id, code)
-    return _result(request, db, templates, lang, challenge, user, joined, "joined")
+    return _result(page, db, challenge, user, joined, "joined")
 
 
 @router.get("/challenges/{slug}/join/{token}", response_class=HTMLResponse, name="team_join_link")
 def join_link_page(
-    request: Request,
-    slug: str,
-    token: str,
-    user: CurrentUser,
-    db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    token: str, user: CurrentUser, challenge: PublishedChallenge, page: PageDep
 ) -> HTMLResponse:
     """A confirmation page: following a link must never change anything by itself."""
-    challenge = _challenge(db, slug)
-    return templates.TemplateResponse(
-        request,
-        "teams/join.html",
-        {"challenge": challenge, "lang": lang, "token": token},
-    )
+    return page.render("teams/join.html", {"challenge": challenge, "token": token})
 
 
 @router.post("/challenges/{slug}/join/{token}", name="team_join_link_post")
 def join_link(
-    request: Request,
-    slug: str,
     token: str,
     user: CurrentUser,
+    challenge: PublishedChallenge,
     db: SessionDep,
     settings: SettingsDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    page: PageDep,
 ) -> Response:
-    challenge = _challenge(db, slug)
     assert user.id is not None
     joined = service.join_by_link(db, challenge, user.id, token, settings.resolved_secret_key())
-    return _result(request, db, templates, lang, challenge, user, joined, "joined")
+    return _result(page, db, challenge, user, joined, "joined")
 
 
 def _my_team(db: Session, challenge: Challenge, user: User) -> Team:
@@ -207,45 +176,30 @@ def _my_team(db: Session, challenge: Challenge, user: User) -> Team:
 
 @router.post("/challenges/{slug}/team/leave", name="team_leave")
 def leave(
-    request: Request,
-    slug: str,
-    user: CurrentUser,
-    db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    user: CurrentUser, challenge: PublishedChallenge, db: SessionDep, page: PageDep
 ) -> Response:
-    challenge = _challenge(db, slug)
     assert user.id is not None
     refused = service.leave(db, _my_team(db, challenge, user), user.id)
-    return _result(request, db, templates, lang, challenge, user, refused, "left")
+    return _result(page, db, challenge, user, refused, "left")
 
 
 @router.post("/challenges/{slug}/team/captain", name="team_hand_over")
 def hand_over(
-    request: Request,
-    slug: str,
     user: CurrentUser,
+    challenge: PublishedChallenge,
     db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    page: PageDep,
     user_id: Annotated[int, Form(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> Response:
-    challenge = _challenge(db, slug)
     assert user.id is not None
     result = service.hand_over(db, _my_team(db, challenge, user), user.id, user_id)
-    return _result(request, db, templates, lang, challenge, user, result, "handed_over")
+    return _result(page, db, challenge, user, result, "handed_over")
 
 
 @router.post("/challenges/{slug}/team/code", name="team_regenerate")
 def regenerate(
-    request: Request,
-    slug: str,
-    user: CurrentUser,
-    db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    user: CurrentUser, challenge: PublishedChallenge, db: SessionDep, page: PageDep
 ) -> Response:
-    challenge = _challenge(db, slug)
     assert user.id is not None
     made = service.new_code(db, _my_team(db, challenge, user), user.id)
-    return _result(request, db, templates, lang, challenge, user, made, "new_code")
+    return _result(page, db, challenge, user, made, "new_code")

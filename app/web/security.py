@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.settings import Settings
 from app.i18n import pick_language
+from app.web.page import Page
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -199,11 +200,8 @@ def _refusal(scope: Scope, no_session: bool) -> Response:
     if templates is None:
         return HTMLResponse(f"<p>{escape(message)}</p>", status_code=403)
     settings = app.state.settings  # type: ignore[union-attr]
-    lang = pick_language(request, settings.default_language)
-    page: Response = templates.TemplateResponse(
-        request, "error.html", {"status": 403, "message": message, "lang": lang}, status_code=403
-    )
-    return page
+    page = Page(request, pick_language(request, settings.default_language), templates)
+    return page.render("error.html", {"status": 403, "message": message}, status=403)
 
 
 # What every answer but the static files says to caches: most pages and API answers depend
