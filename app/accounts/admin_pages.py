@@ -18,16 +18,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from app.accounts import admin
-from app.accounts.deps import AdminUser, require_role
+from app.accounts.deps import AdminUser, require_admin
 from app.accounts.models import Role, User
 from app.accounts.sessions import live_sessions
 from app.accounts.tokens import active_tokens
 from app.core.refusal import Kind, Refusal
-from app.web.deps import LangDep, RowId, SessionDep, TemplatesDep
+from app.web.deps import RowId, SessionDep
 from app.web.errors import Refused, status_of
+from app.web.page import Page, PageDep
 
 # Every route here is the admin's: the router says so once, so no route can forget it.
-router = APIRouter(prefix="/admin", dependencies=[Depends(require_role(Role.admin))])
+router = APIRouter(prefix="/admin", dependencies=[Depends(require_admin)])
 
 NOTICE = "admin_notice"
 
@@ -39,32 +40,17 @@ def _user(db: Session, user_id: int) -> User:
     return user
 
 
-def _render(
-    request: Request,
-    templates: TemplatesDep,
-    lang: str,
-    name: str,
-    context: dict[str, Any],
-    status_code: int = 200,
-) -> Response:
-    page: Response = templates.TemplateResponse(
-        request, name, {"lang": lang, **context}, status_code=status_code
-    )
-    return page
-
-
 @router.get("/users", response_class=HTMLResponse, name="admin_users")
 def users(
     request: Request,
     user: AdminUser,
     db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    view: PageDep,
     q: Annotated[str, Query(max_length=320)] = "",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
     found = admin.find_users(db, q, page)
-    return _render(request, templates, lang, "accounts/admin_users.html", {"q": q, "found": found})
+    return view.render("accounts/admin_users.html", {"q": q, "found": found})
 
 
 @router.get("/users/{user_id}", response_class=HTMLResponse, name="admin_user")
@@ -73,18 +59,16 @@ def user_page(
     user_id: RowId,
     user: AdminUser,
     db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    view: PageDep,
 ) -> Response:
     notice = request.session.pop(NOTICE, None)
-    return _user_page(request, db, templates, lang, user, _user(db, user_id), notice=notice)
+    return _user_page(request, db, view, user, _user(db, user_id), notice=notice)
 
 
 def _user_page(
     request: Request,
     db: Session,
-    templates: TemplatesDep,
-    lang: str,
+    view: Page,
     me: User,
     target: User,
     *,
@@ -101,14 +85,13 @@ def _user_page(
         "error": error,
     }
     status = status_of(error) if error is not None else 200
-    return _render(request, templates, lang, "accounts/admin_user.html", context, status)
+    return view.render("accounts/admin_user.html", context, status=status)
 
 
 def _confirm_or_do(
     request: Request,
     db: Session,
-    templates: TemplatesDep,
-    lang: str,
+    view: Page,
     me: User,
     target: User,
     *,
@@ -126,7 +109,7 @@ def _confirm_or_do(
     outcome = do()
     if isinstance(outcome, Refusal):
         db.rollback()
-        return _user_page(request, db, templates, lang, me, target, error=outcome)
+        return _user_page(request, db, view, me, target, error=outcome)
     if not confirmed:
         db.rollback()
         context = {
@@ -137,7 +120,7 @@ def _confirm_or_do(
             "sessions": sessions,
             "tokens": tokens,
         }
-        return _render(request, templates, lang, "accounts/admin_confirm.html", context)
+        return view.render("accounts/admin_confirm.html", context)
     db.commit()
     request.session[NOTICE] = {
         "action": action,
@@ -154,8 +137,7 @@ def change_role(
     user_id: RowId,
     user: AdminUser,
     db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    view: PageDep,
     role: Annotated[str, Form()] = "",
     confirm: Annotated[str, Form()] = "",
 ) -> Response:
@@ -167,13 +149,12 @@ def change_role(
             code="unknown_role",
             field="role",
         )
-        return _user_page(request, db, templates, lang, user, target, error=problem)
+        return _user_page(request, db, view, user, target, error=problem)
     new = Role(role)
     return _confirm_or_do(
         request,
         db,
-        templates,
-        lang,
+        view,
         user,
         target,
         action="role",
@@ -189,16 +170,14 @@ def deactivate(
     user_id: RowId,
     user: AdminUser,
     db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    view: PageDep,
     confirm: Annotated[str, Form()] = "",
 ) -> Response:
     target = _user(db, user_id)
     return _confirm_or_do(
         request,
         db,
-        templates,
-        lang,
+        view,
         user,
         target,
         action="deactivate",
@@ -213,16 +192,14 @@ def log_out(
     user_id: RowId,
     user: AdminUser,
     db: SessionDep,
-    templates: TemplatesDep,
-    lang: LangDep,
+    view: PageDep,
     confirm: Annotated[str, Form()] = "",
 ) -> Response:
     target = _user(db, user_id)
     return _confirm_or_do(
         request,
         db,
-        templates,
-        lang,
+        view,
         user,
         target,
         action="logout",

@@ -22,14 +22,9 @@ def home(session: SessionDep, page: PageDep) -> HTMLResponse:
 
 
 @router.get("/challenges", response_class=HTMLResponse, name="challenge_list")
-def challenge_list(
-    request: Request, session: SessionDep, templates: TemplatesDep, lang: LangDep
-) -> HTMLResponse:
+def challenge_list(session: SessionDep, page: PageDep) -> HTMLResponse:
     """Every published challenge, at the address people guess from /challenges/{slug}."""
-    challenges = service.published_challenges(session)
-    return templates.TemplateResponse(
-        request, "challenges/list.html", {"challenges": challenges, "lang": lang}
-    )
+    return page.render("challenges/list.html", {"challenges": service.published_challenges(session)})
 
 
 @router.get("/challenges/{slug}", response_class=HTMLResponse, name="challenge")
