@@ -24,9 +24,11 @@ import pytest
 from fastapi.testclient import TestClient
 from jinja2 import BaseLoader, Environment
 
+from app.accounts.models import Role
 from app.core.settings import Settings
 from app.main import create_app
 from tests.app.accounts.helpers import APP_URL, PASSWORD, csrf_from, form_token, sign_up
+from tests.app.web.web_helpers import person
 from tests.hostile.hostile_world import (
     PROJECT_ROOT,
     REDIS_DB,
@@ -41,7 +43,7 @@ from tests.hostile.served import marea_serve
 from tests.redis_urls import redis_url
 
 TEMPLATES = PROJECT_ROOT / "app" / "web" / "templates"
-ROLES = ("anonymous", "participant", "organiser", "judge")
+ROLES = ("anonymous", "participant", "organiser", "judge", "admin")
 # Templates the world below cannot reach, and why; every other one must be rendered.
 NOT_RENDERED = {
     "organisers/rescore.html": "needs a rescore set (covered by the static scan)",
@@ -98,6 +100,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, runner_image: str) -> Iterato
             "participant": world.participant.client,
             "organiser": world.organiser.client,
             "judge": world.judge.client,
+            "admin": person(world.client, "adele@example.org", "Adele", Role.admin).client,
         }
         yield Site(world, values, browsers, loader)
 
@@ -153,12 +156,21 @@ def test_every_template_was_rendered_and_none_has_inline_script(site: Site) -> N
     for role in ROLES:
         list(_get_pages(site, role))
     site.browsers["anonymous"].get("/no/such/page")  # error.html
+    _admin_confirmation(site)
     _rate_limited_login(site)
     every = {p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.html")}
     assert every - site.loader.loaded == set(NOT_RENDERED), "templates no test rendered"
     for name in sorted(every):
         text = (TEMPLATES / name).read_text(encoding="utf-8")
         assert _template_problems(text) == [], name
+
+
+def _admin_confirmation(site: Site) -> None:
+    """The first step of an admin's role change: the page that says what will happen."""
+    admin = site.browsers["admin"]
+    token = form_token(admin, "/admin/users/1")
+    page = admin.post("/admin/users/1/role", data={"role": "judge", "csrf_token": token})
+    assert page.status_code == 200 and page_problems(page.text) == [], page.text[:500]
 
 
 def _rate_limited_login(site: Site) -> None:
