@@ -70,6 +70,13 @@ def sign_up(page: Page, base_url: str, who: Participant) -> None:
     expect(page.get_by_role("navigation", name="Main")).to_contain_text(who.name)
 
 
+def open_menu(page: Page) -> None:
+    """On a phone the header's links sit behind its "Menu" (a <details>); open it if shut."""
+    menu = page.get_by_role("navigation", name="Main").locator("details.site-menu")
+    if menu.locator("summary").is_visible() and menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+
+
 def create_team(page: Page, base_url: str, who: Participant, slug: str = SLUG) -> None:
     """From the challenge page, follow its link to the team page and create a team there."""
     page.goto(f"{base_url}/challenges/{slug}")

@@ -15,6 +15,7 @@ from e2e_flows import (
     log_in,
     new_context,
     new_participant,
+    open_menu,
     sign_up,
 )
 from e2e_stack import Stack
@@ -57,6 +58,7 @@ def test_admin_makes_a_participant_a_judge_then_deactivates_them(
     page = contexts["admin"].new_page()
     page.set_viewport_size(SIZES[size])
     log_in(page, stack.base_url, admin.email, admin.password, admin.name)
+    open_menu(page)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
     expect(page).to_have_url(re.compile(r"/admin/users$"))
     fits_and_passes_axe(page, axe_source, "the user list")

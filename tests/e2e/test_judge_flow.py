@@ -228,6 +228,14 @@ def read_finalist(page: Page, program: Path, rmse: str, axe_source: str) -> None
     path = download.value.path()
     assert Path(path).read_bytes() == program.read_bytes()
     assert_page_accessible(page, axe_source)
+    # On a phone too: the scores and logs scroll inside their boxes, never the page.
+    desktop = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the judge's review page scrolls sideways on a phone: {width} px"
+    assert_page_accessible(page, axe_source)
+    if desktop:
+        page.set_viewport_size(desktop)
 
 
 def join_team(
