@@ -44,7 +44,6 @@ from app.organisers.pages import router as organisers_router
 from app.rescoring.pages import router as rescore_router
 from app.submissions.pages import router as submissions_router
 from app.teams.pages import router as teams_router
-from app.text.timefmt import format_when, time_left
 from app.web.body_limit import BodyLimitMiddleware
 from app.web.errors import Refused, refusal_fields
 from app.web.page import Page
@@ -58,8 +57,6 @@ def build_templates(settings: Settings) -> Jinja2Templates:
     install_gettext(env, Catalogs(), settings.default_language)
     env.globals["localise"] = localise
     env.globals["version"] = __version__
-    env.filters["when"] = format_when
-    env.filters["time_left"] = time_left
     env.filters["filesize"] = _filesize
     return templates
 

@@ -1,7 +1,9 @@
 """`_()`, `gettext` and `ngettext` in templates, in the language of the page being rendered.
 
 Also judging's words: `said(row)` for a judged row's message, and the filters
-`status_label` and `failure_label` for a submission's status and failure kind.
+`status_label` and `failure_label` for a submission's status and failure kind; and the
+reader's notation: `when` (a `<time>` in the challenge's time zone), `time_left` and
+`decimal` (scores with the language's decimal mark).
 
 The callables are context-aware, so the language is read at render time: first the
 template's own `lang` variable (what the route chose), then the request's language set by
@@ -12,14 +14,18 @@ language without the routes having to pass anything new.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 from starlette.requests import Request
 
 from app.i18n.catalogs import Catalogs
 from app.i18n.choice import LANGUAGES, pick_language
 from app.i18n.context import current_language
 from app.i18n.judged import failure_label, judged_message, status_label
+from app.text.timefmt import decimal, local_time, time_left
 
 
 def install_gettext(env: Environment, catalogs: Catalogs, default_language: str) -> None:
@@ -36,6 +42,16 @@ def install_gettext(env: Environment, catalogs: Catalogs, default_language: str)
         if isinstance(request, Request):
             return pick_language(request, default_language)
         return default_language
+
+    def zone_of(context: Context) -> str | None:
+        """The page's `time_zone`, else its challenge's bundle key; None means the default."""
+        asked = context.get("time_zone")
+        if isinstance(asked, str):
+            return asked
+        challenge = context.get("challenge") or getattr(context.get("view"), "challenge", None)
+        config = getattr(challenge, "config", None)
+        named = config.get("time_zone") if isinstance(config, dict) else None
+        return named if isinstance(named, str) else None
 
     @pass_context
     def gettext(context: Context, message: str) -> str:
@@ -70,7 +86,22 @@ def install_gettext(env: Environment, catalogs: Catalogs, default_language: str)
     def failure_filter(context: Context, failure: object) -> str:
         return failure_label(failure, catalogs.translations(language_of(context)))
 
+    @pass_context
+    def when_filter(context: Context, value: datetime | None) -> Markup:
+        return local_time(value, language_of(context), zone_of(context))
+
+    @pass_context
+    def time_left_filter(context: Context, end: datetime, now: datetime | None = None) -> str:
+        return time_left(end, now, language_of(context))
+
+    @pass_context
+    def decimal_filter(context: Context, value: float | None, precision: int | None = 3) -> str:
+        return decimal(value, precision, language_of(context))
+
     env.globals["said"] = said
+    env.filters["when"] = when_filter
+    env.filters["time_left"] = time_left_filter
+    env.filters["decimal"] = decimal_filter
     env.filters["status_label"] = status_filter
     env.filters["failure_label"] = failure_filter
     env.add_extension("jinja2.ext.i18n")

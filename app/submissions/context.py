@@ -15,7 +15,7 @@ from app.challenges import service as challenges
 from app.challenges.models import Challenge, Phase
 from app.core.db import utcnow
 from app.core.refusal import Kind, Refusal
-from app.submissions.quotas import check, usage
+from app.submissions.quotas import challenge_time_zone, check, usage
 from app.teams.models import Team
 from app.teams.service import team_of
 
@@ -87,7 +87,9 @@ class QuotaLeft:
 
 def quota_left(session: Session, phase: Phase, team_id: int) -> QuotaLeft:
     assert phase.id is not None
-    used = usage(session, phase.id, team_id, utcnow())
+    used = usage(
+        session, phase.id, team_id, utcnow(), challenge_time_zone(session, phase.challenge_id)
+    )
 
     def left(limit: int | None, spent: int) -> int | None:
         return None if limit is None else max(0, limit - spent)
@@ -116,4 +118,5 @@ def precheck(session: Session, phase: Phase, team: Team) -> Refusal | None:
             f"to {phase.end:%Y-%m-%d %H:%M} UTC.",
             "phase_closed",
         )
-    return check(phase, usage(session, phase.id, team.id, utcnow()))
+    time_zone = challenge_time_zone(session, phase.challenge_id)
+    return check(phase, usage(session, phase.id, team.id, utcnow(), time_zone))

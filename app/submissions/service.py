@@ -10,7 +10,7 @@ from app.core.refusal import Kind, Refusal
 from app.core.store import StoredObject
 from app.i18n.speech import gettext as _
 from app.submissions.models import Status, Submission, SubmissionEvent
-from app.submissions.quotas import check, usage
+from app.submissions.quotas import challenge_time_zone, check, usage
 from app.teams.locking import lock_team
 from app.teams.models import Team
 
@@ -60,7 +60,8 @@ def create_submission(
         return Refusal(
             Kind.forbidden, _("Your team is waiting for the organisers' approval."), "not_approved"
         )
-    refusal = check(phase, usage(session, phase.id, team.id, now))
+    time_zone = challenge_time_zone(session, phase.challenge_id)
+    refusal = check(phase, usage(session, phase.id, team.id, now, time_zone))
     if refusal is not None:
         return refusal
     submission = Submission(

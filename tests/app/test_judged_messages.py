@@ -107,9 +107,12 @@ def test_quota_refusals_speak_the_request_language() -> None:
     full_day = QuotaUsage(today=3, failed_today=0, total=3, running=0, resets_at=resets)
     busy = QuotaUsage(today=0, failed_today=0, total=0, running=2, resets_at=resets)
     english = check(phase, full_day)  # type: ignore[arg-type]  # outside a request: English
-    assert english is not None and "resets at 00:00 UTC" in english.message
+    assert english is not None and "resets at midnight, Rome time (00:00 UTC)" in english.message
     with use_language("it"):
         italian = check(phase, full_day)  # type: ignore[arg-type]
         running = check(phase, busy)  # type: ignore[arg-type]
-    assert italian is not None and "riparte alle 00:00 UTC" in italian.message
+    assert (
+        italian is not None
+        and "si azzera a mezzanotte, ora di Roma (alle 00:00 UTC)" in italian.message
+    )
     assert running is not None and "2 invii in coda" in running.message

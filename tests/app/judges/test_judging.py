@@ -117,7 +117,7 @@ def test_judges_review_finalists_and_organisers_rank_and_export(site: TestClient
     # Orche: metric 0, rubric (3*1.0 + 1*0.0)/4 = 0.75; combined 0.375
     ranking = org.client.get("/organise/sea-temp/ranking").text
     assert ranking.index("Delfini") < ranking.index("Orche")
-    assert "0.625" in ranking and "0.375" in ranking
+    assert "0,625" in ranking and "0,375" in ranking  # the Italian page: a decimal comma
 
     by_judge = list(
         csv.DictReader(io.StringIO(org.client.get("/organise/sea-temp/reviews.csv?by=judge").text))

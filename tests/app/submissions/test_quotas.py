@@ -108,3 +108,79 @@ def test_parallel_uploads_cannot_both_take_the_last_slot(engine: Engine) -> None
     assert len(accepted) == 3 and len(refused) == 5
     with Session(engine) as session:
         assert len(session.exec(select(Submission)).all()) == 3
+
+
+def test_the_day_ends_at_local_midnight_of_the_challenge_zone() -> None:
+    from datetime import UTC, datetime
+
+    from app.submissions.quotas import day_bounds
+
+    # 23:30 UTC on 15 January is 00:30 on the 16th in Rome: a new day.
+    start, end = day_bounds(datetime(2027, 1, 15, 23, 30, tzinfo=UTC), "Europe/Rome")
+    assert start == datetime(2027, 1, 15, 23, 0, tzinfo=UTC)
+    assert end == datetime(2027, 1, 16, 23, 0, tzinfo=UTC)
+    # In summer Rome is two hours ahead; the day the clocks go forward lasts 23 hours.
+    start, end = day_bounds(datetime(2027, 3, 28, 12, 0, tzinfo=UTC), None)
+    assert (start, end) == (
+        datetime(2027, 3, 27, 23, 0, tzinfo=UTC),
+        datetime(2027, 3, 28, 22, 0, tzinfo=UTC),
+    )
+    assert day_bounds(datetime(2027, 1, 15, 23, 30, tzinfo=UTC), "UTC")[0] == datetime(
+        2027, 1, 15, tzinfo=UTC
+    )
+
+
+def test_daily_quota_resets_at_local_midnight(engine: Engine) -> None:
+    from datetime import UTC, datetime
+
+    from app.i18n import use_language
+    from app.models import Challenge
+    from app.submissions.quotas import challenge_time_zone, check, usage
+
+    phase_id, team_id, user_id = _setup(engine, max_per_day=1)
+    late_evening = datetime(2027, 1, 15, 22, 50, tzinfo=UTC)  # 23:50 in Rome, the 15th
+    with session_scope(engine) as session:
+        phase = session.get(Phase, phase_id)
+        assert phase is not None
+        challenge_id = phase.challenge_id
+        session.add(
+            Submission(
+                challenge_id=challenge_id,
+                phase_id=phase_id,
+                team_id=team_id,
+                user_id=user_id,
+                kind=phase.kind,
+                file_sha256="c" * 64,
+                filename="p.csv",
+                size=10,
+                status=Status.scored,
+                created_at=late_evening,
+            )
+        )
+    with Session(engine) as session:
+        phase = session.get(Phase, phase_id)
+        assert phase is not None
+        zone_name = challenge_time_zone(session, challenge_id)
+        assert zone_name is None  # the factory's bundle names none: Rome
+        before = usage(session, phase_id, team_id, datetime(2027, 1, 15, 22, 55, tzinfo=UTC))
+        after = usage(session, phase_id, team_id, datetime(2027, 1, 15, 23, 30, tzinfo=UTC))
+        assert before.today == 1 and after.today == 0
+        assert before.resets_at == datetime(2027, 1, 15, 23, 0, tzinfo=UTC)
+        refused = check(phase, before)
+        assert refused is not None and refused.code == "per_day"
+        assert "midnight, Rome time (23:00 UTC)" in refused.message
+        with use_language("it"):
+            italian = check(phase, before)
+        assert italian is not None and "mezzanotte, ora di Roma" in italian.message
+        assert check(phase, after) is None
+    with session_scope(engine) as session:
+        challenge = session.get(Challenge, challenge_id)
+        assert challenge is not None
+        challenge.config = {**challenge.config, "time_zone": "UTC"}
+        session.add(challenge)
+    with Session(engine) as session:
+        assert challenge_time_zone(session, challenge_id) == "UTC"
+        utc_day = usage(
+            session, phase_id, team_id, datetime(2027, 1, 15, 23, 30, tzinfo=UTC), "UTC"
+        )
+        assert utc_day.today == 1  # in London's winter the 15th lasts until 00:00 UTC

@@ -120,3 +120,15 @@ def test_the_validator_locates_a_placeholder_that_names_nothing() -> None:
     assert problems[0] is None
     assert problems[1] is not None and "names no phase" in problems[1][0]
     assert problems[2] is not None and "`begin`" in problems[2][0]
+
+
+def test_the_sidebar_shows_phase_dates_in_rome_with_utc_on_hover(client: TestClient) -> None:
+    load_sea(client)
+    italian = page(client, "overview", "it")
+    assert (
+        '<time datetime="2026-11-01T00:00:00Z" title="2026-11-01 00:00 UTC">'
+        "1 novembre 2026, 01:00</time>"
+    ) in italian
+    english = page(client, "overview", "en")
+    assert 'title="2026-11-01 00:00 UTC">1 November 2026, 01:00</time>' in english
+    assert " UTC</time>" not in english  # the old 'YYYY-MM-DD HH:MM UTC' text is gone

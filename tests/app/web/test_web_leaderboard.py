@@ -118,6 +118,10 @@ def test_the_board_page_comes_in_pages_and_finds_my_team(client: TestClient) -> 
     assert "offset=2&amp;limit=2" in page, "the live refresh fetches the same page"
     italian = client.get("/challenges/sea-temp/leaderboard?lang=it&limit=2").text
     assert "Righe 1–2 di 5" in italian
+    # Scores take the reader's decimal mark; the submission time is Rome's, UTC on hover.
+    assert re.search(r'<td class="score">0,\d+</td>', italian)
+    assert re.search(r'<td class="score">0\.\d+</td>', page)
+    assert re.search(r'<time datetime="[-\dT:.]+Z" title="[-\d :]+ UTC">\d+ \w+ \d{4}, ', italian)
     # A member finds their own team, marked, with the rows around it.
     mine = people[4].client.get("/challenges/sea-temp/leaderboard?lang=en&limit=2").text
     assert f"around={teams[4]}" in mine and "Around my team" in mine

@@ -186,7 +186,7 @@ def test_only_the_team_and_organisers_see_a_submission(client: TestClient) -> No
     assert anonymous.status_code == 303
     page = ada.client.get(f"/submissions/{sid}")
     assert "team output" in page.text and "hidden detail" not in page.text
-    assert "0.250" in page.text, "scores use the column's precision"
+    assert "0,250" in page.text, "scores use the column's precision and the Italian decimal comma"
     org = person(client, "org@example.org", "Olga", Role.organiser)
     seen = client.get(f"/api/v1/submissions/{sid}", headers=org.bearer()).json()
     assert seen["logs"]["organiser"] == {"scorer": "hidden detail"}
