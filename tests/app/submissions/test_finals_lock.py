@@ -391,7 +391,7 @@ def test_the_reveal_asks_for_confirmation_and_again_while_a_phase_is_open(
         "Teams will see the private scores of 5 submissions of phase Development, which runs until"
         in page.text
     )
-    assert f'datetime="{end.isoformat()}"' in page.text
+    assert f'datetime="{end.isoformat().replace("+00:00", "Z")}"' in page.text
     assert "no team can change its choice afterwards" in page.text
     assert 'name="early"' in page.text and "required" in page.text
 
