@@ -41,7 +41,9 @@ def scored(tmp_path: Path, truth: tuple[str, str, str, str], guess: tuple[str, .
 def test_huge_predictions_are_the_teams_to_fix(tmp_path: Path) -> None:
     answer = scored(tmp_path, ("1", "2", "3", "4"), ("1", "-1.5e308", "3", "4"))
 
-    assert set(answer) == {"invalid"}
+    assert set(answer) == {"invalid", "invalid_message"}  # English, and its id for the site
+    said = str(answer["invalid_message"])
+    assert "public" not in said and "private" not in said and "inf" not in said
     assert "the 'rmse' score is not a finite number" in answer["invalid"]
     assert "the largest is '-1.5e308', for id 'b'" in answer["invalid"]
     # The team is not told which part overflowed: that would say which ids are private.
