@@ -12,9 +12,9 @@ from app.challenges import service as challenges
 from app.challenges.web import PublishedChallenge, pick_phase
 from app.core.db import MAX_ROW_ID
 from app.i18n import localise
+from app.i18n.speech import gettext as _
 from app.leaderboard.activity import moves, team_activity
 from app.leaderboard.boards import FROZEN, board_audience
-from app.i18n.speech import gettext as _
 from app.leaderboard.chart import HistoryWords, leading_series, render_chart, render_history
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.rendered import AROUND

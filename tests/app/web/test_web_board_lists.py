@@ -89,7 +89,7 @@ def _three(client: TestClient) -> tuple[int, int, list[Person], list[int], datet
 def test_my_team_is_marked_for_me_only_and_the_cached_board_stays_shared(
     client: TestClient,
 ) -> None:
-    cid, pid, people, teams, t0 = _three(client)
+    _cid, pid, people, teams, t0 = _three(client)
     for i, team in enumerate(teams):
         _submit(client, pid, team, people[i].user_id, 0.1 * (i + 1), 0.5, t0)
     mine = people[1].client.get(f"{PAGE}?lang=en").text
@@ -111,13 +111,13 @@ def test_my_team_is_marked_for_me_only_and_the_cached_board_stays_shared(
 def test_entries_and_last_submission_count_scored_submissions_in_local_time(
     client: TestClient,
 ) -> None:
-    cid, pid, people, teams, t0 = _three(client)
+    _cid, pid, people, teams, t0 = _three(client)
     _submit(client, pid, teams[0], people[0].user_id, 0.5, 0.5, t0)
     _submit(client, pid, teams[0], people[0].user_id, 0.9, 0.9, t0 + timedelta(hours=1))
     _submit(client, pid, teams[0], people[0].user_id, 0, 0, t0 + timedelta(hours=2), Status.failed)
     _submit(client, pid, teams[1], people[1].user_id, 0.4, 0.4, t0 + timedelta(minutes=30))
     page = client.get(f"{PAGE}?lang=en").text
-    assert "<th scope=\"col\">Entries</th>" in page and "Last submission" in page
+    assert '<th scope="col">Entries</th>' in page and "Last submission" in page
     delfini = _row(page, "Delfini")
     assert '<td class="entries">2</td>' in delfini, "a failed submission is no entry"
     last = re.search(r'<td class="last"><time datetime="([^"]+)"', delfini)
@@ -210,7 +210,7 @@ def test_the_revealed_private_board_shows_each_team_s_move_from_its_public_rank(
 
 
 def test_a_team_s_history_steps_through_its_own_best_public_scores(client: TestClient) -> None:
-    cid, pid, people, teams, t0 = _three(client)
+    _cid, pid, people, teams, t0 = _three(client)
     _submit(client, pid, teams[0], people[0].user_id, 0.8, 0.111, t0)
     _submit(client, pid, teams[1], people[1].user_id, 0.3, 0.222, t0 + timedelta(minutes=5))
     _submit(client, pid, teams[0], people[0].user_id, 0.9, 0.333, t0 + timedelta(hours=1))
