@@ -15,6 +15,17 @@ from sqlmodel import Session, col, select
 
 from app.challenges.models import Challenge
 from app.core.db import session_scope, utcnow
+from app.leaderboard.chart import (
+    HEIGHT,
+    MARGIN_BOTTOM,
+    MARGIN_LEFT,
+    MARGIN_RIGHT,
+    MARGIN_TOP,
+    WIDTH,
+    HistoryWords,
+    Point,
+    render_history,
+)
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer
 from app.submissions.models import Score, Status, Submission
@@ -242,3 +253,23 @@ def test_a_team_s_history_steps_through_its_own_best_public_scores(client: TestC
         session.add(team)
         session.commit()
     assert client.get(f"{PAGE}/teams/{teams[1]}").status_code == 404
+
+
+def test_the_history_chart_shares_one_padded_scale_and_holds_to_the_latest_moment() -> None:
+    t0 = utcnow()
+    team = [Point(t0, 0.8), Point(t0 + timedelta(hours=2), 0.6)]
+    lead = [Point(t0 - timedelta(hours=1), 0.5), Point(t0 + timedelta(hours=5), 0.2)]
+    words = HistoryWords("T", "D", "Delfini", "lead", "time", "RMSE")
+    svg = str(render_history(team, lead, words=words, tick_time=lambda at: "x", tick_value=str))
+    paths = dict(re.findall(r'<path class="([\w-]+)" fill="none" d="([^"]+)"', svg))
+    assert set(paths) == {"team-line", "lead-ref"}
+    for d in paths.values():
+        xs = [float(x) for x in re.findall(r"[MH](-?[\d.]+)", d)]
+        ys = [float(y) for y in re.findall(r"(?:V|,)(-?[\d.]+)", d)]
+        assert xs[-1] == WIDTH - MARGIN_RIGHT, "each line holds to the latest moment shown"
+        assert all(MARGIN_LEFT <= x <= WIDTH - MARGIN_RIGHT for x in xs)
+        # padded: no value sits on the plot's top or bottom edge
+        assert all(MARGIN_TOP < y < HEIGHT - MARGIN_BOTTOM for y in ys), ys
+    assert svg.count('<circle class="dot"') == 2, "dots for the team's own steps only"
+    empty = str(render_history([], lead, words=words, tick_time=str, tick_value=str))
+    assert "<path" not in empty and "<desc" in empty and "D" in empty
