@@ -97,7 +97,7 @@ def test_my_team_its_lists_and_its_history_on_a_phone(
     expect(page.locator("svg.chart path.team-line")).to_have_count(1)
     expect(page.locator("dd.entries")).to_have_text("1")
     _no_sideways_scroll(page)
-    page.locator("details summary").click()
+    page.locator("main details summary").click()
     _no_sideways_scroll(page)
     assert_page_accessible(page, axe_source)
     assert errors == [], f"script errors: {errors}"
