@@ -1,4 +1,5 @@
-"""The leaderboard page: the table, the leading-score chart, and live refresh via leaderboard.js."""
+"""The leaderboard page: the table, the leading-score chart, and live refresh via leaderboard.js;
+and each team's page of its public score over time, linked from its name on the board."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from app.leaderboard.views import board_rows
 from app.organisers.participation import excluded_team_ids
 from app.teams.models import Team
 from app.teams.service import team_of
-from app.text.timefmt import decimal, format_local
+from app.text.timefmt import decimal, format_local, zone_city
 from app.web.deps import SessionDep
 from app.web.page import PageDep
 
@@ -158,6 +159,7 @@ def leaderboard_team(
     history = leading_series(db, spec, chosen.id, "public", until=cut, team_id=team_id)
     lead = leading_series(db, spec, chosen.id, "public", until=cut, exclude=excluded)
     zone = challenge.config.get("time_zone")
+    named_zone = zone if isinstance(zone, str) else None
 
     def tick_value(value: float) -> str:
         return decimal(value, column.precision, page.lang)
@@ -183,14 +185,14 @@ def leaderboard_team(
         desc=desc,
         team=team.name,
         lead=_("leading score"),
-        x_axis=_("Submission time"),
+        x_axis=f"{_('Submission time')} ({zone_city(named_zone, page.lang)})",
         y_axis=label,
     )
     chart = render_history(
         history,
         lead,
         words=words,
-        tick_time=lambda at: format_local(at, page.lang, zone if isinstance(zone, str) else None),
+        tick_time=lambda at: format_local(at, page.lang, named_zone),
         tick_value=tick_value,
     )
     activity = team_activity(db, chosen.id, [team_id], until=cut).get(team_id)
