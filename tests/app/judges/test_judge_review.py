@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.challenges.models import Challenge
 from tests.app.judges.test_judging import JUDGING, _post, _setup
-from tests.app.web.web_helpers import BOARD, engine_of
+from tests.app.web.web_helpers import BOARD, engine_of, team_for
 
 NAMES = {
     "en": ["insufficient", "sufficient", "good", "very good", "excellent"],
@@ -35,8 +35,13 @@ def _radio(page: str, key: str, point: int) -> re.Match[str] | None:
     )
 
 
+def _names(page: str, key: str, points: range) -> list[str | None]:
+    """The name shown beside each point (None: the number alone); '-' where no radio is."""
+    return [m.group(2) if (m := _radio(page, key, p)) else "-" for p in points]
+
+
 def test_the_rating_is_a_row_of_named_points_grouped_per_criterion(site: TestClient) -> None:
-    cid, people, teams = _setup(site)
+    _cid, people, teams = _setup(site)
     org, judge = people["org"], people["judge"]
     assert _post(org, "/organise/sea-temp/judges", email=judge.email)[0] == 303
     path = f"/judge/sea-temp/teams/{teams['Delfini']}"
@@ -48,9 +53,8 @@ def test_the_rating_is_a_row_of_named_points_grouped_per_criterion(site: TestCli
         assert f"<legend>Method ({weight} 3)</legend>" in page
         assert f"<legend>Use ({weight} 1)</legend>" in page
         for key in ("method", "use"):
-            found = [_radio(page, key, point) for point in range(1, 6)]
-            assert [m.group(2) if m else None for m in found] == names
-            assert not any(m and m.group(1) for m in found)  # nothing chosen yet
+            assert _names(page, key, range(1, 6)) == names
+            assert not any(m and m.group(1) for m in (_radio(page, key, p) for p in range(6)))
         assert _radio(page, "method", 0) is None and _radio(page, "method", 6) is None
         assert 'type="number"' not in page
 
@@ -80,14 +84,13 @@ def test_the_bundle_names_the_points_and_a_wide_scale_is_typed(site: TestClient)
     _judging(site, cid, scale={"min": 0, "max": 2, "labels": labels})
     for lang in ("it", "en"):
         page = judge.client.get(f"{path}?lang={lang}").text
-        names = [m.group(2) if (m := _radio(page, "use", p)) else None for p in range(3)]
-        assert names == [label[lang] for label in labels]
+        assert _names(page, "use", range(3)) == [label[lang] for label in labels]
     assert _post(judge, path, rating_method="0", rating_use="2")[0] == 303
     assert _post(judge, path, rating_method="3", rating_use="2")[0] == 422  # off the scale
 
     _judging(site, cid, scale={"min": 0, "max": 10})  # eleven points, no names: numbers only
     page = judge.client.get(f"{path}?lang=en").text
-    assert [m.group(2) if (m := _radio(page, "use", p)) else "-" for p in range(11)] == [None] * 11
+    assert _names(page, "use", range(11)) == [None] * 11
 
     _judging(site, cid, scale={"min": 0, "max": 100})  # too many to list: a number field
     page = judge.client.get(f"{path}?lang=en").text
@@ -96,7 +99,7 @@ def test_the_bundle_names_the_points_and_a_wide_scale_is_typed(site: TestClient)
 
 
 def test_the_review_page_shows_the_team_members(site: TestClient) -> None:
-    cid, people, teams = _setup(site)
+    _cid, people, teams = _setup(site)
     org, judge = people["org"], people["judge"]
     assert _post(org, "/organise/sea-temp/judges", email=judge.email)[0] == 303
     page = judge.client.get(f"/judge/sea-temp/teams/{teams['Delfini']}?lang=en").text
@@ -126,18 +129,20 @@ def test_judges_of_the_challenge_read_the_ranking_and_nobody_else(site: TestClie
     assert "<form" not in main and "<button" not in main and "/organise/" not in main
     assert "Risultato" not in main
     assert "Sola lettura" in judge.client.get("/judge/sea-temp/ranking?lang=it").text
-    assert re.search(r'href="[^"]*/judge/sea-temp/ranking"', judge.client.get("/judge/sea-temp").text)
+    assert re.search(
+        r'href="[^"]*/judge/sea-temp/ranking"', judge.client.get("/judge/sea-temp").text
+    )
 
     assert ext.client.get("/judge/sea-temp/ranking").status_code == 404  # judges elsewhere
     assert org.client.get("/judge/sea-temp/ranking").status_code == 404  # organisers: their own
     assert people["a"].client.get("/judge/sea-temp/ranking").status_code == 403
-    from tests.app.web.web_helpers import team_for
-
     team_for(site, cid, late, "Ritardatari")  # a judge who competes sees no standings
     refused = late.client.get("/judge/sea-temp/ranking")
     assert refused.status_code == 403 and "Delfini" not in refused.text
     ranking = org.client.get("/organise/sea-temp/ranking?lang=en").text
-    assert "Read-only" not in ranking and re.search(r'href="[^"]*/organise/sea-temp/judges"', ranking)
+    assert "Read-only" not in ranking and re.search(
+        r'href="[^"]*/organise/sea-temp/judges"', ranking
+    )
 
 
 def _progress_row(page: str, user_id: int) -> str:
@@ -162,7 +167,7 @@ def test_organisers_see_what_each_judge_has_left_to_rate(site: TestClient) -> No
     assert _post(judge, delfini, rating_method="2", rating_use="3")[0] == 303
     assert _post(judge, orche, rating_method="4", rating_use="3")[0] == 303
     assert _post(ext, orche, rating_method="1", rating_use="1")[0] == 303
-    team_for_late(site, cid, late)
+    team_for(site, cid, late, "Ritardatari")  # joined a team after being assigned
     page = org.client.get("/organise/sea-temp/judges?lang=en").text
     assert _progress_row(page, judge.user_id) == "Judge 2 of 2 none: every finalist is rated"
     assert _progress_row(page, ext.user_id) == "Ext 1 of 2 Delfini: not reviewed"
@@ -173,15 +178,10 @@ def test_organisers_see_what_each_judge_has_left_to_rate(site: TestClient) -> No
     assert _progress_row(italian, ext.user_id) == "Ext 1 su 2 Delfini: non valutata"
 
     # A criterion added to the rubric after the reviews: every review lacks it now.
-    criteria = [*JUDGING["rubric"], {"key": "data", "label": {"en": "Data"}, "weight": 1}]
+    rubric = cast(list[Any], JUDGING["rubric"])
+    criteria = [*rubric, {"key": "data", "label": {"en": "Data"}, "weight": 1}]
     _judging(site, cid, rubric=criteria)
     page = org.client.get("/organise/sea-temp/judges?lang=en").text
     assert _progress_row(page, judge.user_id) == (
         "Judge 0 of 2 Delfini: not rated on Data Orche: not rated on Data"
     )
-
-
-def team_for_late(site: TestClient, cid: int, late: Any) -> None:
-    from tests.app.web.web_helpers import team_for
-
-    team_for(site, cid, late, "Ritardatari")
