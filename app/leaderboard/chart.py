@@ -7,7 +7,7 @@ changes at an instant and holds until the next better score.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,6 +39,7 @@ def leading_series(
     *,
     until: datetime | None = None,
     exclude: Collection[int] = (),
+    team_id: int | None = None,
 ) -> list[Point]:
     """The leading `rank_by` score each time it improved, oldest first.
 
@@ -47,7 +48,8 @@ def leading_series(
     scores stay hidden (a private improvement, a frozen board).
 
     `until` stops the series at a freeze, so the chart tells participants no more
-    than the frozen board does; `exclude` leaves out disqualified teams.
+    than the frozen board does; `exclude` leaves out disqualified teams; `team_id`
+    follows one team's own best instead of the lead (its board row over time).
     """
     conditions = [
         col(Submission.phase_id) == phase_id,
@@ -60,6 +62,8 @@ def leading_series(
         conditions.append(col(Submission.created_at) < until)
     if exclude:
         conditions.append(col(Submission.team_id).not_in(list(exclude)))
+    if team_id is not None:
+        conditions.append(col(Submission.team_id) == team_id)
     rows = session.exec(
         select(Submission.created_at, Score.value)
         .join(Score, col(Score.submission_id) == col(Submission.id))
@@ -178,4 +182,94 @@ def render_chart(
         f'<line class="axis" x1="{MARGIN_LEFT}" y1="{bottom}" x2="{right}" y2="{bottom}"/>'
         f"{ticks}{x_labels}{axis_titles}"
         f'<path class="lead" fill="none" d="{step_path(points, frame)}"/>{dots}</svg>'
+    )
+
+
+@dataclass(frozen=True)
+class HistoryWords:
+    """The chart's words, already in the reader's language (the caller has the catalogs)."""
+
+    title: str
+    desc: str
+    team: str  # legend of the team's line
+    lead: str  # legend of the leading line
+    x_axis: str
+    y_axis: str
+
+
+def render_history(
+    team: Sequence[Point],
+    lead: Sequence[Point],
+    *,
+    words: HistoryWords,
+    tick_time: Callable[[datetime], str],
+    tick_value: Callable[[float], str],
+) -> Markup:
+    """One team's best score over time beside the leading one, on one shared scale.
+
+    Both lines hold their last value to the latest moment either shows, so the
+    gap between the team and the lead reads at the right edge. The scale spans
+    both series (and only them), so a team far from the lead still sees its own
+    steps, with a little room above and below.
+    """
+    if not team:
+        return Markup(
+            f'<svg class="chart" role="img" aria-labelledby="history-title history-desc" '
+            f'viewBox="0 0 {WIDTH} 60" width="100%"><title id="history-title">'
+            f'{escape(words.title)}</title><desc id="history-desc">{escape(words.desc)}</desc>'
+            f'<text x="10" y="35">{escape(words.desc)}</text></svg>'
+        )
+    both = [*team, *lead]
+    frame = Frame.around(both)
+    pad = (frame.v1 - frame.v0) * 0.05
+    frame = Frame(frame.t0, frame.t1, frame.v0 - pad, frame.v1 + pad)
+    end = max(p.at for p in both)
+    bottom = HEIGHT - MARGIN_BOTTOM
+    right = WIDTH - MARGIN_RIGHT
+    y_ticks = [frame.v0 + pad, (frame.v0 + frame.v1) / 2, frame.v1 - pad]
+    ticks = "".join(
+        f'<line class="grid" x1="{MARGIN_LEFT}" x2="{right}" y1="{frame.y(v)}" y2="{frame.y(v)}"/>'
+        f'<text class="tick" x="{MARGIN_LEFT - 6}" y="{frame.y(v) + 4}" text-anchor="end">'
+        f"{escape(tick_value(v))}</text>"
+        for v in y_ticks
+    )
+    start = min(p.at for p in both)
+    x_labels = (
+        f'<text class="tick" x="{MARGIN_LEFT}" y="{bottom + 16}" text-anchor="start">'
+        f"{escape(tick_time(start))}</text>"
+        f'<text class="tick" x="{right}" y="{bottom + 16}" text-anchor="end">'
+        f"{escape(tick_time(end))}</text>"
+    )
+    middle = (MARGIN_TOP + bottom) / 2
+    axis_titles = (
+        f'<text class="axis-title" x="{(MARGIN_LEFT + right) / 2}" y="{HEIGHT - 6}" '
+        f'text-anchor="middle">{escape(words.x_axis)}</text>'
+        f'<text class="axis-title" x="14" y="{middle}" text-anchor="middle" '
+        f'transform="rotate(-90 14 {middle})">{escape(words.y_axis)}</text>'
+    )
+    legend = (
+        f'<line class="lead-ref" x1="{MARGIN_LEFT + 10}" x2="{MARGIN_LEFT + 34}" y1="12" y2="12"/>'
+        f'<text class="tick" x="{MARGIN_LEFT + 40}" y="16">{escape(words.lead)}</text>'
+        f'<line class="team-line" x1="{MARGIN_LEFT + 250}" x2="{MARGIN_LEFT + 274}" '
+        f'y1="12" y2="12"/>'
+        f'<text class="tick" x="{MARGIN_LEFT + 280}" y="16">{escape(words.team)}</text>'
+    )
+    lead_path = (
+        f'<path class="lead-ref" fill="none" d="{step_path(lead, frame)} H{frame.x(end)}"/>'
+        if lead
+        else ""
+    )
+    dots = "".join(
+        f'<circle class="dot" cx="{frame.x(p.at)}" cy="{frame.y(p.value)}" r="3"/>' for p in team
+    )
+    return Markup(
+        f'<svg class="chart" role="img" aria-labelledby="history-title history-desc" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="history-title">{escape(words.title)}</title>'
+        f'<desc id="history-desc">{escape(words.desc)}</desc>'
+        f'<line class="axis" x1="{MARGIN_LEFT}" y1="{MARGIN_TOP}" x2="{MARGIN_LEFT}" y2="{bottom}"/>'
+        f'<line class="axis" x1="{MARGIN_LEFT}" y1="{bottom}" x2="{right}" y2="{bottom}"/>'
+        f"{ticks}{x_labels}{axis_titles}{legend}{lead_path}"
+        f'<path class="team-line" fill="none" d="{step_path(team, frame)} H{frame.x(end)}"/>'
+        f"{dots}</svg>"
     )

@@ -1,10 +1,11 @@
-"""The leaderboard page: the table, the leading-score chart, and live refresh via leaderboard.js."""
+"""The leaderboard page: the table, the leading-score chart, and live refresh via leaderboard.js;
+and each team's page of its public score over time, linked from its name on the board."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import HTMLResponse
 
 from app.accounts.deps import OptionalUser
@@ -12,13 +13,17 @@ from app.challenges import service as challenges
 from app.challenges.web import PublishedChallenge, pick_phase
 from app.core.db import MAX_ROW_ID
 from app.i18n import localise
+from app.i18n.speech import gettext as _
+from app.leaderboard.activity import moves, team_activity
 from app.leaderboard.boards import FROZEN, board_audience
-from app.leaderboard.chart import leading_series, render_chart
+from app.leaderboard.chart import HistoryWords, leading_series, render_chart, render_history
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.rendered import AROUND
 from app.leaderboard.views import board_rows
 from app.organisers.participation import excluded_team_ids
+from app.teams.models import Team
 from app.teams.service import team_of
+from app.text.timefmt import decimal, format_local, zone_city
 from app.web.deps import SessionDep
 from app.web.page import PageDep
 
@@ -63,6 +68,13 @@ def leaderboard_page(
     rows = everything[offset : offset + limit]
     rank_column = spec.column(spec.rank_by)
     frozen = audience == FROZEN
+    cut = challenge.frozen_at if frozen and split == "public" else None
+    activity = team_activity(db, chosen.id, [r.team_id for r in rows], until=cut)
+    movement = (
+        moves(board_rows(db, challenge, chosen, "public", audience), everything)
+        if split == "private"
+        else {}
+    )
     chart = render_chart(
         leading_series(
             db,
@@ -102,10 +114,101 @@ def leaderboard_page(
             "split": split,
             "spec": spec,
             "rows": rows,
+            "activity": activity,
+            "moves": movement,
             "pages": pages,
             "frozen_at": challenge.frozen_at if frozen else None,
             "chart": chart,
             "json_url": f"/api/v1/challenges/{challenge.slug}/leaderboard?{query}",
+            "events_url": f"/api/v1/challenges/{challenge.slug}/events",
+        },
+    )
+
+
+@router.get(
+    "/challenges/{slug}/leaderboard/teams/{team_id}",
+    response_class=HTMLResponse,
+    name="leaderboard_team",
+)
+def leaderboard_team(
+    db: SessionDep,
+    user: OptionalUser,
+    challenge: PublishedChallenge,
+    page: PageDep,
+    team_id: int = Path(ge=1, le=MAX_ROW_ID),
+    phase: str | None = Query(None),
+) -> HTMLResponse:
+    """A team's public score over time beside the lead, its entries and last submission.
+
+    Public scores only, whatever the reveal: the private board says where teams
+    ended; this page says how they got there on the board everyone watched. A
+    reader of the frozen board sees nothing made after the freeze.
+    """
+    assert challenge.id is not None
+    team = db.get(Team, team_id)
+    excluded = excluded_team_ids(db, challenge.id)
+    if team is None or team.challenge_id != challenge.id or team_id in excluded:
+        raise HTTPException(404, f"This challenge has no team number {team_id} on its board.")
+    chosen = pick_phase(db, challenge, phase)
+    assert chosen.id is not None
+    spec = BoardSpec.from_config(challenge.config)
+    audience = board_audience(db, challenge, user)
+    cut = challenge.frozen_at if audience == FROZEN else None
+    column = spec.column(spec.rank_by)
+    label = localise(dict(column.label), page.lang) or column.key
+    history = leading_series(db, spec, chosen.id, "public", until=cut, team_id=team_id)
+    lead = leading_series(db, spec, chosen.id, "public", until=cut, exclude=excluded)
+    zone = challenge.config.get("time_zone")
+    named_zone = zone if isinstance(zone, str) else None
+
+    def tick_value(value: float) -> str:
+        return decimal(value, column.precision, page.lang)
+
+    better = _("lower is better") if column.better == "lower" else _("higher is better")
+    if history:
+        desc = _(
+            "%(team)s: %(count)s improvements of its best score, from %(first)s to %(last)s; "
+            "the leading score is now %(lead)s; %(better)s."
+        ) % {
+            "team": team.name,
+            "count": len(history),
+            "first": tick_value(history[0].value),
+            "last": tick_value(history[-1].value),
+            "lead": tick_value(lead[-1].value) if lead else "—",
+            "better": better,
+        }
+    else:
+        desc = _("This team has no public score yet.")
+    words = HistoryWords(
+        title=_("%(team)s: best public score over time (%(score)s)")
+        % {"team": team.name, "score": label},
+        desc=desc,
+        team=team.name,
+        lead=_("leading score"),
+        x_axis=f"{_('Submission time')} ({zone_city(named_zone, page.lang)})",
+        y_axis=label,
+    )
+    chart = render_history(
+        history,
+        lead,
+        words=words,
+        tick_time=lambda at: format_local(at, page.lang, named_zone),
+        tick_value=tick_value,
+    )
+    activity = team_activity(db, chosen.id, [team_id], until=cut).get(team_id)
+    mine = team_of(db, challenge.id, user.id) if user is not None and user.id is not None else None
+    return page.render(
+        "leaderboard/team.html",
+        {
+            "challenge": challenge,
+            "phase": chosen,
+            "team": team,
+            "mine": mine is not None and mine.id == team_id,
+            "spec": spec,
+            "label": label,
+            "history": history,
+            "activity": activity,
+            "chart": chart,
             "events_url": f"/api/v1/challenges/{challenge.slug}/events",
         },
     )

@@ -196,6 +196,7 @@ TABLE: list[Row] = [
     Row("GET",  "/challenges/{slug}/files/{path:path}", PUBLIC, text="18.5"),
     Row("GET",  "/challenges/{slug}/starter-kit.zip", PUBLIC, text="PK"),
     Row("GET",  "/challenges/{slug}/leaderboard", PUBLIC, text="Delfini"),
+    Row("GET",  "/challenges/{slug}/leaderboard/teams/{team_id}", PUBLIC, text="Delfini"),
     Row("GET",  "/healthz", PUBLIC, text="status", also_ok=(503,)),  # 503: Docker away, say
     Row("GET",  "/metrics", NOBODY, bearer=True),  # the scraper's token or localhost, no user
     Row("GET",  "/api/openapi.json", PUBLIC, text="/api/v1/submissions/"),
