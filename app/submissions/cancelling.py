@@ -40,7 +40,7 @@ def withdraw(session: Session, submission: Submission, actor: User) -> Submissio
         session.refresh(submission)
         return Refusal(
             Kind.conflict,
-            f"Submission {submission.id} is {submission.status.value} now; only a submission "
+            f"Submission {submission.id} is {submission.status} now; only a submission "
             "still waiting in the queue can be cancelled.",
             "not_queued",
         )
