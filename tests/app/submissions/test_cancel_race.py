@@ -51,6 +51,34 @@ def _statuses(session: Session, submission_id: int) -> list[str]:
     )
 
 
+def _race(engine: Engine, sid: int, job_id: str, user_id: int) -> dict[str, object]:
+    """The team's cancel and the job's claim, each in its own transaction, released together."""
+    gate = threading.Barrier(2)
+    outcome: dict[str, object] = {}
+
+    def cancel() -> None:
+        with Session(engine) as session:
+            actor = session.get(User, user_id)
+            target = session.get(Submission, sid)
+            assert actor is not None and target is not None
+            gate.wait()
+            outcome["cancel"] = withdraw(session, target, actor)
+            session.commit()
+
+    def start() -> None:
+        with Session(engine) as session:
+            gate.wait()
+            outcome["start"] = SUBMISSIONS.claim(session, sid, job_id, "racer")
+            session.commit()
+
+    threads = [threading.Thread(target=cancel), threading.Thread(target=start)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return outcome
+
+
 def test_a_cancel_and_a_worker_start_released_together_never_both_happen(engine: Engine) -> None:
     with Session(engine, expire_on_commit=False) as session:
         challenge, phase = make_challenge(session)
@@ -69,29 +97,7 @@ def test_a_cancel_and_a_worker_start_released_together_never_both_happen(engine:
             session.commit()
             assert row.id is not None
             sid = row.id
-        gate = threading.Barrier(2)
-        outcome: dict[str, object] = {}
-
-        def cancel(sid: int = sid) -> None:
-            with Session(engine) as session:
-                actor = session.get(User, user.id)
-                target = session.get(Submission, sid)
-                assert actor is not None and target is not None
-                gate.wait()
-                outcome["cancel"] = withdraw(session, target, actor)
-                session.commit()
-
-        def start(sid: int = sid, job_id: str = job_id) -> None:
-            with Session(engine) as session:
-                gate.wait()
-                outcome["start"] = SUBMISSIONS.claim(session, sid, job_id, "racer")
-                session.commit()
-
-        threads = [threading.Thread(target=cancel), threading.Thread(target=start)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
+        outcome = _race(engine, sid, job_id, user.id)  # type: ignore[arg-type]
         cancelled = isinstance(outcome["cancel"], Submission)
         started = outcome["start"] is not None
         assert cancelled != started, f"round {round_}: {outcome}"
@@ -225,7 +231,9 @@ def test_a_cancel_racing_a_live_worker_either_wins_or_is_refused(
             job_id = stack.submission(sid).job_id
             assert job_id is not None
             job = Job.fetch(job_id, connection=stack.redis)
-            stack.wait_for(lambda job=job: job.get_status(refresh=True) == "finished", 30, "the job")
+            stack.wait_for(
+                lambda job=job: job.get_status(refresh=True) == "finished", 30, "the job"
+            )
             assert stack.submission(sid).status == Status.cancelled
             with Session(stack.runtime.engine) as session:
                 assert "running" not in _statuses(session, sid)

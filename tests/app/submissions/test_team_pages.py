@@ -106,7 +106,10 @@ def test_final_ticks_save_in_one_form_and_respect_the_limit(client: TestClient) 
     with Session(engine_of(client)) as session:  # N = 2
         ch = session.get(Challenge, cid)
         assert ch is not None
-        ch.config = {**ch.config, "leaderboard": {**ch.config["leaderboard"], "final_submissions": 2}}
+        ch.config = {
+            **ch.config,
+            "leaderboard": {**ch.config["leaderboard"], "final_submissions": 2},
+        }
         session.add(ch)
         session.commit()
     a, b, c = (_insert(client, cid, pid, team, ada.user_id, public={"rmse": v}) for v in (1, 2, 3))
@@ -179,14 +182,22 @@ def test_two_submissions_compare_side_by_side(client: TestClient) -> None:
     assert "0.250 <strong>better</strong>" in rmse_row and "0.500 <strong>" not in rmse_row
     mae_row = text.split('data-key="mae"')[1].split("</tr>")[0]
     assert "0.30 <strong>better</strong>" in mae_row
-    assert ada.client.get(f"/challenges/{SLUG}/submissions/compare?s={a}&lang=en").status_code == 422
+    assert (
+        ada.client.get(f"/challenges/{SLUG}/submissions/compare?s={a}&lang=en").status_code == 422
+    )
     assert ada.client.get(f"/challenges/{SLUG}/submissions/compare?s={a}&s={a}").status_code == 422
-    assert ada.client.get(f"/challenges/{SLUG}/submissions/compare?s={a}&s={theirs}").status_code == 404
+    assert (
+        ada.client.get(f"/challenges/{SLUG}/submissions/compare?s={a}&s={theirs}").status_code
+        == 404
+    )
     assert eve.client.get(f"/challenges/{SLUG}/submissions/compare?s={a}&s={b}").status_code == 404
     italian = ada.client.get(f"/challenges/{SLUG}/submissions/compare?s={a}&s={b}&lang=it").text
     assert "Confronta" in italian and "-0,250" in italian
     _reveal(client, cid)
-    assert "7.654" in ada.client.get(f"/challenges/{SLUG}/submissions/compare?s={a}&s={b}&lang=en").text
+    assert (
+        "7.654"
+        in ada.client.get(f"/challenges/{SLUG}/submissions/compare?s={a}&s={b}&lang=en").text
+    )
 
 
 # -- waiting, running, cancelling -------------------------------------------------------------
@@ -250,7 +261,9 @@ def test_cancelling_a_queued_submission_is_audited_and_frees_the_quota(
         row = session.get(Submission, sid)
         assert row is not None and row.status == Status.cancelled
         assert usage(session, pid, team, utcnow()).today == 0
-        audit = session.exec(select(AuditEvent).where(AuditEvent.action == "submission.withdraw")).all()
+        audit = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "submission.withdraw")
+        ).all()
         assert [(e.actor_id, e.detail["submission_id"]) for e in audit] == [(ada.user_id, sid)]
         events = session.exec(select(SubmissionEvent.status).where(
             SubmissionEvent.submission_id == sid).order_by(col(SubmissionEvent.id))).all()  # fmt: skip
@@ -266,8 +279,13 @@ def test_cancelling_a_queued_submission_is_audited_and_frees_the_quota(
     queued = _insert(client, cid, pid, team, ada.user_id, status=Status.queued)
     api = client.post(f"/api/v1/submissions/{queued}/cancel", headers=ada.bearer())
     assert api.status_code == 200 and api.json()["status"] == "cancelled"
-    assert client.post(f"/api/v1/submissions/{queued}/cancel", headers=ada.bearer()).status_code == 409
-    assert client.post(f"/api/v1/submissions/{running}/cancel", headers=eve.bearer()).status_code == 404
+    assert (
+        client.post(f"/api/v1/submissions/{queued}/cancel", headers=ada.bearer()).status_code == 409
+    )
+    assert (
+        client.post(f"/api/v1/submissions/{running}/cancel", headers=eve.bearer()).status_code
+        == 404
+    )
 
 
 def test_the_submit_page_of_a_code_phase_says_what_to_upload(client: TestClient) -> None:
