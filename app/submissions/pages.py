@@ -18,8 +18,10 @@ from app.accounts.models import User
 from app.challenges import service as challenges
 from app.challenges.models import Challenge
 from app.core.db import MAX_ROW_ID
+from app.core.redis import redis_client
 from app.core.refusal import Refusal
 from app.leaderboard.boards import final_count
+from app.queue.live_logs import read_live_tail
 from app.submissions.access import (
     is_member,
     is_organiser,
@@ -146,12 +148,32 @@ def submission_page(
     db: SessionDep,
     store: StoreDep,
     page: PageDep,
+    settings: SettingsDep,
     cancelled: bool = False,
 ) -> HTMLResponse:
     view = view_of(db, store, user, _visible_or_404(db, user, submission_id))
     context = _view_context(db, user, view)
     context["cancelled_now"] = cancelled and view.submission.status == Status.cancelled
+    context["live_log"] = _live_log(settings, user, view)
     return page.render("submissions/detail.html", context)
+
+
+def _live_log(settings: Any, user: User, view: Any) -> str | None:
+    """The running program's output so far, where the phase's log policy lets the reader see it.
+
+    The worker writes it only under such a policy (`app.queue.jobs`); the policy is checked
+    again here, as for stored logs, so a policy tightened mid-run hides it at once.
+    """
+    s = view.submission
+    if s.status != Status.running or s.kind != "code":
+        return None
+    if not (is_organiser(user) or view.log_policy.team_sees_output):
+        return None
+    try:
+        client = redis_client(settings)
+    except Exception:  # no Redis configured: no live view
+        return None
+    return read_live_tail(client, s.id)
 
 
 def _view_context(
@@ -221,11 +243,19 @@ def submission_final(
     name="submission_result_fragment",
 )
 def submission_result(
-    submission_id: RowId, user: CurrentUser, db: SessionDep, store: StoreDep, page: PageDep
+    submission_id: RowId,
+    user: CurrentUser,
+    db: SessionDep,
+    store: StoreDep,
+    page: PageDep,
+    settings: SettingsDep,
 ) -> HTMLResponse:
-    """The result part of the page alone, fetched by submission.js when the status is final."""
+    """The result part of the page alone, fetched by submission.js on every change of status
+    and every few seconds while the submission waits or runs (position, time, live output)."""
     view = view_of(db, store, user, _visible_or_404(db, user, submission_id))
-    return page.render("submissions/_result.html", _view_context(db, user, view))
+    context = _view_context(db, user, view)
+    context["live_log"] = _live_log(settings, user, view)
+    return page.render("submissions/_result.html", context)
 
 
 @router.get(

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import redis
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
+from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.challenges.models import Challenge, Phase
 from app.core.db import utcnow
+from app.queue.live_logs import KEY
 from app.submissions.models import Score, Status, Submission, SubmissionEvent
 from app.submissions.quotas import usage
 from tests.app.web.conftest import client, redis_15, web_settings
@@ -317,3 +320,39 @@ def test_the_submit_page_of_a_code_phase_says_what_to_upload(client: TestClient)
         session.add(phase)
         session.commit()
     assert "python3 solve.py" not in ada.client.get(f"/challenges/{SLUG}/submit?lang=en").text
+
+
+def test_the_live_output_shows_only_where_the_log_policy_allows(
+    client: TestClient, redis_15: redis.Redis
+) -> None:
+    cid, pid, ada, _, team, _ = _world(client)
+    boss = person(client, "boss@example.org", "Boss", Role.organiser)
+
+    def policy(mode: str) -> None:
+        with Session(engine_of(client)) as session:
+            phase = session.get(Phase, pid)
+            assert phase is not None
+            phase.kind = "code"
+            phase.code = {"command": ["python3", "main.py"], "logs": mode}
+            session.add(phase)
+            session.commit()
+
+    policy("full")
+    sid = _insert(client, cid, pid, team, ada.user_id, status=Status.running, started_at=utcnow())
+    with Session(engine_of(client)) as session:
+        row = session.get(Submission, sid)
+        assert row is not None
+        row.kind = "code"
+        session.add(row)
+        session.commit()
+    key = KEY.format(submission_id=sid)
+    redis_15.set(key, b"epoch 3/10 loss 0.42\n", ex=60)
+    try:
+        assert "epoch 3/10 loss 0.42" in ada.client.get(f"/submissions/{sid}?lang=en").text
+        assert "epoch 3/10" in ada.client.get(f"/submissions/{sid}/result?lang=en").text
+        policy("none")
+        hidden = ada.client.get(f"/submissions/{sid}?lang=en").text
+        assert "epoch 3/10" not in hidden and "Output so far" not in hidden
+        assert "epoch 3/10" in boss.client.get(f"/submissions/{sid}?lang=en").text
+    finally:
+        redis_15.delete(key)
