@@ -20,9 +20,11 @@ from app.challenges.models import Challenge
 from app.core.db import MAX_ROW_ID
 from app.core.redis import redis_client
 from app.core.refusal import Refusal
+from app.core.settings import Settings
 from app.leaderboard.boards import final_count
 from app.queue.live_logs import read_live_tail
 from app.submissions.access import (
+    SubmissionView,
     is_member,
     is_organiser,
     team_submissions,
@@ -158,14 +160,14 @@ def submission_page(
     return page.render("submissions/detail.html", context)
 
 
-def _live_log(settings: Any, user: User, view: Any) -> str | None:
+def _live_log(settings: Settings, user: User, view: SubmissionView) -> str | None:
     """The running program's output so far, where the phase's log policy lets the reader see it.
 
     The worker writes it only under such a policy (`app.queue.jobs`); the policy is checked
     again here, as for stored logs, so a policy tightened mid-run hides it at once.
     """
     s = view.submission
-    if s.status != Status.running or s.kind != "code":
+    if s.id is None or s.status != Status.running or s.kind != "code":
         return None
     if not (is_organiser(user) or view.log_policy.team_sees_output):
         return None

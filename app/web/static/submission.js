@@ -11,7 +11,7 @@
   var labels = JSON.parse(label.getAttribute("data-labels") || "{}");
   if (FINAL[label.getAttribute("data-status")]) { return; }
   var source = new EventSource(root.getAttribute("data-events"));
-  var REFRESH_MS = 15000;
+  var REFRESH_MS = 5000;
   var timer = window.setInterval(function () {
     if (document.querySelector("#submission-result details[open]")) { return; }  // a confirmation being read
     showResult();
