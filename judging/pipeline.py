@@ -174,6 +174,7 @@ class _Judging:
             limits=_ingestion_limits(ingestion),
             labels={**self.request.labels, "marea.stage": "ingestion"},
             output_path=self.workdir / "ingestion-output",
+            live=ingestion.live if ingestion.team_sees_output else None,
         )
         result = self.run(spec)
         self.provenance.image_id = result.image_id

@@ -7,6 +7,7 @@ materialised. Field names follow the bundle so the mapping stays obvious.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -86,6 +87,9 @@ class IngestionSpec:
     # audience for the same reason: a reader of the stored logs that forgets the policy can
     # still never show them to the team.
     team_sees_output: bool = True
+    # Told each chunk the program prints while it runs (app.queue.live_logs); given to the
+    # sandbox only when `team_sees_output`, so a live view can never show what the team may not read.
+    live: Callable[[bytes, bytes], None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -193,14 +193,20 @@ def _start_command(api: docker.APIClient, container_id: str, spec: RunSpec) -> _
     started = time.monotonic()
     stream = api.exec_start(exec_id, stream=True, demux=True)
     reader = threading.Thread(
-        target=_pump, args=(stream, stdout, stderr), name=f"sandbox-{exec_id[:12]}", daemon=True
+        target=_pump,
+        args=(stream, stdout, stderr, spec.live),
+        name=f"sandbox-{exec_id[:12]}",
+        daemon=True,
     )
     reader.start()
     return _Command(exec_id, stdout, stderr, reader, started)
 
 
 def _pump(
-    stream: Iterator[tuple[bytes | None, bytes | None]], out: TailBuffer, err: TailBuffer
+    stream: Iterator[tuple[bytes | None, bytes | None]],
+    out: TailBuffer,
+    err: TailBuffer,
+    live: Callable[[bytes, bytes], None] | None = None,
 ) -> None:
     """Copy the exec's streams into the tail buffers until the engine closes them."""
     with contextlib.suppress(*_ENGINE_ERRORS, OSError, ValueError):
@@ -209,6 +215,9 @@ def _pump(
                 out.write(stdout)
             if stderr:
                 err.write(stderr)
+            if live is not None and (stdout or stderr):
+                with contextlib.suppress(Exception):  # a live view never stops a run
+                    live(stdout or b"", stderr or b"")
 
 
 def _wait_for_exit(api: docker.APIClient, command: _Command, wall_seconds: float) -> bool:

@@ -6,6 +6,7 @@ requests and read results without importing docker-py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +55,9 @@ class RunSpec:
     scratch_dir: str = "/tmp"
     # Where the output files land on the host; a fresh temporary directory when None.
     output_path: Path | None = None
+    # Called from the reader thread with each (stdout, stderr) chunk as it arrives, for a live
+    # view of a run; it must be quick, and whatever it raises is ignored (the run goes on).
+    live: Callable[[bytes, bytes], None] | None = field(default=None, compare=False)
 
 
 @dataclass

@@ -38,10 +38,11 @@ from app.submissions.access import (
     view_of,
     visible_submission,
 )
+from app.submissions.cancelling import withdraw
 from app.submissions.context import choose_phase, require_team, submit_context
 from app.submissions.finals import set_final
 from app.submissions.models import FINAL_STATUSES, Submission
-from app.submissions.web import receive_submission
+from app.submissions.web import announce, receive_submission
 from app.teams.models import Team
 from app.web.body_limit import takes_upload
 from app.web.deps import EngineDep, RowId, SettingsDep, StoreDep
@@ -206,6 +207,42 @@ def choose_final(
             raise Refused(result)
         session.commit()
         return detail_out(request, session, store, user, result)
+
+
+@router.post(
+    "/submissions/{submission_id}/cancel",
+    response_model=SubmissionDetailOut,
+    responses={409: {"model": ErrorBody}},
+)
+def cancel_submission(
+    request: Request,
+    submission_id: RowId,
+    user: SubmitUser,
+    engine: EngineDep,
+    store: StoreDep,
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    """Cancel a submission of your team that still waits in the queue.
+
+    409 once a worker has started judging it (the cancel and the start are one guarded
+    change of its status: exactly one of them happens). A cancelled submission is never
+    judged and does not count against the daily or total quota.
+    """
+    assert user.id is not None
+    with Session(engine, expire_on_commit=False) as session:
+        submission = visible_submission(session, user, submission_id)
+        if submission is None or not is_member(session, submission.team_id, user.id):
+            raise HTTPException(404, f"No submission {submission_id} of your team exists.")
+        result = withdraw(session, submission, user)
+        if isinstance(result, Refusal):
+            session.rollback()
+            raise Refused(result)
+        session.commit()
+    announce(engine, settings, submission_id)
+    with Session(engine, expire_on_commit=False) as session:
+        fresh = session.get(Submission, submission_id)
+        assert fresh is not None
+        return detail_out(request, session, store, user, fresh)
 
 
 @router.get("/challenges/{slug}/submissions", response_model=SubmissionListOut)

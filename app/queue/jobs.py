@@ -9,16 +9,19 @@ next submissions are picked fairly (`app.queue.dispatch`).
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import redis
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.core.redis import redis_client
 from app.core.runtime import Runtime
 from app.live.notify import notify_status
 from app.queue.connection import judge_queue
 from app.queue.dispatch import dispatch
+from app.queue.live_logs import LiveTail
 from app.queue.requests import prepare_request
 from app.queue.results import record_result
 from app.queue.runner import JobKind, run_job
@@ -50,9 +53,14 @@ class SubmissionJobs(JobKind[Status]):
     ) -> JudgeRequest:
         submission = session.get(Submission, row_id)
         assert submission is not None
-        return prepare_request(
+        request = prepare_request(
             runtime, session, submission, workdir, {"marea.submission": str(row_id)}
         )
+        ingestion = request.ingestion
+        if ingestion is None or not ingestion.team_sees_output:
+            return request  # nothing of the run may reach the team while it runs either
+        live = LiveTail(redis_client(runtime.settings), row_id)
+        return dataclasses.replace(request, ingestion=dataclasses.replace(ingestion, live=live))
 
     def record(
         self, runtime: Runtime, client: redis.Redis, row_id: int, attempt: int, result: JudgeResult

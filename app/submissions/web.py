@@ -14,9 +14,11 @@ from sqlmodel import Session
 
 from app.accounts.models import User
 from app.challenges.models import Phase
+from app.core.redis import redis_client
 from app.core.refusal import Refusal
 from app.core.settings import Settings
 from app.core.store import LocalStore
+from app.live.notify import notify_status
 from app.queue.intake import submitted
 from app.submissions.context import choose_phase, precheck, require_team, submit_context
 from app.submissions.models import Submission
@@ -111,3 +113,12 @@ def _accept(
     assert made.id is not None
     submitted(engine, settings, made.id)
     return made
+
+
+def announce(engine: Engine, settings: Settings, submission_id: int) -> None:
+    """Tell live pages of a change the web process made (a cancel); best effort, as after an
+    upload: the database already holds the change, and the pages read it on their next load."""
+    try:
+        notify_status(engine, redis_client(settings), submission_id)
+    except Exception:  # Redis away
+        return

@@ -72,6 +72,7 @@ class Row:
     stream: int = 0  # Server-Sent Events: read this many blocks, then hang up
     bearer: bool = False  # send the caller's API token although the path is not under /api/
     also_ok: tuple[int, ...] = ()  # statuses that also count as "allowed"
+    query: str = ""  # appended to the filled path, e.g. "?s={submission_id}"
 
     @property
     def key(self) -> tuple[str, str]:
@@ -243,11 +244,23 @@ TABLE: list[Row] = [
     Row("GET",  "/submissions/{submission_id}/result", TEAM_AND_ORGANISERS, shows=TEAM_A_SEES),
     Row("POST", "/submissions/{submission_id}/final", TEAM_ONLY, fresh=True, form={"selected": "1"},
         to="/submissions/{submission_id}", changes="final_a"),
+    # the list's one form of final ticks; outsiders (and the staff, who have no team) find nothing
+    Row("POST", "/challenges/{slug}/submissions/finals", TEAM_ONLY, fresh=True,
+        form={"shown": "{submission_id}", "final": "{submission_id}"},
+        to="/challenges/{slug}/submissions?saved=1", changes="final_a"),
+    Row("GET",  "/challenges/{slug}/submissions/compare", TEAM_AND_ORGANISERS, shows=TEAM_A_SEES,
+        query="?s={submission_id}&s={queued_id}", text="{queued_id}"),
+    # a team withdraws its own queued submission; organisers cancel from their own page
+    Row("POST", "/submissions/{submission_id}/cancel", TEAM_ONLY, fresh=True,
+        use={"submission_id": "queued_id"}, to="/submissions/{queued_id}?cancelled=1",
+        changes="queued_a audit"),
     # --- submissions: API -------------------------------------------------------------------------
     Row("POST", "/api/v1/challenges/{slug}/submissions", WITH_A_TEAM, fresh=True,
         upload=("file", "p.csv", NEW_SUBMISSION), text="queued", changes=SUBMITTED),
     Row("GET",  "/api/v1/challenges/{slug}/submissions", WITH_A_TEAM, shows=TEAM_A),
     Row("GET",  "/api/v1/submissions/{submission_id}", TEAM_AND_ORGANISERS, shows=TEAM_A_SEES),
+    Row("POST", "/api/v1/submissions/{submission_id}/cancel", TEAM_ONLY, fresh=True,
+        use={"submission_id": "queued_id"}, text="cancelled", changes="queued_a audit"),
     Row("POST", "/api/v1/submissions/{submission_id}/final", TEAM_ONLY, fresh=True,
         json={"selected": True}, shows=TEAM_A, changes="final_a"),
     Row("GET",  "/api/v1/submissions/{submission_id}/events", TEAM_AND_ORGANISERS, stream=2,

@@ -170,7 +170,7 @@ def _check(cast: Cast, world: World, row: Row, role: str) -> list[str]:
         "n": next(cast.counter),
     }
     values.update({param: values[source] for param, source in row.use.items()})
-    path = _fill(row.path, values)
+    path = _fill(row.path + row.query, values)
     before = snapshot(cast.site, world)
     answer = _call(cast, row, role, path, values)
     after = snapshot(cast.site, world)

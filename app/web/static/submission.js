@@ -1,4 +1,6 @@
-// Follows a submission's status live (Server-Sent Events) and shows the result when final.
+// Follows a submission's status live (Server-Sent Events) and shows the result when final;
+// while it waits or runs, the waiting facts (position, elapsed time, estimate) are refreshed
+// on every change of status and every REFRESH_MS.
 (function () {
   "use strict";
   var root = document.getElementById("submission");
@@ -9,6 +11,11 @@
   var labels = JSON.parse(label.getAttribute("data-labels") || "{}");
   if (FINAL[label.getAttribute("data-status")]) { return; }
   var source = new EventSource(root.getAttribute("data-events"));
+  var REFRESH_MS = 5000;
+  var timer = window.setInterval(function () {
+    if (document.querySelector("#submission-result details[open]")) { return; }  // a confirmation being read
+    showResult();
+  }, REFRESH_MS);
 
   function showResult() {
     fetch(root.getAttribute("data-result"), { credentials: "same-origin" })
@@ -30,7 +37,8 @@
     label.className = "status status-" + data.status;
     if (FINAL[data.status]) {
       source.close();
-      showResult();
+      window.clearInterval(timer);
     }
+    showResult();
   });
 }());
