@@ -6,6 +6,7 @@ every change is written to the audit log in the same transaction as the change i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -15,9 +16,10 @@ from sqlmodel import Session
 
 from app.accounts.deps import OrganiserUser, require_organiser
 from app.audit.service import events_for, record
+from app.audit.words import describe
 from app.bundles.load import LoadOutcome
 from app.challenges import service as challenges
-from app.challenges.models import Challenge
+from app.challenges.models import Challenge, Phase
 from app.challenges.web import AnyChallenge, challenge_or_404
 from app.core.db import utcnow
 from app.core.redis import redis_client
@@ -121,6 +123,16 @@ def organise_challenge(challenge: AnyChallenge, db: SessionDep, page: PageDep) -
     return _challenge_page(page, db, challenge)
 
 
+@dataclass(frozen=True)
+class PhaseForm:
+    """A phase as its date form shows it: each date as the challenge's wall time and fold."""
+
+    phase: Phase
+    state: str
+    start: tuple[str, int]
+    end: tuple[str, int]
+
+
 def _challenge_page(
     page: Page,
     db: Session,
@@ -131,13 +143,21 @@ def _challenge_page(
 ) -> HTMLResponse:
     assert challenge.id is not None
     now = utcnow()
+    time_zone = service.time_zone_of(challenge)
     return page.render(
         "organisers/challenge.html",
         {
             "challenge": challenge,
             "phases": [
-                (p, challenges.phase_state(p, now)) for p in challenges.phases_of(db, challenge.id)
+                PhaseForm(
+                    p,
+                    challenges.phase_state(p, now),
+                    service.form_value(p.start, time_zone),
+                    service.form_value(p.end, time_zone),
+                )
+                for p in challenges.phases_of(db, challenge.id)
             ],
+            "zone_name": time_zone,
             "queue": service.queue_figures(db, challenge.id),
             "finals_locked_at": first_reveal(db, challenge),
             "problem": problem,
@@ -205,9 +225,13 @@ def organise_phase_dates(
     page: PageDep,
     start: str = Form(),
     end: str = Form(),
+    start_fold: str = Form(""),
+    end_fold: str = Form(""),
 ) -> Response:
+    """The dates are the challenge's wall times; the folds come back from hidden fields."""
     db.rollback()  # the challenge lock must open the transaction
-    outcome = service.change_phase_dates(db, user, challenge, phase, start, end)
+    folds = (int(start_fold == "1"), int(end_fold == "1"))
+    outcome = service.change_phase_dates(db, user, challenge, phase, start, end, folds)
     if isinstance(outcome, Refusal):
         db.rollback()
         status = status_of(outcome)
@@ -218,11 +242,11 @@ def organise_phase_dates(
 
 @router.get("/{slug}/audit", response_class=HTMLResponse, name="organise_audit")
 def organise_audit(challenge: AnyChallenge, db: SessionDep, page: PageDep) -> HTMLResponse:
+    """Each event as a sentence in the reader's language (`app.audit.words`)."""
     assert challenge.id is not None
-    return page.render(
-        "organisers/audit.html",
-        {"challenge": challenge, "events": events_for(db, challenge.id)},
-    )
+    teams = {t.id: t.name for t in participation.teams_of(db, challenge.id) if t.id is not None}
+    lines = describe(events_for(db, challenge.id), teams, service.time_zone_of(challenge))
+    return page.render("organisers/audit.html", {"challenge": challenge, "lines": lines})
 
 
 def _participation_page(
@@ -327,8 +351,9 @@ def organise_freeze(
     page: PageDep,
     at: str = Form(""),
 ) -> Response:
-    """Freeze now, or at a given moment (a time in the past freezes the board as it was then)."""
-    when = service.parse_when(at) if at.strip() else None
+    """Freeze now, or at a moment typed in the challenge's time zone (a time in the past
+    freezes the board as it was then)."""
+    when = service.parse_when(at, service.time_zone_of(challenge)) if at.strip() else None
     if isinstance(when, Refusal):
         return _challenge_page(page, db, challenge, status=422, problem=when.message)
     freezing.freeze(db, user, challenge, when)

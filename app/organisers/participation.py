@@ -13,6 +13,9 @@ from app.accounts.models import User
 from app.audit.service import record
 from app.challenges.models import Challenge
 from app.core.refusal import Kind, Refusal
+from app.i18n.judged import status_label
+from app.i18n.speech import gettext as _
+from app.i18n.speech import translations
 from app.submissions.lifecycle import cancel
 from app.submissions.models import Submission
 from app.teams.models import Team
@@ -36,7 +39,11 @@ def excluded_team_ids(session: Session, challenge_id: int) -> set[int]:
 def _team(session: Session, challenge: Challenge, team_id: int) -> Team | Refusal:
     team = session.get(Team, team_id)
     if team is None or team.challenge_id != challenge.id:
-        return Refusal(Kind.not_found, f"This challenge has no team number {team_id}.")
+        return Refusal(
+            Kind.not_found,
+            _("This challenge has no team number {number}.").format(number=team_id),
+            "no_team",
+        )
     return team
 
 
@@ -61,9 +68,19 @@ def disqualify_team(
         return team
     reason = reason.strip()
     if not reason:
-        return Refusal(Kind.invalid, "Write the reason for the disqualification; the team sees it.")
+        return Refusal(
+            Kind.invalid,
+            _("Write the reason for the disqualification; the team sees it."),
+            "no_reason",
+            "reason",
+        )
     if len(reason) > REASON_MAX:
-        return Refusal(Kind.invalid, f"Keep the reason under {REASON_MAX} characters.")
+        return Refusal(
+            Kind.invalid,
+            _("Keep the reason under {limit} characters.").format(limit=REASON_MAX),
+            "reason_too_long",
+            "reason",
+        )
     team.disqualified_reason = reason
     session.add(team)
     record(
@@ -102,13 +119,20 @@ def cancel_submission(
 ) -> Submission | Refusal:
     submission = session.get(Submission, submission_id)
     if submission is None or submission.challenge_id != challenge.id:
-        return Refusal(Kind.not_found, f"This challenge has no submission number {submission_id}.")
+        return Refusal(
+            Kind.not_found,
+            _("This challenge has no submission number {number}.").format(number=submission_id),
+            "no_submission",
+        )
     message = f"Cancelled by the organisers: {reason.strip() or 'no reason given'}"
     if not cancel(session, submission_id, message):
         return Refusal(
             Kind.conflict,
-            f"Submission {submission_id} is {submission.status}; only queued or running "
-            "submissions can be cancelled.",
+            _(
+                "Submission {number} is {status}; only queued or running submissions can be "
+                "cancelled."
+            ).format(number=submission_id, status=status_label(submission.status, translations())),
+            "not_cancellable",
         )
     record(
         session,
