@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
@@ -36,7 +36,7 @@ from app.organisers.upload import (
     uploaded_bundle,
 )
 from app.submissions.finals import first_reveal
-from app.submissions.models import Submission
+from app.submissions.models import Status, Submission
 from app.text.markdown import render_markdown
 from app.web.body_limit import takes_upload
 from app.web.deps import EngineDep, RowId, SessionDep, SettingsDep, StoreDep
@@ -263,8 +263,8 @@ def _participation_page(
         {
             "challenge": challenge,
             "approval": bool((challenge.config.get("teams") or {}).get("approval")),
-            "teams": participation.teams_of(db, challenge.id),
-            "submissions": participation.recent_submissions(db, challenge.id),
+            "teams": participation.team_facts(db, challenge),
+            "submissions": participation.recent_submissions(db, challenge.id, limit=20),
             "problem": problem,
         },
         status=status,
@@ -285,6 +285,46 @@ def _participation_done(page: Page, db: Session, challenge: Challenge, outcome: 
 @router.get("/{slug}/teams", response_class=HTMLResponse, name="organise_participation")
 def organise_participation(challenge: AnyChallenge, db: SessionDep, page: PageDep) -> HTMLResponse:
     return _participation_page(page, db, challenge)
+
+
+@router.get("/{slug}/submissions", response_class=HTMLResponse, name="organise_submissions")
+def organise_submissions(
+    challenge: AnyChallenge,
+    db: SessionDep,
+    page: PageDep,
+    team: str = "",
+    status: str = "",
+    phase: str = "",
+    number: int = Query(1, alias="page", ge=1, le=1_000_000),
+) -> HTMLResponse:
+    """Every submission, newest first, narrowed by team, status and phase, a page at a time.
+
+    Filters a form left at "any" sends as empty strings; what is not a known team number or
+    status is ignored rather than refused, so an old bookmark still shows a list."""
+    assert challenge.id is not None
+    chosen = participation.SubmissionFilter.read(team, status, phase)
+    found = participation.submission_page(db, challenge, chosen, number)
+    query = {
+        k: v
+        for k, v in (
+            ("team", "" if chosen.team_id is None else str(chosen.team_id)),
+            ("status", "" if chosen.status is None else chosen.status.value),
+            ("phase", chosen.phase or ""),
+        )
+        if v
+    }
+    return page.render(
+        "organisers/submissions.html",
+        {
+            "challenge": challenge,
+            "chosen": chosen,
+            "found": found,
+            "query": query,
+            "teams": participation.teams_of(db, challenge.id),
+            "phase_names": [p.name for p in challenges.phases_of(db, challenge.id)],
+            "statuses": [s.value for s in Status],
+        },
+    )
 
 
 @router.post("/{slug}/teams/{team_id}/approve", name="organise_approve_team")
