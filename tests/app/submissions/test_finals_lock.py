@@ -35,7 +35,7 @@ __all__ = ["client", "redis_15", "web_settings"]
 
 SLUG = "sea-temp"
 SPEC = BoardSpec.from_config(BOARD)
-FORM_TIME = "%Y-%m-%dT%H:%M"
+FORM_TIME = "%Y-%m-%dT%H:%MZ"  # explicit UTC: the form's wall times are the challenge's zone
 
 
 def scored(
@@ -472,7 +472,7 @@ def test_a_new_bundle_version_cannot_reopen_a_phase_or_change_n_after_the_lock(
     token = org.csrf(f"/organise/{slug}")
     moved = org.client.post(
         f"/organise/{slug}/phases/development",
-        data={"csrf_token": token, "start": "2026-01-01T00:00", "end": end.strftime(FORM_TIME)},
+        data={"csrf_token": token, "start": "2026-01-01T00:00Z", "end": end.strftime(FORM_TIME)},
         follow_redirects=False,
     )
     assert moved.status_code == 303
