@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from app.accounts.models import User
 from app.audit.service import record
 from app.challenges.models import Challenge, Phase
+from app.core.db import MAX_ROW_ID
 from app.core.refusal import Kind, Refusal
 from app.i18n.judged import status_label
 from app.i18n.speech import gettext as _
@@ -267,8 +268,9 @@ class SubmissionFilter:
     def read(cls, team: str, status: str, phase: str) -> SubmissionFilter:
         """From the query string, ignoring what is not a team number or a known status:
         a filter form left at "any" sends empty values."""
+        number = int(team) if team.strip().isdigit() and len(team.strip()) <= 10 else None
         return cls(
-            int(team) if team.strip().isdigit() else None,
+            number if number is not None and number <= MAX_ROW_ID else None,
             Status(status) if status in Status.__members__ else None,
             phase.strip() or None,
         )
