@@ -81,7 +81,7 @@ def test_upload_over_the_cap_is_refused(site: TestClient) -> None:
     site.app.state.settings.upload_max_bytes = 1024  # type: ignore[attr-defined]
     org = person(site, "org@example.org", "Org", Role.organiser)
     status, _, page = _upload(org, zip_folder(SEA))
-    assert status == 413 and "larger than the 1.0 KiB this site accepts" in page
+    assert status == 413 and "supera i 1.0 KiB che questo sito accetta" in page  # Italian first
 
 
 def test_phase_dates_must_be_ordered_and_not_overlap(site: TestClient) -> None:
