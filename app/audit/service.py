@@ -35,8 +35,8 @@ def record(
 
 def events_for(
     session: Session, challenge_id: int, limit: int = 500
-) -> list[tuple[AuditEvent, str]]:
-    """The newest events first, each with the actor's name ("system" for the CLI or worker)."""
+) -> list[tuple[AuditEvent, str | None]]:
+    """The newest events first, each with the actor's name (None for the CLI or a worker)."""
     rows = session.exec(
         select(AuditEvent, User)
         .join(User, col(User.id) == col(AuditEvent.actor_id), isouter=True)
@@ -44,4 +44,4 @@ def events_for(
         .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
         .limit(limit)
     ).all()
-    return [(event, user.name if user is not None else "system") for event, user in rows]
+    return [(event, user.name if user is not None else None) for event, user in rows]

@@ -7,6 +7,8 @@ does the API unless the caller asks otherwise (see LanguageMiddleware).
 
 from __future__ import annotations
 
+from gettext import NullTranslations
+
 from babel.numbers import format_decimal
 
 from app.i18n.catalogs import Catalogs
@@ -18,6 +20,11 @@ FALLBACK = "en"
 
 def speaking() -> str:
     return current_language() or FALLBACK
+
+
+def translations() -> NullTranslations:
+    """The catalog of the language being spoken, for helpers that take one (`status_label`)."""
+    return _CATALOGS.translations(speaking())
 
 
 def gettext(message: str) -> str:

@@ -1,4 +1,5 @@
-"""Submissions per phase over time, for the organisers' dashboard, as a server-side SVG.
+"""The organisers' dashboard figures: submissions per phase over time, and who came to each
+challenge (registered users, teams, teams that submitted), drawn as server-side SVG.
 
 Each phase gets a stepped line of its running total of submissions, counted per
 hour so a busy phase draws a few hundred points at most, not one per upload.
@@ -12,8 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from markupsafe import Markup, escape
+from sqlalchemy import distinct, func
 from sqlmodel import Session, col, select
 
+from app.accounts.models import User
 from app.challenges.models import Challenge, Phase
 from app.leaderboard.chart import (
     HEIGHT,
@@ -26,6 +29,7 @@ from app.leaderboard.chart import (
     step_path,
 )
 from app.submissions.models import Submission
+from app.teams.models import Membership, Team
 
 # Presentation attributes, not style attributes: the CSP forbids inline styles.
 PALETTE = ("#0b6e99", "#d9730d", "#0f7b6c", "#ad1a72", "#6940a5", "#64473a", "#e03e3e")
@@ -112,3 +116,86 @@ def render_series(series: Sequence[Series], *, title: str, empty: str, axis: str
 
 def colour(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
+
+
+@dataclass(frozen=True)
+class Turnout:
+    """Who came to one challenge: teams, the teams that submitted, and people in teams."""
+
+    slug: str
+    title: dict[str, str]
+    teams: int
+    teams_submitted: int
+    people: int
+
+
+def registered_users(session: Session) -> int:
+    return int(session.exec(select(func.count()).select_from(User)).one())
+
+
+def turnout(session: Session) -> list[Turnout]:
+    """Every challenge, drafts included, in three grouped queries whatever their number."""
+    teams = dict(
+        session.exec(select(Team.challenge_id, func.count()).group_by(col(Team.challenge_id))).all()
+    )
+    submitted = dict(
+        session.exec(
+            select(Submission.challenge_id, func.count(distinct(col(Submission.team_id)))).group_by(
+                col(Submission.challenge_id)
+            )
+        ).all()
+    )
+    people = dict(
+        session.exec(
+            select(Membership.challenge_id, func.count()).group_by(col(Membership.challenge_id))
+        ).all()
+    )
+    return [
+        Turnout(
+            c.slug,
+            dict(c.title or {}),
+            int(teams.get(c.id or 0, 0)),
+            int(submitted.get(c.id or 0, 0)),
+            int(people.get(c.id or 0, 0)),
+        )
+        for c in session.exec(select(Challenge).order_by(col(Challenge.slug)))
+    ]
+
+
+BAR = 18  # the height of one bar; two per challenge, then a gap
+TEAMS_COLOUR, SUBMITTED_COLOUR = PALETTE[0], PALETTE[2]
+
+
+def render_turnout(rows: Sequence[Turnout], *, title: str, teams: str, submitted: str) -> Markup:
+    """Two bars per challenge, all teams and the teams that submitted, on one scale.
+
+    The labels sit above the bars rather than beside them, so a long slug does not
+    squeeze the bars on a phone: the SVG scales to the width it is given.
+    """
+    if not rows:
+        return Markup("")
+    top = max([1, *(r.teams for r in rows)])
+    span = WIDTH - 20 - 60
+    height = 10 + len(rows) * (3 * BAR + 14)
+    parts = []
+    y = 10
+    for r in rows:
+        parts.append(f'<text class="tick" x="10" y="{y + 12}">{escape(r.slug)}</text>')
+        y += BAR
+        for value, colour, what in (
+            (r.teams, TEAMS_COLOUR, teams),
+            (r.teams_submitted, SUBMITTED_COLOUR, submitted),
+        ):
+            w = span * value / top
+            parts.append(
+                f'<rect x="10" y="{y}" width="{w:.1f}" height="{BAR - 4}" fill="{colour}">'
+                f"<title>{escape(r.slug)} · {escape(what)}: {value}</title></rect>"
+                f'<text class="tick" x="{14 + w:.1f}" y="{y + BAR - 6}">{value}</text>'
+            )
+            y += BAR
+        y += 14
+    return Markup(
+        f'<svg class="chart" role="img" aria-label="{escape(title)}" '
+        f'viewBox="0 0 {WIDTH} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">'
+        f"<title>{escape(title)}</title>{''.join(parts)}</svg>"
+    )

@@ -1,5 +1,9 @@
 """Organisers' exports: boards and submissions as CSV or JSON, a phase's files as one zip.
 
+Both tables name each team's members and their e-mail addresses (and each submission its
+submitter): organisers export to write to the winners and to check who took part, and
+these routes are theirs alone. A list is a JSON array, and one cell joined by "; " in CSV.
+
 Submissions are read in pages by id and written row by row, so a challenge with
 hundreds of thousands of submissions costs a page of memory, not the whole
 table. The generators open their own session: a streamed body outlives the
@@ -24,13 +28,14 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from app.accounts.models import User
 from app.challenges.models import Challenge, Phase
 from app.core.store import CHUNK, LocalStore
 from app.leaderboard.boards import LIVE
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.views import board_rows
 from app.submissions.models import Score, Submission
-from app.teams.models import Team
+from app.teams.models import Membership, Team
 from app.text.csv_cells import safe_cell
 
 PAGE = 500
@@ -39,7 +44,11 @@ BASE_COLUMNS = (
     "phase",
     "team_id",
     "team",
+    "members",
+    "member_emails",
     "user_id",
+    "submitter",
+    "submitter_email",
     "kind",
     "filename",
     "file_sha256",
@@ -60,18 +69,48 @@ class Table:
     rows: Iterable[list[Any]]
 
 
+@dataclass(frozen=True)
+class People:
+    """Who is in each team of a challenge, names and e-mails in the order they joined."""
+
+    names: dict[int, list[str]]
+    emails: dict[int, list[str]]
+
+
+def people(session: Session, challenge_id: int) -> People:
+    """One query for the whole challenge: members in the order they joined."""
+    names: dict[int, list[str]] = {}
+    emails: dict[int, list[str]] = {}
+    for team_id, name, email in session.exec(
+        select(Membership.team_id, User.name, User.email)
+        .join(User, col(User.id) == col(Membership.user_id))
+        .where(Membership.challenge_id == challenge_id)
+        .order_by(col(Membership.joined_at), col(Membership.id))
+    ).all():
+        names.setdefault(team_id, []).append(name)
+        emails.setdefault(team_id, []).append(email)
+    return People(names, emails)
+
+
 def leaderboard_table(session: Session, challenge: Challenge, phase: Phase, split: str) -> Table:
     """The live board (organisers see through a freeze); the private split is the final board."""
+    assert challenge.id is not None
     spec = BoardSpec.from_config(challenge.config)
     keys = [c.key for c in spec.columns]
     rows = board_rows(session, challenge, phase, split, LIVE)
+    who = people(session, challenge.id)
     return Table(
-        ["rank", "team_id", "team", "submission_id", "submitted_at", *keys],
+        [
+            *("rank", "team_id", "team", "members", "member_emails"),
+            *("submission_id", "submitted_at", *keys),
+        ],
         [
             [
                 r.rank,
                 r.team_id,
                 r.team_name,
+                who.names.get(r.team_id, []),
+                who.emails.get(r.team_id, []),
                 r.submission_id,
                 _iso(r.submitted_at),
                 *(r.values.get(k) for k in keys),
@@ -99,24 +138,28 @@ def score_columns(session: Session, challenge_id: int) -> list[str]:
 def submissions_table(engine: Engine, challenge_id: int) -> Table:
     with Session(engine) as session:
         scores = score_columns(session, challenge_id)
-    return Table([*BASE_COLUMNS, *scores], _submission_rows(engine, challenge_id, scores))
+        who = people(session, challenge_id)
+    return Table([*BASE_COLUMNS, *scores], _submission_rows(engine, challenge_id, scores, who))
 
 
-def _submission_rows(engine: Engine, challenge_id: int, scores: list[str]) -> Iterator[list[Any]]:
+def _submission_rows(
+    engine: Engine, challenge_id: int, scores: list[str], who: People
+) -> Iterator[list[Any]]:
     after = 0
     with Session(engine) as session:
         while True:
             page = session.exec(
-                select(Submission, Team.name, Phase.name)
+                select(Submission, Team.name, Phase.name, User)
                 .join(Team, col(Team.id) == col(Submission.team_id))
                 .join(Phase, col(Phase.id) == col(Submission.phase_id))
+                .join(User, col(User.id) == col(Submission.user_id), isouter=True)
                 .where(col(Submission.challenge_id) == challenge_id, col(Submission.id) > after)
                 .order_by(col(Submission.id))
                 .limit(PAGE)
             ).all()
             if not page:
                 return
-            ids = [s.id for s, _team, _phase in page]
+            ids = [row[0].id for row in page]
             values: dict[int, dict[str, float]] = {}
             for score in session.exec(
                 select(Score).where(col(Score.submission_id).in_(ids), col(Score.current).is_(True))
@@ -124,7 +167,7 @@ def _submission_rows(engine: Engine, challenge_id: int, scores: list[str]) -> It
                 values.setdefault(score.submission_id, {})[f"{score.split}_{score.key}"] = (
                     score.value
                 )
-            for sub, team, phase in page:
+            for sub, team, phase, submitter in page:
                 assert sub.id is not None
                 mine = values.get(sub.id, {})
                 yield [
@@ -132,7 +175,11 @@ def _submission_rows(engine: Engine, challenge_id: int, scores: list[str]) -> It
                     phase,
                     sub.team_id,
                     team,
+                    who.names.get(sub.team_id, []),
+                    who.emails.get(sub.team_id, []),
                     sub.user_id,
+                    submitter.name if submitter is not None else None,
+                    submitter.email if submitter is not None else None,
                     sub.kind,
                     sub.filename,
                     sub.file_sha256,
@@ -157,12 +204,20 @@ def csv_chunks(table: Table, batch: int = 200) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow([safe_cell(v) for v in table.header])
     for count, row in enumerate(table.rows, start=1):
-        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+        writer.writerow([_cell(v) for v in row])
         if count % batch == 0:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return safe_cell("; ".join(str(v) for v in value))
+    return safe_cell(value)
 
 
 def json_chunks(table: Table) -> Iterator[str]:

@@ -20,11 +20,14 @@ from app.challenges import service as challenges
 from app.challenges.models import Challenge, Phase
 from app.core.db import utcnow
 from app.core.refusal import Kind, Refusal
+from app.i18n.speech import gettext as _
+from app.i18n.speech import ngettext, speaking
 from app.organisers.service import lock_challenge
 from app.submissions.finals import REVEAL_ACTION, choose_defaults
 from app.submissions.models import Score, Status, Submission
 from app.teams.locking import lock_team
 from app.teams.models import Team
+from app.text.timefmt import format_local
 
 
 def freeze(session: Session, actor: User, challenge: Challenge, at: datetime | None = None) -> None:
@@ -89,17 +92,28 @@ def exposure(
     ]
 
 
-def not_over_message(phases: list[PhaseExposure]) -> str:
+def not_over_message(phases: list[PhaseExposure], time_zone: str | None = None) -> str:
+    """In the reader's language, with each end in the challenge's time zone."""
+    lang = speaking()
+    states = {"open": _("open"), "upcoming": _("upcoming"), "closed": _("closed")}
     parts = [
-        f"phase {e.phase.name!r} ({e.state}, until {e.phase.end:%Y-%m-%d %H:%M} UTC, "
-        f"{e.private_scored} submission(s) with private scores)"
+        ngettext(
+            "phase {name} ({state}, until {end}, {count} submission with private scores)",
+            "phase {name} ({state}, until {end}, {count} submissions with private scores)",
+            e.private_scored,
+        ).format(
+            name=repr(e.phase.name),
+            state=states.get(e.state, e.state),
+            end=format_local(e.phase.end, lang, time_zone),
+            count=e.private_scored,
+        )
         for e in phases
     ]
-    return (
-        f"Not every phase is over: {'; '.join(parts)}. Revealing now shows teams private scores "
-        "while they can still submit, and locks every final choice at once; confirm the early "
-        "reveal explicitly, or wait for the end."
-    )
+    return _(
+        "Not every phase is over: {phases}. Revealing now shows teams private scores while "
+        "they can still submit, and locks every final choice at once; confirm the early reveal "
+        "explicitly, or wait for the end."
+    ).format(phases="; ".join(parts))
 
 
 def reveal(
@@ -127,13 +141,20 @@ def reveal(
     if not confirmed:
         return Refusal(
             Kind.conflict,
-            "Revealing the private leaderboard cannot be undone in effect; confirm it on the "
-            "confirmation page.",
+            _(
+                "Revealing the private leaderboard cannot be undone in effect; confirm it on the "
+                "confirmation page."
+            ),
             "unconfirmed",
         )
     not_over = [e for e in exposure(session, challenge, now) if not e.over]
     if not_over and not early:
-        return Refusal(Kind.conflict, not_over_message(not_over), "phase_not_over")
+        zone_name = challenge.config.get("time_zone")
+        return Refusal(
+            Kind.conflict,
+            not_over_message(not_over, zone_name if isinstance(zone_name, str) else None),
+            "phase_not_over",
+        )
     team_ids = session.exec(
         select(Team.id).where(Team.challenge_id == challenge.id).order_by(col(Team.id))
     ).all()

@@ -17,6 +17,7 @@ from app.accounts.models import User
 from app.audit.service import record
 from app.challenges.models import Challenge, Phase
 from app.core.refusal import Kind, Refusal
+from app.i18n.speech import gettext as _
 from app.submissions.excerpts import approved_excerpt, cut_excerpt, digest
 from app.submissions.log_policy import LogPolicy, phase_log_policy
 from app.submissions.models import FINAL_STATUSES, LogExcerpt, Submission
@@ -78,8 +79,11 @@ def approve(
     if seen_sha256 != review.candidate_sha256:
         return Refusal(
             Kind.conflict,
-            "The excerpt is not the one you saw (the log or the phase's excerpt_bytes changed "
-            "since you opened the page). Read it again before approving.",
+            _(
+                "The excerpt is not the one you saw (the log or the phase's excerpt_bytes "
+                "changed since you opened the page). Read it again before approving."
+            ),
+            "excerpt_changed",
         )
     assert submission.id is not None and submission.logs_sha256 is not None
     stale = session.exec(select(LogExcerpt).where(LogExcerpt.submission_id == submission.id))

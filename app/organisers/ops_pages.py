@@ -27,6 +27,7 @@ from app.challenges.models import Challenge, Phase
 from app.challenges.web import AnyChallenge, challenge_or_404
 from app.core.redis import redis_client
 from app.core.settings import Settings
+from app.i18n.speech import gettext as _
 from app.leaderboard.service import SPLITS
 from app.organisers import dashboard, exports, metrics
 from app.queue.connection import judge_queue
@@ -80,8 +81,24 @@ def organise_dashboard(db: SessionDep, settings: SettingsDep, page: PageDep) -> 
         axis="Ora (UTC)" if it else "Time (UTC)",
     )
     legend = [(s.label, s.total, dashboard.colour(i)) for i, s in enumerate(series)]
+    turnout = dashboard.turnout(db)
+    turnout_chart = dashboard.render_turnout(
+        turnout,
+        title=_("Teams and teams that submitted, per challenge"),
+        teams=_("Teams"),
+        submitted=_("Teams that submitted"),
+    )
     return page.render(
-        "organisers/dashboard.html", {"figures": figures, "chart": chart, "legend": legend}
+        "organisers/dashboard.html",
+        {
+            "figures": figures,
+            "chart": chart,
+            "legend": legend,
+            "users": dashboard.registered_users(db),
+            "turnout": turnout,
+            "turnout_chart": turnout_chart,
+            "turnout_colours": (dashboard.TEAMS_COLOUR, dashboard.SUBMITTED_COLOUR),
+        },
     )
 
 

@@ -6,18 +6,20 @@ every change is written to the audit log in the same transaction as the change i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from app.accounts.deps import OrganiserUser, require_organiser
 from app.audit.service import events_for, record
+from app.audit.words import describe
 from app.bundles.load import LoadOutcome
 from app.challenges import service as challenges
-from app.challenges.models import Challenge
+from app.challenges.models import Challenge, Phase
 from app.challenges.web import AnyChallenge, challenge_or_404
 from app.core.db import utcnow
 from app.core.redis import redis_client
@@ -34,7 +36,7 @@ from app.organisers.upload import (
     uploaded_bundle,
 )
 from app.submissions.finals import first_reveal
-from app.submissions.models import Submission
+from app.submissions.models import Status, Submission
 from app.text.markdown import render_markdown
 from app.web.body_limit import takes_upload
 from app.web.deps import EngineDep, RowId, SessionDep, SettingsDep, StoreDep
@@ -121,6 +123,16 @@ def organise_challenge(challenge: AnyChallenge, db: SessionDep, page: PageDep) -
     return _challenge_page(page, db, challenge)
 
 
+@dataclass(frozen=True)
+class PhaseForm:
+    """A phase as its date form shows it: each date as the challenge's wall time and fold."""
+
+    phase: Phase
+    state: str
+    start: tuple[str, int]
+    end: tuple[str, int]
+
+
 def _challenge_page(
     page: Page,
     db: Session,
@@ -131,13 +143,21 @@ def _challenge_page(
 ) -> HTMLResponse:
     assert challenge.id is not None
     now = utcnow()
+    time_zone = service.time_zone_of(challenge)
     return page.render(
         "organisers/challenge.html",
         {
             "challenge": challenge,
             "phases": [
-                (p, challenges.phase_state(p, now)) for p in challenges.phases_of(db, challenge.id)
+                PhaseForm(
+                    p,
+                    challenges.phase_state(p, now),
+                    service.form_value(p.start, time_zone),
+                    service.form_value(p.end, time_zone),
+                )
+                for p in challenges.phases_of(db, challenge.id)
             ],
+            "zone_name": time_zone,
             "queue": service.queue_figures(db, challenge.id),
             "finals_locked_at": first_reveal(db, challenge),
             "problem": problem,
@@ -205,9 +225,13 @@ def organise_phase_dates(
     page: PageDep,
     start: str = Form(),
     end: str = Form(),
+    start_fold: str = Form(""),
+    end_fold: str = Form(""),
 ) -> Response:
+    """The dates are the challenge's wall times; the folds come back from hidden fields."""
     db.rollback()  # the challenge lock must open the transaction
-    outcome = service.change_phase_dates(db, user, challenge, phase, start, end)
+    folds = (int(start_fold == "1"), int(end_fold == "1"))
+    outcome = service.change_phase_dates(db, user, challenge, phase, start, end, folds)
     if isinstance(outcome, Refusal):
         db.rollback()
         status = status_of(outcome)
@@ -218,11 +242,11 @@ def organise_phase_dates(
 
 @router.get("/{slug}/audit", response_class=HTMLResponse, name="organise_audit")
 def organise_audit(challenge: AnyChallenge, db: SessionDep, page: PageDep) -> HTMLResponse:
+    """Each event as a sentence in the reader's language (`app.audit.words`)."""
     assert challenge.id is not None
-    return page.render(
-        "organisers/audit.html",
-        {"challenge": challenge, "events": events_for(db, challenge.id)},
-    )
+    teams = {t.id: t.name for t in participation.teams_of(db, challenge.id) if t.id is not None}
+    lines = describe(events_for(db, challenge.id), teams, service.time_zone_of(challenge))
+    return page.render("organisers/audit.html", {"challenge": challenge, "lines": lines})
 
 
 def _participation_page(
@@ -239,8 +263,8 @@ def _participation_page(
         {
             "challenge": challenge,
             "approval": bool((challenge.config.get("teams") or {}).get("approval")),
-            "teams": participation.teams_of(db, challenge.id),
-            "submissions": participation.recent_submissions(db, challenge.id),
+            "teams": participation.team_facts(db, challenge),
+            "submissions": participation.recent_submissions(db, challenge.id, limit=20),
             "problem": problem,
         },
         status=status,
@@ -261,6 +285,46 @@ def _participation_done(page: Page, db: Session, challenge: Challenge, outcome: 
 @router.get("/{slug}/teams", response_class=HTMLResponse, name="organise_participation")
 def organise_participation(challenge: AnyChallenge, db: SessionDep, page: PageDep) -> HTMLResponse:
     return _participation_page(page, db, challenge)
+
+
+@router.get("/{slug}/submissions", response_class=HTMLResponse, name="organise_submissions")
+def organise_submissions(
+    challenge: AnyChallenge,
+    db: SessionDep,
+    page: PageDep,
+    team: str = "",
+    status: str = "",
+    phase: str = "",
+    number: int = Query(1, alias="page", ge=1, le=1_000_000),
+) -> HTMLResponse:
+    """Every submission, newest first, narrowed by team, status and phase, a page at a time.
+
+    Filters a form left at "any" sends as empty strings; what is not a known team number or
+    status is ignored rather than refused, so an old bookmark still shows a list."""
+    assert challenge.id is not None
+    chosen = participation.SubmissionFilter.read(team, status, phase)
+    found = participation.submission_page(db, challenge, chosen, number)
+    query = {
+        k: v
+        for k, v in (
+            ("team", "" if chosen.team_id is None else str(chosen.team_id)),
+            ("status", "" if chosen.status is None else chosen.status.value),
+            ("phase", chosen.phase or ""),
+        )
+        if v
+    }
+    return page.render(
+        "organisers/submissions.html",
+        {
+            "challenge": challenge,
+            "chosen": chosen,
+            "found": found,
+            "query": query,
+            "teams": participation.teams_of(db, challenge.id),
+            "phase_names": [p.name for p in challenges.phases_of(db, challenge.id)],
+            "statuses": [s.value for s in Status],
+        },
+    )
 
 
 @router.post("/{slug}/teams/{team_id}/approve", name="organise_approve_team")
@@ -327,8 +391,9 @@ def organise_freeze(
     page: PageDep,
     at: str = Form(""),
 ) -> Response:
-    """Freeze now, or at a given moment (a time in the past freezes the board as it was then)."""
-    when = service.parse_when(at) if at.strip() else None
+    """Freeze now, or at a moment typed in the challenge's time zone (a time in the past
+    freezes the board as it was then)."""
+    when = service.parse_when(at, service.time_zone_of(challenge)) if at.strip() else None
     if isinstance(when, Refusal):
         return _challenge_page(page, db, challenge, status=422, problem=when.message)
     freezing.freeze(db, user, challenge, when)

@@ -12,8 +12,13 @@ from app.audit.service import record
 from app.challenges.models import Challenge, Phase
 from app.core.db import utcnow
 from app.core.refusal import Kind, Refusal
+from app.i18n.speech import gettext as _
+from app.i18n.speech import speaking
 from app.submissions.finals import dates_change_refused
 from app.submissions.models import Status, Submission
+from app.text.timefmt import format_local, zone
+
+FORM_FORMAT = "%Y-%m-%dT%H:%M"  # what an <input type="datetime-local"> sends and shows
 
 
 def lock_challenge(session: Session, challenge_id: int) -> None:
@@ -49,19 +54,65 @@ def set_published(session: Session, actor: User, challenge: Challenge, published
     return True
 
 
-def parse_when(text: str) -> datetime | Refusal:
-    """A date from a form: ISO 8601; without a time zone it is taken as UTC (the form says so)."""
+def time_zone_of(challenge: Challenge) -> str:
+    """The zone the challenge's dates are typed and read in: the bundle's, else the default."""
+    named = challenge.config.get("time_zone")
+    return zone(named if isinstance(named, str) else None).key
+
+
+def form_value(moment: datetime, time_zone: str) -> tuple[str, int]:
+    """A stored moment as a datetime-local input shows it in the challenge's zone, with its
+    `fold`: in the hour the clocks go back, the wall time alone names two moments, so the
+    form sends the fold back beside it and an unchanged field keeps its moment."""
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    local = utc.astimezone(zone(time_zone))
+    return local.strftime(FORM_FORMAT), local.fold
+
+
+def parse_when(text: str, time_zone: str | None = None, fold: int = 0) -> datetime | Refusal:
+    """A date from a form, as UTC.
+
+    A wall-clock time (what a datetime-local input sends) is read in `time_zone`, the
+    challenge's, which the form names beside the field; a time with an offset or Z is that
+    moment (scripts and the API's neighbours). A wall time the clocks skip (the hour they
+    go forward) names no moment and is refused; one they pass twice takes `fold`.
+    """
+    cleaned = text.strip()
     try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        value = datetime.fromisoformat(cleaned.replace("Z", "+00:00"))
     except ValueError:
         return Refusal(
-            Kind.invalid, f"{text!r} is not a date and time; write it as 2026-06-01T09:00 (UTC)."
+            Kind.invalid,
+            _("{text} is not a date and time; write it as 2026-06-01T09:00.").format(
+                text=repr(cleaned)
+            ),
+            "bad_date",
         )
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if value.tzinfo is not None:
+        return value.astimezone(UTC)
+    place = zone(time_zone)
+    local = value.replace(tzinfo=place, fold=1 if fold else 0)
+    moment = local.astimezone(UTC)
+    if moment.astimezone(place).replace(tzinfo=None) != value:
+        return Refusal(
+            Kind.invalid,
+            _(
+                "{time} does not exist in {zone}: the clocks go forward an hour then. "
+                "Choose a time outside that hour."
+            ).format(time=value.strftime("%Y-%m-%d %H:%M"), zone=place.key),
+            "skipped_time",
+        )
+    return moment
 
 
 def change_phase_dates(
-    session: Session, actor: User, challenge: Challenge, phase_name: str, start: str, end: str
+    session: Session,
+    actor: User,
+    challenge: Challenge,
+    phase_name: str,
+    start: str,
+    end: str,
+    folds: tuple[int, int] = (0, 0),
 ) -> Phase | Refusal:
     """Move one phase; refused when it would end before it starts or overlap another phase.
 
@@ -69,7 +120,9 @@ def change_phase_dates(
     submissions, quotas and the default leaderboard all pick it by date. After
     the private board has been revealed, an ended phase may not open again (its
     final choices are locked: `app.submissions.finals.dates_change_refused`).
-    Must be the first statement of its transaction (`lock_challenge`).
+    The dates are typed in the challenge's time zone (`parse_when`); `folds` are the
+    form's hidden folds of the start and the end. Must be the first statement of its
+    transaction (`lock_challenge`).
     """
     assert challenge.id is not None
     lock_challenge(session, challenge.id)
@@ -77,24 +130,42 @@ def change_phase_dates(
     phases = list(session.exec(select(Phase).where(Phase.challenge_id == challenge.id)))
     phase = next((p for p in phases if p.name == phase_name), None)
     if phase is None:
-        return Refusal(Kind.not_found, f"This challenge has no phase {phase_name!r}.")
-    new_start, new_end = parse_when(start), parse_when(end)
+        return Refusal(
+            Kind.not_found,
+            _("This challenge has no phase {name}.").format(name=repr(phase_name)),
+            "no_phase",
+        )
+    time_zone = time_zone_of(challenge)
+    new_start = parse_when(start, time_zone, folds[0])
+    new_end = parse_when(end, time_zone, folds[1])
     if isinstance(new_start, Refusal):
         return new_start
     if isinstance(new_end, Refusal):
         return new_end
     if new_start >= new_end:
-        return Refusal(Kind.invalid, "The phase must start before it ends; check both dates.")
+        return Refusal(
+            Kind.invalid,
+            _("The phase must start before it ends; check both dates."),
+            "ends_before_start",
+        )
     locked = dates_change_refused(session, challenge, phase, new_start, new_end)
     if locked is not None:
         return Refusal(Kind.conflict, locked)
     for other in phases:
         if other.id != phase.id and new_start < other.end and other.start < new_end:
+            lang = speaking()
             return Refusal(
                 Kind.conflict,
-                f"These dates overlap phase {other.name!r} "
-                f"({other.start:%Y-%m-%d %H:%M} – {other.end:%Y-%m-%d %H:%M} UTC); "
-                "move that phase first or choose dates outside it.",
+                _(
+                    "These dates overlap phase {name} ({start} – {end}, {zone}); "
+                    "move that phase first or choose dates outside it."
+                ).format(
+                    name=repr(other.name),
+                    start=format_local(other.start, lang, time_zone),
+                    end=format_local(other.end, lang, time_zone),
+                    zone=time_zone,
+                ),
+                "overlap",
             )
     old = {"start": phase.start.isoformat(), "end": phase.end.isoformat()}
     phase.start, phase.end = new_start, new_end

@@ -29,6 +29,7 @@ from app.bundles.validate import BundleInvalid
 from app.core.capped import ByteCap, TooLarge, declared_length
 from app.core.refusal import Kind, Refusal
 from app.core.runtime import Runtime
+from app.i18n.speech import gettext as _
 from app.web.body_limit import FORM_OVERHEAD_BYTES
 from sandbox import read_chunks
 
@@ -46,9 +47,11 @@ UploadResult = LoadOutcome | Refusal | BundleErrors
 def too_large(cap: int) -> Refusal:
     return Refusal(
         Kind.too_large,
-        f"The zip (with the zip of hidden files, if any) is larger than the {human_size(cap)} "
-        "this site accepts; "
-        "load large bundles with `marea challenge load` on the server.",
+        _(
+            "The zip (with the zip of hidden files, if any) is larger than the {size} this "
+            "site accepts; load large bundles with `marea challenge load` on the server."
+        ).format(size=human_size(cap)),
+        "too_large",
     )
 
 
@@ -80,14 +83,19 @@ async def uploaded_bundle(request: Request, cap: int) -> UploadedZips | Refusal:
         return too_large(cap)
     except HTTPException as exc:  # malformed multipart, too many parts
         return Refusal(
-            Kind.malformed, f"The upload is not valid ({exc.detail}); choose the zip again."
+            Kind.malformed,
+            _("The upload is not valid ({detail}); choose the zip again.").format(
+                detail=exc.detail
+            ),
         )
     bundle = form.get("bundle")
     hidden = form.get("hidden")
     if not isinstance(bundle, UploadFile):
         if isinstance(hidden, UploadFile):
             await hidden.close()
-        return Refusal(Kind.malformed, "Choose the bundle's zip to upload (form field 'bundle').")
+        return Refusal(
+            Kind.malformed, _("Choose the bundle's zip to upload (form field 'bundle').")
+        )
     # A file input left empty still sends a part, with no file name and no bytes.
     if not isinstance(hidden, UploadFile) or not hidden.filename:
         if isinstance(hidden, UploadFile):
@@ -117,16 +125,18 @@ def load_uploaded_zip(
     if not filename.lower().endswith(".zip"):
         return Refusal(
             Kind.malformed,
-            f"{filename or 'The file'} is not a .zip: zip the bundle folder (challenge.yaml "
-            "at its top or in one folder) and upload that, or load the folder with "
-            "`marea challenge load`.",
+            _(
+                "{file} is not a .zip: zip the bundle folder (challenge.yaml at its top or in "
+                "one folder) and upload that, or load the folder with `marea challenge load`."
+            ).format(file=filename or _("The file")),
         )
     if hidden is not None and not hidden_filename.lower().endswith(".zip"):
         return Refusal(
             Kind.malformed,
-            f"{hidden_filename or 'The hidden files'} is not a .zip: zip the folder of hidden "
-            "files (the same relative paths as in challenge.yaml, e.g. reference/answers.csv) "
-            "and upload that.",
+            _(
+                "{file} is not a .zip: zip the folder of hidden files (the same relative paths "
+                "as in challenge.yaml, e.g. reference/answers.csv) and upload that."
+            ).format(file=hidden_filename or _("The hidden files")),
         )
     cap = runtime.settings.upload_max_bytes
     runtime.settings.ensure_dirs()
@@ -137,7 +147,9 @@ def load_uploaded_zip(
         if size is None:
             return too_large(cap)
         if size == 0:
-            return Refusal(Kind.malformed, "The uploaded file is empty; choose the bundle's zip.")
+            return Refusal(
+                Kind.malformed, _("The uploaded file is empty; choose the bundle's zip.")
+            )
         hidden_path: Path | None = None
         if hidden is not None:
             hidden_path = Path(scratch) / "hidden.zip"
@@ -146,7 +158,9 @@ def load_uploaded_zip(
             if hidden_size is None:
                 return too_large(cap)
             if hidden_size == 0:
-                return Refusal(Kind.malformed, "The zip of hidden files is empty; choose it again.")
+                return Refusal(
+                    Kind.malformed, _("The zip of hidden files is empty; choose it again.")
+                )
         try:
             return load_into_db(runtime, path, hidden=hidden_path)
         except BundleInvalid as exc:

@@ -281,6 +281,8 @@ TABLE: list[Row] = [
         changes="phase_dates audit"),
     Row("GET",  "/organise/{slug}/audit", ORGANISERS),
     Row("GET",  "/organise/{slug}/teams", ORGANISERS, text="Delfini"),
+    Row("GET",  "/organise/{slug}/submissions", ORGANISERS, text="Delfini",
+        shows="organiser admin"),
     Row("POST", "/organise/{slug}/teams/{team_id}/approve", ORGANISERS, fresh=True,
         prepare=awaiting_approval, to="/organise/{slug}/teams", changes="approved_a audit"),
     Row("POST", "/organise/{slug}/teams/{team_id}/disqualify", ORGANISERS, fresh=True,

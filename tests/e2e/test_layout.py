@@ -104,6 +104,7 @@ def roles(browser: Browser, stack: Stack) -> Iterator[dict[str, Role]]:
                 "/organise/dashboard",
                 organise,
                 f"{organise}/teams",
+                f"{organise}/submissions",
                 f"{organise}/audit",
                 f"{organise}/rescores",
                 f"{organise}/judges",

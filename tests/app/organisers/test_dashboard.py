@@ -7,13 +7,15 @@ import re
 
 import redis
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from app.accounts.models import Role
 from app.core.hosts import read_worker_health
 from app.core.settings import Settings
+from app.organisers.dashboard import registered_users, turnout
 from app.queue.connection import judge_queue
 from tests.app.organisers.org_helpers import queued_submission
-from tests.app.web.web_helpers import challenge, person, team_for
+from tests.app.web.web_helpers import challenge, engine_of, person, team_for
 
 SAMPLE = re.compile(r"^([a-z_]+)(?:\{(.*)\})? (\S+)$")
 
@@ -105,3 +107,27 @@ def test_dashboard_shows_the_figures_and_a_chart(site: TestClient) -> None:
     assert re.search(r'class="queue-length">\s*2\s*<', page.text)
     assert re.search(r'class="failed">\s*1\s*<', page.text)
     assert "<svg" in page.text and "sea-temp · development: 5" in page.text
+
+
+def test_dashboard_counts_sign_ups_teams_and_teams_that_submitted(site: TestClient) -> None:
+    _seed(site)  # Owner's team Delfini has submitted
+    cid, _ = challenge(site, "empty-sea")
+    idle = person(site, "idle@example.org", "Idle")
+    team_for(site, cid, idle, "Quiet")
+    person(site, "lurker@example.org", "Lurker")  # signed up, in no team
+    org = person(site, "org@example.org", "Org", Role.organiser)
+    with Session(engine_of(site)) as session:
+        figures = {t.slug: (t.people, t.teams, t.teams_submitted) for t in turnout(session)}
+        assert registered_users(session) == 4
+    assert figures == {"sea-temp": (1, 1, 1), "empty-sea": (1, 1, 0)}
+
+    page = org.client.get("/organise/dashboard?lang=en").text
+    assert "4 registered users." in page
+    row = page[page.index('id="turnout-empty-sea"') :]
+    row = row[: row.index("</tr>")]
+    assert re.search(r'class="teams">1<', row) and re.search(r'class="submitted">0<', row)
+    assert "empty-sea · Teams that submitted: 0" in page  # the chart's bar, with its title
+    italian = org.client.get("/organise/dashboard?lang=it").text
+    assert "4 utenti registrati." in italian and "Squadre che hanno inviato" in italian
+    participant = person(site, "p@example.org", "P")
+    assert participant.client.get("/organise/dashboard").status_code == 403

@@ -17,6 +17,7 @@ from app.core.store import LocalStore
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer
 from app.submissions.models import Score, Submission
+from app.teams.models import Membership, Team
 from tests.app.organisers.org_helpers import queued_submission
 from tests.app.web.web_helpers import Person, challenge, engine_of, person, team_for
 
@@ -158,3 +159,42 @@ def test_phase_zip_holds_exactly_the_phase_files(site: TestClient) -> None:
     with zipfile.ZipFile(io.BytesIO(empty.content)) as archive:
         assert archive.namelist() == []
     assert org.client.get("/organise/sea-temp/export/submissions.zip?phase=nope").status_code == 404
+
+
+def test_exports_name_members_and_their_emails(site: TestClient) -> None:
+    org, _files = _seed(site)
+    with session_scope(engine_of(site)) as session:
+        delfini = session.exec(select(Team).where(Team.name == "Delfini")).one()
+        assert delfini.id is not None
+        friend = person(site, "=friend@example.org", "Flipper")
+        session.add(
+            Membership(
+                team_id=delfini.id, user_id=friend.user_id, challenge_id=delfini.challenge_id
+            )
+        )
+    board = list(
+        csv.DictReader(
+            io.StringIO(org.client.get("/organise/sea-temp/export/leaderboard.csv").text)
+        )
+    )
+    assert [(r["team"], r["members"], r["member_emails"]) for r in board] == [
+        ("Delfini", "Delfini; Flipper", "delfini@example.org; =friend@example.org"),
+        ("Orche", "Orche", "orche@example.org"),
+    ]
+    as_json = org.client.get("/organise/sea-temp/export/leaderboard.json").json()
+    assert as_json[0]["member_emails"] == ["delfini@example.org", "=friend@example.org"]
+    rows = list(
+        csv.DictReader(
+            io.StringIO(org.client.get("/organise/sea-temp/export/submissions.csv").text)
+        )
+    )
+    assert {(r["team"], r["submitter"], r["submitter_email"], r["members"]) for r in rows} == {
+        ("Delfini", "Delfini", "delfini@example.org", "Delfini; Flipper"),
+        ("Orche", "Orche", "orche@example.org", "Orche"),
+    }
+    only_friend = org.client.get("/organise/sea-temp/export/submissions.json").json()
+    assert all(
+        "=friend@example.org" in r["member_emails"] for r in only_friend if r["team"] == "Delfini"
+    )
+    participant = person(site, "nosy@example.org", "Nosy")
+    assert participant.client.get("/organise/sea-temp/export/submissions.csv").status_code == 403

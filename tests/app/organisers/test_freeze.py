@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
@@ -88,7 +89,8 @@ def test_frozen_board_hides_later_scores_and_staff_see_live(site: TestClient) ->
     early_b = scored(site, pid, team_b, bob.user_id, 0.4, now - timedelta(hours=2))
 
     freeze_at = (now - timedelta(hours=1)).replace(second=0, microsecond=0)
-    assert _post(org, "/organise/sea-temp/freeze", at=freeze_at.strftime("%Y-%m-%dT%H:%M")) == 303
+    typed = freeze_at.astimezone(ZoneInfo("Europe/Rome")).strftime("%Y-%m-%dT%H:%M")
+    assert _post(org, "/organise/sea-temp/freeze", at=typed) == 303  # the challenge's wall time
     late_a = scored(site, pid, team_a, alice.user_id, 0.1, now - timedelta(minutes=30))
 
     with Session(engine_of(site)) as session:

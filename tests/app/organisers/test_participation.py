@@ -82,7 +82,10 @@ def test_cancel_a_queued_submission_but_not_a_scored_one(site: TestClient) -> No
     assert published is not None and json.loads(published["data"])["status"] == "cancelled"
     events_bus.close()
     status, page = _post(org, f"/organise/sea-temp/submissions/{scored}/cancel")
-    assert status == 409 and "scored" in page
+    # The site's default language, Italian, also for the refusal and its status word.
+    assert status == 409 and f"L&#39;invio {scored} è in stato «valutato»" in page
+    status, page = _post(org, f"/organise/sea-temp/submissions/{scored}/cancel?lang=en")
+    assert status == 409 and "only queued or running submissions can be cancelled" in page
     with Session(engine_of(site)) as session:
         row = session.get(Submission, queued)
         assert row is not None and row.status == Status.cancelled

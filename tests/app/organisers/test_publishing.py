@@ -50,10 +50,13 @@ def test_upload_preview_publish_and_unpublish(site: TestClient) -> None:
     assert _post(org, f"/organise/{SLUG}/unpublish")[0] == 303
     assert site.get(f"/challenges/{SLUG}").status_code == 404
 
-    audit = org.client.get(f"/organise/{SLUG}/audit")
-    actions = re.findall(r'<code class="action">([a-z.]+)</code>', audit.text)
+    audit = org.client.get(f"/organise/{SLUG}/audit?lang=en")
+    actions = re.findall(r'data-action="([a-z.]+)"', audit.text)
     assert actions[:3] == ["challenge.unpublish", "challenge.publish", "bundle.upload"]
-    assert "Olga Organiser" in audit.text
+    assert "Olga Organiser published the challenge." in audit.text
+    assert "Olga Organiser uploaded the bundle bundle.zip (version" in audit.text
+    italian = org.client.get(f"/organise/{SLUG}/audit?lang=it").text
+    assert "Olga Organiser ha pubblicato la sfida." in italian
 
 
 def test_invalid_bundle_shows_file_line_and_fix(site: TestClient) -> None:
@@ -78,7 +81,7 @@ def test_upload_over_the_cap_is_refused(site: TestClient) -> None:
     site.app.state.settings.upload_max_bytes = 1024  # type: ignore[attr-defined]
     org = person(site, "org@example.org", "Org", Role.organiser)
     status, _, page = _upload(org, zip_folder(SEA))
-    assert status == 413 and "larger than the 1.0 KiB this site accepts" in page
+    assert status == 413 and "supera i 1.0 KiB che questo sito accetta" in page  # Italian first
 
 
 def test_phase_dates_must_be_ordered_and_not_overlap(site: TestClient) -> None:
@@ -91,22 +94,27 @@ def test_phase_dates_must_be_ordered_and_not_overlap(site: TestClient) -> None:
     path = f"/organise/{SLUG}/phases/{first.name}"
 
     status, _, page = _post(org, path, start="2027-02-01T00:00", end="2027-01-01T00:00")
+    assert status == 422 and "La fase deve iniziare prima di finire" in page
+    status, _, page = _post(
+        org, f"{path}?lang=en", start="2027-02-01T00:00", end="2027-01-01T00:00"
+    )
     assert status == 422 and "before it ends" in page
     if len(phases) > 1:
         other = phases[1]
         status, _, page = _post(
             org,
             path,
-            start=first.start.strftime("%Y-%m-%dT%H:%M"),
-            end=other.end.strftime("%Y-%m-%dT%H:%M"),
+            start=first.start.strftime("%Y-%m-%dT%H:%MZ"),
+            end=other.end.strftime("%Y-%m-%dT%H:%MZ"),
         )
-        assert status == 409 and other.name in page
+        assert status == 409 and other.name in page and "Europe/Rome" in page
+    # Wall times in the bundle's Europe/Rome: +01:00 in March, +02:00 after 25 March 2001.
     status, _, _ = _post(org, path, start="2001-03-01T08:30", end="2001-04-01T18:00")
     assert status == 303
     with Session(engine_of(site)) as session:
         moved = session.get(Phase, first.id)
         assert moved is not None
-        assert moved.start == datetime(2001, 3, 1, 8, 30, tzinfo=UTC)
-        assert moved.end == datetime(2001, 4, 1, 18, 0, tzinfo=UTC)
+        assert moved.start == datetime(2001, 3, 1, 7, 30, tzinfo=UTC)
+        assert moved.end == datetime(2001, 4, 1, 16, 0, tzinfo=UTC)
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "phase.dates")).one()
         assert event.target == first.name and event.detail["new"]["start"].startswith("2001-03-01")

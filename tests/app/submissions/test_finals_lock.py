@@ -26,6 +26,7 @@ from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer
 from app.submissions.models import Score, Status, Submission, SubmissionEvent
 from app.teams.models import Team
+from app.text.timefmt import format_local
 from tests.app.accounts.helpers import csrf_from
 from tests.app.organisers.org_helpers import SEA, zip_folder
 from tests.app.web.conftest import client, redis_15, web_settings
@@ -35,7 +36,7 @@ __all__ = ["client", "redis_15", "web_settings"]
 
 SLUG = "sea-temp"
 SPEC = BoardSpec.from_config(BOARD)
-FORM_TIME = "%Y-%m-%dT%H:%M"
+FORM_TIME = "%Y-%m-%dT%H:%MZ"  # explicit UTC: the form's wall times are the challenge's zone
 
 
 def scored(
@@ -399,7 +400,8 @@ def test_the_reveal_asks_for_confirmation_and_again_while_a_phase_is_open(
     assert status == 409 and "confirm" in text
     status, text = reveal(world, confirm="yes")  # confirmed, but the phase is open
     assert status == 409
-    assert f"(open, until {end:%Y-%m-%d %H:%M} UTC, 5 submission(s) with private scores)" in text
+    local_end = format_local(end, "en", "Europe/Rome")  # the bundle's clock, as pages read it
+    assert f"(open, until {local_end}, 5 submissions with private scores)" in text
     assert world.site.get(f"/api/v1/challenges/{SLUG}/leaderboard?split=private").status_code == 403
     with Session(engine_of(client)) as session:
         assert (
@@ -472,7 +474,7 @@ def test_a_new_bundle_version_cannot_reopen_a_phase_or_change_n_after_the_lock(
     token = org.csrf(f"/organise/{slug}")
     moved = org.client.post(
         f"/organise/{slug}/phases/development",
-        data={"csrf_token": token, "start": "2026-01-01T00:00", "end": end.strftime(FORM_TIME)},
+        data={"csrf_token": token, "start": "2026-01-01T00:00Z", "end": end.strftime(FORM_TIME)},
         follow_redirects=False,
     )
     assert moved.status_code == 303

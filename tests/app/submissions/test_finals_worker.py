@@ -136,7 +136,7 @@ def test_a_team_cannot_swap_its_final_after_the_reveal_nor_a_rescore_move_it(
     now = _minute(utcnow())
     start, end = now - timedelta(days=2), now - timedelta(minutes=1)
     moved = _form(org, f"/organise/{slug}", f"/organise/{slug}/phases/development",
-                  start=start.strftime("%Y-%m-%dT%H:%M"), end=end.strftime("%Y-%m-%dT%H:%M"))  # fmt: skip
+                  start=start.strftime("%Y-%m-%dT%H:%MZ"), end=end.strftime("%Y-%m-%dT%H:%MZ"))  # fmt: skip
     assert moved[0] == 303, moved[2]
     confirm = org.client.get(f"/organise/{slug}/reveal?lang=en").text
     assert "Everyone will see the private scores of 4 scored submissions" in confirm

@@ -278,7 +278,9 @@ def test_an_excerpt_reaches_the_team_only_once_an_organiser_approved_it(site: Si
     # An approval of something the organiser did not see is refused, and shows nothing.
     token = csrf_from(review.text)
     wrong = organiser.client.post(
-        review_url, data={"excerpt_sha256": "0" * 64, "csrf_token": token}, follow_redirects=False
+        f"{review_url}?lang=en",  # the refusal speaks the reader's language; read the English
+        data={"excerpt_sha256": "0" * 64, "csrf_token": token},
+        follow_redirects=False,
     )
     assert wrong.status_code == 409 and "not the one you saw" in wrong.text
     assert SECRET not in "".join(_team_channels(site, slug, submission_id).values())
