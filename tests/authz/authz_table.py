@@ -192,6 +192,12 @@ TABLE: list[Row] = [
     # --- public pages, files and API --------------------------------------------------------------
     Row("GET",  "/", PUBLIC, text="/challenges/{slug}"),
     Row("GET",  "/challenges", PUBLIC, text="/challenges/{slug}"),
+    Row("GET",  "/events", PUBLIC, text="/events/{event}"),
+    Row("GET",  "/events/{slug}", PUBLIC, use={"slug": "event"}, text="Festa del mare"),
+    Row("GET",  "/events/{slug}/calendar.ics", PUBLIC, use={"slug": "event"},
+        text="BEGIN:VCALENDAR"),
+    Row("GET",  "/events/{slug}/partners/{key}/logo", PUBLIC, use={"slug": "event", "key": "logo"},
+        text="PNG"),
     Row("GET",  "/challenges/{slug}", PUBLIC, text="Temperatura"),
     Row("GET",  "/challenges/{slug}/files/{path:path}", PUBLIC, text="18.5"),
     Row("GET",  "/challenges/{slug}/starter-kit.zip", PUBLIC, text="PK"),

@@ -37,6 +37,7 @@ from app.audit.models import AuditEvent
 from app.challenges.models import Challenge, DataFile, Phase
 from app.core.db import utcnow
 from app.core.store import LocalStore
+from app.events.models import Event
 from app.jury.models import JudgeAssignment, Review
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer
@@ -135,6 +136,11 @@ class World:
     target_session: int  # its live session
     target_token: int  # its API token
 
+    @property
+    def event_slug(self) -> str:
+        """This world's event (with a partner's logo); the world's challenge is in no event."""
+        return f"event-{self.slug}"
+
     def params(self) -> dict[str, object]:
         """What a row's path, form or JSON may name as `{key}`."""
         return {
@@ -154,6 +160,8 @@ class World:
             "target_id": self.target_id,
             "name": NO_PROVIDER,
             "path": PUBLIC_FILE,
+            "event": self.event_slug,
+            "logo": "port",
         }
 
 
@@ -372,6 +380,7 @@ def build_world(cast: Cast, slug: str) -> World:
         )
         session.add(target_session)
         session.add(target_token)
+        session.add(_event(slug, store.put_bytes(LOGO).sha256))
         session.commit()
         assert queued.id is not None and item.id is not None and token.id is not None
         assert other_device.id is not None
@@ -396,6 +405,28 @@ def build_world(cast: Cast, slug: str) -> World:
         target_id=target.id,
         target_session=target_session.id,
         target_token=target_token.id,
+    )
+
+
+# The smallest PNG header a logo route accepts (it checks the first bytes, like the loader).
+LOGO = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+
+def _event(slug: str, logo_sha: str) -> Event:
+    now = utcnow()
+    return Event(
+        slug=f"event-{slug}",
+        title={"it": "Festa del mare", "en": "Sea festival"},
+        summary={"it": "s", "en": "s"},
+        config={"partners": [{"key": "port", "name": "Porto"}]},
+        pages={"about": {"it": "Benvenuti", "en": "Welcome"}},
+        logos={"port": logo_sha},
+        registration_opens=now - timedelta(days=10),
+        registration_closes=now + timedelta(days=10),
+        starts_at=now - timedelta(days=1),
+        ends_at=now + timedelta(days=20),
+        results_at=now + timedelta(days=21),
+        published=True,
     )
 
 
