@@ -68,7 +68,7 @@ def validate_event(source: Path) -> EventReport:
                 None,
                 None,
                 f"no {EVENT_FILE} in {root}",
-                f"write {EVENT_FILE} in the event folder (see docs/event-format.md)",
+                f"write {EVENT_FILE} in the event folder (see docs/challenge-format.md, 'Events')",
                 ErrorCategory.FILE,
             )
         )

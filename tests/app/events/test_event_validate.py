@@ -197,3 +197,32 @@ def test_broken_yaml_and_a_missing_file_say_where(folder: Path, tmp_path: Path) 
     empty.mkdir()
     missing = validate_event(empty)
     assert "no event.yaml" in missing.errors[0].message
+
+
+def test_every_key_of_event_yaml_is_documented() -> None:
+    """docs/challenge-format.md's Events section and the schema must not drift apart."""
+    import inspect
+    from typing import Any, get_args
+
+    from pydantic import BaseModel
+
+    from app.events.schema import Event
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "challenge-format.md").read_text()
+    section = doc[doc.index("## Events: event.yaml") :]
+
+    def models(annotation: Any) -> list[type[BaseModel]]:
+        if inspect.isclass(annotation) and issubclass(annotation, BaseModel):
+            return [annotation]
+        return [m for arg in get_args(annotation) for m in models(arg)]
+
+    def keys(model: type[BaseModel]) -> set[str]:
+        names = set(model.model_fields)
+        for info in model.model_fields.values():
+            for inner in models(info.annotation):
+                if inner is not model:
+                    names |= keys(inner)
+        return names
+
+    missing = sorted(k for k in keys(Event) if f"{k}:" not in section)
+    assert missing == []
