@@ -8,11 +8,13 @@ and track (`challenge.event_id`, `challenge.track`), set when the event is loade
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.columns import json_column, now_field
+from app.core.columns import json_column, now_field, when
 from app.core.db import UTCDateTime
 
 # The event every challenge of a database older than events was moved into (migration 0006).
@@ -36,5 +38,37 @@ class Event(SQLModel, table=True):
     sha256: str = Field(default="", max_length=64)
     published: bool = False
     results_published: bool = False
+    created_at: datetime = now_field()
+    updated_at: datetime = now_field()
+
+
+class RegistrationStatus(StrEnum):
+    REGISTERED = "registered"  # takes part
+    PENDING = "pending"  # waits for an organiser's approval (registration mode `approval`)
+    WAITING = "waiting"  # over capacity: in line, by the time of registering
+    WITHDRAWN = "withdrawn"  # left the event (may register again)
+
+
+# Who holds a place: capacity counts them, and a withdrawal frees one for the line.
+HOLDS_A_PLACE = (RegistrationStatus.REGISTERED, RegistrationStatus.PENDING)
+
+
+class Registration(SQLModel, table=True):
+    """One person's registration for one event, with what they answered and agreed to.
+
+    `consents` keeps, per consent key, the version of the text accepted and when, so an
+    organiser can show which wording each person agreed to after the text changes.
+    """
+
+    __table_args__ = (UniqueConstraint("event_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    status: str = Field(max_length=16)
+    answers: dict[str, Any] = json_column()  # question key → text or option key(s)
+    consents: dict[str, dict[str, str]] = json_column()  # key → {version, at}
+    looking_for_team: bool = False
+    pitch: str = Field(default="", max_length=500)  # a line for the teammates board
+    checked_in_at: datetime | None = when()
     created_at: datetime = now_field()
     updated_at: datetime = now_field()

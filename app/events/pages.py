@@ -13,11 +13,13 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from app.accounts.deps import OptionalUser
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.core.db import utcnow
 from app.core.store import CHUNK, LocalStore
 from app.events import service
 from app.events.models import Event
+from app.events.registration import registration_of
+from app.events.registration_pages import can_organise
 from app.events.validate import image_type
 from app.i18n import localise
 from app.text.markdown import render_markdown
@@ -27,13 +29,9 @@ from app.web.page import PageDep
 router = APIRouter()
 
 
-def _staff(user: User | None) -> bool:
-    return user is not None and user.role in (Role.organiser, Role.admin)
-
-
 def _event_or_404(session: SessionDep, slug: str, user: User | None) -> Event:
     event = service.event_by_slug(session, slug)
-    if event is None or event.id is None or not (event.published or _staff(user)):
+    if event is None or event.id is None or not (event.published or can_organise(user, event)):
         raise HTTPException(404, f"No published event is called {slug!r}.")
     return event
 
@@ -66,6 +64,7 @@ def event_page(
     if page not in service.PAGE_NAMES or (page not in event.pages and page != "about"):
         names = ", ".join(n for n in service.PAGE_NAMES if n in event.pages or n == "about")
         raise HTTPException(404, f"Unknown page {page!r}; choose one of {names}.")
+    assert event.id is not None
     markdown = (event.pages.get(page) or {}).get(html.lang) or localise(event.summary, html.lang)
     return html.render(
         "events/page.html",
@@ -84,6 +83,8 @@ def event_page(
             "registration": event.config.get("registration") or {},
             "now": utcnow(),
             "me": user,
+            "mine": registration_of(session, event.id, user.id) if user and user.id else None,
+            "organises": can_organise(user, event),
         },
     )
 

@@ -37,7 +37,7 @@ from app.audit.models import AuditEvent
 from app.challenges.models import Challenge, DataFile, Phase
 from app.core.db import utcnow
 from app.core.store import LocalStore
-from app.events.models import Event
+from app.events.models import Event, Registration
 from app.jury.models import JudgeAssignment, Review
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer
@@ -135,6 +135,7 @@ class World:
     target_id: int  # an account of this world alone, for the admin pages to act on
     target_session: int  # its live session
     target_token: int  # its API token
+    registration_id: int  # the target's registration for the world's event, awaiting approval
 
     @property
     def event_slug(self) -> str:
@@ -162,6 +163,7 @@ class World:
             "path": PUBLIC_FILE,
             "event": self.event_slug,
             "logo": "port",
+            "registration_id": self.registration_id,
         }
 
 
@@ -380,8 +382,14 @@ def build_world(cast: Cast, slug: str) -> World:
         )
         session.add(target_session)
         session.add(target_token)
-        session.add(_event(slug, store.put_bytes(LOGO).sha256))
+        event = _event(slug, store.put_bytes(LOGO).sha256)
+        session.add(event)
+        session.flush()
+        assert event.id is not None and target.id is not None
+        pending = Registration(event_id=event.id, user_id=target.id, status="pending")
+        session.add(pending)
         session.commit()
+        assert pending.id is not None
         assert queued.id is not None and item.id is not None and token.id is not None
         assert other_device.id is not None
         assert phase.id is not None and warmup.id is not None
@@ -405,6 +413,7 @@ def build_world(cast: Cast, slug: str) -> World:
         target_id=target.id,
         target_session=target_session.id,
         target_token=target_token.id,
+        registration_id=pending.id,
     )
 
 
@@ -504,6 +513,16 @@ def snapshot(site: TestClient, world: World) -> dict[str, object]:
             "target_session": target_session.ended_at is not None,
             "target_token": target_token.revoked,
             "target_audit": _count(session, AuditEvent, col(AuditEvent.target) == target.email),
+            "registrations": tuple(
+                sorted(
+                    (r.user_id, r.status, r.looking_for_team)
+                    for r in session.exec(
+                        select(Registration)
+                        .join(Event, col(Event.id) == col(Registration.event_id))
+                        .where(Event.slug == world.event_slug)
+                    )
+                )
+            ),
         }
 
 
@@ -525,6 +544,16 @@ Prepare = Callable[[TestClient, World], None]
 
 def unpublished(site: TestClient, world: World) -> None:
     _edit(site, Challenge, world.challenge_id, published=False)
+
+
+def captain_registered(site: TestClient, world: World) -> None:
+    """The captain is registered for the world's event (so that withdrawing has something to do)."""
+    with Session(engine_of(site)) as session:
+        event = session.exec(select(Event).where(Event.slug == world.event_slug)).one()
+        captain = session.exec(select(User).where(User.email == "captain@example.org")).one()
+        assert event.id is not None and captain.id is not None
+        session.add(Registration(event_id=event.id, user_id=captain.id, status="registered"))
+        session.commit()
 
 
 def frozen(site: TestClient, world: World) -> None:

@@ -61,6 +61,27 @@ def upgrade() -> None:
         "challenge", sa.Column("track", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
     )
     op.create_index(op.f("ix_challenge_event_id"), "challenge", ["event_id"], unique=False)
+    op.create_table(
+        "registration",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("answers", sa.JSON(), nullable=False),
+        sa.Column("consents", sa.JSON(), nullable=False),
+        sa.Column("looking_for_team", sa.Boolean(), nullable=False),
+        sa.Column("pitch", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("checked_in_at", app.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["event_id"], ["event.id"]),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("event_id", "user_id"),
+    )
+    with op.batch_alter_table("registration", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_registration_event_id"), ["event_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_registration_user_id"), ["user_id"], unique=False)
     _default_event()
 
 
@@ -145,6 +166,7 @@ def _aware(value: object) -> datetime | None:
 
 
 def downgrade() -> None:
+    op.drop_table("registration")
     op.drop_index(op.f("ix_challenge_event_id"), table_name="challenge")
     if op.get_bind().dialect.name != "sqlite":
         op.drop_constraint("fk_challenge_event_id_event", "challenge", type_="foreignkey")
