@@ -116,14 +116,16 @@ def test_loading_puts_challenges_in_their_tracks_and_is_idempotent(
     assert kept.track == "citta-e-mobilita"
 
 
-def test_a_draft_event_exists_only_for_organisers(client: TestClient, folder: Path) -> None:
+def test_a_draft_event_exists_only_for_its_organisers(client: TestClient, folder: Path) -> None:
     add_challenges(client, *CHALLENGES)
     load(client, folder)
     for path in (f"/events/{SLUG}", f"/events/{SLUG}/calendar.ics",
                  f"/events/{SLUG}/partners/porto/logo"):  # fmt: skip
         assert client.get(path).status_code == 404, path
     assert SLUG not in client.get("/events").text
-    organiser = person(client, "olga@example.org", "Olga", Role.organiser)
+    elsewhere = person(client, "olga@example.org", "Olga", Role.organiser)  # not in event.yaml
+    assert elsewhere.client.get(f"/events/{SLUG}").status_code == 404
+    organiser = person(client, "organizzazione@marea.example", "Orsola", Role.organiser)
     preview = organiser.client.get(f"/events/{SLUG}?lang=en")
     assert preview.status_code == 200
     assert "Draft: only organisers see this event" in preview.text
