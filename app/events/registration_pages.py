@@ -1,4 +1,4 @@
-"""Registering for an event (participants) and the registrations of an event (its organisers).
+"""Registering for an event (participants), its registrations and results (its organisers).
 
 Every action is a plain POST form followed by a redirect; a refusal shows the form again
 with the service's sentence and the field to fix. Withdrawing asks first (a second step
@@ -16,13 +16,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from app.accounts.deps import CurrentUser
+from app.accounts.deps import CurrentUser, OptionalUser
 from app.accounts.models import Role, User
+from app.audit.service import record
 from app.core.db import MAX_ROW_ID, utcnow
 from app.core.refusal import Refusal
 from app.events import registration as service
 from app.events.models import HOLDS_A_PLACE, Event, RegistrationStatus
-from app.events.service import event_by_slug
+from app.events.results import event_results
+from app.events.service import event_by_slug, partner_names
 from app.text.attachment import attachment
 from app.web.deps import SessionDep
 from app.web.errors import status_of
@@ -45,6 +47,11 @@ NOTICES = {
     "approved": ("Iscrizione approvata.", "Registration approved."),
     "listed": ("Salvato: ora sei nella bacheca.", "Saved: you are now on the board."),
     "unlisted": ("Salvato: non sei più nella bacheca.", "Saved: you are no longer on the board."),
+    "results_shown": ("Risultati pubblicati.", "Results published."),
+    "results_hidden": (
+        "Risultati ritirati: la pagina non è più pubblica.",
+        "Results withdrawn: the page is no longer public.",
+    ),
 }
 
 
@@ -287,3 +294,51 @@ def teammates_save(
     return _done(
         page.request, "event_teammates", slug, "listed" if looking == "yes" else "unlisted"
     )
+
+
+@router.get("/events/{slug}/winners", response_class=HTMLResponse, name="event_winners")
+def winners_page(slug: str, user: OptionalUser, db: SessionDep, page: PageDep) -> HTMLResponse:
+    """Public once the organisers publish the results; before that, their preview only."""
+    event = event_by_slug(db, slug)
+    organises = can_organise(user, event) if event is not None else False
+    if event is None or not ((event.published and event.results_published) or organises):
+        raise HTTPException(404, f"The results of {slug!r} are not published.")
+    return page.render(
+        "events/winners.html",
+        {
+            "event": event,
+            "time_zone": event.time_zone,
+            "results": event_results(db, event),
+            "organises": organises,
+            "sponsors": partner_names(event),
+            "notice": _notice(page),
+        },
+    )
+
+
+@router.post("/events/{slug}/results", response_model=None, name="event_results_publish")
+def publish_results(
+    slug: str,
+    user: CurrentUser,
+    db: SessionDep,
+    page: PageDep,
+    publish: Annotated[str, Form()] = "yes",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    """Publish (or withdraw) the winners page; without `confirm=yes` the page says what happens."""
+    event = _organised(db, slug, user)
+    show = publish == "yes"
+    if confirm != "yes":
+        results = event_results(db, event)
+        pending = [c.challenge for t in results for c in t.challenges if not c.final]
+        return page.render(
+            "events/results_confirm.html",
+            {"event": event, "publish": show, "pending": pending, "time_zone": event.time_zone},
+        )
+    event.results_published = show
+    event.updated_at = utcnow()
+    db.add(event)
+    record(db, user, None, "event.results_published" if show else "event.results_hidden",
+           f"event:{event.slug}", {})  # fmt: skip
+    db.commit()
+    return _done(page.request, "event_winners", slug, "results_shown" if show else "results_hidden")

@@ -125,6 +125,8 @@ JUDGES =               "login     forbidden forbidden forbidden allowed   allowe
 JUDGE_ASSIGNED =       "login     forbidden forbidden forbidden allowed   missing   missing"
 # An event's registrations: its organisers (any site organiser when it lists none) and admins.
 EVENT_ORGANISERS =     "login     missing   missing   missing   missing   allowed   allowed"
+# Unpublished results: the event's organisers preview them; to everyone else there are none.
+RESULTS_PREVIEW =      "missing   missing   missing   missing   missing   allowed   allowed"
 # The teammates board: the event's registered people (none in the base world) and organisers.
 EVENT_PEOPLE =         "login     forbidden forbidden forbidden forbidden allowed   allowed"
 # Only someone registered can withdraw (the captain, in the row's world); others are refused.
@@ -216,6 +218,10 @@ TABLE: list[Row] = [
     Row("POST", "/events/{slug}/teammates", WITHDRAW, fresh=True, use={"slug": "event"},
         prepare=captain_registered, form={"looking": "yes", "pitch": "data person"},
         to="/events/", changes="registrations"),
+    Row("GET",  "/events/{slug}/winners", RESULTS_PREVIEW, use={"slug": "event"},
+        text="Festa del mare"),
+    Row("POST", "/events/{slug}/results", EVENT_ORGANISERS, fresh=True, use={"slug": "event"},
+        form={"publish": "yes", "confirm": "yes"}, to="/events/", changes="results_published"),
     Row("GET",  "/events/{slug}/registrations", EVENT_ORGANISERS, use={"slug": "event"},
         text="target"),
     Row("GET",  "/events/{slug}/registrations.csv", EVENT_ORGANISERS, use={"slug": "event"},

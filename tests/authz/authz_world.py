@@ -513,6 +513,9 @@ def snapshot(site: TestClient, world: World) -> dict[str, object]:
             "target_session": target_session.ended_at is not None,
             "target_token": target_token.revoked,
             "target_audit": _count(session, AuditEvent, col(AuditEvent.target) == target.email),
+            "results_published": session.exec(
+                select(Event.results_published).where(Event.slug == world.event_slug)
+            ).one(),
             "registrations": tuple(
                 sorted(
                     (r.user_id, r.status, r.looking_for_team)
