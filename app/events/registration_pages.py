@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
@@ -21,12 +22,14 @@ from app.accounts.models import Role, User
 from app.audit.service import record
 from app.core.db import MAX_ROW_ID, utcnow
 from app.core.refusal import Refusal
+from app.events import checkin
 from app.events import registration as service
-from app.events.models import HOLDS_A_PLACE, Event, RegistrationStatus
+from app.events.models import HOLDS_A_PLACE, Event, Registration, RegistrationStatus
 from app.events.results import event_results
 from app.events.service import event_by_slug, partner_names
+from app.i18n.speech import gettext
 from app.text.attachment import attachment
-from app.web.deps import SessionDep
+from app.web.deps import SessionDep, SettingsDep
 from app.web.errors import status_of
 from app.web.page import Page, PageDep
 
@@ -47,6 +50,8 @@ NOTICES = {
     "approved": ("Iscrizione approvata.", "Registration approved."),
     "listed": ("Salvato: ora sei nella bacheca.", "Saved: you are now on the board."),
     "unlisted": ("Salvato: non sei più nella bacheca.", "Saved: you are no longer on the board."),
+    "checked": ("Ingresso registrato.", "Checked in."),
+    "unchecked": ("Ingresso annullato.", "Check-in undone."),
     "results_shown": ("Risultati pubblicati.", "Results published."),
     "results_hidden": (
         "Risultati ritirati: la pagina non è più pubblica.",
@@ -136,12 +141,23 @@ def _register_page(
             "error_field": refusal.field if refusal else None,
             "notice": _notice(page),
             "confirm_withdraw": confirm_withdraw,
+            "qr": _qr(page, event, mine),
             "places_left": None
             if capacity is None
             else max(0, capacity - service.places_taken(db, event.id)),
         },
         status=status_of(refusal) if refusal else 200,
     )
+
+
+def _qr(page: Page, event: Event, mine: Registration | None) -> Markup | None:
+    """A registered participant's check-in code, shown at the venue's desk."""
+    if mine is None or mine.status != RegistrationStatus.REGISTERED.value:
+        return None
+    secret = page.request.app.state.settings.resolved_secret_key()
+    token = checkin.token_for(secret, mine)
+    link = str(page.request.url_for("event_check_in_code", slug=event.slug, token=token))
+    return checkin.qr_svg(link, gettext("Your check-in code"))
 
 
 def _done(request: Request, name: str, slug: str, notice: str) -> Response:
@@ -342,3 +358,67 @@ def publish_results(
            f"event:{event.slug}", {})  # fmt: skip
     db.commit()
     return _done(page.request, "event_winners", slug, "results_shown" if show else "results_hidden")
+
+
+@router.get("/events/{slug}/check-in", response_class=HTMLResponse, name="event_check_in")
+def check_in_page(
+    slug: str, user: CurrentUser, db: SessionDep, page: PageDep, q: str = ""
+) -> HTMLResponse:
+    """The desk's list: search by name or e-mail, check people in with one button."""
+    event = _organised(db, slug, user)
+    assert event.id is not None
+    needle = q.strip().lower()
+    rows = [
+        (r, u)
+        for r, u in service.registrations_of(db, event.id)
+        if r.status == RegistrationStatus.REGISTERED.value
+        and (not needle or needle in u.name.lower() or needle in u.email.lower())
+    ]
+    return page.render(
+        "events/check_in.html",
+        {"event": event, "time_zone": event.time_zone, "rows": rows, "q": q,
+         "checked": sum(1 for r, _u in rows if r.checked_in_at), "notice": _notice(page)},
+    )  # fmt: skip
+
+
+@router.get(
+    "/events/{slug}/check-in/{token}", response_class=HTMLResponse, name="event_check_in_code"
+)
+def check_in_code(
+    slug: str, token: str, user: CurrentUser, db: SessionDep, page: PageDep, settings: SettingsDep
+) -> HTMLResponse:
+    """Where a participant's QR code leads: the person and a button, for organisers only."""
+    event = _organised(db, slug, user)
+    rid = checkin.registration_id_from(settings.resolved_secret_key(), event, token)
+    row = db.get(Registration, rid) if rid is not None else None
+    person = db.get(User, row.user_id) if row is not None else None
+    if row is None or person is None:
+        raise HTTPException(404, "This code is not a registration for this event.")
+    return page.render(
+        "events/check_in.html",
+        {"event": event, "time_zone": event.time_zone, "rows": [(row, person)], "q": "",
+         "checked": 1 if row.checked_in_at else 0, "notice": _notice(page), "scanned": True},
+    )  # fmt: skip
+
+
+@router.post(
+    "/events/{slug}/registrations/{registration_id}/check-in",
+    response_model=None,
+    name="event_check_in_post",
+)
+def check_in_post(
+    slug: str,
+    registration_id: int,
+    user: CurrentUser,
+    db: SessionDep,
+    page: PageDep,
+    undo: Annotated[str, Form()] = "",
+) -> Response:
+    event = _organised(db, slug, user)
+    if not 0 < registration_id <= MAX_ROW_ID:
+        raise HTTPException(404, "No such registration for this event.")
+    outcome = checkin.check_in(db, event, registration_id, user, undo=undo == "yes")
+    if isinstance(outcome, Refusal):  # nothing written; the request's session is discarded
+        raise HTTPException(status_of(outcome), outcome.message)
+    db.commit()
+    return _done(page.request, "event_check_in", slug, "unchecked" if undo == "yes" else "checked")

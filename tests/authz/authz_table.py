@@ -47,6 +47,7 @@ from tests.authz.authz_world import (
     inactive_target,
     no_judges,
     revealed,
+    target_registered,
     unpublished,
 )
 
@@ -222,6 +223,13 @@ TABLE: list[Row] = [
         text="Festa del mare"),
     Row("POST", "/events/{slug}/results", EVENT_ORGANISERS, fresh=True, use={"slug": "event"},
         form={"publish": "yes", "confirm": "yes"}, to="/events/", changes="results_published"),
+    Row("GET",  "/events/{slug}/check-in", EVENT_ORGANISERS, use={"slug": "event"},
+        text="Festa del mare"),
+    Row("GET",  "/events/{slug}/check-in/{token}", EVENT_ORGANISERS,
+        use={"slug": "event", "token": "check_in_token"}, text="target"),
+    Row("POST", "/events/{slug}/registrations/{registration_id}/check-in", EVENT_ORGANISERS,
+        fresh=True, use={"slug": "event"}, prepare=target_registered, to="/events/",
+        changes="registrations"),
     Row("GET",  "/events/{slug}/registrations", EVENT_ORGANISERS, use={"slug": "event"},
         text="target"),
     Row("GET",  "/events/{slug}/registrations.csv", EVENT_ORGANISERS, use={"slug": "event"},

@@ -37,6 +37,7 @@ from app.audit.models import AuditEvent
 from app.challenges.models import Challenge, DataFile, Phase
 from app.core.db import utcnow
 from app.core.store import LocalStore
+from app.events.checkin import token_for
 from app.events.models import Event, Registration
 from app.jury.models import JudgeAssignment, Review
 from app.leaderboard.ranking import BoardSpec
@@ -136,6 +137,7 @@ class World:
     target_session: int  # its live session
     target_token: int  # its API token
     registration_id: int  # the target's registration for the world's event, awaiting approval
+    check_in_token: str  # the signed code of that registration (what its QR code links to)
 
     @property
     def event_slug(self) -> str:
@@ -164,6 +166,7 @@ class World:
             "event": self.event_slug,
             "logo": "port",
             "registration_id": self.registration_id,
+            "check_in_token": self.check_in_token,
         }
 
 
@@ -414,6 +417,10 @@ def build_world(cast: Cast, slug: str) -> World:
         target_session=target_session.id,
         target_token=target_token.id,
         registration_id=pending.id,
+        check_in_token=token_for(
+            site.app.state.settings.resolved_secret_key(),  # type: ignore[attr-defined]
+            pending,
+        ),
     )
 
 
@@ -518,7 +525,7 @@ def snapshot(site: TestClient, world: World) -> dict[str, object]:
             ).one(),
             "registrations": tuple(
                 sorted(
-                    (r.user_id, r.status, r.looking_for_team)
+                    (r.user_id, r.status, r.looking_for_team, r.checked_in_at is not None)
                     for r in session.exec(
                         select(Registration)
                         .join(Event, col(Event.id) == col(Registration.event_id))
@@ -557,6 +564,11 @@ def captain_registered(site: TestClient, world: World) -> None:
         assert event.id is not None and captain.id is not None
         session.add(Registration(event_id=event.id, user_id=captain.id, status="registered"))
         session.commit()
+
+
+def target_registered(site: TestClient, world: World) -> None:
+    """The target's registration is approved, so that it can be checked in."""
+    _edit(site, Registration, world.registration_id, status="registered")
 
 
 def frozen(site: TestClient, world: World) -> None:

@@ -208,3 +208,52 @@ def test_the_teammates_board_lists_who_asked_to_be_found(
         board, data={"looking": "yes", "csrf_token": outsider.csrf("/account")}
     )
     assert refused.status_code == 409
+
+
+def test_check_in_from_the_desk_list_and_from_the_participants_code(
+    client: TestClient, tmp_path: Path
+) -> None:
+    make_event(client, tmp_path)
+    ada, bruno = (
+        person(client, "ada@example.org", "Ada"),
+        person(client, "bruno@example.org", "Bruno"),
+    )
+    register(ada)
+    register(bruno)
+    mine = ada.client.get(f"/events/{SLUG}/register?lang=en").text
+    assert "Your check-in code" in mine and "<svg" in mine and "<path" in mine
+    organiser = person(client, "organizzazione@marea.example", "Orsola", Role.organiser)
+    desk = f"/events/{SLUG}/check-in"
+    found = organiser.client.get(f"{desk}?q=bruno&lang=en").text
+    assert "bruno@example.org" in found and "ada@example.org" not in found
+    assert ada.client.get(desk).status_code == 404  # for the event's organisers only
+
+    # the code holds a signed link to the desk page for that one person
+    from app.events.checkin import registration_id_from, token_for
+
+    secret = client.app.state.settings.resolved_secret_key()  # type: ignore[attr-defined]
+    with session_scope(engine_of(client)) as session:
+        rows = {r.user_id: r for r in session.exec(select(Registration))}
+        from app.events.models import Event
+
+        event = session.exec(select(Event)).one()
+    token = token_for(secret, rows[ada.user_id])
+    assert registration_id_from(secret, event, token) == rows[ada.user_id].id
+    assert registration_id_from(secret, event, token[:-2] + "xx") is None
+    assert registration_id_from("another secret", event, token) is None
+    scanned = organiser.client.get(f"{desk}/{token}?lang=en").text
+    assert "ada@example.org" in scanned and "bruno@example.org" not in scanned
+    assert ada.client.get(f"{desk}/{token}").status_code == 404
+    assert organiser.client.get(f"{desk}/{token[:-2]}xx").status_code == 404
+
+    rid = rows[ada.user_id].id
+    done = organiser.client.post(f"/events/{SLUG}/registrations/{rid}/check-in?lang=en",
+                                 data={"csrf_token": organiser.csrf(desk)}, follow_redirects=True)  # fmt: skip
+    shown = " ".join(done.text.split())
+    assert "Checked in." in shown and "Checked in: <strong>1</strong> of 2" in shown, shown[-1500:]
+    with session_scope(engine_of(client)) as session:
+        assert session.get(Registration, rid).checked_in_at is not None  # type: ignore[union-attr]
+    organiser.client.post(f"/events/{SLUG}/registrations/{rid}/check-in",
+                          data={"undo": "yes", "csrf_token": organiser.csrf(desk)})  # fmt: skip
+    with session_scope(engine_of(client)) as session:
+        assert session.get(Registration, rid).checked_in_at is None  # type: ignore[union-attr]
