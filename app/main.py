@@ -30,6 +30,8 @@ from app.core.db import make_engine, migrate
 from app.core.redis import redis_client
 from app.core.settings import Settings, get_settings
 from app.core.store import LocalStore
+from app.events.pages import router as events_router
+from app.events.registration_pages import router as registration_router
 from app.i18n import Catalogs, LanguageMiddleware, install_gettext, localise, pick_language
 from app.jury.pages import router as judges_router
 from app.leaderboard.cache import BoardCache
@@ -148,6 +150,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.mount("/static", StaticFiles(packages=[("app.web", "static")]), name="static")
     install_middleware(app, settings)
     install_accounts(app, settings)
+    app.include_router(events_router)
+    app.include_router(registration_router)
     app.include_router(challenge_router)
     app.include_router(downloads_router)
     app.include_router(health_router)

@@ -3,6 +3,7 @@
 from app.accounts.models import ApiToken, OidcIdentity, Role, TokenScope, User, UserSession
 from app.audit.models import AuditEvent
 from app.challenges.models import Challenge, DataFile, Phase
+from app.events.models import Event, Registration
 from app.jury.models import JudgeAssignment, Review
 from app.leaderboard.models import LeaderboardEntry
 from app.rescoring.models import RescoreItem, RescoreSet
@@ -22,12 +23,14 @@ __all__ = [
     "AuditEvent",
     "Challenge",
     "DataFile",
+    "Event",
     "JudgeAssignment",
     "LeaderboardEntry",
     "LogExcerpt",
     "Membership",
     "OidcIdentity",
     "Phase",
+    "Registration",
     "RescoreItem",
     "RescoreSet",
     "Review",

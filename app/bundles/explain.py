@@ -50,10 +50,12 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _model_and_field(loc: Loc) -> tuple[type[BaseModel] | None, FieldInfo | None]:
+def _model_and_field(
+    loc: Loc, root: type[BaseModel]
+) -> tuple[type[BaseModel] | None, FieldInfo | None]:
     """The model that holds the last key of `loc`, and that key's field."""
-    model: type[BaseModel] | None = Challenge
-    holder: type[BaseModel] | None = Challenge
+    model: type[BaseModel] | None = root
+    holder: type[BaseModel] | None = root
     info: FieldInfo | None = None
     for part in loc:
         if isinstance(part, int):
@@ -110,10 +112,10 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _explain(err: ErrorDetails, loc: Loc) -> tuple[str, str]:
+def _explain(err: ErrorDetails, loc: Loc, root: type[BaseModel]) -> tuple[str, str]:
     kind = err["type"]
     where = dotted(loc)
-    holder, info = _model_and_field(loc)
+    holder, info = _model_and_field(loc, root)
     description = _description(info)
     if kind == "missing":
         parent = dotted(loc[:-1])
@@ -148,7 +150,10 @@ def _explain(err: ErrorDetails, loc: Loc) -> tuple[str, str]:
     return f"{where}: {_shown(value)} — {message[0].lower()}{message[1:]}", hint
 
 
-def schema_errors(exc: ValidationError, doc: YamlDocument, file: str) -> list[BundleError]:
+def schema_errors(
+    exc: ValidationError, doc: YamlDocument, file: str, root: type[BaseModel] = Challenge
+) -> list[BundleError]:
+    """`root` is the model the YAML file was checked against (a challenge, or an event)."""
     errors: list[BundleError] = []
     seen: set[Loc] = set()
     for err in exc.errors(include_url=False):
@@ -157,7 +162,7 @@ def schema_errors(exc: ValidationError, doc: YamlDocument, file: str) -> list[Bu
             continue
         seen.add(loc)
         position = doc.locate(loc, at_key=err["type"] == "extra_forbidden")
-        message, hint = _explain(err, loc)
+        message, hint = _explain(err, loc, root)
         errors.append(
             BundleError(
                 file,

@@ -26,6 +26,9 @@ class Challenge(SQLModel, table=True):
     published: bool = False
     frozen_at: datetime | None = when()
     private_revealed: bool = False
+    # Set by loading the event that lists this challenge (app/events/load.py), never by its bundle.
+    event_id: int | None = Field(default=None, foreign_key="event.id", index=True)
+    track: str | None = Field(default=None, max_length=64)
     created_at: datetime = now_field()
     updated_at: datetime = now_field()
 

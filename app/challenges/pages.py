@@ -1,4 +1,4 @@
-"""The home page and a challenge's pages."""
+"""A challenge's pages and the list of every published challenge (the home is app/events)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,6 @@ from app.web.deps import SessionDep
 from app.web.page import PageDep
 
 router = APIRouter()
-
-
-@router.get("/", response_class=HTMLResponse, name="home")
-def home(session: SessionDep, page: PageDep) -> HTMLResponse:
-    return page.render("home.html", {"challenges": service.published_challenges(session)})
 
 
 @router.get("/challenges", response_class=HTMLResponse, name="challenge_list")

@@ -13,10 +13,13 @@ from app.bundles.catalog import GenerationFailed, prepare_catalog
 from app.bundles.load import load_into_db
 from app.bundles.validate import BundleInvalid
 from app.cli.challenge import HIDDEN_HELP
+from app.cli.event import print_errors
 from app.core.redis import redis_client
 from app.core.refusal import Refusal
 from app.core.runtime import Runtime, open_runtime
 from app.core.settings import get_settings
+from app.events.load import EventInvalid, load_event
+from app.events.schema import EVENT_FILE
 from app.live import announce
 
 
@@ -105,6 +108,17 @@ def catalog(
     runtime = announced(open_runtime(settings))
     if not _load_all(runtime, [(e.bundle, e.hidden) for e in entries], publish):
         raise typer.Exit(1)
+    # The catalog's events list its challenges, so they load once the challenges are in.
+    for event_yaml in sorted((folder or settings.challenges_dir).glob(f"*/{EVENT_FILE}")):
+        try:
+            loaded = load_event(runtime, event_yaml.parent, publish=True if publish else None)
+        except EventInvalid as exc:
+            print_errors(console, exc.report.root, exc.report.errors)
+            raise typer.Exit(1) from None
+        state = "published" if loaded.published else "draft"
+        typer.echo(
+            f"{loaded.action:9} event {loaded.slug} ({loaded.challenges} challenges, {state})"
+        )
 
 
 def register_load(app: typer.Typer) -> None:

@@ -52,6 +52,7 @@ def migrate() -> None:
 def _register_subcommands() -> None:
     from app.cli.challenge import challenge_app
     from app.cli.challenge_load import register_load
+    from app.cli.event import event_app
     from app.cli.judge import judge
     from app.cli.sandbox import sandbox_app
     from app.cli.submit import submit
@@ -60,6 +61,7 @@ def _register_subcommands() -> None:
 
     register_load(challenge_app)
     cli.add_typer(challenge_app, name="challenge", help="Validate and load challenge bundles.")
+    cli.add_typer(event_app, name="event", help="Validate and load events (event.yaml).")
     cli.add_typer(sandbox_app, name="sandbox", help="Build and check the sandbox runner image.")
     cli.add_typer(user_app, name="user", help="Manage user accounts.")
     cli.command("worker")(worker)

@@ -48,7 +48,8 @@ def test_load_is_idempotent_and_records_every_file(env: dict[str, str], tmp_path
     # The catalog as `make catalog` loads it: generated challenges get their hidden files once.
     first = marea(env, "challenge", "catalog", "--publish")
     assert first.returncode == 0, first.stderr
-    assert first.stdout.count("created") == len(CHALLENGES)
+    assert first.stdout.count("created") == len(CHALLENGES) + 1  # and the demo event
+    assert "created   event hackathon-del-mare (4 challenges, published)" in first.stdout
     engine = make_engine(env["MAREA_DATABASE_URL"])
     with Session(engine) as session:
         snapshot = (
@@ -63,7 +64,7 @@ def test_load_is_idempotent_and_records_every_file(env: dict[str, str], tmp_path
     assert {"public", "reference", "page", "baseline", "starter", "challenge.yaml"} <= roles
     second = marea(env, "challenge", "catalog", "--publish")
     assert second.returncode == 0, second.stderr
-    assert second.stdout.count("unchanged") == len(CHALLENGES)
+    assert second.stdout.count("unchanged") == len(CHALLENGES) + 1
     with Session(engine) as session:
         again = (
             [c.model_dump() for c in session.exec(select(Challenge))],
@@ -161,8 +162,9 @@ def served(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
 
 @pytest.mark.docker  # its /healthz must find the Docker engine
 def test_serve_lists_the_bundled_challenges(served: str) -> None:
-    home = httpx.get(f"{served}/?lang=en", timeout=30)
+    home = httpx.get(f"{served}/?lang=en", timeout=30, follow_redirects=True)
     assert home.status_code == 200
+    assert str(home.url).startswith(f"{served}/events/hackathon-del-mare")  # the only event
     for bundle in CHALLENGES:
         assert f"/challenges/{bundle.name}" in home.text
     page = httpx.get(f"{served}/challenges/sea-surface-temperature?lang=it", timeout=30)

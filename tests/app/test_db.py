@@ -17,7 +17,7 @@ from tests.factories import make_challenge, make_team, make_user
 EXPECTED_TABLES = {
     "user", "oidcidentity", "apitoken", "challenge", "phase", "datafile", "team", "membership",
     "submission", "submissionevent", "score", "leaderboardentry", "judgeassignment", "review",
-    "auditevent", "rescoreset", "rescoreitem", "logexcerpt", "usersession",
+    "auditevent", "rescoreset", "rescoreitem", "logexcerpt", "usersession", "event", "registration",
     "alembic_version",
 }  # fmt: skip
 

@@ -41,11 +41,13 @@ from tests.authz.authz_world import (
     Prepare,
     World,
     awaiting_approval,
+    captain_registered,
     disqualified,
     frozen,
     inactive_target,
     no_judges,
     revealed,
+    target_registered,
     unpublished,
 )
 
@@ -123,6 +125,14 @@ NEW_CODE =             "login     allowed   allowed   forbidden missing   missin
 ADMINS =               "login     forbidden forbidden forbidden forbidden forbidden allowed"
 JUDGES =               "login     forbidden forbidden forbidden allowed   allowed   allowed"
 JUDGE_ASSIGNED =       "login     forbidden forbidden forbidden allowed   missing   missing"
+# An event's registrations: its organisers (any site organiser when it lists none) and admins.
+EVENT_ORGANISERS =     "login     missing   missing   missing   missing   allowed   allowed"
+# Unpublished results: the event's organisers preview them; to everyone else there are none.
+RESULTS_PREVIEW =      "missing   missing   missing   missing   missing   allowed   allowed"
+# The teammates board: the event's registered people (none in the base world) and organisers.
+EVENT_PEOPLE =         "login     forbidden forbidden forbidden forbidden allowed   allowed"
+# Only someone registered can withdraw (the captain, in the row's world); others are refused.
+WITHDRAW =             "login     refused   allowed   refused   refused   refused   refused"
 NOWHERE =              "missing   missing   missing   missing   missing   missing   missing"
 NOBODY =               "forbidden forbidden forbidden forbidden forbidden forbidden forbidden"
 # fmt: on
@@ -193,6 +203,40 @@ TABLE: list[Row] = [
     # --- public pages, files and API --------------------------------------------------------------
     Row("GET",  "/", PUBLIC, text="/challenges/{slug}"),
     Row("GET",  "/challenges", PUBLIC, text="/challenges/{slug}"),
+    Row("GET",  "/events", PUBLIC, text="/events/{event}"),
+    Row("GET",  "/events/{slug}", PUBLIC, use={"slug": "event"}, text="Festa del mare"),
+    Row("GET",  "/events/{slug}/calendar.ics", PUBLIC, use={"slug": "event"},
+        text="BEGIN:VCALENDAR"),
+    Row("GET",  "/events/{slug}/partners/{key}/logo", PUBLIC, use={"slug": "event", "key": "logo"},
+        text="PNG"),
+    Row("GET",  "/events/{slug}/register", SIGNED_IN, use={"slug": "event"}, text="Festa del mare"),
+    Row("POST", "/events/{slug}/register", SIGNED_IN, fresh=True, use={"slug": "event"},
+        form={}, to="/events/", changes="registrations"),
+    Row("POST", "/events/{slug}/withdraw", WITHDRAW, fresh=True, use={"slug": "event"},
+        prepare=captain_registered, form={"confirm": "yes"}, to="/events/",
+        changes="registrations"),
+    Row("GET",  "/events/{slug}/teammates", EVENT_PEOPLE, use={"slug": "event"},
+        text="Festa del mare"),
+    Row("POST", "/events/{slug}/teammates", WITHDRAW, fresh=True, use={"slug": "event"},
+        prepare=captain_registered, form={"looking": "yes", "pitch": "data person"},
+        to="/events/", changes="registrations"),
+    Row("GET",  "/events/{slug}/winners", RESULTS_PREVIEW, use={"slug": "event"},
+        text="Festa del mare"),
+    Row("POST", "/events/{slug}/results", EVENT_ORGANISERS, fresh=True, use={"slug": "event"},
+        form={"publish": "yes", "confirm": "yes"}, to="/events/", changes="results_published"),
+    Row("GET",  "/events/{slug}/check-in", EVENT_ORGANISERS, use={"slug": "event"},
+        text="Festa del mare"),
+    Row("GET",  "/events/{slug}/check-in/{token}", EVENT_ORGANISERS,
+        use={"slug": "event", "token": "check_in_token"}, text="target"),
+    Row("POST", "/events/{slug}/registrations/{registration_id}/check-in", EVENT_ORGANISERS,
+        fresh=True, use={"slug": "event"}, prepare=target_registered, to="/events/",
+        changes="registrations"),
+    Row("GET",  "/events/{slug}/registrations", EVENT_ORGANISERS, use={"slug": "event"},
+        text="target"),
+    Row("GET",  "/events/{slug}/registrations.csv", EVENT_ORGANISERS, use={"slug": "event"},
+        text="email"),
+    Row("POST", "/events/{slug}/registrations/{registration_id}/approve", EVENT_ORGANISERS,
+        fresh=True, use={"slug": "event"}, to="/events/", changes="registrations"),
     Row("GET",  "/challenges/{slug}", PUBLIC, text="Temperatura"),
     Row("GET",  "/challenges/{slug}/files/{path:path}", PUBLIC, text="18.5"),
     Row("GET",  "/challenges/{slug}/starter-kit.zip", PUBLIC, text="PK"),

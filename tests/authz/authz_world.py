@@ -37,6 +37,8 @@ from app.audit.models import AuditEvent
 from app.challenges.models import Challenge, DataFile, Phase
 from app.core.db import utcnow
 from app.core.store import LocalStore
+from app.events.checkin import token_for
+from app.events.models import Event, Registration
 from app.jury.models import JudgeAssignment, Review
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer
@@ -134,6 +136,13 @@ class World:
     target_id: int  # an account of this world alone, for the admin pages to act on
     target_session: int  # its live session
     target_token: int  # its API token
+    registration_id: int  # the target's registration for the world's event, awaiting approval
+    check_in_token: str  # the signed code of that registration (what its QR code links to)
+
+    @property
+    def event_slug(self) -> str:
+        """This world's event (with a partner's logo); the world's challenge is in no event."""
+        return f"event-{self.slug}"
 
     def params(self) -> dict[str, object]:
         """What a row's path, form or JSON may name as `{key}`."""
@@ -154,6 +163,10 @@ class World:
             "target_id": self.target_id,
             "name": NO_PROVIDER,
             "path": PUBLIC_FILE,
+            "event": self.event_slug,
+            "logo": "port",
+            "registration_id": self.registration_id,
+            "check_in_token": self.check_in_token,
         }
 
 
@@ -372,7 +385,14 @@ def build_world(cast: Cast, slug: str) -> World:
         )
         session.add(target_session)
         session.add(target_token)
+        event = _event(slug, store.put_bytes(LOGO).sha256)
+        session.add(event)
+        session.flush()
+        assert event.id is not None and target.id is not None
+        pending = Registration(event_id=event.id, user_id=target.id, status="pending")
+        session.add(pending)
         session.commit()
+        assert pending.id is not None
         assert queued.id is not None and item.id is not None and token.id is not None
         assert other_device.id is not None
         assert phase.id is not None and warmup.id is not None
@@ -396,6 +416,33 @@ def build_world(cast: Cast, slug: str) -> World:
         target_id=target.id,
         target_session=target_session.id,
         target_token=target_token.id,
+        registration_id=pending.id,
+        check_in_token=token_for(
+            site.app.state.settings.resolved_secret_key(),  # type: ignore[attr-defined]
+            pending,
+        ),
+    )
+
+
+# The smallest PNG header a logo route accepts (it checks the first bytes, like the loader).
+LOGO = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+
+def _event(slug: str, logo_sha: str) -> Event:
+    now = utcnow()
+    return Event(
+        slug=f"event-{slug}",
+        title={"it": "Festa del mare", "en": "Sea festival"},
+        summary={"it": "s", "en": "s"},
+        config={"partners": [{"key": "port", "name": "Porto"}]},
+        pages={"about": {"it": "Benvenuti", "en": "Welcome"}},
+        logos={"port": logo_sha},
+        registration_opens=now - timedelta(days=10),
+        registration_closes=now + timedelta(days=10),
+        starts_at=now - timedelta(days=1),
+        ends_at=now + timedelta(days=20),
+        results_at=now + timedelta(days=21),
+        published=True,
     )
 
 
@@ -473,6 +520,19 @@ def snapshot(site: TestClient, world: World) -> dict[str, object]:
             "target_session": target_session.ended_at is not None,
             "target_token": target_token.revoked,
             "target_audit": _count(session, AuditEvent, col(AuditEvent.target) == target.email),
+            "results_published": session.exec(
+                select(Event.results_published).where(Event.slug == world.event_slug)
+            ).one(),
+            "registrations": tuple(
+                sorted(
+                    (r.user_id, r.status, r.looking_for_team, r.checked_in_at is not None)
+                    for r in session.exec(
+                        select(Registration)
+                        .join(Event, col(Event.id) == col(Registration.event_id))
+                        .where(Event.slug == world.event_slug)
+                    )
+                )
+            ),
         }
 
 
@@ -494,6 +554,21 @@ Prepare = Callable[[TestClient, World], None]
 
 def unpublished(site: TestClient, world: World) -> None:
     _edit(site, Challenge, world.challenge_id, published=False)
+
+
+def captain_registered(site: TestClient, world: World) -> None:
+    """The captain is registered for the world's event (so that withdrawing has something to do)."""
+    with Session(engine_of(site)) as session:
+        event = session.exec(select(Event).where(Event.slug == world.event_slug)).one()
+        captain = session.exec(select(User).where(User.email == "captain@example.org")).one()
+        assert event.id is not None and captain.id is not None
+        session.add(Registration(event_id=event.id, user_id=captain.id, status="registered"))
+        session.commit()
+
+
+def target_registered(site: TestClient, world: World) -> None:
+    """The target's registration is approved, so that it can be checked in."""
+    _edit(site, Registration, world.registration_id, status="registered")
 
 
 def frozen(site: TestClient, world: World) -> None:

@@ -108,7 +108,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     loaded = subprocess.run([MAREA, "challenge", "catalog", "--publish"],
                             env=env, capture_output=True, text=True, check=False)  # fmt: skip
     assert loaded.returncode == 0, loaded.stderr
-    assert loaded.stdout.count("created") == len(BUNDLES), loaded.stdout
+    assert loaded.stdout.count("created") == len(BUNDLES) + 1, loaded.stdout  # and the event
     port = _free_port()
     logs = (tmp / "server.log").open("wb")
     procs = [

@@ -1,0 +1,1 @@
+"""Events: the city hackathon as a whole (event.yaml, its pages, calendar and tracks)."""

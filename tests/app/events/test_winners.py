@@ -1,0 +1,132 @@
+"""The winners page: published by the event's organisers (asking first), a podium per challenge
+from its final ranking, and nothing of a private board before that board is revealed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from app.accounts.models import Role, User
+from app.challenges.models import Challenge, Phase
+from app.core.db import session_scope
+from app.events.models import Event
+from app.leaderboard.ranking import BoardSpec
+from app.leaderboard.service import offer
+from app.submissions.models import Score, Status, Submission
+from app.teams.models import Team
+from tests.app.events.test_event_site import SLUG
+from tests.app.events.test_registration import make_event
+from tests.app.web.web_helpers import BOARD, engine_of, person
+from tests.factories import make_team
+
+SEA = "sea-surface-temperature"
+# team → (public rmse, private rmse): the private order is the reverse of the public one
+TEAMS = {"Delfini": (0.10, 0.30), "Gabbiani": (0.20, 0.20), "Meduse": (0.30, 0.10)}
+WINNERS = f"/events/{SLUG}/winners"
+
+
+def scored_teams(client: TestClient) -> None:
+    with session_scope(engine_of(client)) as session:
+        challenge = session.exec(select(Challenge).where(Challenge.slug == SEA)).one()
+        challenge.config = dict(BOARD)
+        session.add(challenge)
+        phase = session.exec(select(Phase).where(Phase.challenge_id == challenge.id)).one()
+        spec = BoardSpec.from_config(challenge.config)
+        for n, (name, (public, private)) in enumerate(TEAMS.items()):
+            captain = User(email=f"c{n}@example.org", name=f"Captain {n}")
+            session.add(captain)
+            session.flush()
+            team = make_team(session, challenge, captain, name)
+            sub = Submission(
+                challenge_id=challenge.id, phase_id=phase.id, team_id=team.id,
+                user_id=captain.id, status=Status.scored, kind="predictions",
+                file_sha256="0" * 64, filename="p.csv", size=1,
+            )  # fmt: skip
+            session.add(sub)
+            session.flush()
+            assert sub.id is not None and phase.id is not None and team.id is not None
+            values = {"rmse": public, "mae": public / 2}
+            for key, value in values.items():
+                session.add(Score(submission_id=sub.id, split="public", key=key, value=value))
+            session.add(Score(submission_id=sub.id, split="private", key="rmse", value=private))
+            session.add(Score(submission_id=sub.id, split="private", key="mae", value=private / 2))
+            offer(session, spec, phase_id=phase.id, team_id=team.id, split="public",
+                  submission_id=sub.id, submitted_at=sub.created_at, values=values)  # fmt: skip
+
+
+def set_private(client: TestClient, team: str, value: float) -> None:
+    with session_scope(engine_of(client)) as session:
+        sub = session.exec(select(Submission).join(Team).where(Team.name == team)).one()
+        score = session.exec(
+            select(Score).where(
+                Score.submission_id == sub.id, Score.split == "private", Score.key == "rmse"
+            )
+        ).one()
+        score.value = value
+        session.add(score)
+
+
+def reveal(client: TestClient) -> None:
+    with session_scope(engine_of(client)) as session:
+        challenge = session.exec(select(Challenge).where(Challenge.slug == SEA)).one()
+        challenge.private_revealed = True
+        session.add(challenge)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_publishing_asks_first_and_the_page_shows_no_board_before_reveal(
+    client: TestClient, tmp_path: Path
+) -> None:
+    make_event(client, tmp_path)
+    scored_teams(client)
+    organiser = person(client, "organizzazione@marea.example", "Orsola", Role.organiser)
+    assert client.get(WINNERS).status_code == 404  # not published yet
+    preview = flat(organiser.client.get(f"{WINNERS}?lang=en").text)
+    assert "Preview: only the organisers see this page" in preview
+    assert "The results of this challenge are not final yet." in preview
+    assert not any(team in preview for team in TEAMS)
+
+    # a hidden change (a private score) changes nothing the page shows
+    set_private(client, "Meduse", 0.99)
+    assert flat(organiser.client.get(f"{WINNERS}?lang=en").text) == preview
+
+    csrf = organiser.csrf(WINNERS)
+    asked = flat(organiser.client.post(f"/events/{SLUG}/results?lang=en",
+                                       data={"publish": "yes", "csrf_token": csrf}).text)  # fmt: skip
+    assert "The winners page becomes public" in asked
+    assert "These challenges are not final yet and show no ranking: Temperature" in asked
+    with session_scope(engine_of(client)) as session:
+        assert not session.exec(select(Event)).one().results_published
+    done = organiser.client.post(
+        f"/events/{SLUG}/results?lang=en", follow_redirects=True,
+        data={"publish": "yes", "confirm": "yes", "csrf_token": csrf},
+    )  # fmt: skip
+    assert "Results published." in done.text
+    public = flat(client.get(f"{WINNERS}?lang=en").text)
+    assert "The results of this challenge are not final yet." in public
+    assert "Publish the results" not in public and not any(team in public for team in TEAMS)
+    outsider = person(client, "otto@example.org", "Otto", Role.organiser)
+    refused = outsider.client.post(f"/events/{SLUG}/results",
+                                   data={"publish": "no", "confirm": "yes",
+                                         "csrf_token": outsider.csrf("/account")})  # fmt: skip
+    assert refused.status_code == 404
+
+
+def test_after_reveal_the_podium_follows_the_private_board_with_its_prize(
+    client: TestClient, tmp_path: Path
+) -> None:
+    make_event(client, tmp_path)
+    scored_teams(client)
+    reveal(client)
+    organiser = person(client, "organizzazione@marea.example", "Orsola", Role.organiser)
+    page = flat(organiser.client.get(f"{WINNERS}?lang=it").text)
+    assert "Classificati secondo la classifica privata." in page
+    first, second, third = (page.index(f"<strong>{t}</strong>") for t in ("Meduse", "Gabbiani",
+                                                                           "Delfini"))  # fmt: skip
+    assert first < second < third
+    assert "<strong>Meduse</strong> — Premio della ricerca: Una settimana nei laboratori" in page
