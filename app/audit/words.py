@@ -257,6 +257,30 @@ SENTENCES: dict[str, Say] = {
     "judge.unassign": _simple(N_("{who} removed {target} from the judges of this challenge.")),
     "review.create": _simple(N_("{who} reviewed team {target}.")),
     "review.update": _simple(N_("{who} changed the review of team {target}.")),
+    # An event's actions (app/events): registrations, check-in and the results.
+    "registration.created": _simple(N_("{who} registered for the event.")),
+    "registration.updated": _simple(N_("{who} changed their registration answers.")),
+    "registration.withdrawn": _simple(N_("{who} withdrew from the event.")),
+    "registration.promoted": _simple(
+        N_("A place freed up: registration {number} left the waiting list."),
+        number=lambda s, e: e.detail.get("registration_id", "?"),
+    ),
+    "registration.approved": _simple(
+        N_("{who} approved registration {number}."),
+        number=lambda s, e: e.detail.get("registration_id", "?"),
+    ),
+    "registration.checked_in": _simple(
+        N_("{who} checked in registration {number} at the venue."),
+        number=lambda s, e: e.detail.get("registration_id", "?"),
+    ),
+    "registration.check_in_undone": _simple(
+        N_("{who} undid the check-in of registration {number}."),
+        number=lambda s, e: e.detail.get("registration_id", "?"),
+    ),
+    "event.created": _simple(N_("{who} loaded the event.")),
+    "event.updated": _simple(N_("{who} loaded a new version of the event.")),
+    "event.results_published": _simple(N_("{who} published the event's results.")),
+    "event.results_hidden": _simple(N_("{who} withdrew the event's results from the public.")),
 }
 
 
