@@ -37,7 +37,7 @@ def test_the_challenge_page_shows_the_hero_logo_and_colours(client: TestClient) 
     sheet = client.get(urls["css"])
     assert sheet.status_code == 200 and sheet.headers["content-type"].startswith("text/css")
     assert sheet.headers["cache-control"] == IMMUTABLE
-    assert "--identity-primary: #0b5f86;" in sheet.text
+    assert "--identity-primary: #0e5a6b;" in sheet.text
     assert "--identity-accent: #f2c14e;" in sheet.text
     for key in ("hero", "logo"):
         image = client.get(urls[key])
