@@ -25,6 +25,7 @@ from app.api.schemas import COMMON_RESPONSES
 from app.api.submissions import router as api_submissions_router
 from app.api.teams import router as api_teams_router
 from app.challenges.downloads import router as downloads_router
+from app.challenges.identity import router as identity_router
 from app.challenges.pages import router as challenge_router
 from app.core.db import make_engine, migrate
 from app.core.redis import redis_client
@@ -154,6 +155,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.include_router(registration_router)
     app.include_router(challenge_router)
     app.include_router(downloads_router)
+    app.include_router(identity_router)
     app.include_router(health_router)
     app.include_router(api_accounts_router)
     app.include_router(api_challenges_router, responses=COMMON_RESPONSES)

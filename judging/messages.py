@@ -69,7 +69,48 @@ FAILURES: dict[str, str] = {
     ),
 }
 
-TEMPLATES: dict[str, str] = {**FAILURES, **PROBLEMS}
+# Why a code submission's archive cannot be unpacked (`judging.unpack`); the `problem` of
+# "invalid_submission". A {name} is the entry's name as written in the archive, quoted.
+UNPACK: dict[str, str] = {
+    "unpack.too_many_files": N_("it holds more than {limit} files"),
+    "unpack.too_large": N_("its contents are larger than {limit} MB unpacked"),
+    "unpack.too_large_decompressed": N_("its contents are too large once decompressed"),
+    "unpack.nul": N_("the entry {name} has a NUL character in its name"),
+    "unpack.absolute": N_("the entry {name} has an absolute path"),
+    "unpack.outside": N_("the entry {name} points outside the archive (..)"),
+    "unpack.too_deep": N_("the entry {name} is nested deeper than {limit} folders"),
+    "unpack.twice": N_("the file {name} appears twice"),
+    "unpack.link": N_("the entry {name} is a link or special file"),
+    "unpack.unreadable": N_("the entry {name} cannot be read"),
+    "unpack.not_archive": N_("it is not a zip or tar.gz archive"),
+    "unpack.damaged": N_("it is damaged or in an unsupported format ({error})"),
+    "unpack.encrypted": N_("it uses encryption or compression we cannot read ({error})"),
+}
+
+# What the site's queue says when it gives up on a row after its retries (`app.queue`): the
+# problem was Marea's, so the words say so. Kept in this one table so a judged row's message,
+# whoever wrote it, is rendered the same way in the reader's language.
+GAVE_UP: dict[str, str] = {
+    "gave_up": N_(
+        "Marea could not judge this submission after {attempts} attempts because of a problem "
+        "on our side, not in your submission. It does not count against your quota; please "
+        "submit it again."
+    ),
+    "gave_up_worker_died": N_(
+        "Marea could not judge this submission after {attempts} attempts because of a problem "
+        "on our side, not in your submission. It does not count against your daily quota; please "
+        "submit it again, and tell the organisers if this repeats."
+    ),
+    "rescore_gave_up": N_(
+        "Marea could not judge this submission again after {attempts} attempts because of a "
+        "problem on its side; the submission keeps its old score. ({reason})"
+    ),
+    "retry.internal": N_("judging failed on our side ({error}); it will be retried"),
+    "retry.worker_died": N_("the worker judging it stopped answering; judging it again"),
+    "retry.engine": N_("Docker engine unavailable: {error}"),
+}
+
+TEMPLATES: dict[str, str] = {**FAILURES, **PROBLEMS, **UNPACK, **GAVE_UP}
 
 
 @dataclass(frozen=True)

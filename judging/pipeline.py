@@ -153,7 +153,7 @@ class _Judging:
         try:
             unpack(self.request.submission_path, code, self.request.unpack)
         except UnpackError as exc:
-            raise _Stop(failures.invalid_submission(exc.message)) from exc
+            raise _Stop(failures.invalid_submission(exc.said)) from exc
         code.chmod(0o755)
         inputs = ingestion.inputs_dir or _fresh_dir(self.workdir / "no-inputs")
         name = self.request.scoring.predictions_file

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO
 
+from judging.messages import Message
 from judging.spec import UnpackLimits
 
 _CHUNK = 1 << 16
@@ -36,11 +37,12 @@ _IGNORED_TOP = "__MACOSX"
 
 
 class UnpackError(Exception):
-    """The archive cannot be used; the message is for the participant."""
+    """The archive cannot be used; `said` is for the participant, in their language on the site."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, key: str, **params: str | int) -> None:
+        self.said = Message(key, params)
+        super().__init__(self.said.english())
+        self.message = self.said.english()
 
 
 @dataclass
@@ -63,30 +65,28 @@ class _Budget:
     def take_file(self) -> None:
         self.files += 1
         if self.files > self.limits.max_files:
-            raise UnpackError(f"it holds more than {self.limits.max_files} files")
+            raise UnpackError("unpack.too_many_files", limit=self.limits.max_files)
 
     def take_bytes(self, n: int) -> None:
         self.bytes_left -= n
         if self.bytes_left < 0:
-            raise UnpackError(
-                f"its contents are larger than {self.limits.max_bytes // (1024 * 1024)} MB unpacked"
-            )
+            raise UnpackError("unpack.too_large", limit=self.limits.max_bytes // (1024 * 1024))
 
 
 def safe_name(name: str, max_depth: int) -> PurePosixPath | None:
     """The entry's path relative to the destination; None for entries to ignore (".", macOS)."""
     if "\0" in name:
-        raise UnpackError(f"the entry {name!r} has a NUL character in its name")
+        raise UnpackError("unpack.nul", name=repr(name))
     cleaned = name.replace("\\", "/")
     if cleaned.startswith("/") or (len(cleaned) > 1 and cleaned[1] == ":"):
-        raise UnpackError(f"the entry {name!r} has an absolute path")
+        raise UnpackError("unpack.absolute", name=repr(name))
     parts = [p for p in cleaned.split("/") if p not in ("", ".")]
     if ".." in parts:
-        raise UnpackError(f"the entry {name!r} points outside the archive (..)")
+        raise UnpackError("unpack.outside", name=repr(name))
     if not parts or parts[0] == _IGNORED_TOP:
         return None
     if len(parts) > max_depth:
-        raise UnpackError(f"the entry {name!r} is nested deeper than {max_depth} folders")
+        raise UnpackError("unpack.too_deep", name=repr(name), limit=max_depth)
     return PurePosixPath(*parts)
 
 
@@ -95,7 +95,7 @@ def _write(source: IO[bytes], target: Path, executable: bool, budget: _Budget) -
     try:
         out = open(target, "xb")  # noqa: SIM115 - closed below; "x" never overwrites
     except FileExistsError as exc:
-        raise UnpackError(f"the file {target.name!r} appears twice") from exc
+        raise UnpackError("unpack.twice", name=repr(target.name)) from exc
     with out:
         while block := source.read(_CHUNK):
             budget.take_bytes(len(block))
@@ -108,7 +108,7 @@ def _from_zip(archive: Path, dest: Path, budget: _Budget) -> list[str]:
     with zipfile.ZipFile(archive) as zf:
         infos = zf.infolist()
         if len(infos) > budget.limits.max_files:
-            raise UnpackError(f"it holds more than {budget.limits.max_files} files")
+            raise UnpackError("unpack.too_many_files", limit=budget.limits.max_files)
         for info in infos:
             rel = safe_name(info.filename, budget.limits.max_depth)
             if rel is None:
@@ -119,7 +119,7 @@ def _from_zip(archive: Path, dest: Path, budget: _Budget) -> list[str]:
                 continue
             # Only Unix-made zips record a file type; we never create links either way.
             if info.create_system == 3 and stat.S_IFMT(mode) not in (0, stat.S_IFREG):
-                raise UnpackError(f"the entry {info.filename!r} is a link or special file")
+                raise UnpackError("unpack.link", name=repr(info.filename))
             budget.take_file()
             with zf.open(info) as source:
                 _write(source, dest.joinpath(*rel.parts), bool(mode & 0o111), budget)
@@ -141,7 +141,7 @@ class _CappedStream(io.RawIOBase):
         data = self._source.read(len(buffer))
         self._left -= len(data)
         if self._left < 0:
-            raise UnpackError("its contents are too large once decompressed")
+            raise UnpackError("unpack.too_large_decompressed")
         buffer[: len(data)] = data
         return len(data)
 
@@ -162,11 +162,11 @@ def _from_tar(archive: Path, dest: Path, budget: _Budget, compressed: bool) -> l
                     dest.joinpath(*rel.parts).mkdir(parents=True, exist_ok=True)
                     continue
                 if not member.isreg():
-                    raise UnpackError(f"the entry {member.name!r} is a link or special file")
+                    raise UnpackError("unpack.link", name=repr(member.name))
                 budget.take_file()
                 extracted = tar.extractfile(member)
                 if extracted is None:
-                    raise UnpackError(f"the entry {member.name!r} cannot be read")
+                    raise UnpackError("unpack.unreadable", name=repr(member.name))
                 with extracted:
                     _write(extracted, dest.joinpath(*rel.parts), bool(member.mode & 0o111), budget)
                 written.append(str(rel))
@@ -182,7 +182,7 @@ def _format(archive: Path) -> str:
         return "tar.gz"
     if len(head) >= 262 and head[257:262] == b"ustar":
         return "tar"
-    raise UnpackError("it is not a zip or tar.gz archive")
+    raise UnpackError("unpack.not_archive")
 
 
 def _walk_dirs(root: Path) -> Iterator[Path]:
@@ -210,10 +210,10 @@ def unpack(archive: Path, dest: Path, limits: UnpackLimits) -> Unpacked:
         raise
     except (tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise UnpackError(f"it is damaged or in an unsupported format ({exc})") from exc
+        raise UnpackError("unpack.damaged", error=str(exc)) from exc
     except (RuntimeError, NotImplementedError) as exc:  # zipfile: encrypted or odd compression
         shutil.rmtree(staging, ignore_errors=True)
-        raise UnpackError(f"it uses encryption or compression we cannot read ({exc})") from exc
+        raise UnpackError("unpack.encrypted", error=str(exc)) from exc
     for directory in [staging, *_walk_dirs(staging)]:
         directory.chmod(0o755)
     top = list(staging.iterdir())

@@ -20,6 +20,7 @@ from app.accounts.models import Role, User
 from app.accounts.sessions import EndReason, end_sessions
 from app.audit.service import record
 from app.core.refusal import Kind, Refusal
+from app.i18n.speech import gettext as _
 
 PAGE_SIZE = 50
 
@@ -69,8 +70,10 @@ def change_role(db: Session, actor: User | None, user: User, role: Role) -> Refu
     if _is_self(actor, user) and role != user.role:
         return Refusal(
             Kind.conflict,
-            "You cannot change your own role: another admin must do it, so the site is never "
-            "left without an admin by mistake.",
+            _(
+                "You cannot change your own role: another admin must do it, so the site is never "
+                "left without an admin by mistake."
+            ),
             code="self_demotion",
             field="role",
         )
@@ -87,7 +90,7 @@ def deactivate(db: Session, actor: User | None, user: User) -> Refusal | int:
     if _is_self(actor, user):
         return Refusal(
             Kind.conflict,
-            "You cannot deactivate your own account: another admin must do it.",
+            _("You cannot deactivate your own account: another admin must do it."),
             code="self_deactivation",
         )
     ended = lifecycle.deactivate(db, user)

@@ -23,6 +23,7 @@ from app.accounts.models import Role, User
 from app.accounts.sessions import live_sessions
 from app.accounts.tokens import active_tokens
 from app.core.refusal import Kind, Refusal
+from app.i18n.speech import gettext as _
 from app.web.deps import RowId, SessionDep
 from app.web.errors import Refused, status_of
 from app.web.page import Page, PageDep
@@ -36,7 +37,9 @@ NOTICE = "admin_notice"
 def _user(db: Session, user_id: int) -> User:
     user = db.get(User, user_id)
     if user is None:
-        raise Refused(Refusal(Kind.not_found, f"No account has the number {user_id}."))
+        raise Refused(
+            Refusal(Kind.not_found, _("No account has the number {number}.").format(number=user_id))
+        )
     return user
 
 
@@ -145,7 +148,7 @@ def change_role(
     if role not in {r.value for r in Role}:
         problem = Refusal(
             Kind.invalid,
-            "Choose one of the roles: participant, judge, organiser, admin.",
+            _("Choose one of the roles: participant, judge, organiser, admin."),
             code="unknown_role",
             field="role",
         )

@@ -21,6 +21,7 @@ from app.accounts.models import OidcIdentity, User
 from app.accounts.service import create_user, normalise_email, user_by_email
 from app.accounts.tokens import revoke_all_tokens
 from app.core.refusal import Kind, Refusal
+from app.i18n.speech import gettext as _
 from app.text.plain_text import without_hidden_controls
 
 
@@ -56,7 +57,7 @@ def login_with_provider(db: Session, claims: ProviderClaims) -> OidcLogin | Refu
             return Refusal(
                 Kind.forbidden,
                 field="account",
-                message="This account is disabled; ask an organiser.",
+                message=_("This account is disabled; ask an organiser."),
             )
         return OidcLogin(user=user)
 
@@ -64,7 +65,9 @@ def login_with_provider(db: Session, claims: ProviderClaims) -> OidcLogin | Refu
         return Refusal(
             Kind.forbidden,
             field="email",
-            message="The provider did not share your email address; allow it to and log in again.",
+            message=_(
+                "The provider did not share your email address; allow it to and log in again."
+            ),
         )
     email = normalise_email(claims.email)
     existing = user_by_email(db, email)
@@ -73,15 +76,17 @@ def login_with_provider(db: Session, claims: ProviderClaims) -> OidcLogin | Refu
             return Refusal(
                 Kind.forbidden,
                 field="email",
-                message=f"An account with {email} exists, but the provider has not verified that the "
-                "address is yours: log in with your password, or verify the address at the "
-                "provider first.",
+                message=_(
+                    "An account with {email} exists, but the provider has not verified that the "
+                    "address is yours: log in with your password, or verify the address at the "
+                    "provider first."
+                ).format(email=email),
             )
         if not existing.is_active:
             return Refusal(
                 Kind.forbidden,
                 field="account",
-                message="This account is disabled; ask an organiser.",
+                message=_("This account is disabled; ask an organiser."),
             )
         password_removed = False
         if not existing.email_verified and existing.password_hash is not None:

@@ -24,6 +24,7 @@ from app.accounts.sessions import live_sessions as list_live_sessions
 from app.accounts.tokens import NewToken, active_tokens, create_token, revoke_token
 from app.accounts.useragents import device_label
 from app.core.refusal import Kind, Refusal
+from app.i18n.speech import gettext as _
 from app.web.deps import RowId, SessionDep
 from app.web.errors import status_of, unwrap
 from app.web.page import Page, PageDep
@@ -50,7 +51,7 @@ def make_token(
         made: NewToken | Refusal = Refusal(
             Kind.invalid,
             field="scope",
-            message="Choose what the token may do: read, or read and submit.",
+            message=_("Choose what the token may do: read, or read and submit."),
         )
     else:
         made = create_token(db, user, name, TokenScope(scope))

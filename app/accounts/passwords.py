@@ -5,6 +5,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from app.i18n.speech import gettext as _
+
 _hasher = PasswordHasher()
 
 MIN_LENGTH = 10
@@ -24,5 +26,5 @@ def verify_password(stored_hash: str, password: str) -> bool:
 def password_problem(password: str) -> str | None:
     """Why a new password is refused, in words a person can act on; None when acceptable."""
     if len(password) < MIN_LENGTH:
-        return f"The password must have at least {MIN_LENGTH} characters."
+        return _("The password must have at least {count} characters.").format(count=MIN_LENGTH)
     return None

@@ -12,6 +12,7 @@ from app.accounts.models import Role, User
 from app.accounts.passwords import hash_password, password_problem, verify_password
 from app.core.db import utcnow
 from app.core.refusal import Kind, Refusal
+from app.i18n.speech import gettext as _
 from app.text.plain_text import has_hidden_controls
 
 ROLE_ORDER: tuple[Role, ...] = (Role.participant, Role.judge, Role.organiser, Role.admin)
@@ -49,11 +50,13 @@ def _without_format_characters(text: str) -> str:
 def _email_problem(email: str) -> str | None:
     """Why a normalised address is refused, or None."""
     if any(unicodedata.category(c) in ("Cc", "Zs", "Zl", "Zp") for c in email):
-        return f"{email!r} is not an email address: it contains spaces or control characters."
+        return _(
+            "{email} is not an email address: it contains spaces or control characters."
+        ).format(email=repr(email))
     if "@" not in email or email.startswith("@") or email.endswith("@"):
-        return f"{email!r} is not an email address."
+        return _("{email} is not an email address.").format(email=repr(email))
     if len(email) > 320:
-        return "The email address is too long (320 characters at most)."
+        return _("The email address is too long (320 characters at most).")
     return None
 
 
@@ -89,18 +92,20 @@ def create_user(
         return Refusal(
             Kind.invalid,
             field="name",
-            message="Give a name people will see on the leaderboard and in teams.",
+            message=_("Give a name people will see on the leaderboard and in teams."),
         )
     if len(name.strip()) > 120:
         return Refusal(
-            Kind.invalid, field="name", message="The name is too long (120 characters at most)."
+            Kind.invalid, field="name", message=_("The name is too long (120 characters at most).")
         )
     if has_hidden_controls(name):
         return Refusal(
             Kind.invalid,
             field="name",
-            message="The name may not contain control characters or text-direction overrides "
-            "(U+202A-U+202E, U+2066-U+2069); type it again without them.",
+            message=_(
+                "The name may not contain control characters or text-direction overrides "
+                "(U+202A-U+202E, U+2066-U+2069); type it again without them."
+            ),
         )
     if password is not None and (problem := password_problem(password)):
         return Refusal(Kind.invalid, field="password", message=problem)
@@ -108,7 +113,7 @@ def create_user(
     exists = Refusal(
         Kind.invalid,
         field="email",
-        message=f"An account with {email} already exists; log in instead.",
+        message=_("An account with {email} already exists; log in instead.").format(email=email),
     )
     if user_by_email(session, email) is not None:
         return exists

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from app.accounts.models import ApiToken, TokenScope, User
 from app.core.db import utcnow
 from app.core.refusal import Kind, Refusal
+from app.i18n.speech import gettext as _
 
 TOKEN_PREFIX = "marea_"
 MAX_ACTIVE_TOKENS = 20
@@ -62,19 +63,21 @@ def create_token(
         return Refusal(
             Kind.invalid,
             field="name",
-            message="Name the token after where you will use it, e.g. “laptop”.",
+            message=_("Name the token after where you will use it, e.g. “laptop”."),
         )
     if len(name) > 100:
         return Refusal(
             Kind.invalid,
             field="name",
-            message="The token name is too long (100 characters at most).",
+            message=_("The token name is too long (100 characters at most)."),
         )
     if len(active_tokens(db, user)) >= MAX_ACTIVE_TOKENS:
         return Refusal(
             Kind.invalid,
             field="name",
-            message=f"You already have {MAX_ACTIVE_TOKENS} tokens; revoke one you no longer use.",
+            message=_("You already have {count} tokens; revoke one you no longer use.").format(
+                count=MAX_ACTIVE_TOKENS
+            ),
         )
     assert user.id is not None
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -105,7 +108,7 @@ def user_for_token(db: Session, secret: str) -> tuple[User, ApiToken] | None:
 def revoke_token(db: Session, user: User, token_id: int) -> ApiToken | Refusal:
     token = db.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        return Refusal(Kind.not_found, "No token of yours has this number.", field="token")
+        return Refusal(Kind.not_found, _("No token of yours has this number."), field="token")
     token.revoked = True
     db.add(token)
     return token

@@ -34,6 +34,7 @@ SEEN_BY_TEAMS = {
     FileRole.INPUT: "input file (code submissions read it)",
     FileRole.STARTER: "starter kit file",
     FileRole.BASELINE: "baseline file",
+    FileRole.IDENTITY: "identity image",
 }
 _KEEP_HIDDEN = "keep the answers only under data.reference"
 

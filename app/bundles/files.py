@@ -43,6 +43,7 @@ class FileRole(StrEnum):
     SCORING = "scoring"  # the organiser's scoring program
     STARTER = "starter"  # zipped for participants
     BASELINE = "baseline"  # a submission that must score
+    IDENTITY = "identity"  # the logo and hero picture shown on the challenge's pages
 
 
 class Expect(StrEnum):
@@ -148,6 +149,11 @@ def references(challenge: Challenge) -> list[Reference]:
             else (Expect.FOLDER if PhaseKind.CODE in kinds else Expect.FILE)
         )
         refs.append(Reference(("baseline",), challenge.baseline, FileRole.BASELINE, expect))
+    if challenge.identity is not None:
+        for key in IDENTITY_IMAGES:
+            path = getattr(challenge.identity, key)
+            if path is not None:
+                refs.append(Reference(("identity", key), path, FileRole.IDENTITY, Expect.FILE))
     return refs
 
 
@@ -398,6 +404,59 @@ def check_page(page: FileAt, limits: BundleLimits) -> list[BundleError]:
     if not text.strip():
         return [error("page is empty", "write the page, in Markdown")]
     return []
+
+
+# The images an identity names, and the most bytes each may have: a page loads them on every
+# visit, often on a phone.
+IDENTITY_IMAGES: dict[str, int] = {"logo": 256 * 1024, "hero": 1024 * 1024}
+# Raster formats only, recognised by their first bytes: an SVG (which can carry scripts) or a
+# file misnamed .png is refused, so what the site serves is what its content type says.
+IMAGE_TYPES: tuple[tuple[bytes, int, bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", 0, b"", "image/png"),
+    (b"\xff\xd8\xff", 0, b"", "image/jpeg"),
+    (b"RIFF", 8, b"WEBP", "image/webp"),
+)
+
+
+def image_type(head: bytes) -> str | None:
+    """The content type of a PNG, JPEG or WebP file from its first 12 bytes, else None."""
+    for magic, offset, more, kind in IMAGE_TYPES:
+        if head.startswith(magic) and head[offset : offset + len(more)] == more:
+            return kind
+    return None
+
+
+def check_identity_image(image: FileAt, key: str) -> list[BundleError]:
+    """The logo or hero is a PNG, JPEG or WebP (by its bytes, not its name) of a modest size."""
+    cap = IDENTITY_IMAGES[key]
+    size = image.path.stat().st_size
+    with image.path.open("rb") as fh:
+        head = fh.read(12)
+    errors: list[BundleError] = []
+    if image_type(head) is None:
+        errors.append(
+            BundleError(
+                image.rel,
+                None,
+                None,
+                f"identity.{key} '{image.rel}' is not a PNG, JPEG or WebP image",
+                "export it as PNG, JPEG or WebP; other formats (SVG included) are not served",
+                ErrorCategory.FILE,
+            )
+        )
+    if size > cap:
+        errors.append(
+            BundleError(
+                image.rel,
+                None,
+                None,
+                f"identity.{key} '{image.rel}' is {human_size(size)}, over the "
+                f"{human_size(cap)} limit",
+                "make it smaller (fewer pixels, or JPEG/WebP compression)",
+                ErrorCategory.FILE,
+            )
+        )
+    return errors
 
 
 def _csv_lines(path: Path) -> Iterator[str]:

@@ -46,6 +46,7 @@ def check_rules(challenge: Challenge, images: Collection[str]) -> list[Issue]:
         *_data(challenge),
         *_teams_and_judging(challenge),
         *_code_logs(challenge),
+        *_identity(challenge),
     ]
 
 
@@ -348,3 +349,47 @@ def _code_logs(c: Challenge) -> Iterator[Issue]:
             "remove excerpt_bytes, or set `logs: excerpt` to show teams only excerpts you approve",
             at_key=True,
         )
+
+
+# The text colours of the site (marea.css): white on the primary colour, ink on the accent.
+WHITE = "#ffffff"
+INK = "#0b2239"
+# WCAG 2 level AA for normal-size text.
+MIN_CONTRAST = 4.5
+
+
+def _luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of '#rrggbb'."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(one: str, other: str) -> float:
+    """WCAG 2 contrast ratio of two '#rrggbb' colours, from 1 to 21."""
+    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _identity(c: Challenge) -> Iterator[Issue]:
+    """Each colour must keep the text written on it readable (AA), whatever the organiser likes.
+
+    The primary colour carries white text (buttons), the accent dark text (the current tab).
+    """
+    if c.identity is None:
+        return
+    pairs = (
+        ("primary", c.identity.primary, WHITE, "white", "darker"),
+        ("accent", c.identity.accent, INK, "dark", "lighter"),
+    )
+    for key, colour, text, text_name, fix in pairs:
+        if colour is None:
+            continue
+        ratio = contrast(colour, text)
+        if ratio < MIN_CONTRAST:
+            yield Issue(
+                ("identity", key),
+                f"{text_name} text on identity.{key} '{colour}' has a contrast of "
+                f"{ratio:.2f}:1, under the {MIN_CONTRAST}:1 that WCAG AA asks for",
+                f"choose a {fix} {key} colour (the site writes {text_name} text, {text}, on it)",
+            )

@@ -351,6 +351,40 @@ class Judging(Model):
     combine: Combine = Field(description="{metric_weight: 0.7, rubric_weight: 0.3}")
 
 
+HexColour = Annotated[
+    str,
+    Field(
+        pattern=r"^#[0-9a-fA-F]{6}$",
+        description="a colour as '#' and six hexadecimal digits, e.g. '#0b5f86'",
+    ),
+]
+
+
+class Identity(Model):
+    """How a challenge looks on its pages: raster images of the bundle, and two colours.
+
+    Colours are checked for text contrast (rules.py); images are checked by content (files.py).
+    """
+
+    logo: BundlePath | None = Field(
+        default=None, description="a PNG, JPEG or WebP file in the bundle, e.g. identity/logo.png"
+    )
+    hero: BundlePath | None = Field(
+        default=None,
+        description="a wide PNG, JPEG or WebP picture in the bundle, e.g. identity/hero.jpg",
+    )
+    primary: HexColour | None = Field(
+        default=None,
+        description="a colour as '#' and six hexadecimal digits, dark enough for white text "
+        "(buttons), e.g. '#0b5f86'",
+    )
+    accent: HexColour | None = Field(
+        default=None,
+        description="a colour as '#' and six hexadecimal digits, light enough for dark text "
+        "(the current tab), e.g. '#f2c14e'",
+    )
+
+
 class Challenge(Model):
     format: Literal[1] = Field(description="the format version: write 1")
     slug: str = Field(
@@ -391,6 +425,9 @@ class Challenge(Model):
     phases: list[Phase] = Field(min_length=1, description="at least one phase")
     teams: Teams = Field(default_factory=Teams)
     judging: Judging = Field(description="scale, rubric, finalists and combine")
+    identity: Identity | None = Field(
+        default=None, description="logo, hero, primary and accent: how the challenge looks"
+    )
 
     def phase_kinds(self) -> set[PhaseKind]:
         return {phase.kind for phase in self.phases}

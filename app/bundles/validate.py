@@ -39,6 +39,7 @@ from app.bundles.files import (
     Located,
     Roots,
     bundle_digest,
+    check_identity_image,
     check_page,
     check_prediction_header,
     check_reference_csv,
@@ -408,6 +409,8 @@ def _check_contents(
         if item.ref.role is FileRole.PAGE:
             problems = check_page(item.found[0], limits)
             errors.extend(problems or _placeholder_errors(item.found[0], phases))
+        if item.ref.role is FileRole.IDENTITY and len(item.found) == 1:
+            errors.extend(check_identity_image(item.found[0], str(item.ref.loc[-1])))
     builtin = challenge.scoring.builtin
     if builtin is None:
         return errors

@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse
 
 from app.challenges import service
+from app.challenges.identity import identity_of
 from app.challenges.web import PublishedChallenge
 from app.core.db import utcnow
 from app.i18n import localise
@@ -50,5 +51,6 @@ def challenge_page(
             "files": service.public_files(session, challenge.id) if page == "data" else [],
             "now": now,
             "source_html": render_markdown(localise(challenge.config.get("source"), lang)),
+            "identity": identity_of(session, challenge),
         },
     )

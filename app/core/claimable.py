@@ -163,8 +163,17 @@ class Claimable(Generic[S]):
             {"attempts": self._column("attempts") - 1},
         )
 
-    def fail_internal(self, session: Session, row_id: int, *, expect: S, message: str) -> bool:
-        """Give up after the retries: failed as an internal error, with a message for people."""
+    def fail_internal(
+        self,
+        session: Session,
+        row_id: int,
+        *,
+        expect: S,
+        message: str,
+        message_i18n: dict[str, Any] | None = None,
+    ) -> bool:
+        """Give up after the retries: failed as an internal error, with a message for people
+        (in English, and as the id and parameters each reader's language is rendered from)."""
         done = self._update(
             session,
             [self._column("id") == row_id, self._column("status") == expect],
@@ -172,6 +181,7 @@ class Claimable(Generic[S]):
                 "status": self.failed,
                 "failure": "internal_error",
                 "message": message[:MESSAGE_MAX],
+                "message_i18n": message_i18n,
                 "finished_at": utcnow(),
             },
         )

@@ -27,25 +27,13 @@ from app.queue.results import record_result
 from app.queue.runner import JobKind, run_job
 from app.submissions.lifecycle import SUBMISSIONS
 from app.submissions.models import Status, Submission
-from judging import JudgeRequest, JudgeResult
-
-GAVE_UP = (
-    "Marea could not judge this submission after {attempts} attempts because of a problem on our "
-    "side, not in your submission. It does not count against your quota; please submit it again."
-)
-WORKER_DIED_GAVE_UP = (
-    "Marea could not judge this submission after {attempts} attempts because of a problem on our "
-    "side, not in your submission. It does not count against your daily quota; please submit it "
-    "again, and tell the organisers if this repeats."
-)
+from judging import JudgeRequest, JudgeResult, Message
 
 
 class SubmissionJobs(JobKind[Status]):
     rows = SUBMISSIONS
     what = "submission"
     workdir_prefix = "sub"
-    retry_reason = "judging failed on our side ({error}); it will be retried"
-    worker_died_reason = "the worker judging it stopped answering; judging it again"
     refunds_engine_outages = True
 
     def request(
@@ -78,8 +66,9 @@ class SubmissionJobs(JobKind[Status]):
             team_cap=settings.team_concurrency,
         )
 
-    def gave_up_message(self, attempts: int, reason: str, *, worker_died: bool) -> str:
-        return (WORKER_DIED_GAVE_UP if worker_died else GAVE_UP).format(attempts=attempts)
+    def gave_up_message(self, attempts: int, reason: Message, *, worker_died: bool) -> Message:
+        """The team learns it was not their code (the reason is for the history, not them)."""
+        return Message("gave_up_worker_died" if worker_died else "gave_up", {"attempts": attempts})
 
     def announce(self, engine: Engine, client: redis.Redis, row_id: int) -> None:
         notify_status(engine, client, row_id)

@@ -29,14 +29,9 @@ from app.queue.runner import JobKind, Swept, run_job, store_logs, sweep_kind
 from app.rescoring.items import ITEMS, close_set_of
 from app.rescoring.models import ItemStatus, RescoreItem, RescoreSet
 from app.submissions.models import Submission
-from judging import JudgeRequest, JudgeResult
+from judging import JudgeRequest, JudgeResult, Message
 
 log = logging.getLogger(__name__)
-
-GAVE_UP = (
-    "Marea could not judge this submission again after {attempts} attempts because of a problem "
-    "on its side; the submission keeps its old score."
-)
 
 
 class RescoreJobs(JobKind[ItemStatus]):
@@ -84,8 +79,9 @@ class RescoreJobs(JobKind[ItemStatus]):
     def hand_out_next(self, runtime: Runtime, client: redis.Redis) -> None:
         enqueue_pending(runtime.engine, rescore_queue(runtime.settings, client))
 
-    def gave_up_message(self, attempts: int, reason: str, *, worker_died: bool) -> str:
-        return GAVE_UP.format(attempts=attempts) + f" ({reason})"
+    def gave_up_message(self, attempts: int, reason: Message, *, worker_died: bool) -> Message:
+        """Organisers read it, so it carries the reason of the last retry."""
+        return Message("rescore_gave_up", {"attempts": attempts, "reason": reason})
 
     def settled(self, session: Session, row_id: int) -> None:
         close_set_of(session, row_id)

@@ -41,7 +41,7 @@ from app.core.settings import Settings, get_settings
 from app.core.store import Store
 from app.queue.heartbeat import Heartbeat
 from app.queue.job_state import job_is_lost
-from judging import JudgeRequest, JudgeResult, judge
+from judging import JudgeRequest, JudgeResult, Message, judge
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +53,10 @@ class JobKind(ABC, Generic[S]):
     what: str
     """Names the row in logs and thread names ("submission 12")."""
     workdir_prefix: str
-    retry_reason: str = "{error}"
-    """Why the row went back to the queue after an internal error; {error} is its class."""
-    worker_died_reason: str = "the worker judging it stopped answering"
+    retry_reason: str = "retry.internal"
+    """Why the row went back to the queue after an internal error (a `judging.messages` id;
+    {error} is the exception's class)."""
+    worker_died_reason: str = "retry.worker_died"
     refunds_engine_outages: bool = False
     """An engine outage is nobody's attempt: the row keeps its attempt count and never fails."""
 
@@ -77,8 +78,9 @@ class JobKind(ABC, Generic[S]):
         """A worker slot is free again: give Redis the next rows of this kind."""
 
     @abstractmethod
-    def gave_up_message(self, attempts: int, reason: str, *, worker_died: bool) -> str:
-        """What people read on a row that failed because of Marea, not because of its code."""
+    def gave_up_message(self, attempts: int, reason: Message, *, worker_died: bool) -> Message:
+        """What people read on a row that failed because of Marea, not because of its code:
+        an id and parameters, so each reader gets it in their language."""
 
     def announce(self, engine: Engine, client: redis.Redis, row_id: int) -> None:
         """Tell whoever watches the row that its state changed (committed already)."""
@@ -142,13 +144,13 @@ def _judge(
             kind,
             row_id,
             attempt,
-            f"Docker engine unavailable: {exc}",
+            Message("retry.engine", {"error": str(exc)}),
             refund=kind.refunds_engine_outages,
         )
         return "requeued: engine unavailable"
     except Exception as exc:
         log.exception("internal error judging %s %s", kind.what, row_id)
-        reason = kind.retry_reason.format(error=exc.__class__.__name__)
+        reason = Message(kind.retry_reason, {"error": exc.__class__.__name__})
         give_back(runtime.engine, client, settings, kind, row_id, attempt, reason)
         return "requeued: internal error"
     finally:
@@ -163,7 +165,7 @@ def give_back(
     kind: JobKind[S],
     row_id: int,
     attempt: int,
-    reason: str,
+    reason: Message,
     *,
     refund: bool = False,
     worker_died: bool = False,
@@ -177,14 +179,22 @@ def give_back(
         if not refund and attempt >= settings.max_attempts:
             message = kind.gave_up_message(attempt, reason, worker_died=worker_died)
             changed = kind.rows.fail_internal(
-                session, row_id, expect=kind.rows.running, message=message
+                session,
+                row_id,
+                expect=kind.rows.running,
+                message=message.english(),
+                message_i18n=message.to_json(),
             )
             outcome = "gave_up"
             if changed:
                 kind.settled(session, row_id)
         else:
             changed = kind.rows.requeue(
-                session, row_id, expect=kind.rows.running, attempt=attempt, reason=reason
+                session,
+                row_id,
+                expect=kind.rows.running,
+                attempt=attempt,
+                reason=reason.english(),
             )
             outcome = "recovered"
             if changed and refund:
@@ -228,7 +238,7 @@ def sweep_kind(
             kind,
             row_id,
             attempts,
-            kind.worker_died_reason,
+            Message(kind.worker_died_reason),
             worker_died=True,
         )
         if outcome == "gave_up":

@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from app.challenges.models import Challenge
 from app.core.refusal import Kind, Refusal
+from app.i18n.speech import gettext as _
 from app.submissions.models import Submission
 from app.teams.locking import lock_team
 from app.teams.models import Membership, Team
@@ -34,20 +35,33 @@ NAME_RE = re.compile(r"^[\w][\w .'-]{1,78}[\w.]$", re.UNICODE)
 INVITE_MAX_AGE_S = 7 * 24 * 3600
 
 
-ALREADY_IN_TEAM = Refusal(
-    Kind.conflict,
-    "You are already in a team for this challenge; leave it first.",
-    "already_in_team",
-)
-BAD_CODE = Refusal(
-    Kind.not_found, "No team of this challenge has that invitation code; check it.", "bad_code"
-)
-STALE_LINK = Refusal(
-    Kind.not_found,
-    "This invitation link is no longer valid; ask the captain for a new one.",
-    "bad_link",
-)
-NOT_A_MEMBER = Refusal(Kind.conflict, "You are not a member of this team.", "not_member")
+# Functions, not constants: each refusal is said in the language of the request asking.
+def already_in_team() -> Refusal:
+    return Refusal(
+        Kind.conflict,
+        _("You are already in a team for this challenge; leave it first."),
+        "already_in_team",
+    )
+
+
+def bad_code() -> Refusal:
+    return Refusal(
+        Kind.not_found,
+        _("No team of this challenge has that invitation code; check it."),
+        "bad_code",
+    )
+
+
+def stale_link() -> Refusal:
+    return Refusal(
+        Kind.not_found,
+        _("This invitation link is no longer valid; ask the captain for a new one."),
+        "bad_link",
+    )
+
+
+def not_a_member() -> Refusal:
+    return Refusal(Kind.conflict, _("You are not a member of this team."), "not_member")
 
 
 def team_limits(challenge: Challenge) -> tuple[int, int]:
@@ -81,11 +95,11 @@ def create_team(session: Session, challenge: Challenge, user_id: int, name: str)
     if not NAME_RE.match(name):
         return Refusal(
             Kind.invalid,
-            "A team name has 3 to 80 letters, digits, spaces, dots, apostrophes or dashes.",
+            _("A team name has 3 to 80 letters, digits, spaces, dots, apostrophes or dashes."),
             "bad_name",
         )
     if team_of(session, challenge.id, user_id) is not None:
-        return ALREADY_IN_TEAM
+        return already_in_team()
     approval = bool(challenge.config.get("teams", {}).get("approval", False))
     team = Team(
         challenge_id=challenge.id,
@@ -105,9 +119,11 @@ def create_team(session: Session, challenge: Challenge, user_id: int, name: str)
         # Two constraints can refuse: the name, or the person joining (or creating) another
         # team at the same moment; that one has committed by now, so it can be seen.
         if team_of(session, challenge.id, user_id) is not None:
-            return ALREADY_IN_TEAM
+            return already_in_team()
         return Refusal(
-            Kind.conflict, f"A team called {name!r} already exists in this challenge.", "name_taken"
+            Kind.conflict,
+            _("A team called {name} already exists in this challenge.").format(name=repr(name)),
+            "name_taken",
         )
     return team
 
@@ -118,8 +134,8 @@ def join_by_code(session: Session, challenge: Challenge, user_id: int, code: str
         select(Team).where(Team.challenge_id == challenge.id, Team.invite_code == code.strip())
     ).first()
     if team is None:
-        return BAD_CODE
-    return _join(session, challenge, team, user_id, team.invite_code, BAD_CODE)
+        return bad_code()
+    return _join(session, challenge, team, user_id, team.invite_code, bad_code())
 
 
 def _join(
@@ -142,18 +158,20 @@ def _join(
     if team.invite_code != code:
         return stale
     if team_of(session, challenge.id, user_id) is not None:
-        return ALREADY_IN_TEAM
-    _, max_size = team_limits(challenge)
+        return already_in_team()
+    max_size = team_limits(challenge)[1]
     if member_count(session, team.id) >= max_size:
         return Refusal(
-            Kind.conflict, f"The team is full: teams have at most {max_size} members.", "team_full"
+            Kind.conflict,
+            _("The team is full: teams have at most {max_size} members.").format(max_size=max_size),
+            "team_full",
         )
     try:
         with session.begin_nested():
             session.add(Membership(team_id=team.id, user_id=user_id, challenge_id=challenge.id))
             session.flush()
     except IntegrityError:  # joined another team (or created one) at the same moment
-        return ALREADY_IN_TEAM
+        return already_in_team()
     return team
 
 
@@ -180,20 +198,20 @@ def join_by_link(
     except SignatureExpired:
         return Refusal(
             Kind.gone,
-            "This invitation link has expired; ask the captain for a new one.",
+            _("This invitation link has expired; ask the captain for a new one."),
             "link_expired",
         )
     except BadSignature:
         return Refusal(
             Kind.not_found,
-            "This invitation link is not valid; ask the captain for a new one.",
+            _("This invitation link is not valid; ask the captain for a new one."),
             "bad_link",
         )
     team = session.get(Team, data.get("team"))
     code = data.get("code")
     if team is None or team.challenge_id != challenge.id or team.invite_code != code:
-        return STALE_LINK
-    return _join(session, challenge, team, user_id, str(code), STALE_LINK)
+        return stale_link()
+    return _join(session, challenge, team, user_id, str(code), stale_link())
 
 
 def regenerate_code(session: Session, team: Team) -> str:
@@ -207,11 +225,11 @@ def new_code(session: Session, team: Team, user_id: int) -> Team | Refusal:
     """The captain's new invitation code; every code and link given out before stops working."""
     assert team.id is not None
     if not lock_team(session, team.id):
-        return NOT_A_MEMBER
+        return not_a_member()
     session.refresh(team)
     if team.captain_id != user_id:
         return Refusal(
-            Kind.forbidden, "Only the captain can make a new invitation code.", "not_captain"
+            Kind.forbidden, _("Only the captain can make a new invitation code."), "not_captain"
         )
     regenerate_code(session, team)
     return team
@@ -220,12 +238,16 @@ def new_code(session: Session, team: Team, user_id: int) -> Team | Refusal:
 def hand_over(session: Session, team: Team, from_user: int, to_user: int) -> Team | Refusal:
     assert team.id is not None
     if not lock_team(session, team.id):
-        return NOT_A_MEMBER
+        return not_a_member()
     session.refresh(team)
     if team.captain_id != from_user:
-        return Refusal(Kind.forbidden, "Only the captain can hand over captaincy.", "not_captain")
+        return Refusal(
+            Kind.forbidden, _("Only the captain can hand over captaincy."), "not_captain"
+        )
     if to_user not in {m.user_id for m in members(session, team.id)}:
-        return Refusal(Kind.conflict, "The new captain must be a member of the team.", "not_member")
+        return Refusal(
+            Kind.conflict, _("The new captain must be a member of the team."), "not_member"
+        )
     team.captain_id = to_user
     session.add(team)
     return team
@@ -235,16 +257,16 @@ def leave(session: Session, team: Team, user_id: int) -> Refusal | None:
     """Leave `team`; the last member's leaving deletes it (a submission, locked too, keeps it)."""
     assert team.id is not None
     if not lock_team(session, team.id):
-        return NOT_A_MEMBER
+        return not_a_member()
     session.refresh(team)
     current = members(session, team.id)
     mine = next((m for m in current if m.user_id == user_id), None)
     if mine is None:
-        return NOT_A_MEMBER
+        return not_a_member()
     if team.captain_id == user_id and len(current) > 1:
         return Refusal(
             Kind.conflict,
-            "Hand over captaincy to another member before leaving.",
+            _("Hand over captaincy to another member before leaving."),
             "captain_must_hand_over",
         )
     if len(current) == 1:
@@ -254,8 +276,11 @@ def leave(session: Session, team: Team, user_id: int) -> Refusal | None:
         if has_submissions:
             return Refusal(
                 Kind.conflict,
-                "You are the last member of a team with submissions; its results must be kept, "
-                "so the team cannot be left empty. Ask the organisers if you need to withdraw.",
+                _(
+                    "You are the last member of a team with submissions; its results must be "
+                    "kept, so the team cannot be left empty. Ask the organisers if you need to "
+                    "withdraw."
+                ),
                 "last_member",
             )
         session.delete(mine)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +16,8 @@ from judging import failures
 from judging.failures import Category, Failure, Message
 from judging.messages import TEMPLATES
 from judging.scorer.wording import said
+from judging.spec import UnpackLimits
+from judging.unpack import UnpackError, unpack
 
 CATALOGS = Catalogs()
 BAD_VALUE = Message.from_json(
@@ -116,3 +122,69 @@ def test_quota_refusals_speak_the_request_language() -> None:
         and "si azzera a mezzanotte, ora di Roma (alle 00:00 UTC)" in italian.message
     )
     assert running is not None and "2 invii in coda" in running.message
+
+
+def _both(stored: object) -> tuple[str, str]:
+    en = judged_message(stored, "", "en", CATALOGS.translations("en"))
+    it = judged_message(stored, "", "it", CATALOGS.translations("it"))
+    return en, it
+
+
+@pytest.mark.parametrize(
+    ("build", "english", "italian"),
+    [
+        (
+            lambda: make_zip({"../evil.py": b"x"}),
+            "points outside the archive",
+            "fuori dall'archivio",
+        ),
+        (lambda: make_zip({"/etc/evil.py": b"x"}), "absolute path", "percorso assoluto"),
+        (
+            lambda: make_zip({f"f{i}.py": b"x" for i in range(5)}),
+            "more than 3 files",
+            "più di 3 file",
+        ),
+        (lambda: make_zip({"a.py": b"x" * 3_000_000}), "larger than 2 MB", "più di 2 MB"),
+        (lambda: make_zip({"a/b/c/d/e/f.py": b"x"}), "deeper than 4 folders", "più di 4 cartelle"),
+        (lambda: b"not an archive at all", "not a zip or tar.gz", "né uno zip né un tar.gz"),
+        (lambda: b"PK\x03\x04 broken", "damaged", "danneggiato"),
+    ],
+)
+def test_an_archive_that_cannot_be_unpacked_reads_in_both_languages(
+    tmp_path: Path, build: Callable[[], bytes], english: str, italian: str
+) -> None:
+    """What `unpack` refuses reaches the team as an id and parameters, not English text."""
+    archive = tmp_path / "code.zip"
+    archive.write_bytes(build())
+    limits = UnpackLimits(max_bytes=2 * 1024 * 1024, max_files=3, max_depth=4)
+    with pytest.raises(UnpackError) as caught:
+        unpack(archive, tmp_path / "out", limits)
+    stored = failures.invalid_submission(caught.value.said).said.to_json()
+    en, it = _both(stored)
+    assert english in en and "archive could not be used" in en
+    assert italian in it and "archivio" in it and english not in it, it
+    assert "{" not in it
+
+
+@pytest.mark.parametrize("worker_died", [False, True])
+def test_giving_up_after_the_retries_reads_in_both_languages(worker_died: bool) -> None:
+    from app.queue.jobs import SUBMISSION_JOBS
+    from app.queue.rescore_jobs import RESCORE_JOBS
+
+    reason = Message("retry.internal", {"error": "OSError"})
+    said = SUBMISSION_JOBS.gave_up_message(3, reason, worker_died=worker_died)
+    en, it = _both(said.to_json())
+    assert en == said.english() and "after 3 attempts" in en and "OSError" not in en
+    assert "dopo 3 tentativi" in it and "da parte nostra" in it, it
+    rescore = RESCORE_JOBS.gave_up_message(2, reason, worker_died=worker_died)
+    en, it = _both(rescore.to_json())
+    assert "after 2 attempts" in en and "judging failed on our side (OSError)" in en
+    assert "dopo 2 tentativi" in it and "(OSError)" in it and "judging failed" not in it, it
+
+
+def make_zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()

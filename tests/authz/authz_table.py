@@ -240,6 +240,8 @@ TABLE: list[Row] = [
     Row("GET",  "/challenges/{slug}", PUBLIC, text="Temperatura"),
     Row("GET",  "/challenges/{slug}/files/{path:path}", PUBLIC, text="18.5"),
     Row("GET",  "/challenges/{slug}/starter-kit.zip", PUBLIC, text="PK"),
+    Row("GET",  "/challenges/{slug}/identity/colours-{sheet}.css", PUBLIC, text="--identity-primary"),
+    Row("GET",  "/challenges/{slug}/identity/{key}-{digest}", PUBLIC, text="PNG"),
     Row("GET",  "/challenges/{slug}/leaderboard", PUBLIC, text="Delfini"),
     Row("GET",  "/challenges/{slug}/leaderboard/teams/{team_id}", PUBLIC, text="Delfini"),
     Row("GET",  "/healthz", PUBLIC, text="status", also_ok=(503,)),  # 503: Docker away, say

@@ -18,6 +18,7 @@ gives only the captain.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
@@ -34,6 +35,7 @@ from app.accounts.models import ApiToken, Role, User, UserSession
 from app.accounts.sessions import hash_secret
 from app.accounts.tokens import hash_token
 from app.audit.models import AuditEvent
+from app.challenges.identity import style_sheet
 from app.challenges.models import Challenge, DataFile, Phase
 from app.core.db import utcnow
 from app.core.store import LocalStore
@@ -67,6 +69,13 @@ SUBMITTED_FILE = b"id,value\n1,0.5\n"
 PUBLIC_FILE = "data/train.csv"
 PUBLIC_CONTENT = b"day,temperature\n1,18.5\n"
 NO_PROVIDER = "no-such-provider"
+# A PNG of one white pixel: enough for the identity routes to prove its type by its bytes.
+LOGO_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753"
+    "de0000000c49444154789c63f8ffff3f0005fe02fe0def46b80000000049454e"
+    "44ae426082"
+)
+IDENTITY = {"logo": "identity/logo.png", "primary": "#0b5f86", "accent": "#f2c14e"}
 WALKER = "walker@example.org"  # the account every role logs in as on POST /login
 
 JUDGING = {
@@ -144,6 +153,9 @@ class World:
         """This world's event (with a partner's logo); the world's challenge is in no event."""
         return f"event-{self.slug}"
 
+    logo_digest: str  # the address part of its identity logo (app/challenges/identity.py)
+    sheet_digest: str  # and of its colours' style sheet
+
     def params(self) -> dict[str, object]:
         """What a row's path, form or JSON may name as `{key}`."""
         return {
@@ -167,6 +179,9 @@ class World:
             "logo": "port",
             "registration_id": self.registration_id,
             "check_in_token": self.check_in_token,
+            "key": "logo",
+            "digest": self.logo_digest,
+            "sheet": self.sheet_digest,
         }
 
 
@@ -256,6 +271,7 @@ def build_world(cast: Cast, slug: str) -> World:
     captain_id, other_id = cast.user_id("captain"), cast.user_id("other")
     submitted = store.put_bytes(SUBMITTED_FILE)
     public = store.put_bytes(PUBLIC_CONTENT)
+    logo = store.put_bytes(LOGO_PNG)
     logs = store.put_bytes(
         json.dumps(
             {
@@ -271,7 +287,7 @@ def build_world(cast: Cast, slug: str) -> World:
             title={"it": "Temperatura", "en": "Temperature"},
             summary={"it": "s", "en": "s"},
             theme="sea",
-            config={**BOARD, "judging": JUDGING},
+            config={**BOARD, "judging": JUDGING, "identity": IDENTITY},
             bundle_sha256="0" * 64,
             published=True,
         )
@@ -305,6 +321,15 @@ def build_world(cast: Cast, slug: str) -> World:
                 path=PUBLIC_FILE,
                 sha256=public.sha256,
                 size=public.size,
+            )
+        )
+        session.add(
+            DataFile(
+                challenge_id=challenge.id,
+                role="identity",
+                path=IDENTITY["logo"],
+                sha256=logo.sha256,
+                size=logo.size,
             )
         )
         team_a = Team(
@@ -421,6 +446,8 @@ def build_world(cast: Cast, slug: str) -> World:
             site.app.state.settings.resolved_secret_key(),  # type: ignore[attr-defined]
             pending,
         ),
+        logo_digest=logo.sha256[:16],
+        sheet_digest=hashlib.sha256(style_sheet({"identity": IDENTITY}).encode()).hexdigest()[:16],
     )
 
 

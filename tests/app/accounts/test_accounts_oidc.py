@@ -96,7 +96,7 @@ def test_unverified_provider_email_never_takes_over_an_account(oidc_client: Test
     log_out(oidc_client)
     refused = oidc_log_in(oidc_client, "mallory")  # claims dave's address, unverified
     assert refused.status_code == 403
-    assert "has not verified" in refused.text
+    assert "il provider non ha verificato" in refused.text  # the site's default language
     assert oidc_client.get("/api/v1/me").status_code == 401
     assert _identities(oidc_client) == []
     assert log_in(oidc_client, "dave@example.org", PASSWORD) == 303
@@ -105,7 +105,7 @@ def test_unverified_provider_email_never_takes_over_an_account(oidc_client: Test
 def test_a_provider_that_shares_no_email_is_explained(oidc_client: TestClient) -> None:
     refused = oidc_log_in(oidc_client, "noemail")
     assert refused.status_code == 403
-    assert "did not share your email" in refused.text
+    assert "non ha condiviso il tuo indirizzo email" in refused.text  # the site's default
     assert _users(oidc_client) == []
 
 

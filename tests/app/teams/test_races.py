@@ -161,9 +161,10 @@ def _caller(
     browser they logged in with (tokens work only for the API), the form's CSRF token
     included."""
     client = TestClient(site.app, base_url=APP_URL)
-    headers: dict[str, str] = {}
+    # The refusals are told apart by their English words; pages speak Italian by default.
+    headers: dict[str, str] = {"Accept-Language": "en"}
     if path.startswith("/api/"):
-        headers = {"Authorization": f"Bearer {person.token}"}
+        headers["Authorization"] = f"Bearer {person.token}"
     else:
         assert log_in(client, person.email) == 303
         body = {**body, "data": {**body.get("data", {}), "csrf_token": form_token(client, "/")}}
