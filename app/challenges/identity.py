@@ -28,8 +28,6 @@ from app.web.deps import SessionDep, StoreDep
 
 router = APIRouter(tags=["challenges"])
 
-# The address names the bytes, so they never change behind it.
-IMMUTABLE = "public, max-age=31536000, immutable"
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _MAX_IMAGE_BYTES = max(IDENTITY_IMAGES.values())
 
@@ -115,7 +113,9 @@ def identity_css(challenge: PublishedChallenge, sheet: str) -> Response:
     css = style_sheet(challenge.config)
     if not css or hashlib.sha256(css.encode()).hexdigest()[:16] != sheet:
         raise HTTPException(404, "This challenge has no such style sheet.")
-    return Response(css, media_type="text/css", headers={"Cache-Control": IMMUTABLE})
+    # Not cacheable, like every answer of the site, although the address names the bytes: a
+    # challenge unpublished later must not keep its identity in a shared cache.
+    return Response(css, media_type="text/css")
 
 
 @router.get("/challenges/{slug}/identity/{key}-{digest}", name="challenge_identity_image")
@@ -131,4 +131,4 @@ def identity_image(
     kind = image_type(data[:12])
     if kind is None or len(data) > _MAX_IMAGE_BYTES:  # loaded by a release that did not check
         raise HTTPException(404, "This challenge has no such image.")
-    return Response(data, media_type=kind, headers={"Cache-Control": IMMUTABLE})
+    return Response(data, media_type=kind)

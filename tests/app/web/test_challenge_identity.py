@@ -12,7 +12,7 @@ from app.challenges.service import challenge_by_slug
 from tests.app.web.test_challenge_pages import SEA, SLUG, load_sea
 from tests.app.web.web_helpers import engine_of
 
-IMMUTABLE = "public, max-age=31536000, immutable"
+NO_STORE = "private, no-store"  # as every answer (tests/authz/test_cache_headers.py)
 
 
 def addresses(html: str) -> dict[str, str]:
@@ -36,14 +36,14 @@ def test_the_challenge_page_shows_the_hero_logo_and_colours(client: TestClient) 
     assert html.index("identity-logo") < html.index("<h1>")  # the logo sits in the header
     sheet = client.get(urls["css"])
     assert sheet.status_code == 200 and sheet.headers["content-type"].startswith("text/css")
-    assert sheet.headers["cache-control"] == IMMUTABLE
+    assert sheet.headers["cache-control"] == NO_STORE
     assert "--identity-primary: #0e5a6b;" in sheet.text
     assert "--identity-accent: #f2c14e;" in sheet.text
     for key in ("hero", "logo"):
         image = client.get(urls[key])
         assert image.status_code == 200
         assert image.headers["content-type"] == "image/png"
-        assert image.headers["cache-control"] == IMMUTABLE
+        assert image.headers["cache-control"] == NO_STORE
         assert image.headers["x-content-type-options"] == "nosniff"
         assert image.content == (SEA / "identity" / f"{key}.png").read_bytes()
 
