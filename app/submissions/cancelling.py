@@ -20,6 +20,7 @@ from sqlmodel import Session
 from app.accounts.models import User
 from app.audit.service import record
 from app.core.refusal import Kind, Refusal
+from app.i18n.speech import gettext as _
 from app.submissions.lifecycle import SUBMISSIONS
 from app.submissions.models import Status, Submission
 
@@ -40,8 +41,10 @@ def withdraw(session: Session, submission: Submission, actor: User) -> Submissio
         session.refresh(submission)
         return Refusal(
             Kind.conflict,
-            f"Submission {submission.id} is {submission.status} now; only a submission "
-            "still waiting in the queue can be cancelled.",
+            _(
+                "Submission {number} is no longer waiting in the queue (judging has started or "
+                "ended); only a submission still waiting can be cancelled."
+            ).format(number=submission.id),
             "not_queued",
         )
     record(

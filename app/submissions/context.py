@@ -15,6 +15,7 @@ from app.challenges import service as challenges
 from app.challenges.models import Challenge, Phase
 from app.core.db import utcnow
 from app.core.refusal import Kind, Refusal
+from app.i18n.speech import gettext as _
 from app.submissions.quotas import challenge_time_zone, check, usage
 from app.teams.models import Team
 from app.teams.service import team_of
@@ -31,7 +32,9 @@ def published_challenge(session: Session, slug: str) -> Challenge | Refusal:
     challenge = challenges.challenge_by_slug(session, slug)
     if challenge is None or not challenge.published or challenge.id is None:
         return Refusal(
-            Kind.not_found, f"No published challenge is called {slug!r}.", "no_challenge"
+            Kind.not_found,
+            _("No published challenge is called {slug}.").format(slug=repr(slug)),
+            "no_challenge",
         )
     return challenge
 
@@ -56,18 +59,24 @@ def choose_phase(context: SubmitContext, name: str | None) -> Phase | Refusal:
                 return phase
         names = ", ".join(p.name for p in context.phases) or "none"
         return Refusal(
-            Kind.not_found, f"No phase {name!r} in this challenge; phases: {names}.", "no_phase"
+            Kind.not_found,
+            _("No phase {name} in this challenge; phases: {names}.").format(
+                name=repr(name), names=names
+            ),
+            "no_phase",
         )
     current = challenges.current_phase(context.phases)
     if current is None:
-        return Refusal(Kind.conflict, "No phase of this challenge is open now.", "phase_closed")
+        return Refusal(Kind.conflict, _("No phase of this challenge is open now."), "phase_closed")
     return current
 
 
 def require_team(context: SubmitContext) -> Team | Refusal:
     if context.team is None:
         return Refusal(
-            Kind.forbidden, "Join or create a team for this challenge before submitting.", "no_team"
+            Kind.forbidden,
+            _("Join or create a team for this challenge before submitting."),
+            "no_team",
         )
     return context.team
 
@@ -114,8 +123,9 @@ def precheck(session: Session, phase: Phase, team: Team) -> Refusal | None:
     if challenges.phase_state(phase) != "open":
         return Refusal(
             Kind.conflict,
-            f"The phase is not open now: it runs from {phase.start:%Y-%m-%d %H:%M} "
-            f"to {phase.end:%Y-%m-%d %H:%M} UTC.",
+            _("The phase is not open now: it runs from {start} to {end} UTC.").format(
+                start=f"{phase.start:%Y-%m-%d %H:%M}", end=f"{phase.end:%Y-%m-%d %H:%M}"
+            ),
             "phase_closed",
         )
     time_zone = challenge_time_zone(session, phase.challenge_id)

@@ -49,6 +49,7 @@ from app.audit.models import AuditEvent
 from app.challenges.models import Challenge, Phase
 from app.core.db import utcnow
 from app.core.refusal import Kind, Refusal
+from app.i18n.speech import gettext as _
 from app.leaderboard.boards import final_count
 from app.leaderboard.ranking import BoardSpec, sort_key
 from app.submissions.models import Score, Status, Submission, SubmissionEvent
@@ -100,21 +101,27 @@ def finals_lock(
         return FinalsLock(
             "revealed",
             revealed,
-            f"Final choices for phase {phase.name!r} closed on {_utc(revealed)}, when the "
-            "organisers revealed the private leaderboard; your team's choice stays as it was then.",
+            _(
+                "Final choices for phase {phase} closed on {when}, when the organisers revealed "
+                "the private leaderboard; your team's choice stays as it was then."
+            ).format(phase=repr(phase.name), when=_utc(revealed)),
         )
     if ended:
         return FinalsLock(
             "phase_ended",
             phase.end,
-            f"Final choices for phase {phase.name!r} closed on {_utc(phase.end)}, when the phase "
-            "ended; your team's choice stays as it was then.",
+            _(
+                "Final choices for phase {phase} closed on {when}, when the phase ended; your "
+                "team's choice stays as it was then."
+            ).format(phase=repr(phase.name), when=_utc(phase.end)),
         )
     if now < phase.start:
         return FinalsLock(
             "not_started",
             phase.start,
-            f"Phase {phase.name!r} opens on {_utc(phase.start)}; final choices open with it.",
+            _("Phase {phase} opens on {when}; final choices open with it.").format(
+                phase=repr(phase.name), when=_utc(phase.start)
+            ),
         )
     return None
 
@@ -163,7 +170,7 @@ def set_final(
         return submission
     if submission.status != Status.scored:
         return Refusal(
-            Kind.conflict, "Only a scored submission can be chosen as final.", "not_scored"
+            Kind.conflict, _("Only a scored submission can be chosen as final."), "not_scored"
         )
     limit = final_count(challenge)
     chosen = session.exec(
@@ -177,8 +184,10 @@ def set_final(
     if chosen >= limit:
         return Refusal(
             Kind.conflict,
-            f"Your team has already chosen {chosen} final submission(s), the most this challenge "
-            f"allows ({limit}); unselect one first.",
+            _(
+                "Your team has already chosen {chosen} final submission(s), the most this "
+                "challenge allows ({limit}); unselect one first."
+            ).format(chosen=chosen, limit=limit),
             "too_many",
         )
     submission.selected_final = True
@@ -267,12 +276,12 @@ def dates_change_refused(
     revealed = first_reveal(session, challenge)
     if revealed is None:
         return None
-    return (
-        f"Phase {phase.name!r} ended on {_utc(phase.end)} and the private leaderboard was "
-        f"revealed on {_utc(revealed)}: its final choices are locked and teams have seen the "
-        "private scores, so it cannot open again. Keep its end in the past (for more "
-        "submissions, add a new phase to the bundle)."
-    )
+    return _(
+        "Phase {phase} ended on {end} and the private leaderboard was revealed on {revealed}: "
+        "its final choices are locked and teams have seen the private scores, so it cannot "
+        "open again. Keep its end in the past (for more submissions, add a new phase to the "
+        "bundle)."
+    ).format(phase=repr(phase.name), end=_utc(phase.end), revealed=_utc(revealed))
 
 
 def _config_final_count(config: Mapping[str, Any]) -> int:

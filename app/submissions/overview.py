@@ -16,6 +16,7 @@ from sqlmodel import Session
 from app.accounts.models import User
 from app.challenges.models import Challenge, Phase
 from app.core.refusal import Kind, Refusal
+from app.i18n.speech import gettext as _
 from app.leaderboard.ranking import BoardColumn, BoardSpec
 from app.submissions.access import current_scores_of, is_organiser, visible_submission
 from app.submissions.models import Submission
@@ -88,12 +89,14 @@ def compare(
 ) -> Comparison | Refusal:
     """Two submissions of this challenge that the reader may see, column by column."""
     if len(ids) != 2 or ids[0] == ids[1]:
-        return Refusal(Kind.invalid, "Choose exactly two different submissions to compare.")
+        return Refusal(Kind.invalid, _("Choose exactly two different submissions to compare."))
     found: list[Submission] = []
     for sid in ids:
         submission = visible_submission(session, user, sid)
         if submission is None or submission.challenge_id != challenge.id:
-            return Refusal(Kind.not_found, f"No submission {sid} of yours exists.")
+            return Refusal(
+                Kind.not_found, _("No submission {number} of yours exists.").format(number=sid)
+            )
         found.append(submission)
     a, b = found
     assert a.id is not None and b.id is not None

@@ -30,6 +30,8 @@ from app.core.capped import ByteCap, TooLarge, declared_length
 from app.core.refusal import Kind, Refusal
 from app.core.settings import Settings
 from app.core.store import LocalStore, StoredObject
+from app.i18n.speech import gettext as _
+from app.i18n.speech import number
 from app.submissions.models import Submission
 from app.submissions.service import create_submission
 from app.teams.models import Team
@@ -54,8 +56,10 @@ def too_large(max_bytes: int) -> Refusal:
     mib = max_bytes / (1024 * 1024)
     return Refusal(
         Kind.too_large,
-        f"The file is larger than the {mib:.1f} MiB this site accepts; "
-        "compress it or leave out what the scorer does not need.",
+        _(
+            "The file is larger than the {size} MiB this site accepts; compress it or leave out "
+            "what the scorer does not need."
+        ).format(size=number(round(mib, 1))),
         "too_large",
     )
 
@@ -141,7 +145,7 @@ class _StreamingForm:
         if len(self._part.data) > FIELD_MAX_BYTES:
             self.problem = Refusal(
                 Kind.too_large,
-                f"The form field {self._part.name!r} is too long.",
+                _("The form field {name} is too long.").format(name=repr(self._part.name)),
                 "field_too_large",
             )
 
@@ -150,12 +154,14 @@ class _StreamingForm:
             return
         if self._is_file():
             if self.filename is not None:
-                self.problem = Refusal(Kind.malformed, "Send one file at a time.", "several_files")
+                self.problem = Refusal(
+                    Kind.malformed, _("Send one file at a time."), "several_files"
+                )
             self.filename = self._part.filename or ""
             return
         if len(self.fields) >= MAX_FIELDS:
             self.problem = Refusal(
-                Kind.malformed, "The form has too many fields.", "too_many_fields"
+                Kind.malformed, _("The form has too many fields."), "too_many_fields"
             )
             return
         self.fields[self._part.name] = self._part.data.decode("utf-8", "replace")
@@ -171,17 +177,19 @@ def fields_problem(fields: dict[str, str]) -> Refusal | None:
     link = fields.get("link", "").strip()
     if link and not link.startswith(("https://", "http://")):
         return Refusal(
-            Kind.invalid, "The link must start with https:// or http://.", "bad_link", "link"
+            Kind.invalid, _("The link must start with https:// or http://."), "bad_link", "link"
         )
     if len(link) > 500:
         return Refusal(
-            Kind.invalid, "The link is too long (500 characters at most).", "bad_link", "link"
+            Kind.invalid, _("The link is too long (500 characters at most)."), "bad_link", "link"
         )
     if has_hidden_controls(link) or any(ch.isspace() for ch in link):
         return Refusal(
             Kind.invalid,
-            "The link may not contain spaces, control characters or text-direction overrides; "
-            "copy it again from the address bar.",
+            _(
+                "The link may not contain spaces, control characters or text-direction "
+                "overrides; copy it again from the address bar."
+            ),
             "bad_link",
             "link",
         )
@@ -213,7 +221,7 @@ async def receive_upload(
     if boundary is None:
         return Refusal(
             Kind.unsupported,
-            "Send the file as multipart/form-data in a field named 'file'.",
+            _("Send the file as multipart/form-data in a field named 'file'."),
             "not_multipart",
         )
     if declared_too_large(request, max_bytes):

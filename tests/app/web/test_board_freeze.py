@@ -183,3 +183,25 @@ def test_the_leaderboard_page_and_its_chart_stop_at_the_freeze(
     assert page.text.index("Delfini") < page.text.index("Balene")
     staff_page = boss.client.get("/challenges/sea-temp/leaderboard?lang=en")
     assert "0.500" in staff_page.text
+
+
+def test_participants_are_told_the_board_is_frozen_and_where_their_scores_are(
+    client: TestClient, board: dict[str, object]
+) -> None:
+    ada, boss = board["ada"], board["boss"]
+    assert isinstance(ada, Person) and isinstance(boss, Person)
+    for reader in (client, ada.client):
+        english = " ".join(reader.get("/challenges/sea-temp/leaderboard?lang=en").text.split())
+        assert "The board is frozen since" in english
+        assert "Your team's new scores are shown to your team only," in english
+        assert "/challenges/sea-temp/submissions" in english
+        italian = " ".join(reader.get("/challenges/sea-temp/leaderboard?lang=it").text.split())
+        assert "La classifica è congelata dal" in italian
+    staff = boss.client.get("/challenges/sea-temp/leaderboard?lang=en").text
+    assert "The board is frozen since" not in staff  # staff read the live board
+    with session_scope(engine_of(client)) as session:
+        ch = session.get(Challenge, board["cid"])
+        assert ch is not None
+        ch.frozen_at = None
+        session.add(ch)
+    assert "The board is frozen since" not in client.get("/challenges/sea-temp/leaderboard").text
