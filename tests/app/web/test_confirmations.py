@@ -67,7 +67,7 @@ def destructive_forms() -> list[tuple[str, str, bool]]:
             asks = (
                 inside_confirm(text, form.start())
                 or re.search(r"""name=["']confirm["']\s+value=["']yes["']""", body) is not None
-                or (bool(buttons) and all(b.strip().endswith("…\") }}") for b in buttons))
+                or (bool(buttons) and all(b.strip().endswith('…") }}') for b in buttons))
             )
             found.append((str(path.relative_to(TEMPLATES)), name, asks))
     return found
