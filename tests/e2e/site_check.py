@@ -32,7 +32,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 ROOT = Path(__file__).resolve().parents[2]
 IT_PO = ROOT / "app" / "locale" / "it" / "LC_MESSAGES" / "messages.po"
-PER_PATTERN = 2  # two of each route pattern: two challenges, two teams, two submissions
+PER_PATTERN = 1  # one page of each route pattern: the crawl stays bounded as the site grows
 MAX_PAGES = 70  # per crawl; a crawl that reaches it fails, so the bound never hides pages
 SLUG_PARENTS = frozenset({"challenges", "organise", "judge"})
 NOT_SLUGS = frozenset({"dashboard", "upload"})
