@@ -60,6 +60,7 @@ FORMS = """() => [...document.querySelectorAll("form")]
         && f.closest("details.confirm").querySelector(":scope > summary") !== null,
       confirm_step: f.querySelector("input[name=confirm][value=yes]") !== null,
       ellipsis: buttons.length > 0 && buttons.every(b => /…$/.test(label(b))),
+      disabled: buttons.length > 0 && buttons.every(b => b.disabled),
     };
   })"""
 TEXTS = """() => {
@@ -238,8 +239,8 @@ def destructive_findings(page: Page) -> tuple[list[str], list[dict[str, Any]]]:
         last = form["action"].rstrip("/").rsplit("/", 1)[-1]
         if not (form["danger"] or DESTRUCTIVE_ACTION.match(last)):
             continue
-        if form["disclosed"] or form["confirm_step"]:
-            continue
+        if form["disclosed"] or form["confirm_step"] or form["disabled"]:
+            continue  # asks first, is the asking, or cannot be sent (an admin's own account)
         if form["ellipsis"]:
             promised.append(form)
             continue
