@@ -303,6 +303,16 @@ def _teams_and_judging(c: Challenge) -> Iterator[Issue]:
             f"judging.scale.max ({judging.scale.max}) must be above min ({judging.scale.min})",
             "use a scale such as {min: 1, max: 5}",
         )
+    points = judging.scale.max - judging.scale.min + 1
+    labels = judging.scale.labels
+    if labels is not None and points > 0 and len(labels) != points:
+        yield Issue(
+            ("judging", "scale", "labels"),
+            f"judging.scale.labels has {len(labels)} labels but the scale "
+            f"{judging.scale.min} to {judging.scale.max} has {points} points",
+            "give one label per point of the scale, lowest first, or leave labels out",
+            at_key=True,
+        )
     keys: dict[str, int] = {}
     for i, criterion in enumerate(judging.rubric):
         if criterion.key in keys:

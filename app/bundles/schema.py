@@ -324,6 +324,11 @@ class Teams(Model):
 class Scale(Model):
     min: StrictInt = 1
     max: StrictInt = 5
+    labels: list[Localised] | None = Field(
+        default=None,
+        description="optional: one name per point of the scale, lowest first, in Italian and "
+        "English, e.g. [{it: insufficiente, en: insufficient}, ...]",
+    )
 
 
 class Criterion(Model):

@@ -67,12 +67,15 @@ def _judges_page(
     problem: str | None = None,
 ) -> HTMLResponse:
     assert challenge.id is not None
+    spec = JudgingSpec.from_config(challenge.config)
     return page.render(
         "judges/assign.html",
         {
             "challenge": challenge,
             "judges": service.judges_of(db, challenge.id),
-            "has_rubric": JudgingSpec.from_config(challenge.config) is not None,
+            "has_rubric": spec is not None,
+            "spec": spec,
+            "progress": service.progress(db, challenge, spec) if spec is not None else [],
             "problem": problem,
         },
         status=status,
@@ -125,6 +128,7 @@ def organise_ranking(challenge: AnyChallenge, db: SessionDep, page: PageDep) -> 
             "challenge": challenge,
             "spec": spec,
             "rows": service.ranking(db, challenge, spec) if spec is not None else [],
+            "for_judges": False,
         },
     )
 
@@ -183,6 +187,27 @@ def judge_challenge(
     )
 
 
+@judge.get("/judge/{slug}/ranking", response_class=HTMLResponse, name="judge_ranking")
+def judge_ranking(
+    user: JudgeUser, challenge: AnyChallenge, db: SessionDep, page: PageDep
+) -> HTMLResponse:
+    """The organisers' combined ranking, read-only, for the judges of this challenge alone.
+
+    Judges see where their reviews leave the finalists; the same `_judged` gate as their
+    other pages keeps out judges of other challenges and judges who compete here.
+    """
+    challenge, spec = _judged(db, challenge, user)
+    return page.render(
+        "judges/ranking.html",
+        {
+            "challenge": challenge,
+            "spec": spec,
+            "rows": service.ranking(db, challenge, spec),
+            "for_judges": True,
+        },
+    )
+
+
 def _finalist(
     db: Session, challenge: Challenge, team_id: int, user: User
 ) -> tuple[Challenge, JudgingSpec, Submission]:
@@ -234,6 +259,7 @@ def _team_page(
                 ),
                 "",
             ),
+            "members": service.team_members(db, submission.team_id),
             "scores": scores,
             "logs": read_logs(store, submission.logs_sha256, organiser=False).get(
                 "participant", {}

@@ -53,6 +53,26 @@ class JudgingSpec:
     metric_weight: float
     rubric_weight: float
     normalise_judges: bool
+    scale_labels: tuple[Mapping[str, str], ...] = ()
+
+    @property
+    def points(self) -> tuple[int, ...]:
+        """The whole numbers a judge picks from, lowest first; empty when they are too many.
+
+        Up to eleven points (0 to 10) read as a row of choices; a wider scale, or one a
+        bundle written before the schema required integers might carry, is typed as a number.
+        """
+        low, high = self.scale_min, self.scale_max
+        if low != int(low) or high != int(high) or not 0 < high - low <= 10:
+            return ()
+        return tuple(range(int(low), int(high) + 1))
+
+    def point_label(self, point: int) -> Mapping[str, str] | None:
+        """The bundle's name for a point of the scale, when it gave one per point."""
+        index = point - int(self.scale_min)
+        if len(self.scale_labels) != len(self.points) or not 0 <= index < len(self.scale_labels):
+            return None
+        return self.scale_labels[index]
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> JudgingSpec | None:
@@ -78,6 +98,9 @@ class JudgingSpec:
             metric_weight=float(combine.get("metric_weight", 0.5)),
             rubric_weight=float(combine.get("rubric_weight", 0.5)),
             normalise_judges=bool(combine.get("normalise_judges", True)),
+            scale_labels=tuple(
+                label for label in scale.get("labels") or () if isinstance(label, Mapping)
+            ),
         )
 
 

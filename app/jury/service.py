@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -28,7 +29,7 @@ from app.leaderboard.boards import LIVE
 from app.leaderboard.service import BoardRow
 from app.leaderboard.views import board_rows
 from app.submissions.access import is_member
-from app.teams.models import Team
+from app.teams.models import Membership, Team
 from app.teams.service import team_of
 from app.text.csv_cells import safe_cell
 
@@ -243,6 +244,88 @@ def ranking(session: Session, challenge: Challenge, spec: JudgingSpec) -> list[R
         for review, _user, _team in reviews_of(session, challenge.id)
     ]
     return combine(spec, [Finalist(r.team_id, r.team_name, r.rank) for r in rows], ratings)
+
+
+def team_members(session: Session, team_id: int) -> list[tuple[str, bool]]:
+    """(name, is captain) for each member, in the order they joined: who the judge is rating.
+
+    Names only: a judge has no use for the members' email addresses.
+    """
+    team = session.get(Team, team_id)
+    stmt = (
+        select(User.id, User.name)
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(Membership.team_id == team_id)
+        .order_by(col(Membership.joined_at), col(Membership.id))
+    )
+    captain = team.captain_id if team is not None else None
+    return [(name, user_id == captain) for user_id, name in session.exec(stmt).all()]
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A finalist a judge has not rated on every criterion of the current rubric."""
+
+    team_id: int
+    team_name: str
+    criteria: tuple[str, ...]  # the keys still unrated; every key when there is no review
+    reviewed: bool
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far one assigned judge is: the organisers chase the ones with `missing` entries."""
+
+    judge: User
+    competing: bool  # in a team of the challenge now: refused every judge's page of it
+    to_rate: int  # the finalists they may rate (not a team they belong to)
+    complete: int
+    missing: tuple[Missing, ...]
+
+
+def progress(session: Session, challenge: Challenge, spec: JudgingSpec) -> list[Progress]:
+    """Per assigned judge, the finalists rated on every criterion and the ones still missing.
+
+    Counted against the rubric as it is now, so a criterion added after a review shows that
+    review as incomplete instead of silently complete.
+    """
+    assert challenge.id is not None
+    rows = finalists(session, challenge, spec)
+    keys = tuple(c.key for c in spec.criteria)
+    rated: dict[tuple[int, int], set[str]] = {
+        (review.judge_id, review.team_id): set(review.ratings)
+        for review, _user, _team in reviews_of(session, challenge.id)
+    }
+    teams_of: dict[int, set[int]] = {}
+    for user_id, team_id in session.exec(
+        select(Membership.user_id, Membership.team_id).where(
+            Membership.challenge_id == challenge.id
+        )
+    ).all():
+        teams_of.setdefault(user_id, set()).add(team_id)
+    result = []
+    for judge in judges_of(session, challenge.id):
+        assert judge.id is not None
+        mine = teams_of.get(judge.id, set())
+        missing = []
+        for row in rows:
+            if row.team_id in mine:
+                continue
+            given = rated.get((judge.id, row.team_id))
+            left = tuple(k for k in keys if given is None or k not in given)
+            if left:
+                missing.append(Missing(row.team_id, row.team_name, left, given is not None))
+        to_rate = sum(1 for row in rows if row.team_id not in mine)
+        result.append(
+            Progress(
+                judge=judge,
+                competing=bool(mine),
+                to_rate=to_rate,
+                complete=to_rate - len(missing),
+                missing=tuple(missing),
+            )
+        )
+    return result
 
 
 def reviews_csv(

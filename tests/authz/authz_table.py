@@ -340,5 +340,6 @@ TABLE: list[Row] = [
     Row("POST", "/judge/{slug}/teams/{team_id}", JUDGE_ASSIGNED, fresh=True, form=REVIEW,
         to="/judge/{slug}/teams/{team_id}?saved=1", changes="reviews audit"),
     Row("GET",  "/judge/{slug}/teams/{team_id}/file", JUDGE_ASSIGNED, text="1,0.5"),
+    Row("GET",  "/judge/{slug}/ranking", JUDGE_ASSIGNED, text="Delfini"),
 ]
 # fmt: on

@@ -145,6 +145,7 @@ CASES = [
     Case("weights_not_one", CONFIG, M, "combine", "weights sum to 1.1", R),
     Case("negative_rubric_weight", CONFIG, M, "-0.6", "greater than 0", S),
     Case("team_min_above_max", CONFIG, M, "5", "min_size (5) is larger than max_size (4)", R),
+    Case("scale_labels_wrong_count", CONFIG, M, "labels", "has 3 labels but the scale", R),
     Case("bad_slug", CONFIG, M, "Harbour_Wave", "slug: 'Harbour_Wave'", S),
     Case("bad_theme", CONFIG, M, "ocean", "'ocean' is not allowed", S),
     Case("blank_translation", CONFIG, M, '""', "summary.en: must not be blank", S),

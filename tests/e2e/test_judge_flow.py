@@ -3,8 +3,10 @@
 The organiser loads a challenge whose judged (last) phase is open, publishes it
 and assigns two judges on its judges page; a team submits with a write-up,
 is scored by the real worker and marks the submission final; one judge reads
-the scores, logs, file and write-up and saves a rubric review; the final
-ranking then counts it. The other judge joined the team, so they take part
+the team's members, scores, logs, file and write-up and saves a rubric review
+with the keyboard alone (Tab, arrow keys, Space, Enter); the final ranking,
+which the judge reads too, then counts it, and the organiser sees that judge
+has rated every finalist. The other judge joined the team, so they take part
 in the challenge and the site refuses them every judge's page of it. axe checks the judging pages as judges see them.
 """
 
@@ -178,18 +180,34 @@ def test_judge_reviews_finalist_and_ranking_counts_it(
 
     finalist.get_by_role("link", name=team).click()
     team_url = page.url
+    expect(page.locator("ul.members")).to_contain_text(f"{finalist_member.name} (captain)")
     read_finalist(page, program, rmse, axe_source)
-    for label, value in RATINGS.items():
-        page.get_by_label(re.compile(rf"^{label} \(weight")).fill(value)
-    page.get_by_label("Comment").fill(COMMENT)
-    page.get_by_role("button", name="Save review").click()
+    rate_with_the_keyboard(page)
     expect(page.get_by_role("status")).to_have_text("Your review is saved.")
     for label, value in RATINGS.items():
-        expect(page.get_by_label(re.compile(rf"^{label} \(weight"))).to_have_value(value)
+        group = page.get_by_role("group", name=re.compile(rf"^{label} \(weight"))
+        expect(group.get_by_role("radio", name=re.compile(rf"^{value} · "))).to_be_checked()
+        expect(group.get_by_role("radio", checked=True)).to_have_count(1)
     expect(page.get_by_label("Comment")).to_have_value(COMMENT)
     expect(page.get_by_role("button", name="Update review")).to_be_visible()
+    assert_page_accessible(page, axe_source)
     page.get_by_role("link", name="Finalists", exact=True).click()
     expect(page.locator("tr.finalist").filter(has_text=team)).to_contain_text("done")
+
+    # The judge reads the combined ranking too, without anything to change on it.
+    page.get_by_role("link", name="Final ranking").click()
+    expect(page).to_have_url(re.compile(rf"/judge/{slug}/ranking$"))
+    expect(page.locator("tr.ranked").filter(has_text=team)).to_contain_text(team)
+    expect(page.locator("main").get_by_role("button")).to_have_count(0)
+    expect(page.locator("main form")).to_have_count(0)
+    assert_on_a_phone(page, axe_source, "the judges' ranking")
+
+    # The organiser sees who has rated what: this judge every finalist, the other none.
+    org.reload()
+    done = org.locator("tr.judge-progress").filter(has_text=judge.name)
+    expect(done).to_contain_text("1 of 1")
+    expect(done).to_contain_text("none: every finalist is rated")
+    assert_on_a_phone(org, axe_source, "the organisers' judges page")
 
     # The organiser's final ranking counts the review; the export carries the comment.
     org.get_by_role("link", name="Final ranking").click()
@@ -214,6 +232,42 @@ def test_judge_reviews_finalist_and_ranking_counts_it(
         assert answer is not None and answer.status == 403, answer.status if answer else None
         expect(member.locator("main")).to_contain_text("take part in it as a participant")
         expect(member.get_by_role("button", name="Save review")).to_have_count(0)
+
+
+def rate_with_the_keyboard(page: Page) -> None:
+    """Tab into each criterion's row of points, arrows to the rating, then Enter on the button.
+
+    Nothing is clicked: the rubric must be operable by a judge who uses only a keyboard.
+    """
+    page.locator("pre.log").last.focus()
+    for label, value in RATINGS.items():
+        group = page.get_by_role("group", name=re.compile(rf"^{label} \(weight"))
+        page.keyboard.press("Tab")
+        first = group.get_by_role("radio").first
+        expect(first).to_be_focused()  # nothing chosen yet: Tab lands on the lowest point
+        page.keyboard.press("Space")
+        for _ in range(int(value) - 1):
+            page.keyboard.press("ArrowRight")
+        chosen = group.get_by_role("radio", name=re.compile(rf"^{value} · "))
+        expect(chosen).to_be_focused()
+        expect(chosen).to_be_checked()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Comment")).to_be_focused()
+    page.keyboard.type(COMMENT)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Save review")).to_be_focused()
+    page.keyboard.press("Enter")
+
+
+def assert_on_a_phone(page: Page, axe_source: str, what: str) -> None:
+    """No sideways scroll at 390 px, and axe passes there too."""
+    desktop = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"{what} scrolls sideways on a phone: {width} px"
+    assert_page_accessible(page, axe_source)
+    if desktop:
+        page.set_viewport_size(desktop)
 
 
 def read_finalist(page: Page, program: Path, rmse: str, axe_source: str) -> None:

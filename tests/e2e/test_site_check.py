@@ -10,7 +10,7 @@ critical axe violation, no text of the other language, destructive forms confirm
 no request to any host but the site.
 
 Then sign-up, team creation, a submission and a judge's review are done with the keyboard
-alone (Tab, Enter, Space; a file chooser is filled with set_input_files once it has focus).
+alone (Tab, Enter, Space, and the arrows inside a radio group; a file chooser is filled with set_input_files once it has focus).
 """
 
 from __future__ import annotations
@@ -227,15 +227,19 @@ def test_keyboard_alone_saves_a_judges_review(site: Site, stack: Stack) -> None:
         tab_to(page, page.get_by_role("link", name=site.finalist_team))
         page.keyboard.press("Enter")
         expect(page.get_by_role("heading", level=1)).to_have_text(site.finalist_team)
-        for label, value in RATINGS.items():
-            tab_to(page, page.get_by_label(re.compile(rf"^{label} \(weight")))
-            page.keyboard.type(value)
+        for label, value in RATINGS.items():  # a radio group: Space picks, arrows move
+            group = page.get_by_role("group", name=re.compile(rf"^{label} \(weight"))
+            tab_to(page, group.get_by_role("radio").first)
+            page.keyboard.press("Space")
+            for _ in range(int(value) - 1):
+                page.keyboard.press("ArrowRight")
         tab_to(page, page.get_by_label("Comment"))
         page.keyboard.type("Typed without a mouse.")
         tab_to(page, page.get_by_role("button", name="Save review"))
         page.keyboard.press("Enter")
         expect(page.get_by_role("status")).to_have_text("Your review is saved.")
         for label, value in RATINGS.items():
-            expect(page.get_by_label(re.compile(rf"^{label} \(weight"))).to_have_value(value)
+            group = page.get_by_role("group", name=re.compile(rf"^{label} \(weight"))
+            expect(group.get_by_role("radio", name=re.compile(rf"^{value} · "))).to_be_checked()
     finally:
         page.close()

@@ -72,6 +72,8 @@ SHOWN = [
     ("judge", "/judge/{slug}/teams/{team_id}", "xss-link"),
     ("judge", "/judge/{slug}/teams/{team_id}", "xss-file"),
     ("judge", "/judge/{slug}/teams/{team_id}", "xss-comment"),
+    ("judge", "/judge/{slug}/teams/{team_id}", "xss-user"),
+    ("judge", "/judge/{slug}/ranking", "Xss-team"),
 ]
 ROLES = ("anonymous", "participant", "organiser", "judge")
 
