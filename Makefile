@@ -14,7 +14,7 @@ export MAREA_DATA_DIR ?= $(CURDIR)/var
 help: ## what each target does (this list)
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:[^#]*## /\t/' | column -t -s "$$(printf '\t')"
 
-.PHONY: help run test unit setup services postgres oidc browser image catalog lint clean bench bench-check bench-record wrk i18n chaos load fuzz
+.PHONY: help run test unit setup services postgres oidc browser image catalog lint clean bench bench-check bench-record wrk i18n chaos load fuzz screenshots
 
 run: setup catalog ## serve the site with a worker on SQLite (sets everything up first)
 	@echo "==> serving Marea at http://$(HOST):$(PORT) with a worker (Ctrl-C stops both)"
@@ -114,6 +114,11 @@ bench-record: setup wrk ## rewrite bench/baseline.json after an intended change
 
 wrk:
 	@bash scripts/ensure-wrk.sh
+
+# A temporary site (catalog loaded, three teams scored) photographed by Debian's Chromium at
+# 1280x800 and 390x844; the PNGs are docs/screenshots/*.png, shown in docs/screenshots.md.
+screenshots: setup browser ## regenerate docs/screenshots (a temporary site with demo activity)
+	PYTHONPATH=$(CURDIR) $(BIN)/python scripts/screenshots.py
 
 i18n: $(STAMP) ## extract the messages and update the Italian and English catalogs
 	$(BIN)/pybabel extract -F babel.cfg -o app/locale/messages.pot --project=Marea --version=0.1.0 --copyright-holder="Marea contributors" --sort-by-file .

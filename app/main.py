@@ -47,6 +47,7 @@ from app.organisers.pages import router as organisers_router
 from app.rescoring.pages import router as rescore_router
 from app.submissions.pages import router as submissions_router
 from app.teams.pages import router as teams_router
+from app.web.api_docs import DOCS_URL, OAUTH2_REDIRECT_URL, install_api_docs
 from app.web.body_limit import BodyLimitMiddleware
 from app.web.errors import Refused, refusal_fields
 from app.web.page import Page
@@ -87,7 +88,7 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     7. the cap on live streams per client.
     """
     https = settings.base_url.startswith("https://")
-    exempt = frozenset(p for p in (app.docs_url, app.swagger_ui_oauth2_redirect_url) if p)
+    exempt = frozenset({DOCS_URL, OAUTH2_REDIRECT_URL})  # Swagger UI's page has inline script
     # Starlette runs the middleware added last first, so they are added from the inside out.
     app.add_middleware(StreamLimitMiddleware, settings=settings)
     app.add_middleware(CsrfMiddleware)
@@ -134,7 +135,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         title="Marea",
         version=__version__,
         description="Challenges, sandboxed scoring and live leaderboards for city hackathons.",
-        docs_url="/api/docs",
+        docs_url=None,  # app/web/api_docs.py: the same page, without a CDN
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.challenge_states = states
 
     app.mount("/static", StaticFiles(packages=[("app.web", "static")]), name="static")
+    install_api_docs(app, "/api/openapi.json")
     install_middleware(app, settings)
     install_accounts(app, settings)
     app.include_router(events_router)

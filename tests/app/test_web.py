@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 
@@ -121,6 +122,17 @@ def test_openapi_docs_are_served(client: TestClient) -> None:
     assert schema.status_code == 200
     assert schema.json()["info"]["title"] == "Marea"
     assert client.get("/api/docs").status_code == 200
+
+
+def test_api_docs_load_swagger_ui_from_the_site_itself(client: TestClient) -> None:
+    """No CDN: a third-party request on every visit, and a blank page on a closed network."""
+    page = client.get("/api/docs").text
+    assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", page)
+    assert len(assets) >= 3, f"Swagger UI's script, stylesheet and icon are not in {page}"
+    for asset in assets:
+        assert asset.startswith("/api/docs/assets/"), f"/api/docs loads {asset}"
+        answer = client.get(asset)
+        assert answer.status_code == 200 and len(answer.content) > 1000, asset
 
 
 METRICS_TOKEN = "scrape-secret-for-tests"

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.redis_urls import redis_url
@@ -266,3 +266,37 @@ def assert_page_accessible(page: Page, axe_source: str) -> None:
         for v in blocking
     )
     assert not blocking, f"axe found serious/critical violations on {page.url}:\n{described}"
+
+
+SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
+WIDER_THAN_SCREEN = """() => [...document.querySelectorAll("body *")]
+  .filter(e => !e.closest(".table-scroll, pre, .visually-hidden, .skip"))
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+  .map(e => `${e.tagName.toLowerCase()}${e.id ? "#" + e.id : ""}.${e.className}: `
+            + `${Math.round(e.getBoundingClientRect().right)} px`)
+  .slice(0, 8)"""
+
+
+def assert_fits(page: Page, size: str) -> None:
+    width = page.evaluate("window.innerWidth")
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    wide: list[str] = page.evaluate(WIDER_THAN_SCREEN)
+    assert scroll <= width, f"{page.url} scrolls sideways on a {size}: {scroll} > {width}: {wide}"
+    assert not wide, f"{page.url} on a {size}: wider than the screen: {wide}"
+
+
+def press_confirmed(scope: Page | Locator, name: str) -> None:
+    """Press a destructive button: open its `<details class="confirm">` first, then press it.
+
+    The site's convention for an action that cannot simply be taken back: the button sits in
+    a closed disclosure whose summary ("Unpublish…") opens a sentence saying what will happen.
+    """
+    summary = scope.locator("details.confirm > summary").filter(
+        has_text=re.compile(rf"^\s*{re.escape(name)}…\s*$")
+    )
+    if summary.count():
+        summary.first.click()
+        details = summary.first.locator("xpath=..")
+        details.get_by_role("button", name=name, exact=True).click()
+    else:
+        scope.get_by_role("button", name=name, exact=True).click()

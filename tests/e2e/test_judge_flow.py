@@ -32,6 +32,7 @@ from e2e_flows import (
     new_context,
     new_participant,
     open_final_phase,
+    press_confirmed,
     sign_up,
     submit_with_write_up,
     upload_bundle,
@@ -86,7 +87,7 @@ def publish_judged_challenge(page: Page, stack: Stack, tmp_path: Path) -> tuple[
     folder = fixture_bundle(tmp_path, slug, title, edits)
     upload_bundle(page, stack.base_url, zip_bundle(folder, tmp_path / f"{slug}.zip"))
     expect(page).to_have_url(re.compile(rf"/organise/{slug}$"))
-    page.get_by_role("button", name="Publish", exact=True).click()
+    press_confirmed(page, "Publish")
     expect(page.locator("section.status strong")).to_have_text("Published")
     return slug, title
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 import pytest
 from e2e_flows import (
     BASELINE,
+    SIZES,
     SLUG,
     StaffMember,
+    assert_fits,
     assert_page_accessible,
     create_staff,
     create_team,
@@ -26,14 +28,6 @@ from e2e_flows import (
 )
 from e2e_stack import Stack
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-
-SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
-WIDER_THAN_SCREEN = """() => [...document.querySelectorAll("body *")]
-  .filter(e => !e.closest(".table-scroll, pre, .visually-hidden, .skip"))
-  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
-  .map(e => `${e.tagName.toLowerCase()}${e.id ? "#" + e.id : ""}.${e.className}: `
-            + `${Math.round(e.getBoundingClientRect().right)} px`)
-  .slice(0, 8)"""
 
 
 @dataclass(frozen=True)
@@ -147,14 +141,6 @@ def check_header(page: Page, size: str, links: tuple[str, ...]) -> None:
     switch = header.get_by_role("navigation", name="Language")
     for language in ("Italiano", "English"):
         expect(switch.get_by_role("link", name=language)).to_be_visible()
-
-
-def assert_fits(page: Page, size: str) -> None:
-    width = page.evaluate("window.innerWidth")
-    scroll = page.evaluate("document.documentElement.scrollWidth")
-    wide: list[str] = page.evaluate(WIDER_THAN_SCREEN)
-    assert scroll <= width, f"{page.url} scrolls sideways on a {size}: {scroll} > {width}: {wide}"
-    assert not wide, f"{page.url} on a {size}: wider than the screen: {wide}"
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZES.keys())

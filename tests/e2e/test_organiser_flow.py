@@ -26,6 +26,7 @@ from e2e_flows import (
     log_in,
     new_context,
     open_final_phase,
+    press_confirmed,
     upload_bundle,
     zip_bundle,
 )
@@ -169,7 +170,7 @@ def test_organiser_uploads_previews_publishes_and_unpublishes(
     assert_page_accessible(page, axe_source)
     page.get_by_role("link", name="Back to the organiser page").click()
 
-    page.get_by_role("button", name="Publish", exact=True).click()
+    press_confirmed(page, "Publish")
     expect(page).to_have_url(re.compile(rf"/organise/{slug}$"))
     expect(page.locator("section.status strong")).to_have_text("Published")
 
@@ -197,12 +198,12 @@ def test_organiser_uploads_previews_publishes_and_unpublishes(
     board = page.locator("section.board")
     expect(board).to_contain_text("The private board is revealed.")
     expect(board).to_contain_text("Final choices are locked since the first reveal")
-    page.get_by_role("button", name="Hide the private board").click()
+    press_confirmed(page, "Hide the private board")
     expect(board).to_contain_text("Reveal the private board…")
     expect(board).to_contain_text("Final choices are locked since the first reveal")
     page.set_viewport_size({"width": 1280, "height": 800})
 
-    page.get_by_role("button", name="Unpublish", exact=True).click()
+    press_confirmed(page, "Unpublish")
     expect(page.locator("section.status strong")).to_contain_text("Draft")
     assert not public_home_lists(anonymous, stack, slug)
     assert public_page_status(anonymous, stack, slug) == 404
