@@ -26,7 +26,7 @@ DESTRUCTIVE_ROUTE = re.compile(
     r"publish|reveal|hide|apply|discard|disqualify|leave|cancel|delete|deactivate|unassign|revoke"
 )
 BUTTON = re.compile(r"<button\b[^>]*>(.*?)</button>", re.S)
-OPENS = re.compile(r"""\{%-?\s*call\s+confirm\(|<details class=["']confirm["']>""")
+OPENS = re.compile(r"""\{%-?\s*call\s+confirm\(|<details class=["']confirm["'][^>]*>""")
 CLOSES = re.compile(r"""\{%-?\s*endcall\s*-?%\}|</details>""")
 
 
