@@ -27,11 +27,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 from dataclasses import dataclass
 
 import redis
 
 from app.accounts.service import normalise_email
+from app.i18n.speech import gettext as _
+
+log = logging.getLogger(__name__)
 
 PREFIX = "marea:login"
 SIGNUP_PREFIX = "marea:signup"
@@ -65,7 +69,15 @@ def email_digest(email: str) -> str:
 
 
 def _unavailable(what: str, exc: redis.RedisError) -> Unavailable:
-    return Unavailable(f"{what} is paused: the rate limiter cannot reach Redis ({exc}).")
+    """What the person reads (in their language); the engine's own error goes to the log."""
+    log.warning("%s paused: the rate limiter cannot reach Redis: %s", what, exc)
+    if what == "Login":
+        return Unavailable(
+            _("Login is paused: the rate limiter cannot reach Redis. Try again in a minute.")
+        )
+    return Unavailable(
+        _("Sign-up is paused: the rate limiter cannot reach Redis. Try again in a minute.")
+    )
 
 
 class LoginLimiter:

@@ -141,4 +141,4 @@ def test_login_is_refused_with_503_when_redis_is_down(settings: Settings) -> Non
             "/login", data={"email": "a@example.org", "password": PASSWORD, "csrf_token": token}
         )
     assert response.status_code == 503
-    assert "rate limiter cannot reach Redis" in response.text
+    assert "il limitatore dei tentativi non raggiunge Redis" in response.text  # Italian by default
