@@ -257,3 +257,31 @@ def test_check_in_from_the_desk_list_and_from_the_participants_code(
                           data={"undo": "yes", "csrf_token": organiser.csrf(desk)})  # fmt: skip
     with session_scope(engine_of(client)) as session:
         assert session.get(Registration, rid).checked_in_at is None  # type: ignore[union-attr]
+
+
+def test_people_registering_at_once_never_exceed_the_capacity(
+    client: TestClient, tmp_path: Path
+) -> None:
+    """The capacity is a check-then-write: every registration takes the event's lock first."""
+    import threading
+
+    make_event(client, tmp_path, capacity=2)
+    people = [person(client, f"r{n}@example.org", f"R{n}") for n in range(6)]
+    tokens = [p.csrf(f"/events/{SLUG}/register") for p in people]
+    start = threading.Barrier(len(people))
+    answers: list[int] = []
+
+    def go(who: Person, token: str) -> None:
+        start.wait()
+        answer = who.client.post(f"/events/{SLUG}/register", follow_redirects=False,
+                                 data={**ANSWERS, "csrf_token": token})  # fmt: skip
+        answers.append(answer.status_code)
+
+    threads = [threading.Thread(target=go, args=pair) for pair in zip(people, tokens, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [303] * len(people)
+    statuses = sorted(str(status_of(client, p)) for p in people)
+    assert statuses == ["registered"] * 2 + ["waiting"] * 4
