@@ -322,6 +322,8 @@ def organise_submissions(
             "query": query,
             "teams": participation.teams_of(db, challenge.id),
             "phase_names": [p.name for p in challenges.phases_of(db, challenge.id)],
+            # what each phase is called on the page: its title, not its bundle key
+            "phase_titles": {p.name: p.title for p in challenges.phases_of(db, challenge.id)},
             "statuses": [s.value for s in Status],
         },
     )

@@ -17,6 +17,10 @@ ALLOWED: dict[str, str] = {
     "MAE": "metric abbreviation, the same in both languages",
     "CSV": "file format",
     "JSON": "file format",
+    "Partner": (
+        "the same word in both languages: the Italian for 'Partners', and the demo event's "
+        "English role of a partner (event.yaml data)"
+    ),
     "Persistence forecast: tomorrow's waves are today's, tuned on the buoy.": (
         "a team's own write-up (user data in the language the team wrote it in)"
     ),
