@@ -48,6 +48,21 @@ ROLES = ("anonymous", "participant", "organiser", "judge", "admin")
 NOT_RENDERED = {
     "organisers/rescore.html": "needs a rescore set (covered by the static scan)",
     "organisers/rescore_logs.html": "needs a rescore set (covered by the static scan)",
+    "submissions/_waiting.html": "a submission still waiting or running (static scan when judged)",
+    # This site has no event: the event pages are rendered by tests/app/events and
+    # tests/e2e/test_event_flow.py (with axe), and scanned for inline script here.
+    **{
+        f"events/{name}.html": "needs an event (covered by the static scan)"
+        for name in (
+            "page",
+            "register",
+            "registrations",
+            "results_confirm",
+            "teammates",
+            "winners",
+            "check_in",
+        )
+    },
 }
 PREDICTIONS = ("id,wave_height\n" + "".join(f"{i},1.0\n" for i in range(41, 61))).encode()
 
@@ -159,7 +174,9 @@ def test_every_template_was_rendered_and_none_has_inline_script(site: Site) -> N
     _admin_confirmation(site)
     _rate_limited_login(site)
     every = {p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.html")}
-    assert every - site.loader.loaded == set(NOT_RENDERED), "templates no test rendered"
+    # A listed template may be rendered or not (whether a submission is still waiting when its
+    # page is read depends on the worker); every other one must have been.
+    assert every - site.loader.loaded <= set(NOT_RENDERED), "templates no test rendered"
     for name in sorted(every):
         text = (TEMPLATES / name).read_text(encoding="utf-8")
         assert _template_problems(text) == [], name
