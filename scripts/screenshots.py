@@ -156,7 +156,7 @@ def main() -> None:
                     team_context.close()
             print(f"==> screenshots into {args.out}")
             for path, name in (
-                ("/", "home"),  # the demo event's page: the only event goes straight to it
+                ("/", "home"),
                 ("/challenges", "challenges"),
                 (f"/challenges/{SLUG}", "challenge"),
                 (f"/challenges/{SLUG}/leaderboard", "leaderboard"),
@@ -167,7 +167,6 @@ def main() -> None:
                 (f"/challenges/{SLUG}/team", "team"),
                 (f"/challenges/{SLUG}/submit", "submit"),
                 (submission, "submission"),
-                ("/events/hackathon-del-mare/register", "register"),
             ):
                 shoot(member_page, base_url, path, name, args.out)
             organiser = create_staff(data_dir, "organiser", "Organiser")
