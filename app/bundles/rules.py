@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.bundles.errors import BundleError, ErrorCategory
 from app.bundles.schema import (
     BUILTIN_METRICS,
     METRIC_PARAMS,
@@ -20,7 +21,7 @@ from app.bundles.schema import (
     LogMode,
     PhaseKind,
 )
-from app.bundles.source import Loc
+from app.bundles.source import Loc, YamlDocument
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,24 @@ class Issue:
     message: str
     hint: str
     at_key: bool = False
+
+
+def issue_errors(issues: list[Issue], doc: YamlDocument, file: str) -> list[BundleError]:
+    """Rule issues as errors placed in `file` (challenge.yaml or event.yaml), at their key."""
+    errors = []
+    for issue in issues:
+        position = doc.locate(issue.loc, at_key=issue.at_key)
+        errors.append(
+            BundleError(
+                file,
+                position.line if position else None,
+                position.column if position else None,
+                issue.message,
+                issue.hint,
+                ErrorCategory.RULE,
+            )
+        )
+    return errors
 
 
 def _iso(moment: datetime) -> str:

@@ -50,7 +50,7 @@ from app.bundles.files import (
     references,
 )
 from app.bundles.limits import DEFAULT_LIMITS, BundleLimits, human_size
-from app.bundles.rules import check_rules
+from app.bundles.rules import check_rules, issue_errors
 from app.bundles.schema import Challenge
 from app.bundles.source import YamlDocument, YamlProblem, parse_yaml
 from app.core.settings import DEFAULT_RUNNER_IMAGE
@@ -333,19 +333,7 @@ def _check(
         challenge = Challenge.model_validate(doc.data)
     except ValidationError as exc:
         return None, schema_errors(exc, doc, CHALLENGE_FILE)
-    errors: list[BundleError] = []
-    for issue in check_rules(challenge, images):
-        position = doc.locate(issue.loc, at_key=issue.at_key)
-        errors.append(
-            BundleError(
-                CHALLENGE_FILE,
-                position.line if position else None,
-                position.column if position else None,
-                issue.message,
-                issue.hint,
-                ErrorCategory.RULE,
-            )
-        )
+    errors = issue_errors(check_rules(challenge, images), doc, CHALLENGE_FILE)
     if unpacked is not None:  # a zip of hidden files: its top, now that the paths are known
         report.hidden_root = _hidden_root(unpacked, challenge)
     roots = Roots(root, report.hidden_root)

@@ -17,6 +17,7 @@ from app.bundles.errors import BundleError, ErrorCategory
 from app.bundles.explain import schema_errors
 from app.bundles.files import FileAt, check_page
 from app.bundles.limits import DEFAULT_LIMITS, human_size
+from app.bundles.rules import issue_errors
 from app.bundles.source import YamlDocument, YamlProblem, parse_yaml
 from app.events.rules import check_rules
 from app.events.schema import EVENT_FILE, Event
@@ -122,20 +123,7 @@ def validate_event(source: Path) -> EventReport:
 
 
 def _rule_errors(event: Event, doc: YamlDocument) -> list[BundleError]:
-    errors = []
-    for issue in check_rules(event):
-        position = doc.locate(issue.loc, at_key=issue.at_key)
-        errors.append(
-            BundleError(
-                EVENT_FILE,
-                position.line if position else None,
-                position.column if position else None,
-                issue.message,
-                issue.hint,
-                ErrorCategory.RULE,
-            )
-        )
-    return errors
+    return issue_errors(check_rules(event), doc, EVENT_FILE)
 
 
 def _file(
