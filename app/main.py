@@ -45,6 +45,7 @@ from app.organisers.excerpt_pages import router as excerpt_router
 from app.organisers.ops_pages import router as ops_router
 from app.organisers.pages import router as organisers_router
 from app.rescoring.pages import router as rescore_router
+from app.roles.pages import router as roles_router
 from app.submissions.pages import router as submissions_router
 from app.teams.pages import router as teams_router
 from app.web.api_docs import DOCS_URL, OAUTH2_REDIRECT_URL, install_api_docs
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     staff_only = [Depends(refuse_competitors)]
     # ops first: /organise/{slug} would catch /organise/dashboard
     app.include_router(ops_router, dependencies=staff_only)
+    app.include_router(roles_router)
     app.include_router(organisers_router, dependencies=staff_only)
     app.include_router(rescore_router, dependencies=staff_only)
     app.include_router(excerpt_router, dependencies=staff_only)

@@ -7,6 +7,7 @@ from app.events.models import Event, Registration
 from app.jury.models import JudgeAssignment, Review
 from app.leaderboard.models import LeaderboardEntry
 from app.rescoring.models import RescoreItem, RescoreSet
+from app.roles.models import RoleGrant
 from app.submissions.models import (
     FINAL_STATUSES,
     LogExcerpt,
@@ -35,6 +36,7 @@ __all__ = [
     "RescoreSet",
     "Review",
     "Role",
+    "RoleGrant",
     "Score",
     "Status",
     "Submission",

@@ -2,8 +2,8 @@
 
     def page(user: CurrentUser): ...            # signed in (browser) or Bearer token (API)
     def page(user: OptionalUser): ...           # anyone; user is None when anonymous
-    def page(user: OrganiserUser): ...          # organiser or admin
-    def page(user: JudgeUser): ...              # judge or higher
+    def page(user: OrganiserUser): ...          # runs some event or challenge (or admin)
+    def page(user: JudgeUser): ...              # judges something (or organises)
     APIRouter(dependencies=[Depends(require_organiser)])  # every route of a staff router
     def api(user: SubmitUser): ...              # a write: a browser or a `submit` token
     def page(user: BrowserUser): ...            # a browser session only (account management)
@@ -37,9 +37,10 @@ from app.accounts.devices import KnownDevices
 from app.accounts.models import Role, TokenScope, User
 from app.accounts.oidc import OidcProviders
 from app.accounts.ratelimit import LoginLimiter, SignupLimiter
-from app.accounts.service import role_at_least
 from app.accounts.sessions import session_user
 from app.accounts.tokens import user_for_token
+from app.i18n.speech import gettext as _
+from app.roles.service import Scope, scope_of
 from app.web.deps import SessionDep
 from app.web.security import SAFE_METHODS
 
@@ -193,23 +194,42 @@ def get_browser_user(request: Request, user: CurrentUser) -> User:
 BrowserUser = Annotated[User, Depends(get_browser_user)]
 
 
-def require_role(role: Role) -> Callable[[User], User]:
-    """A dependency admitting users with `role` or a higher one (403 otherwise)."""
+def require_admin(user: CurrentUser) -> User:
+    if user.role != Role.admin:
+        raise HTTPException(403, _("Only a site administrator may do this."))
+    return user
 
-    def check(user: CurrentUser) -> User:
-        if not role_at_least(user.role, role):
-            raise HTTPException(403, f"Only a {role.value} (or higher) may do this.")
-        return user
 
-    return check
+def get_scope(request: Request, db: SessionDep, user: OptionalUser) -> Scope:
+    """What the caller runs (events, challenges, judging), read once per request."""
+    cached = getattr(request.state, "scope", None)
+    if isinstance(cached, Scope):
+        return cached
+    scope = scope_of(db, user)
+    request.state.scope = scope
+    return scope
+
+
+ScopeDep = Annotated[Scope, Depends(get_scope)]
 
 
 # One callable per role, defined once: FastAPI caches a dependency per request by its callable,
 # so a router's `dependencies=[Depends(require_organiser)]` and a handler's `OrganiserUser`
-# are checked once, not twice (a fresh `require_role(...)` each time would be a new key).
-require_judge = require_role(Role.judge)
-require_organiser = require_role(Role.organiser)
-require_admin = require_role(Role.admin)
+# are checked once, not twice. Each admits whoever runs something of that kind: the page
+# itself then checks the event or challenge it names (`app.roles.service`).
+def require_organiser(user: CurrentUser, scope: ScopeDep) -> User:
+    if not scope.organises_something:
+        raise HTTPException(
+            403, _("Only the organisers of an event or the owners of a challenge may do this.")
+        )
+    return user
+
+
+def require_judge(user: CurrentUser, scope: ScopeDep) -> User:
+    if not (scope.judges_something or scope.organises_something):
+        raise HTTPException(403, _("Only a judge (or an organiser) may do this."))
+    return user
+
 
 JudgeUser = Annotated[User, Depends(require_judge)]
 OrganiserUser = Annotated[User, Depends(require_organiser)]

@@ -11,14 +11,16 @@ from sqlmodel import Session
 from app.accounts.deps import LoginRequired, SessionCredential
 from app.accounts.devices import KnownDevices
 from app.accounts.login_pages import router as login_router
-from app.accounts.models import User
+from app.accounts.models import Role, User
 from app.accounts.oidc import OidcProviders
 from app.accounts.oidc_pages import router as oidc_router
 from app.accounts.pages import router as account_router
 from app.accounts.ratelimit import LoginLimiter, SignupLimiter
+from app.accounts.service import role_at_least
 from app.accounts.sessions import session_user
 from app.core.redis import redis_client
 from app.core.settings import Settings
+from app.roles.service import Scope, scope_of
 from app.web.security import csrf_input, csrf_token
 
 SESSION_COOKIE = "marea_session"
@@ -46,6 +48,7 @@ def install_accounts(app: FastAPI, settings: Settings) -> None:
     env.globals["csrf_input"] = csrf_input
     env.globals["csrf_token"] = csrf_token
     env.globals["signed_in_user"] = signed_in_user
+    env.globals["staff_menu"] = staff_menu
 
     app.include_router(login_router)
     app.include_router(oidc_router)
@@ -74,3 +77,24 @@ def signed_in_user(context: Context) -> User | None:
     request.state.user = signed_in.user
     request.state.credential = SessionCredential(signed_in.session.id)
     return signed_in.user
+
+
+@pass_context
+def staff_menu(context: Context) -> tuple[bool, bool]:
+    """Jinja global for the navigation bar: (judges something, runs something).
+
+    Site judges, organisers and admins need no query; anyone else may hold a role over an
+    event or a challenge (app.roles), read here once per page.
+    """
+    request: Request | None = context.get("request")
+    user = signed_in_user(context)
+    if request is None or user is None:
+        return False, False
+    scope = getattr(request.state, "scope", None)
+    if not isinstance(scope, Scope):
+        if role_at_least(user.role, Role.organiser):
+            return True, True
+        with Session(request.app.state.engine, expire_on_commit=False) as db:
+            scope = scope_of(db, user)
+        request.state.scope = scope
+    return scope.judges_something or scope.organises_something, scope.organises_something

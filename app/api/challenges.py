@@ -25,7 +25,7 @@ from app.challenges import service
 from app.challenges.models import Challenge, Phase
 from app.challenges.web import published_challenge_or_404
 from app.core.db import MAX_ROW_ID
-from app.leaderboard.boards import FROZEN, LIVE, audience_for, competes_in, is_staff
+from app.leaderboard.boards import FROZEN, LIVE, audience_for, is_staff, takes_part
 from app.leaderboard.cache import BoardCache, BoardKey, board_event
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.rendered import AROUND, RenderedBoard, board_head
@@ -130,7 +130,7 @@ async def audience_of(request: Request, state: ChallengeState, user: User | None
 
     def competes() -> bool:
         with Session(request.app.state.engine) as db:
-            return competes_in(db, state.id, user)
+            return takes_part(db, state.id, user)
 
     return audience_for(state.frozen_at, user, await run_in_threadpool(competes))
 

@@ -215,6 +215,22 @@ def N_(message: str) -> str:
     return message
 
 
+ROLE_WORDS = {
+    "organiser": N_("organiser of the event {event}"),
+    "judge": N_("judge of the event {event}"),
+    "owner": N_("owner of this challenge"),
+}
+CHALLENGE_JUDGE = N_("judge of this challenge")
+
+
+def _role_over(detail: dict[str, Any]) -> str:
+    role, event = str(detail.get("role", "")), detail.get("event")
+    if role == "judge" and not event:
+        return _(CHALLENGE_JUDGE)
+    template = ROLE_WORDS.get(role)
+    return _(template).format(event=event or "?") if template else role
+
+
 SENTENCES: dict[str, Say] = {
     "bundle.upload": _upload,
     "challenge.publish": _simple(N_("{who} published the challenge.")),
@@ -255,6 +271,14 @@ SENTENCES: dict[str, Say] = {
     ),
     "judge.assign": _simple(N_("{who} made {target} a judge of this challenge.")),
     "judge.unassign": _simple(N_("{who} removed {target} from the judges of this challenge.")),
+    "role.give": _simple(
+        N_("{who} gave {target} the role: {role}."),
+        role=lambda s, e: _role_over(e.detail),
+    ),
+    "role.revoke": _simple(
+        N_("{who} took from {target} the role: {role}."),
+        role=lambda s, e: _role_over(e.detail),
+    ),
     "review.create": _simple(N_("{who} reviewed team {target}.")),
     "review.update": _simple(N_("{who} changed the review of team {target}.")),
     # An event's actions (app/events): registrations, check-in and the results.

@@ -25,6 +25,8 @@ from app.challenges.models import Challenge, DataFile, Phase
 from app.core.db import utcnow
 from app.core.refusal import Kind, Refusal
 from app.core.runtime import Runtime
+from app.roles.models import Scoped, Source
+from app.roles.service import sync_listed
 from app.submissions.finals import bundle_update_refused
 from app.submissions.models import Submission
 
@@ -114,6 +116,7 @@ def load_into_db(
     hidden: Path | None = None,
     publish: bool | None = None,
     progress: Callable[[str], None] = lambda _path: None,
+    guard: Callable[[Session, Challenge | None], Refusal | None] | None = None,
 ) -> LoadOutcome | Refusal:
     """Validate, store the files, and create or update the challenge.
 
@@ -124,6 +127,8 @@ def load_into_db(
     Raises `BundleInvalid` (with every located error) when the bundle is not valid,
     including a runner image the site's settings do not allow.
     `publish=None` keeps an existing challenge's state and leaves a new one a draft.
+    `guard` sees the challenge the bundle would replace (None for a new one) before anything
+    is stored, and may refuse: the site lets a person replace only a challenge they manage.
     """
     images = runtime.settings.runner_images()
     with load_bundle(path, hidden=hidden, images=images) as bundle:
@@ -131,6 +136,10 @@ def load_into_db(
         config = model.model_dump(mode="json")
         with Session(runtime.engine, expire_on_commit=False) as session:
             current = session.exec(select(Challenge).where(Challenge.slug == model.slug)).first()
+            if guard is not None:
+                refused = guard(session, current)
+                if refused is not None:
+                    return refused
             target_published = (
                 publish if publish is not None else (current.published if current else False)
             )
@@ -185,6 +194,13 @@ def load_into_db(
                         description=descriptions.get(item.path, {}),
                     )
                 )
+            sync_listed(
+                session,
+                source=Source.challenge_yaml,
+                role=Scoped.owner,
+                emails=config.get("owners", []),
+                challenge_id=challenge.id,
+            )
             session.add(
                 AuditEvent(
                     challenge_id=challenge.id,

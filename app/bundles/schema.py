@@ -404,6 +404,19 @@ class Challenge(Model):
         ]
     ] = Field(default_factory=list, max_length=20)
     organisers: list[Organiser] = Field(min_length=1, description="at least one organiser")
+    owners: list[
+        Annotated[
+            str,
+            Field(
+                pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                description="an e-mail address such as dati@comune.example.it",
+            ),
+        ]
+    ] = Field(
+        default_factory=list,
+        max_length=50,
+        description="the e-mail addresses of the people who run this challenge on the site",
+    )
     licence: Text = Field(description="the licence of the data, e.g. CC-BY-4.0")
     source: Localised = Field(description="where the data comes from, in Italian and English")
     demo: StrictBool = Field(

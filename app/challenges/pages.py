@@ -20,7 +20,9 @@ router = APIRouter()
 @router.get("/challenges", response_class=HTMLResponse, name="challenge_list")
 def challenge_list(session: SessionDep, page: PageDep) -> HTMLResponse:
     """Every published challenge, at the address people guess from /challenges/{slug}."""
-    return page.render("challenges/list.html", {"challenges": service.published_challenges(session)})
+    return page.render(
+        "challenges/list.html", {"challenges": service.published_challenges(session)}
+    )
 
 
 @router.get("/challenges/{slug}", response_class=HTMLResponse, name="challenge")

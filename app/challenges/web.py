@@ -1,7 +1,9 @@
 """Finding the challenge (and phase) a request names, or answering 404: for pages and API alike.
 
-Two kinds of reader, two helpers: the public (`published_challenge_or_404`: drafts do not
-exist for them) and the staff pages (`challenge_or_404`: every loaded challenge). A route
+Three kinds of reader: the public (`published_challenge_or_404`: drafts do not exist for
+them), the people who run a challenge (`OrganisedChallenge`: only the challenges their scope
+covers, see app.roles.service), and the judges' pages (`challenge_or_404`, then the page
+checks the judge's assignment). A route
 whose first act is that lookup takes it as a path dependency instead, `PublishedChallenge`
 or `AnyChallenge`: it reads `{slug}` and shares the request's session (FastAPI solves
 `SessionDep` once per request), so what the handler then loads or locks sees the same rows.
@@ -16,8 +18,12 @@ from typing import Annotated
 from fastapi import Depends, HTTPException
 from sqlmodel import Session
 
+from app.accounts.deps import CurrentUser, ScopeDep
 from app.challenges import service
 from app.challenges.models import Challenge, Phase
+from app.i18n.speech import gettext as _
+from app.roles import service as roles
+from app.roles.service import Scope
 from app.web.deps import SessionDep
 
 
@@ -45,7 +51,23 @@ def get_published_challenge(slug: str, db: SessionDep) -> Challenge:
     return published_challenge_or_404(db, slug)
 
 
+def organised_challenge_or_404(session: Session, scope: Scope, slug: str) -> Challenge:
+    """A challenge the caller manages; one answer for missing and not theirs, so drafts of
+    another event cannot be probed by name."""
+    challenge = service.challenge_by_slug(session, slug)
+    if challenge is None or challenge.id is None or not roles.manages(session, scope, challenge):
+        raise HTTPException(404, _("You run no challenge called {slug!r}.").format(slug=slug))
+    return challenge
+
+
+def get_organised_challenge(
+    slug: str, db: SessionDep, user: CurrentUser, scope: ScopeDep
+) -> Challenge:
+    return organised_challenge_or_404(db, scope, slug)
+
+
 AnyChallenge = Annotated[Challenge, Depends(get_any_challenge)]
+OrganisedChallenge = Annotated[Challenge, Depends(get_organised_challenge)]
 PublishedChallenge = Annotated[Challenge, Depends(get_published_challenge)]
 
 

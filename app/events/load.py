@@ -26,6 +26,8 @@ from app.core.runtime import Runtime
 from app.events.models import Event
 from app.events.schema import EVENT_FILE
 from app.events.validate import EventReport, validate_event
+from app.roles.models import Scoped, Source
+from app.roles.service import sync_listed
 
 Action = Literal["created", "updated", "unchanged"]
 
@@ -142,6 +144,10 @@ def load_event(runtime: Runtime, source: Path, *, publish: bool | None = None) -
             challenge.event_id = event.id if track is not None else None
             challenge.track = track.slug if track is not None else None
             session.add(challenge)
+        for role, emails in ((Scoped.organiser, spec.organisers), (Scoped.judge, spec.judges)):
+            sync_listed(
+                session, source=Source.event_yaml, role=role, emails=emails, event_id=event.id
+            )
         action: Action = "created" if current is None else "updated"
         record(
             session,

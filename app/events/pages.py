@@ -31,7 +31,11 @@ router = APIRouter()
 
 def _event_or_404(session: SessionDep, slug: str, user: User | None) -> Event:
     event = service.event_by_slug(session, slug)
-    if event is None or event.id is None or not (event.published or can_organise(user, event)):
+    if (
+        event is None
+        or event.id is None
+        or not (event.published or can_organise(session, user, event))
+    ):
         raise HTTPException(404, f"No published event is called {slug!r}.")
     return event
 
@@ -84,7 +88,7 @@ def event_page(
             "now": utcnow(),
             "me": user,
             "mine": registration_of(session, event.id, user.id) if user and user.id else None,
-            "organises": can_organise(user, event),
+            "organises": can_organise(session, user, event),
         },
     )
 

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from app.accounts.deps import CurrentUser, OptionalUser
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.audit.service import record
 from app.core.db import MAX_ROW_ID, utcnow
 from app.core.refusal import Refusal
@@ -28,6 +28,7 @@ from app.events.models import HOLDS_A_PLACE, Event, Registration, RegistrationSt
 from app.events.results import event_results
 from app.events.service import event_by_slug, partner_names
 from app.i18n.speech import gettext
+from app.roles import service as roles
 from app.text.attachment import attachment
 from app.web.deps import SessionDep, SettingsDep
 from app.web.errors import status_of
@@ -67,27 +68,21 @@ async def form_data(request: Request) -> FormData:
 FormDep = Annotated[FormData, Depends(form_data)]
 
 
-def can_organise(user: User | None, event: Event) -> bool:
-    if user is None:
-        return False
-    if user.role == Role.admin:
-        return True
-    listed = {e.lower() for e in event.config.get("organisers", [])}
-    if not listed:
-        return user.role == Role.organiser
-    return user.email.lower() in listed
+def can_organise(db: Session, user: User | None, event: Event) -> bool:
+    """The event's organisers (app.roles) and site administrators."""
+    return user is not None and roles.manages_event(db, roles.scope_of(db, user), event)
 
 
 def _published(db: Session, slug: str, user: User) -> Event:
     event = event_by_slug(db, slug)
-    if event is None or event.id is None or not (event.published or can_organise(user, event)):
+    if event is None or event.id is None or not (event.published or can_organise(db, user, event)):
         raise HTTPException(404, f"No published event is called {slug!r}.")
     return event
 
 
 def _organised(db: Session, slug: str, user: User) -> Event:
     event = event_by_slug(db, slug)
-    if event is None or event.id is None or not can_organise(user, event):
+    if event is None or event.id is None or not can_organise(db, user, event):
         raise HTTPException(404, f"You organise no event called {slug!r}.")
     return event
 
@@ -277,7 +272,7 @@ def teammates_page(slug: str, user: CurrentUser, db: SessionDep, page: PageDep) 
     assert event.id is not None and user.id is not None
     mine = service.registration_of(db, event.id, user.id)
     active = mine is not None and mine.status != RegistrationStatus.WITHDRAWN.value
-    if not active and not can_organise(user, event):
+    if not active and not can_organise(db, user, event):
         raise HTTPException(403, "Register for the event to see who is looking for a team.")
     questions = event.config.get("registration", {}).get("questions", [])
     return page.render(
@@ -316,7 +311,7 @@ def teammates_save(
 def winners_page(slug: str, user: OptionalUser, db: SessionDep, page: PageDep) -> HTMLResponse:
     """Public once the organisers publish the results; before that, their preview only."""
     event = event_by_slug(db, slug)
-    organises = can_organise(user, event) if event is not None else False
+    organises = can_organise(db, user, event) if event is not None else False
     if event is None or not ((event.published and event.results_published) or organises):
         raise HTTPException(404, f"The results of {slug!r} are not published.")
     return page.render(

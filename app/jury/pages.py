@@ -19,7 +19,7 @@ from sqlmodel import Session
 from app.accounts.deps import JudgeUser, OrganiserUser, require_judge, require_organiser
 from app.accounts.models import User
 from app.challenges.models import Challenge
-from app.challenges.web import AnyChallenge
+from app.challenges.web import AnyChallenge, OrganisedChallenge
 from app.core.refusal import Refusal
 from app.core.store import LocalStore
 from app.jury import service
@@ -91,14 +91,14 @@ def _judges_done(page: Page, db: Session, challenge: Challenge, outcome: object)
 
 
 @organise.get("/organise/{slug}/judges", response_class=HTMLResponse, name="organise_judges")
-def organise_judges(challenge: AnyChallenge, db: SessionDep, page: PageDep) -> HTMLResponse:
+def organise_judges(challenge: OrganisedChallenge, db: SessionDep, page: PageDep) -> HTMLResponse:
     return _judges_page(page, db, challenge)
 
 
 @organise.post("/organise/{slug}/judges", name="organise_assign_judge")
 def organise_assign_judge(
     user: OrganiserUser,
-    challenge: AnyChallenge,
+    challenge: OrganisedChallenge,
     db: SessionDep,
     page: PageDep,
     email: str = Form(),
@@ -110,7 +110,7 @@ def organise_assign_judge(
 @organise.post("/organise/{slug}/judges/remove", name="organise_unassign_judge")
 def organise_unassign_judge(
     user: OrganiserUser,
-    challenge: AnyChallenge,
+    challenge: OrganisedChallenge,
     db: SessionDep,
     page: PageDep,
     email: str = Form(),
@@ -120,7 +120,7 @@ def organise_unassign_judge(
 
 
 @organise.get("/organise/{slug}/ranking", response_class=HTMLResponse, name="organise_ranking")
-def organise_ranking(challenge: AnyChallenge, db: SessionDep, page: PageDep) -> HTMLResponse:
+def organise_ranking(challenge: OrganisedChallenge, db: SessionDep, page: PageDep) -> HTMLResponse:
     spec = JudgingSpec.from_config(challenge.config)
     return page.render(
         "judges/ranking.html",
@@ -136,7 +136,7 @@ def organise_ranking(challenge: AnyChallenge, db: SessionDep, page: PageDep) -> 
 @organise.get("/organise/{slug}/reviews.csv", name="organise_reviews_csv")
 def organise_reviews_csv(
     slug: str,
-    challenge: AnyChallenge,
+    challenge: OrganisedChallenge,
     db: SessionDep,
     by: str = Query("judge", pattern="^(judge|team)$"),
 ) -> Response:

@@ -28,6 +28,7 @@ from app.jury.ranking import Finalist, JudgingSpec, Ranked, Rating, combine
 from app.leaderboard.boards import LIVE
 from app.leaderboard.service import BoardRow
 from app.leaderboard.views import board_rows
+from app.roles import service as roles
 from app.submissions.access import is_member
 from app.teams.models import Membership, Team
 from app.teams.service import team_of
@@ -35,20 +36,32 @@ from app.text.csv_cells import safe_cell
 
 
 def judges_of(session: Session, challenge_id: int) -> list[User]:
-    stmt = (
-        select(User)
-        .join(JudgeAssignment, col(JudgeAssignment.user_id) == col(User.id))
-        .where(JudgeAssignment.challenge_id == challenge_id)
-        .order_by(col(User.name), col(User.id))
-    )
-    return list(session.exec(stmt))
+    """Assigned to the challenge by its organisers, or judges of its whole event (event.yaml
+    or an invitation), whose account exists: the people whose reviews count."""
+    challenge = session.get(Challenge, challenge_id)
+    found: dict[int, User] = {
+        user.id: user
+        for user in session.exec(
+            select(User)
+            .join(JudgeAssignment, col(JudgeAssignment.user_id) == col(User.id))
+            .where(JudgeAssignment.challenge_id == challenge_id)
+        )
+        if user.id is not None
+    }
+    if challenge is not None:
+        for user in roles.judges_by_grant(session, challenge):
+            if user.id is not None:
+                found.setdefault(user.id, user)
+    return sorted(found.values(), key=lambda u: (u.name, u.id or 0))
 
 
 def is_assigned(session: Session, challenge_id: int, user_id: int) -> bool:
-    stmt = select(JudgeAssignment.id).where(
-        JudgeAssignment.challenge_id == challenge_id, JudgeAssignment.user_id == user_id
-    )
-    return session.exec(stmt).first() is not None
+    """Judges this challenge: assigned to it, or a judge of its event."""
+    user = session.get(User, user_id)
+    challenge = session.get(Challenge, challenge_id)
+    if user is None or challenge is None:
+        return False
+    return roles.judges(roles.scope_of(session, user), challenge)
 
 
 def competes(session: Session, challenge_id: int, user_id: int) -> Refusal | None:
@@ -68,12 +81,11 @@ def competes(session: Session, challenge_id: int, user_id: int) -> Refusal | Non
 
 
 def challenges_judged_by(session: Session, user_id: int) -> list[Challenge]:
-    stmt = (
-        select(Challenge)
-        .join(JudgeAssignment, col(JudgeAssignment.challenge_id) == col(Challenge.id))
-        .where(JudgeAssignment.user_id == user_id)
-        .order_by(col(Challenge.slug))
-    )
+    user = session.get(User, user_id)
+    if user is None:
+        return []
+    ids = roles.judged_ids(session, roles.scope_of(session, user))
+    stmt = select(Challenge).where(col(Challenge.id).in_(ids)).order_by(col(Challenge.slug))
     return list(session.exec(stmt))
 
 
@@ -119,6 +131,13 @@ def unassign(session: Session, actor: User, challenge: Challenge, email: str) ->
     if user is None:
         return Refusal(Kind.not_found, f"Nobody has an account with the email {email.strip()!r}.")
     if assignment is None:
+        if user.id is not None and is_assigned(session, challenge.id, user.id):
+            return Refusal(
+                Kind.conflict,
+                f"{user.email} judges every challenge of this event: they are listed in the "
+                "event's judges (event.yaml, or an administrator's invitation); take them "
+                "off that list instead.",
+            )
         return None
     session.delete(assignment)
     record(session, actor, challenge.id, "judge.unassign", user.email, {"user_id": user.id})

@@ -24,6 +24,7 @@ from app.accounts.service import role_at_least
 from app.challenges.models import Challenge
 from app.leaderboard.ranking import BoardSpec, ranks, sort_key
 from app.leaderboard.service import BoardRow
+from app.roles import service as roles
 from app.submissions.models import Score, Status, Submission
 from app.teams.models import Team
 from app.teams.service import team_of
@@ -33,7 +34,8 @@ FROZEN = "frozen"
 
 
 def is_staff(user: User | None) -> bool:
-    """Judges, organisers and admins, by their site-wide role."""
+    """Judges, organisers and admins by their site-wide role: a cheap first filter; whether
+    they run or judge *this* challenge is `takes_part`'s question."""
     return user is not None and role_at_least(user.role, Role.judge)
 
 
@@ -56,11 +58,20 @@ def competes_in(session: Session, challenge_id: int, user: User | None) -> bool:
     return team_of(session, challenge_id, user.id) is not None
 
 
+def takes_part(session: Session, challenge_id: int, user: User | None) -> bool:
+    """For the board, `user` is a participant of this challenge: a member of one of its teams,
+    or staff of some other challenge or event only (they see this board as the public does)."""
+    challenge = session.get(Challenge, challenge_id)
+    if challenge is None or competes_in(session, challenge_id, user):
+        return True
+    return not roles.sees_everything(session, roles.scope_of(session, user), challenge)
+
+
 def board_audience(session: Session, challenge: Challenge, user: User | None) -> str:
     assert challenge.id is not None
     if challenge.frozen_at is None or not is_staff(user):
         return audience_for(challenge.frozen_at, user, competes=False)
-    return audience_for(challenge.frozen_at, user, competes_in(session, challenge.id, user))
+    return audience_for(challenge.frozen_at, user, takes_part(session, challenge.id, user))
 
 
 def frozen_board(

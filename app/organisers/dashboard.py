@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from markupsafe import Markup, escape
-from sqlalchemy import distinct, func
+from sqlalchemy import distinct, func, true
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
@@ -49,15 +49,19 @@ def _hour(at: datetime) -> datetime:
     return at.replace(minute=0, second=0, microsecond=0)
 
 
-def phase_series(session: Session) -> list[Series]:
-    """Running totals per phase of every challenge; phases without submissions are left out."""
-    rows = session.exec(
+def phase_series(session: Session, only: set[int] | None = None) -> list[Series]:
+    """Running totals per phase of the challenges `only` names (every one when None);
+    phases without submissions are left out."""
+    stmt = (
         select(Challenge.slug, Phase.name, Submission.created_at)
         .join(Phase, col(Phase.id) == col(Submission.phase_id))
         .join(Challenge, col(Challenge.id) == col(Phase.challenge_id))
         .order_by(col(Challenge.slug), col(Phase.position), col(Phase.name))
         .order_by(col(Submission.created_at))
-    ).all()
+    )
+    if only is not None:
+        stmt = stmt.where(col(Challenge.id).in_(only))
+    rows = session.exec(stmt).all()
     grouped: dict[str, dict[datetime, int]] = {}
     for slug, name, created_at in rows:
         hours = grouped.setdefault(f"{slug} · {name}", {})
@@ -133,8 +137,9 @@ def registered_users(session: Session) -> int:
     return int(session.exec(select(func.count()).select_from(User)).one())
 
 
-def turnout(session: Session) -> list[Turnout]:
-    """Every challenge, drafts included, in three grouped queries whatever their number."""
+def turnout(session: Session, only: set[int] | None = None) -> list[Turnout]:
+    """Every challenge `only` names (all when None), drafts included, in three grouped
+    queries whatever their number."""
     teams = dict(
         session.exec(select(Team.challenge_id, func.count()).group_by(col(Team.challenge_id))).all()
     )
@@ -158,7 +163,11 @@ def turnout(session: Session) -> list[Turnout]:
             int(submitted.get(c.id or 0, 0)),
             int(people.get(c.id or 0, 0)),
         )
-        for c in session.exec(select(Challenge).order_by(col(Challenge.slug)))
+        for c in session.exec(
+            select(Challenge)
+            .where(col(Challenge.id).in_(only) if only is not None else true())
+            .order_by(col(Challenge.slug))
+        )
     ]
 
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from app.accounts.deps import OrganiserUser, require_organiser
 from app.challenges import service as challenges
 from app.challenges.models import Challenge
-from app.challenges.web import AnyChallenge
+from app.challenges.web import OrganisedChallenge
 from app.core.refusal import Refusal
 from app.core.store import LocalStore
 from app.organisers import log_excerpts
@@ -40,7 +40,9 @@ def _submission_or_404(db: Session, challenge: Challenge, submission_id: int) ->
 
 
 @router.get("/{slug}/log-excerpts", response_class=HTMLResponse, name="organise_log_excerpts")
-def organise_log_excerpts(challenge: AnyChallenge, db: SessionDep, page: PageDep) -> HTMLResponse:
+def organise_log_excerpts(
+    challenge: OrganisedChallenge, db: SessionDep, page: PageDep
+) -> HTMLResponse:
     """The judged runs of `excerpt` phases, newest first, those still to review on top."""
     assert challenge.id is not None
     phases = [
@@ -107,7 +109,7 @@ def _review_page(
 )
 def organise_log_excerpt(
     submission_id: RowId,
-    challenge: AnyChallenge,
+    challenge: OrganisedChallenge,
     db: SessionDep,
     store: StoreDep,
     page: PageDep,
@@ -122,7 +124,7 @@ def organise_approve_log_excerpt(
     request: Request,
     submission_id: RowId,
     user: OrganiserUser,
-    challenge: AnyChallenge,
+    challenge: OrganisedChallenge,
     db: SessionDep,
     store: StoreDep,
     page: PageDep,

@@ -59,10 +59,12 @@ class Figures:
         return counts
 
 
-def status_counts(session: Session) -> dict[str, int]:
-    rows = session.exec(
-        select(Submission.status, func.count()).group_by(col(Submission.status))
-    ).all()
+def status_counts(session: Session, only: set[int] | None = None) -> dict[str, int]:
+    """Submissions by status, of the challenges `only` names (all when None)."""
+    stmt = select(Submission.status, func.count()).group_by(col(Submission.status))
+    if only is not None:
+        stmt = stmt.where(col(Submission.challenge_id).in_(only))
+    rows = session.exec(stmt).all()
     counts = {status.value: 0 for status in Status}
     for status, count in rows:
         counts[str(status)] = int(count)
@@ -80,14 +82,17 @@ def undispatched(session: Session) -> int:
     )
 
 
-def phase_totals(session: Session) -> list[PhaseTotal]:
-    rows = session.exec(
+def phase_totals(session: Session, only: set[int] | None = None) -> list[PhaseTotal]:
+    stmt = (
         select(Challenge.slug, Phase.name, func.count(col(Submission.id)))
         .join(Phase, col(Phase.challenge_id) == col(Challenge.id))
         .join(Submission, col(Submission.phase_id) == col(Phase.id), isouter=True)
         .group_by(col(Challenge.slug), col(Phase.name))
         .order_by(col(Challenge.slug), col(Phase.name))
-    ).all()
+    )
+    if only is not None:
+        stmt = stmt.where(col(Challenge.id).in_(only))
+    rows = session.exec(stmt).all()
     return [PhaseTotal(slug, name, int(count)) for slug, name, count in rows]
 
 
@@ -103,12 +108,16 @@ def _worker(raw: dict[str, object]) -> WorkerHost:
     )
 
 
-def collect(session: Session, client: redis.Redis, queue: Queue) -> Figures:
+def collect(
+    session: Session, client: redis.Redis, queue: Queue, only: set[int] | None = None
+) -> Figures:
+    """`only` limits the submission figures to some challenges (an organiser's dashboard);
+    the queue and the worker hosts are the site's, shared by every event, and shown whole."""
     figures = Figures(
-        by_status=status_counts(session),
+        by_status=status_counts(session, only),
         waiting_in_database=undispatched(session),
         waiting_in_redis=0,
-        per_phase=phase_totals(session),
+        per_phase=phase_totals(session, only),
     )
     try:
         figures.waiting_in_redis = int(queue.count)

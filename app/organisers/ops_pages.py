@@ -19,18 +19,20 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
 from sqlmodel import Session
 
-from app.accounts.deps import OrganiserUser, require_organiser
+from app.accounts.deps import OrganiserUser, ScopeDep, require_organiser
 from app.accounts.models import User
 from app.audit.service import record
 from app.challenges import service as challenges
 from app.challenges.models import Challenge, Phase
-from app.challenges.web import AnyChallenge, challenge_or_404
+from app.challenges.web import OrganisedChallenge, organised_challenge_or_404
 from app.core.redis import redis_client
 from app.core.settings import Settings
 from app.i18n.speech import gettext as _
 from app.leaderboard.service import SPLITS
 from app.organisers import dashboard, exports, metrics
 from app.queue.connection import judge_queue
+from app.roles import service as roles
+from app.roles.service import Scope
 from app.web.deps import EngineDep, SessionDep, SettingsDep, StoreDep
 from app.web.page import PageDep
 
@@ -40,10 +42,10 @@ organise = APIRouter(dependencies=[Depends(require_organiser)])
 LOCAL_HOSTS = frozenset({"127.0.0.1", "::1"})
 
 
-def _figures(db: Session, settings: Settings) -> metrics.Figures:
+def _figures(db: Session, settings: Settings, only: set[int] | None = None) -> metrics.Figures:
     client = redis_client(settings)
     try:
-        return metrics.collect(db, client, judge_queue(settings, client))
+        return metrics.collect(db, client, judge_queue(settings, client), only)
     finally:
         client.close()
 
@@ -70,9 +72,13 @@ def metrics_text(request: Request, db: SessionDep, settings: SettingsDep) -> Pla
 
 
 @organise.get("/organise/dashboard", response_class=HTMLResponse, name="organise_dashboard")
-def organise_dashboard(db: SessionDep, settings: SettingsDep, page: PageDep) -> HTMLResponse:
-    figures = _figures(db, settings)
-    series = dashboard.phase_series(db)
+def organise_dashboard(
+    db: SessionDep, settings: SettingsDep, page: PageDep, scope: ScopeDep
+) -> HTMLResponse:
+    """Figures of the challenges the reader runs; the queue and workers are the site's."""
+    only = roles.managed_ids(db, scope)
+    figures = _figures(db, settings, only)
+    series = dashboard.phase_series(db, only)
     it = page.lang == "it"
     chart = dashboard.render_series(
         series,
@@ -81,7 +87,7 @@ def organise_dashboard(db: SessionDep, settings: SettingsDep, page: PageDep) -> 
         axis="Ora (UTC)" if it else "Time (UTC)",
     )
     legend = [(s.label, s.total, dashboard.colour(i)) for i, s in enumerate(series)]
-    turnout = dashboard.turnout(db)
+    turnout = dashboard.turnout(db, only)
     turnout_chart = dashboard.render_turnout(
         turnout,
         title=_("Teams and teams that submitted, per challenge"),
@@ -94,7 +100,7 @@ def organise_dashboard(db: SessionDep, settings: SettingsDep, page: PageDep) -> 
             "figures": figures,
             "chart": chart,
             "legend": legend,
-            "users": dashboard.registered_users(db),
+            "users": dashboard.registered_users(db) if scope.admin else None,
             "turnout": turnout,
             "turnout_chart": turnout_chart,
             "turnout_colours": (dashboard.TEAMS_COLOUR, dashboard.SUBMITTED_COLOUR),
@@ -129,13 +135,13 @@ def _stream(table: exports.Table, fmt: str, name: str) -> StreamingResponse:
 
 
 def _leaderboard(
-    fmt: str, slug: str, user: User, db: Session, phase: str | None, split: str
+    fmt: str, slug: str, user: User, db: Session, scope: Scope, phase: str | None, split: str
 ) -> StreamingResponse:
     """The split is checked before the challenge is looked up (400 before 404), so these
-    two routes take `slug` rather than an `AnyChallenge`."""
+    two routes take `slug` rather than an `OrganisedChallenge`."""
     if split not in SPLITS:
         raise HTTPException(400, f"split must be one of {', '.join(SPLITS)}.")
-    challenge = challenge_or_404(db, slug)
+    challenge = organised_challenge_or_404(db, scope, slug)
     chosen = _phase(db, challenge, phase)
     table = exports.leaderboard_table(db, challenge, chosen, split)
     _audit(db, user, challenge, "leaderboard", format=fmt, phase=chosen.name, split=split)
@@ -144,16 +150,26 @@ def _leaderboard(
 
 @organise.get("/organise/{slug}/export/leaderboard.csv", name="export_leaderboard_csv")
 def export_leaderboard_csv(
-    slug: str, user: OrganiserUser, db: SessionDep, phase: str | None = None, split: str = "public"
+    slug: str,
+    user: OrganiserUser,
+    db: SessionDep,
+    scope: ScopeDep,
+    phase: str | None = None,
+    split: str = "public",
 ) -> StreamingResponse:
-    return _leaderboard("csv", slug, user, db, phase, split)
+    return _leaderboard("csv", slug, user, db, scope, phase, split)
 
 
 @organise.get("/organise/{slug}/export/leaderboard.json", name="export_leaderboard_json")
 def export_leaderboard_json(
-    slug: str, user: OrganiserUser, db: SessionDep, phase: str | None = None, split: str = "public"
+    slug: str,
+    user: OrganiserUser,
+    db: SessionDep,
+    scope: ScopeDep,
+    phase: str | None = None,
+    split: str = "public",
 ) -> StreamingResponse:
-    return _leaderboard("json", slug, user, db, phase, split)
+    return _leaderboard("json", slug, user, db, scope, phase, split)
 
 
 def _submissions(
@@ -167,14 +183,14 @@ def _submissions(
 
 @organise.get("/organise/{slug}/export/submissions.csv", name="export_submissions_csv")
 def export_submissions_csv(
-    user: OrganiserUser, challenge: AnyChallenge, db: SessionDep, engine: EngineDep
+    user: OrganiserUser, challenge: OrganisedChallenge, db: SessionDep, engine: EngineDep
 ) -> StreamingResponse:
     return _submissions("csv", challenge, user, db, engine)
 
 
 @organise.get("/organise/{slug}/export/submissions.json", name="export_submissions_json")
 def export_submissions_json(
-    user: OrganiserUser, challenge: AnyChallenge, db: SessionDep, engine: EngineDep
+    user: OrganiserUser, challenge: OrganisedChallenge, db: SessionDep, engine: EngineDep
 ) -> StreamingResponse:
     return _submissions("json", challenge, user, db, engine)
 
@@ -182,7 +198,7 @@ def export_submissions_json(
 @organise.get("/organise/{slug}/export/submissions.zip", name="export_submissions_zip")
 async def export_submissions_zip(
     user: OrganiserUser,
-    challenge: AnyChallenge,
+    challenge: OrganisedChallenge,
     db: SessionDep,
     store: StoreDep,
     settings: SettingsDep,

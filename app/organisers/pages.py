@@ -6,6 +6,7 @@ every change is written to the audit log in the same transaction as the change i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,18 +15,19 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from app.accounts.deps import OrganiserUser, require_organiser
+from app.accounts.deps import OrganiserUser, ScopeDep, require_organiser
 from app.audit.service import events_for, record
 from app.audit.words import describe
 from app.bundles.load import LoadOutcome
 from app.challenges import service as challenges
 from app.challenges.models import Challenge, Phase
-from app.challenges.web import AnyChallenge, challenge_or_404
+from app.challenges.web import OrganisedChallenge, organised_challenge_or_404
 from app.core.db import utcnow
 from app.core.redis import redis_client
-from app.core.refusal import Refusal
+from app.core.refusal import Kind, Refusal
 from app.core.runtime import Runtime
 from app.i18n import localise
+from app.i18n.speech import gettext as _
 from app.leaderboard.boards import final_count
 from app.live.notify import notify_status
 from app.organisers import freeze as freezing
@@ -35,6 +37,9 @@ from app.organisers.upload import (
     load_uploaded_zip,
     uploaded_bundle,
 )
+from app.roles import service as roles
+from app.roles.models import Scoped, Source
+from app.roles.service import Scope, scope_of
 from app.submissions.finals import first_reveal
 from app.submissions.models import Status, Submission
 from app.text.markdown import render_markdown
@@ -53,9 +58,11 @@ def _back(request: Request, slug: str) -> RedirectResponse:
 
 
 def _index(page: Page, session: Session, *, status: int = 200, **extra: Any) -> HTMLResponse:
+    found = getattr(page.request.state, "scope", None)  # read by require_organiser
+    scope = found if isinstance(found, Scope) else scope_of(session, None)
     return page.render(
         "organisers/index.html",
-        {"challenges": service.all_challenges(session), **extra},
+        {"challenges": service.all_challenges(session, roles.managed_ids(session, scope)), **extra},
         status=status,
     )
 
@@ -63,6 +70,33 @@ def _index(page: Page, session: Session, *, status: int = 200, **extra: Any) -> 
 @router.get("", response_class=HTMLResponse, name="organise_home")
 def organise_home(page: PageDep, db: SessionDep) -> HTMLResponse:
     return _index(page, db)
+
+
+def _upload_guard(scope: Scope) -> Callable[[Session, Challenge | None], Refusal | None]:
+    """A person replaces only a challenge they run, and starts a new one only if they may."""
+
+    def guard(session: Session, current: Challenge | None) -> Refusal | None:
+        if current is None:
+            if scope.admin or scope.site_organiser or scope.events:
+                return None
+            return Refusal(
+                Kind.forbidden,
+                _(
+                    "You run a challenge but may not start a new one: ask the organisers of "
+                    "your event or a site administrator."
+                ),
+            )
+        if roles.manages(session, scope, current):
+            return None
+        return Refusal(
+            Kind.forbidden,
+            _(
+                "A challenge called {slug} already exists and you do not run it: choose "
+                "another slug in challenge.yaml, or ask its organisers to add you as an owner."
+            ).format(slug=current.slug),
+        )
+
+    return guard
 
 
 @router.post("/upload", response_class=HTMLResponse, name="organise_upload")
@@ -75,6 +109,7 @@ async def organise_upload(
     settings: SettingsDep,
     engine: EngineDep,
     store: StoreDep,
+    scope: ScopeDep,
 ) -> Response:
     """The zip in the multipart field `bundle` (and the optional zip of hidden files in
     `hidden`), read here (not as parameters) so that the organiser is checked and the size
@@ -92,6 +127,7 @@ async def organise_upload(
             bundle.filename or "",
             hidden.file if hidden is not None else None,
             hidden.filename or "" if hidden is not None else "",
+            _upload_guard(scope),
         )
     finally:
         await zips.close()
@@ -100,7 +136,9 @@ async def organise_upload(
     if isinstance(result, BundleErrors):
         return _index(page, db, status=422, bundle_errors=result.errors)
     assert isinstance(result, LoadOutcome)
-    challenge = challenge_or_404(db, result.slug)
+    challenge = organised_challenge_or_404(db, scope, result.slug)
+    if result.action == "created" and not scope.admin:
+        roles.give(db, user, user.email, Scoped.owner, challenge=challenge, source=Source.upload)
     record(
         db,
         user,
@@ -119,7 +157,9 @@ async def organise_upload(
 
 
 @router.get("/{slug}", response_class=HTMLResponse, name="organise_challenge")
-def organise_challenge(challenge: AnyChallenge, db: SessionDep, page: PageDep) -> HTMLResponse:
+def organise_challenge(
+    challenge: OrganisedChallenge, db: SessionDep, page: PageDep
+) -> HTMLResponse:
     return _challenge_page(page, db, challenge)
 
 
@@ -168,7 +208,7 @@ def _challenge_page(
 
 @router.get("/{slug}/preview", response_class=HTMLResponse, name="organise_preview")
 def organise_preview(
-    challenge: AnyChallenge,
+    challenge: OrganisedChallenge,
     db: SessionDep,
     html: PageDep,
     page: str = "overview",
@@ -199,7 +239,7 @@ def organise_preview(
 
 @router.post("/{slug}/publish", name="organise_publish")
 def organise_publish(
-    request: Request, user: OrganiserUser, challenge: AnyChallenge, db: SessionDep
+    request: Request, user: OrganiserUser, challenge: OrganisedChallenge, db: SessionDep
 ) -> Response:
     service.set_published(db, user, challenge, True)
     db.commit()
@@ -208,7 +248,7 @@ def organise_publish(
 
 @router.post("/{slug}/unpublish", name="organise_unpublish")
 def organise_unpublish(
-    request: Request, user: OrganiserUser, challenge: AnyChallenge, db: SessionDep
+    request: Request, user: OrganiserUser, challenge: OrganisedChallenge, db: SessionDep
 ) -> Response:
     service.set_published(db, user, challenge, False)
     db.commit()
@@ -220,7 +260,7 @@ def organise_phase_dates(
     request: Request,
     phase: str,
     user: OrganiserUser,
-    challenge: AnyChallenge,
+    challenge: OrganisedChallenge,
     db: SessionDep,
     page: PageDep,
     start: str = Form(),
@@ -241,7 +281,7 @@ def organise_phase_dates(
 
 
 @router.get("/{slug}/audit", response_class=HTMLResponse, name="organise_audit")
-def organise_audit(challenge: AnyChallenge, db: SessionDep, page: PageDep) -> HTMLResponse:
+def organise_audit(challenge: OrganisedChallenge, db: SessionDep, page: PageDep) -> HTMLResponse:
     """Each event as a sentence in the reader's language (`app.audit.words`)."""
     assert challenge.id is not None
     teams = {t.id: t.name for t in participation.teams_of(db, challenge.id) if t.id is not None}
@@ -283,13 +323,15 @@ def _participation_done(page: Page, db: Session, challenge: Challenge, outcome: 
 
 
 @router.get("/{slug}/teams", response_class=HTMLResponse, name="organise_participation")
-def organise_participation(challenge: AnyChallenge, db: SessionDep, page: PageDep) -> HTMLResponse:
+def organise_participation(
+    challenge: OrganisedChallenge, db: SessionDep, page: PageDep
+) -> HTMLResponse:
     return _participation_page(page, db, challenge)
 
 
 @router.get("/{slug}/submissions", response_class=HTMLResponse, name="organise_submissions")
 def organise_submissions(
-    challenge: AnyChallenge,
+    challenge: OrganisedChallenge,
     db: SessionDep,
     page: PageDep,
     team: str = "",
@@ -333,7 +375,7 @@ def organise_submissions(
 def organise_approve_team(
     team_id: RowId,
     user: OrganiserUser,
-    challenge: AnyChallenge,
+    challenge: OrganisedChallenge,
     db: SessionDep,
     page: PageDep,
 ) -> Response:
@@ -345,7 +387,7 @@ def organise_approve_team(
 def organise_disqualify_team(
     team_id: RowId,
     user: OrganiserUser,
-    challenge: AnyChallenge,
+    challenge: OrganisedChallenge,
     db: SessionDep,
     page: PageDep,
     reason: str = Form(""),
@@ -358,7 +400,7 @@ def organise_disqualify_team(
 def organise_reinstate_team(
     team_id: RowId,
     user: OrganiserUser,
-    challenge: AnyChallenge,
+    challenge: OrganisedChallenge,
     db: SessionDep,
     page: PageDep,
 ) -> Response:
@@ -370,7 +412,7 @@ def organise_reinstate_team(
 def organise_cancel_submission(
     submission_id: RowId,
     user: OrganiserUser,
-    challenge: AnyChallenge,
+    challenge: OrganisedChallenge,
     db: SessionDep,
     page: PageDep,
     settings: SettingsDep,
@@ -388,7 +430,7 @@ def organise_cancel_submission(
 def organise_freeze(
     request: Request,
     user: OrganiserUser,
-    challenge: AnyChallenge,
+    challenge: OrganisedChallenge,
     db: SessionDep,
     page: PageDep,
     at: str = Form(""),
@@ -405,7 +447,7 @@ def organise_freeze(
 
 @router.post("/{slug}/unfreeze", name="organise_unfreeze")
 def organise_unfreeze(
-    request: Request, user: OrganiserUser, challenge: AnyChallenge, db: SessionDep
+    request: Request, user: OrganiserUser, challenge: OrganisedChallenge, db: SessionDep
 ) -> Response:
     freezing.unfreeze(db, user, challenge)
     db.commit()
@@ -436,7 +478,9 @@ def _reveal_page(
 
 
 @router.get("/{slug}/reveal", response_class=HTMLResponse, name="organise_reveal_confirm")
-def organise_reveal_confirm(challenge: AnyChallenge, db: SessionDep, page: PageDep) -> HTMLResponse:
+def organise_reveal_confirm(
+    challenge: OrganisedChallenge, db: SessionDep, page: PageDep
+) -> HTMLResponse:
     """What revealing exposes and locks, with the button that does it."""
     return _reveal_page(page, db, challenge)
 
@@ -445,7 +489,7 @@ def organise_reveal_confirm(challenge: AnyChallenge, db: SessionDep, page: PageD
 def organise_reveal(
     request: Request,
     user: OrganiserUser,
-    challenge: AnyChallenge,
+    challenge: OrganisedChallenge,
     db: SessionDep,
     page: PageDep,
     confirm: str = Form(""),
@@ -463,7 +507,7 @@ def organise_reveal(
 
 @router.post("/{slug}/hide-private", name="organise_hide_private")
 def organise_hide_private(
-    request: Request, user: OrganiserUser, challenge: AnyChallenge, db: SessionDep
+    request: Request, user: OrganiserUser, challenge: OrganisedChallenge, db: SessionDep
 ) -> Response:
     """Hiding stays possible; the final choices stay locked (see `app.submissions.finals`).
 

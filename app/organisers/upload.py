@@ -14,10 +14,12 @@ both zips together stay under the cap.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlmodel import Session
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -26,6 +28,7 @@ from app.bundles.errors import BundleError
 from app.bundles.limits import human_size
 from app.bundles.load import LoadOutcome, load_into_db
 from app.bundles.validate import BundleInvalid
+from app.challenges.models import Challenge
 from app.core.capped import ByteCap, TooLarge, declared_length
 from app.core.refusal import Kind, Refusal
 from app.core.runtime import Runtime
@@ -121,6 +124,7 @@ def load_uploaded_zip(
     filename: str,
     hidden: BinaryIO | None = None,
     hidden_filename: str = "",
+    guard: Callable[[Session, Challenge | None], Refusal | None] | None = None,
 ) -> UploadResult:
     if not filename.lower().endswith(".zip"):
         return Refusal(
@@ -162,6 +166,6 @@ def load_uploaded_zip(
                     Kind.malformed, _("The zip of hidden files is empty; choose it again.")
                 )
         try:
-            return load_into_db(runtime, path, hidden=hidden_path)
+            return load_into_db(runtime, path, hidden=hidden_path, guard=guard)
         except BundleInvalid as exc:
             return BundleErrors(list(exc.report.errors))

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from app.accounts.deps import OrganiserUser, require_organiser
 from app.challenges import service as challenges
 from app.challenges.models import Challenge
-from app.challenges.web import AnyChallenge
+from app.challenges.web import OrganisedChallenge
 from app.core.redis import redis_client
 from app.core.refusal import Refusal
 from app.core.settings import Settings
@@ -93,14 +93,14 @@ def _started(
 
 
 @router.get("/{slug}/rescores", response_class=HTMLResponse, name="organise_rescores")
-def organise_rescores(challenge: AnyChallenge, db: SessionDep, page: PageDep) -> HTMLResponse:
+def organise_rescores(challenge: OrganisedChallenge, db: SessionDep, page: PageDep) -> HTMLResponse:
     return _list_page(page, db, challenge)
 
 
 @router.post("/{slug}/rescores", name="organise_rescore_phase")
 def organise_rescore_phase(
     user: OrganiserUser,
-    challenge: AnyChallenge,
+    challenge: OrganisedChallenge,
     db: SessionDep,
     page: PageDep,
     engine: EngineDep,
@@ -116,7 +116,7 @@ def organise_rescore_phase(
 def organise_rescore_submission(
     submission_id: RowId,
     user: OrganiserUser,
-    challenge: AnyChallenge,
+    challenge: OrganisedChallenge,
     db: SessionDep,
     page: PageDep,
     engine: EngineDep,
@@ -153,14 +153,14 @@ def _review_page(
 
 @router.get("/{slug}/rescores/{set_id}", response_class=HTMLResponse, name="organise_rescore")
 def organise_rescore(
-    set_id: RowId, challenge: AnyChallenge, db: SessionDep, page: PageDep
+    set_id: RowId, challenge: OrganisedChallenge, db: SessionDep, page: PageDep
 ) -> HTMLResponse:
     return _review_page(page, db, challenge, _set_or_404(db, challenge, set_id))
 
 
 @router.get("/{slug}/rescores/{set_id}/progress", name="organise_rescore_progress")
 def organise_rescore_progress(
-    set_id: RowId, challenge: AnyChallenge, db: SessionDep
+    set_id: RowId, challenge: OrganisedChallenge, db: SessionDep
 ) -> JSONResponse:
     """Polled by the review page while the set is judged."""
     rescore = _set_or_404(db, challenge, set_id)
@@ -191,7 +191,7 @@ def _decided(
 def organise_rescore_apply(
     set_id: RowId,
     user: OrganiserUser,
-    challenge: AnyChallenge,
+    challenge: OrganisedChallenge,
     db: SessionDep,
     page: PageDep,
 ) -> Response:
@@ -206,7 +206,7 @@ def organise_rescore_apply(
 def organise_rescore_discard(
     set_id: RowId,
     user: OrganiserUser,
-    challenge: AnyChallenge,
+    challenge: OrganisedChallenge,
     db: SessionDep,
     page: PageDep,
 ) -> Response:
@@ -223,7 +223,7 @@ def organise_rescore_discard(
 def organise_rescore_logs(
     set_id: RowId,
     item_id: RowId,
-    challenge: AnyChallenge,
+    challenge: OrganisedChallenge,
     db: SessionDep,
     store: StoreDep,
     page: PageDep,

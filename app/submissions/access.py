@@ -1,6 +1,6 @@
 """Who may see a submission, and what each audience sees of it.
 
-A submission is visible to its team's members and to organisers; for anyone
+A submission is visible to its team's members and to the people who run its challenge; for anyone
 else it does not exist (callers answer 404, so ids cannot be probed). Private
 scores appear only once the challenge revealed them (organisers always see
 them). Of the logs, the team reads only what its phase's log policy allows
@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
-from app.accounts.models import Role, User
-from app.accounts.service import role_at_least
+from app.accounts.models import User
 from app.challenges.models import Challenge, Phase
 from app.core.store import LocalStore
+from app.roles.service import user_manages
 from app.submissions.excerpts import approved_excerpt
 from app.submissions.log_policy import LogPolicy, phase_log_policy
 from app.submissions.models import LogExcerpt, Score, Submission, SubmissionEvent
@@ -33,8 +33,12 @@ PAGE_SIZE = 25
 LOG_MAX_CHARS = 200_000
 
 
-def is_organiser(user: User | None) -> bool:
-    return user is not None and role_at_least(user.role, Role.organiser)
+def runs(session: Session, user: User | None, challenge_id: int) -> bool:
+    """The reader runs this challenge (its owners, its event's organisers, admins)."""
+    if user is None:
+        return False
+    challenge = session.get(Challenge, challenge_id)
+    return challenge is not None and user_manages(session, user, challenge)
 
 
 def is_member(session: Session, team_id: int, user_id: int) -> bool:
@@ -51,7 +55,9 @@ def visible_submission(
     submission = session.get(Submission, submission_id)
     if submission is None:
         return None
-    if is_organiser(user) or is_member(session, submission.team_id, user.id):
+    if is_member(session, submission.team_id, user.id) or runs(
+        session, user, submission.challenge_id
+    ):
         return submission
     return None
 
@@ -75,6 +81,7 @@ class SubmissionView:
     private_hidden: bool
     log_policy: LogPolicy
     excerpt: LogExcerpt | None  # the approved excerpt of this run's log, if any
+    organiser: bool = False  # the reader runs this challenge: every log, private scores
 
 
 def current_scores(session: Session, submission_id: int) -> dict[str, dict[str, float]]:
@@ -153,7 +160,7 @@ def view_of(
         .where(SubmissionEvent.submission_id == submission.id)
         .order_by(col(SubmissionEvent.at), col(SubmissionEvent.id))
     ).all()
-    organiser = is_organiser(user)
+    organiser = user_manages(session, user, challenge)
     scores = current_scores(session, submission.id)
     private_hidden = not (organiser or challenge.private_revealed)
     if private_hidden:
@@ -173,6 +180,7 @@ def view_of(
         scores=scores,
         logs=logs,
         private_hidden=private_hidden,
+        organiser=organiser,
         log_policy=policy,
         excerpt=excerpt,
     )

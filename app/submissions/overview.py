@@ -18,7 +18,7 @@ from app.challenges.models import Challenge, Phase
 from app.core.refusal import Kind, Refusal
 from app.i18n.speech import gettext as _
 from app.leaderboard.ranking import BoardColumn, BoardSpec
-from app.submissions.access import current_scores_of, is_organiser, visible_submission
+from app.submissions.access import current_scores_of, runs, visible_submission
 from app.submissions.models import Submission
 
 SPLITS = ("public", "private")
@@ -32,9 +32,10 @@ def board_columns(config: Mapping[str, Any]) -> list[BoardColumn]:
         return []
 
 
-def visible_splits(challenge: Challenge, user: User) -> tuple[str, ...]:
-    """The splits this reader may see: private only for organisers or after the reveal."""
-    if is_organiser(user) or challenge.private_revealed:
+def visible_splits(session: Session, challenge: Challenge, user: User) -> tuple[str, ...]:
+    """The splits this reader may see: private only for its organisers or after the reveal."""
+    assert challenge.id is not None
+    if challenge.private_revealed or runs(session, user, challenge.id):
         return SPLITS
     return ("public",)
 
@@ -43,7 +44,7 @@ def visible_scores(
     session: Session, challenge: Challenge, user: User, submission_ids: Sequence[int]
 ) -> dict[int, dict[str, dict[str, float]]]:
     """Current scores of many submissions (one query), without the splits the reader may not see."""
-    allowed = visible_splits(challenge, user)
+    allowed = visible_splits(session, challenge, user)
     scores = current_scores_of(session, list(submission_ids))
     return {
         sid: {split: values for split, values in by_split.items() if split in allowed}
@@ -108,7 +109,7 @@ def compare(
             scores.get(a.id, {}).get(split, {}).get(column.key),
             scores.get(b.id, {}).get(split, {}).get(column.key),
         )
-        for split in visible_splits(challenge, user)
+        for split in visible_splits(session, challenge, user)
         for column in board_columns(challenge.config)
     ]
     phases: dict[int, Phase] = {}

@@ -26,7 +26,6 @@ from app.queue.live_logs import read_live_tail
 from app.submissions.access import (
     SubmissionView,
     is_member,
-    is_organiser,
     team_submissions,
     view_of,
     visible_submission,
@@ -169,7 +168,7 @@ def _live_log(settings: Settings, user: User, view: SubmissionView) -> str | Non
     s = view.submission
     if s.id is None or s.status != Status.running or s.kind != "code":
         return None
-    if not (is_organiser(user) or view.log_policy.team_sees_output):
+    if not (view.log_policy.team_sees_output or view.organiser):
         return None
     try:
         client = redis_client(settings)
@@ -195,7 +194,7 @@ def _view_context(
         "can_cancel": member and view.submission.status == Status.queued,
         "cancel_problem": cancel_problem,
         "waiting": waiting_of(db, view.submission, view.phase),
-        "organiser": is_organiser(user),
+        "organiser": view.organiser,
         "final_limit": final_count(view.challenge),
         "final_lock": finals_lock(db, view.challenge, view.phase),
         "final_problem": final_problem,
@@ -351,7 +350,7 @@ def _list_page(
             "phases": phases,
             "before": before,
             "columns": board_columns(challenge.config),
-            "splits": visible_splits(challenge, user),
+            "splits": visible_splits(db, challenge, user),
             "scores": scores,
             "locks": locks,
             "final_limit": final_count(challenge),

@@ -45,6 +45,7 @@ from app.jury.models import JudgeAssignment, Review
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer
 from app.rescoring.models import ItemStatus, RescoreItem, RescoreSet, SetStatus
+from app.roles.models import RoleGrant, Scoped, Source
 from app.submissions.models import Score, Status, Submission
 from app.teams.models import Membership, Team
 from tests.app.accounts.helpers import APP_URL, csrf_from, log_in, sign_up
@@ -147,6 +148,7 @@ class World:
     target_token: int  # its API token
     registration_id: int  # the target's registration for the world's event, awaiting approval
     check_in_token: str  # the signed code of that registration (what its QR code links to)
+    grant_id: int  # an invitation (by e-mail, on the site) to judge the challenge
 
     @property
     def event_slug(self) -> str:
@@ -182,6 +184,8 @@ class World:
             "key": "logo",
             "digest": self.logo_digest,
             "sheet": self.sheet_digest,
+            "challenge_id": self.challenge_id,
+            "grant_id": self.grant_id,
         }
 
 
@@ -416,7 +420,15 @@ def build_world(cast: Cast, slug: str) -> World:
         assert event.id is not None and target.id is not None
         pending = Registration(event_id=event.id, user_id=target.id, status="pending")
         session.add(pending)
+        invited = RoleGrant(
+            email=f"invited-{slug}@example.org",
+            role=Scoped.judge,
+            challenge_id=challenge.id,
+            source=Source.web,
+        )
+        session.add(invited)
         session.commit()
+        assert invited.id is not None
         assert pending.id is not None
         assert queued.id is not None and item.id is not None and token.id is not None
         assert other_device.id is not None
@@ -446,6 +458,7 @@ def build_world(cast: Cast, slug: str) -> World:
             site.app.state.settings.resolved_secret_key(),  # type: ignore[attr-defined]
             pending,
         ),
+        grant_id=invited.id,
         logo_digest=logo.sha256[:16],
         sheet_digest=hashlib.sha256(style_sheet({"identity": IDENTITY}).encode()).hexdigest()[:16],
     )
@@ -520,6 +533,7 @@ def snapshot(site: TestClient, world: World) -> dict[str, object]:
         cid = world.challenge_id
         return {
             "published": challenge.published,
+            "grants": _count(session, RoleGrant, col(RoleGrant.challenge_id) == cid),
             "frozen": challenge.frozen_at,
             "revealed": challenge.private_revealed,
             "phase_dates": (phase.start, phase.end),

@@ -115,7 +115,7 @@ def test_dashboard_counts_sign_ups_teams_and_teams_that_submitted(site: TestClie
     idle = person(site, "idle@example.org", "Idle")
     team_for(site, cid, idle, "Quiet")
     person(site, "lurker@example.org", "Lurker")  # signed up, in no team
-    org = person(site, "org@example.org", "Org", Role.organiser)
+    org = person(site, "org@example.org", "Org", Role.admin)  # the site's figure: admins only
     with Session(engine_of(site)) as session:
         figures = {t.slug: (t.people, t.teams, t.teams_submitted) for t in turnout(session)}
         assert registered_users(session) == 4
@@ -131,3 +131,6 @@ def test_dashboard_counts_sign_ups_teams_and_teams_that_submitted(site: TestClie
     assert "4 utenti registrati." in italian and "Squadre che hanno inviato" in italian
     participant = person(site, "p@example.org", "P")
     assert participant.client.get("/organise/dashboard").status_code == 403
+    organiser = person(site, "o@example.org", "O", Role.organiser)  # not an admin
+    theirs = organiser.client.get("/organise/dashboard?lang=en").text
+    assert "registered users" not in theirs, "how many people use the site is the admins' figure"

@@ -12,6 +12,7 @@ from app.accounts.models import Role, User
 from app.audit.models import AuditEvent
 from app.challenges.models import Challenge
 from app.core.db import utcnow
+from app.jury.models import JudgeAssignment
 from app.leaderboard.boards import board_audience, final_board, final_count, frozen_board
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer, read_board
@@ -80,6 +81,10 @@ def test_frozen_board_hides_later_scores_and_staff_see_live(site: TestClient) ->
     cid, pid = challenge(site)
     org = person(site, "org@example.org", "Org", Role.organiser)
     judge = person(site, "judge@example.org", "Judge", Role.judge)
+    other_judge = person(site, "judge2@example.org", "Other judge", Role.judge)  # not assigned
+    with Session(engine_of(site)) as session:
+        session.add(JudgeAssignment(challenge_id=cid, user_id=judge.user_id))
+        session.commit()
     alice = person(site, "alice@example.org", "Alice")
     bob = person(site, "bob@example.org", "Bob")
     team_a = team_for(site, cid, alice, "Aragoste")
@@ -101,7 +106,12 @@ def test_frozen_board_hides_later_scores_and_staff_see_live(site: TestClient) ->
         users = {u.id: u for u in session.exec(select(User))}
         audiences = {
             name: board_audience(session, ch, users[p.user_id])
-            for name, p in {"alice": alice, "judge": judge, "org": org}.items()
+            for name, p in {
+                "alice": alice,
+                "judge": judge,
+                "other judge": other_judge,
+                "org": org,
+            }.items()
         }
         assert board_audience(session, ch, None) == "frozen"
         without_b = frozen_board(session, SPEC, pid, "public", ch.frozen_at, exclude={team_b})
@@ -112,7 +122,7 @@ def test_frozen_board_hides_later_scores_and_staff_see_live(site: TestClient) ->
     ], "participants see the board as it stood at the freeze"
     assert all(r.submission_id != late_a for r in frozen)
     assert [(r.team_id, r.submission_id) for r in live] == [(team_a, late_a), (team_b, early_b)]
-    assert audiences == {"alice": "frozen", "judge": "live", "org": "live"}
+    assert audiences == {"alice": "frozen", "judge": "live", "other judge": "frozen", "org": "live"}
     assert [r.team_id for r in without_b] == [team_a], "disqualified teams can be left out"
 
     assert _post(org, "/organise/sea-temp/unfreeze") == 303

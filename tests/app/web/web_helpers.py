@@ -46,8 +46,18 @@ class Person:
         return csrf_from(self.client.get(path).text)
 
 
-def person(client: TestClient, email: str, name: str, role: Role = Role.participant) -> Person:
-    """A signed-up user with their own browser (cookie jar) and an API token."""
+def person(
+    client: TestClient,
+    email: str,
+    name: str,
+    role: Role = Role.participant,
+    *,
+    verified: bool = True,
+) -> Person:
+    """A signed-up user with their own browser (cookie jar) and an API token.
+
+    Verified by default, as if they had followed the link: a role given to an address
+    (event.yaml, an invitation) applies to an account only once its address is verified."""
     browser = TestClient(client.app, base_url=APP_URL)
     sign_up(browser, email, name=name)
     assert log_in(browser, email) == 303
@@ -56,6 +66,7 @@ def person(client: TestClient, email: str, name: str, role: Role = Role.particip
 
         user = session.exec(select(User).where(User.email == email)).one()
         user.role = role
+        user.email_verified = verified
         session.add(user)
         made = create_token(session, user, "tests")
         assert not isinstance(made, Exception) and hasattr(made, "secret")
