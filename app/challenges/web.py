@@ -56,7 +56,7 @@ def organised_challenge_or_404(session: Session, scope: Scope, slug: str) -> Cha
     another event cannot be probed by name."""
     challenge = service.challenge_by_slug(session, slug)
     if challenge is None or challenge.id is None or not roles.manages(session, scope, challenge):
-        raise HTTPException(404, _("You run no challenge called {slug!r}.").format(slug=slug))
+        raise HTTPException(404, _("You run no challenge called “{slug}”.").format(slug=slug))
     return challenge
 
 

@@ -136,9 +136,12 @@ async def organise_upload(
     if isinstance(result, BundleErrors):
         return _index(page, db, status=422, bundle_errors=result.errors)
     assert isinstance(result, LoadOutcome)
+    if result.action == "created" and not scope.admin:  # who starts a challenge runs it
+        new = challenges.challenge_by_slug(db, result.slug)
+        assert new is not None
+        roles.give(db, user, user.email, Scoped.owner, challenge=new, source=Source.upload)
+        scope = roles.scope_of(db, user)
     challenge = organised_challenge_or_404(db, scope, result.slug)
-    if result.action == "created" and not scope.admin:
-        roles.give(db, user, user.email, Scoped.owner, challenge=challenge, source=Source.upload)
     record(
         db,
         user,

@@ -177,7 +177,7 @@ def revoke_role(
             _(
                 "{email} is listed in {file}: take them off the list there and load the file "
                 "again (a change made here would be undone by the next load)."
-            ).format(email=grant.email, file=grant.source.value),
+            ).format(email=grant.email, file=str(grant.source)),
         )
         return _page(page, db, scope, problem=refused.message, status=status_of(refused))
     service.revoke(db, user, grant)
