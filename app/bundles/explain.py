@@ -261,9 +261,11 @@ def _explain(err: ErrorDetails, loc: Loc, root: type[BaseModel]) -> tuple[str, s
     value = err.get("input")
     if kind in ("enum", "literal_error"):
         expected = str(err.get("ctx", {}).get("expected", "")).replace("'", "")
+        names, _, last = expected.rpartition(" or ")  # Pydantic's "a, b or c"
+        choices: str = N_("{names} or {last}", names=names, last=last) if names else expected
         return (
             N_("{where}: {value} is not allowed", where=where, value=_shown(value)),
-            N_("use one of: {names}", names=expected),
+            N_("use one of: {names}", names=choices),
         )
     if kind == "value_error":
         return N_("{where}: {problem}", where=where, problem=problem), (

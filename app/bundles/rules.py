@@ -169,6 +169,7 @@ def _columns(c: Challenge) -> Iterator[Issue]:
                 allowed = METRIC_PARAMS[column.metric]
                 for name in column.params:
                     if name not in allowed:
+                        accepted = listed(sorted(allowed), N_("none"))
                         yield Issue(
                             (*loc, "params", name),
                             N_(
@@ -179,7 +180,7 @@ def _columns(c: Challenge) -> Iterator[Issue]:
                             N_(
                                 "parameters accepted by {metric}: {names}",
                                 metric=column.metric,
-                                names=listed(sorted(allowed), N_("none")),
+                                names=accepted,
                             ),
                             at_key=True,
                         )
@@ -453,9 +454,9 @@ def _teams_and_judging(c: Challenge) -> Iterator[Issue]:
             ("judging", "combine"),
             N_(
                 "judging.combine weights sum to {total} ({metric} + {rubric}), not 1",
-                total=float(total),
-                metric=float(combine.metric_weight),
-                rubric=float(combine.rubric_weight),
+                total=f"{total:g}",  # written as in the YAML, whatever the reader's language
+                metric=f"{combine.metric_weight:g}",
+                rubric=f"{combine.rubric_weight:g}",
             ),
             N_("choose metric_weight and rubric_weight that add up to 1, e.g. 0.7 and 0.3"),
             at_key=True,

@@ -161,6 +161,7 @@ def _prizes(event: Event) -> Iterator[Issue]:
                 ),
             )
         if prize.sponsor is not None and prize.sponsor not in partners:
+            keys = listed(sorted(partners), N_("(no partners listed yet)"))
             yield Issue(
                 ("prizes", i, "sponsor"),
                 N_(
@@ -170,7 +171,7 @@ def _prizes(event: Event) -> Iterator[Issue]:
                 ),
                 N_(
                     "add the sponsor under `partners:` with that key, or use one of: {names}",
-                    names=listed(sorted(partners), N_("(no partners listed yet)")),
+                    names=keys,
                 ),
             )
 
