@@ -13,7 +13,7 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from app.bundles.errors import BundleError, ErrorCategory
+from app.bundles.errors import N_, BundleError, ErrorCategory, Words
 from app.bundles.limits import BundleLimits, human_size
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -21,24 +21,24 @@ _CHUNK = 1024 * 1024
 IGNORED_TOP = {"__MACOSX"}  # resource forks added by macOS' "Compress"
 
 
-def _error(archive: Path, message: str, hint: str) -> BundleError:
+def _error(archive: Path, message: Words, hint: Words) -> BundleError:
     return BundleError(archive.name, None, None, message, hint, ErrorCategory.ARCHIVE)
 
 
-def _member_problem(info: zipfile.ZipInfo) -> str | None:
+def _member_problem(info: zipfile.ZipInfo) -> Words | None:
     name = info.filename
     if "\x00" in name:
-        return f"member {name!r} has a NUL character in its name"
+        return N_("member {name} has a NUL character in its name", name=repr(name))
     if "\\" in name:
-        return f"member '{name}' uses backslashes in its path"
+        return N_("member '{name}' uses backslashes in its path", name=name)
     if name.startswith("/") or _DRIVE.match(name):
-        return f"member '{name}' has an absolute path"
+        return N_("member '{name}' has an absolute path", name=name)
     if ".." in PurePosixPath(name).parts:
-        return f"member '{name}' uses '..' and would be written outside the bundle"
+        return N_("member '{name}' uses '..' and would be written outside the bundle", name=name)
     if stat.S_ISLNK(info.external_attr >> 16):
-        return f"member '{name}' is a symbolic link"
+        return N_("member '{name}' is a symbolic link", name=name)
     if info.flag_bits & 0x1:
-        return f"member '{name}' is encrypted"
+        return N_("member '{name}' is encrypted", name=name)
     return None
 
 
@@ -54,8 +54,8 @@ def extract_zip(archive: Path, dest: Path, limits: BundleLimits) -> list[BundleE
         return [
             _error(
                 archive,
-                f"cannot read the zip file: {exc}",
-                "re-create the zip (e.g. `cd bundle && zip -r ../bundle.zip .`)",
+                N_("cannot read the zip file: {error}", error=str(exc)),
+                N_("re-create the zip (e.g. `cd bundle && zip -r ../bundle.zip .`)"),
             )
         ]
     return errors
@@ -69,8 +69,12 @@ def _check_members(
         errors.append(
             _error(
                 archive,
-                f"the zip has {len(infos)} members, over the limit of {limits.max_files}",
-                "leave out files the challenge does not use",
+                N_(
+                    "the zip has {count} members, over the limit of {limit}",
+                    count=len(infos),
+                    limit=limits.max_files,
+                ),
+                N_("leave out files the challenge does not use"),
             )
         )
     seen: set[str] = set()
@@ -82,32 +86,43 @@ def _check_members(
                 _error(
                     archive,
                     problem,
-                    "zip the bundle folder with relative paths and regular files only "
-                    "(e.g. `cd bundle && zip -r ../bundle.zip .`)",
+                    N_(
+                        "zip the bundle folder with relative paths and regular files only "
+                        "(e.g. `cd bundle && zip -r ../bundle.zip .`)"
+                    ),
                 )
             )
             continue
         name = info.filename.rstrip("/")
         if name in seen:
-            errors.append(_error(archive, f"member '{name}' appears twice", "zip it once"))
+            errors.append(
+                _error(archive, N_("member '{name}' appears twice", name=name), N_("zip it once"))
+            )
         seen.add(name)
         total += info.file_size
         if info.file_size > limits.max_file_bytes:
             errors.append(
                 _error(
                     archive,
-                    f"member '{name}' is {human_size(info.file_size)}, over the "
-                    f"{human_size(limits.max_file_bytes)} limit per file",
-                    "shrink or split the file, or host very large data elsewhere",
+                    N_(
+                        "member '{name}' is {size}, over the {limit} limit per file",
+                        name=name,
+                        size=human_size(info.file_size),
+                        limit=human_size(limits.max_file_bytes),
+                    ),
+                    N_("shrink or split the file, or host very large data elsewhere"),
                 )
             )
     if total > limits.max_total_bytes:
         errors.append(
             _error(
                 archive,
-                f"the zip unpacks to {human_size(total)}, over the "
-                f"{human_size(limits.max_total_bytes)} limit",
-                "leave out files the challenge does not use",
+                N_(
+                    "the zip unpacks to {size}, over the {limit} limit",
+                    size=human_size(total),
+                    limit=human_size(limits.max_total_bytes),
+                ),
+                N_("leave out files the challenge does not use"),
             )
         )
     return errors
@@ -125,7 +140,13 @@ def _write_members(
     for info in infos:
         target = (base / info.filename).resolve()
         if target != base and base not in target.parents:  # defence in depth
-            return [_error(archive, f"member '{info.filename}' escapes the bundle", "")]
+            return [
+                _error(
+                    archive,
+                    N_("member '{name}' escapes the bundle", name=info.filename),
+                    N_("zip the bundle folder with relative paths and regular files only"),
+                )
+            ]
         if info.is_dir():
             target.mkdir(parents=True, exist_ok=True)
             continue
@@ -139,16 +160,22 @@ def _write_members(
                     return [
                         _error(
                             archive,
-                            f"member '{info.filename}' unpacks to more than its declared size",
-                            "re-create the zip with a standard tool",
+                            N_(
+                                "member '{name}' unpacks to more than its declared size",
+                                name=info.filename,
+                            ),
+                            N_("re-create the zip with a standard tool"),
                         )
                     ]
                 if written > limits.max_total_bytes:
                     return [
                         _error(
                             archive,
-                            f"the zip unpacks to more than {human_size(limits.max_total_bytes)}",
-                            "leave out files the challenge does not use",
+                            N_(
+                                "the zip unpacks to more than {limit}",
+                                limit=human_size(limits.max_total_bytes),
+                            ),
+                            N_("leave out files the challenge does not use"),
                         )
                     ]
                 out.write(chunk)

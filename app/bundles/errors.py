@@ -3,12 +3,20 @@
 Organisers read these in a terminal, so each error carries the file and the
 position an editor can jump to, what is wrong, and how to fix it. The category
 lets callers (the web upload form, the loader) group errors without parsing text.
+
+`message` and `hint` are `Words` (app/text/words.py): English text that can also be said in
+the reader's language, which the upload page does (`say`) and `--lang it` does in the CLI.
+Written as `N_("... {key} ...", key=key)`, so `pybabel extract` finds every template here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from app.text.words import N_, Words
+
+__all__ = ["N_", "BundleError", "ErrorCategory", "Words"]
 
 
 class ErrorCategory(StrEnum):
@@ -30,7 +38,7 @@ class BundleError:
     file: str
     line: int | None  # 1-based
     column: int | None  # 1-based
-    message: str
+    message: str  # a `Words` wherever the checks build it: English, and sayable in Italian
     hint: str
     category: ErrorCategory = ErrorCategory.SCHEMA
     in_hidden: bool = False

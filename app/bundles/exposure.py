@@ -24,19 +24,18 @@ from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 
-from app.bundles.errors import BundleError, ErrorCategory
+from app.bundles.errors import N_, BundleError, ErrorCategory, Words
 from app.bundles.files import CHALLENGE_FILE, FileAt, FileRole, Hashes, Located, Roots
 from app.bundles.source import YamlDocument
 
-SEEN_BY_TEAMS = {
-    FileRole.PAGE: "page",
-    FileRole.PUBLIC: "public data file",
-    FileRole.INPUT: "input file (code submissions read it)",
-    FileRole.STARTER: "starter kit file",
-    FileRole.BASELINE: "baseline file",
-    FileRole.IDENTITY: "identity image",
+SEEN_BY_TEAMS: dict[FileRole, Words] = {
+    FileRole.PAGE: N_("page"),
+    FileRole.PUBLIC: N_("public data file"),
+    FileRole.INPUT: N_("input file (code submissions read it)"),
+    FileRole.STARTER: N_("starter kit file"),
+    FileRole.BASELINE: N_("baseline file"),
+    FileRole.IDENTITY: N_("identity image"),
 }
-_KEEP_HIDDEN = "keep the answers only under data.reference"
 
 
 @dataclass(frozen=True)
@@ -108,7 +107,7 @@ def check_exposure(
                         CHALLENGE_FILE,
                         line,
                         column,
-                        f"{what} '{found.rel}' {message}",
+                        N_("{what} '{path}' {problem}", what=what, path=found.rel, problem=message),
                         hint,
                         ErrorCategory.FILE,
                     )
@@ -119,22 +118,33 @@ def check_exposure(
     return errors
 
 
-def _exposed(found: FileAt, match: _Matcher) -> tuple[str, str] | None:
+def _exposed(found: FileAt, match: _Matcher) -> tuple[Words, Words] | None:
     secret = match.same_file(found.path)
     if secret is not None and posixpath.normpath(found.rel) == secret.rel:
         return None  # the very path written twice: reported by the path rules
     if secret is not None:
         return (
-            f"resolves to the reference (hidden answers) file '{secret.rel}' "
-            "(through a symbolic link)",
-            f"replace the link with a file that holds no answers; {_KEEP_HIDDEN}",
+            N_(
+                "resolves to the reference (hidden answers) file '{path}' (through a symbolic "
+                "link)",
+                path=secret.rel,
+            ),
+            N_(
+                "replace the link with a file that holds no answers; keep the answers only "
+                "under data.reference"
+            ),
         )
     secret = match.same_bytes(found.path)
     if secret is not None:
         return (
-            f"has the same content as the reference (hidden answers) file '{secret.rel}'",
-            f"give teams a file without the answers (e.g. without the target column); "
-            f"{_KEEP_HIDDEN}",
+            N_(
+                "has the same content as the reference (hidden answers) file '{path}'",
+                path=secret.rel,
+            ),
+            N_(
+                "give teams a file without the answers (e.g. without the target column); keep "
+                "the answers only under data.reference"
+            ),
         )
     return None
 
@@ -204,19 +214,19 @@ def _page_links(page: FileAt, bundle: Path, match: _Matcher) -> Iterator[BundleE
                 page.rel,
                 line,
                 column,
-                f"the page links to '{url}', which {problem}",
-                "remove the link: the answers are never published; link to public data instead",
+                N_("the page links to '{url}', which {problem}", url=url, problem=problem),
+                N_("remove the link: the answers are never published; link to public data instead"),
                 ErrorCategory.FILE,
             )
 
 
-def _link_problem(target: str, bundle: Path, match: _Matcher) -> str | None:
+def _link_problem(target: str, bundle: Path, match: _Matcher) -> Words | None:
     named = next(
         (s for s in match.secrets if target in (".", s.rel) or s.rel.startswith(target + "/")),
         None,
     )
     if named is not None:
-        return f"is or holds the reference (hidden answers) file '{named.rel}'"
+        return N_("is or holds the reference (hidden answers) file '{path}'", path=named.rel)
     on_disk = bundle / target
     real = Path(os.path.realpath(on_disk))
     if not on_disk.exists() or (real != bundle and bundle not in real.parents):
@@ -224,12 +234,17 @@ def _link_problem(target: str, bundle: Path, match: _Matcher) -> str | None:
     if on_disk.is_dir():
         holder = match.holds(on_disk)
         if holder is not None:
-            return f"is a folder holding the reference (hidden answers) file '{holder.rel}'"
+            return N_(
+                "is a folder holding the reference (hidden answers) file '{path}'",
+                path=holder.rel,
+            )
         return None
     same = match.same_file(on_disk)
     if same is not None:
-        return f"resolves to the reference (hidden answers) file '{same.rel}'"
+        return N_("resolves to the reference (hidden answers) file '{path}'", path=same.rel)
     copy = match.same_bytes(on_disk) if on_disk.is_file() else None
     if copy is not None:
-        return f"has the same content as the reference (hidden answers) file '{copy.rel}'"
+        return N_(
+            "has the same content as the reference (hidden answers) file '{path}'", path=copy.rel
+        )
     return None

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
-from app.bundles.errors import BundleError, ErrorCategory
+from app.bundles.errors import N_, BundleError, ErrorCategory, Words
 from app.bundles.limits import BundleLimits, human_size
 from app.bundles.schema import BuiltinScoring, Challenge, Localised, PhaseKind
 from app.bundles.source import Loc
@@ -76,7 +76,27 @@ class BundleFile:
 
 # Never shown to teams by the platform: these may be supplied apart from the bundle.
 HIDDEN_ROLES = frozenset({FileRole.REFERENCE, FileRole.INPUT, FileRole.SCORING})
-HIDDEN_KEYS = "data.reference, data.inputs or scoring.program"
+HIDDEN_KEYS = N_("data.reference, data.inputs or scoring.program")
+COPY_INTO_BUNDLE = N_("copy the file into the bundle instead of linking to it")
+COPY_INTO_HIDDEN = N_("copy the file into the hidden files instead of linking to it")
+
+# What errors call a file of each role ("public file 'data/x.csv' does not exist ...").
+FILE_OF_ROLE: dict[FileRole, Words] = {
+    FileRole.CONFIG: N_("challenge.yaml file"),
+    FileRole.PAGE: N_("page file"),
+    FileRole.PUBLIC: N_("public file"),
+    FileRole.REFERENCE: N_("reference file"),
+    FileRole.INPUT: N_("input file"),
+    FileRole.SCORING: N_("scoring file"),
+    FileRole.STARTER: N_("starter file"),
+    FileRole.BASELINE: N_("baseline file"),
+    FileRole.IDENTITY: N_("identity file"),
+}
+HIDDEN_FILE_OF_ROLE: dict[FileRole, Words] = {
+    FileRole.REFERENCE: N_("hidden reference file"),
+    FileRole.INPUT: N_("hidden input file"),
+    FileRole.SCORING: N_("hidden scoring file"),
+}
 
 
 @dataclass(frozen=True)
@@ -178,7 +198,7 @@ def locate(roots: Roots | Path, ref: Reference, position: tuple[int | None, int 
         roots = Roots(roots)
     line, column = position
 
-    def fail(message: str, hint: str) -> Located:
+    def fail(message: Words, hint: Words) -> Located:
         error = BundleError(CHALLENGE_FILE, line, column, message, hint, ErrorCategory.FILE)
         return Located(ref, (), (error,))
 
@@ -188,23 +208,42 @@ def locate(roots: Roots | Path, ref: Reference, position: tuple[int | None, int 
     if isinstance(in_bundle, _Missing) and isinstance(in_hidden, _Missing):
         if ref.role not in HIDDEN_ROLES:
             return fail(
-                f"{ref.role.value} file '{ref.path}' does not exist in the bundle",
-                "check the spelling and the folder; paths are relative to the folder holding "
-                "challenge.yaml and are case-sensitive",
+                N_(
+                    "{file} '{path}' does not exist in the bundle",
+                    file=FILE_OF_ROLE[ref.role],
+                    path=ref.path,
+                ),
+                N_(
+                    "check the spelling and the folder; paths are relative to the folder holding "
+                    "challenge.yaml and are case-sensitive"
+                ),
             )
         if roots.hidden is None:
             return fail(
-                f"hidden {ref.role.value} file '{ref.path}' is not in the bundle, and no hidden "
-                "files were supplied apart from it",
-                f"check the spelling (paths are relative to challenge.yaml), or supply the hidden "
-                f"files apart: `--hidden PATH`, a folder or zip holding '{ref.path}' at that "
-                "same relative path (on the upload page: the zip of hidden files)",
+                N_(
+                    "{file} '{path}' is not in the bundle, and no hidden files were supplied "
+                    "apart from it",
+                    file=HIDDEN_FILE_OF_ROLE[ref.role],
+                    path=ref.path,
+                ),
+                N_(
+                    "check the spelling (paths are relative to challenge.yaml), or supply the "
+                    "hidden files apart: `--hidden PATH`, a folder or zip holding '{path}' at "
+                    "that same relative path (on the upload page: the zip of hidden files)",
+                    path=ref.path,
+                ),
             )
         return fail(
-            f"hidden {ref.role.value} file '{ref.path}' is neither in the bundle nor in the "
-            "hidden files",
-            f"put '{ref.path}' in the hidden files at that same relative path, or check the "
-            "spelling",
+            N_(
+                "{file} '{path}' is neither in the bundle nor in the hidden files",
+                file=HIDDEN_FILE_OF_ROLE[ref.role],
+                path=ref.path,
+            ),
+            N_(
+                "put '{path}' in the hidden files at that same relative path, or check the "
+                "spelling",
+                path=ref.path,
+            ),
         )
     if isinstance(in_hidden, _Missing):
         assert not isinstance(in_bundle, _Missing)
@@ -215,23 +254,22 @@ def locate(roots: Roots | Path, ref: Reference, position: tuple[int | None, int 
         return Located(ref, (), in_bundle.errors + in_hidden.errors)
     if ref.expect is not Expect.FOLDER:  # hidden roles: data files, or the scoring folder
         return fail(
-            f"'{ref.path}' is both in the bundle and in the hidden files",
-            "keep one copy: hidden files belong only in the hidden files",
+            N_("'{path}' is both in the bundle and in the hidden files", path=ref.path),
+            N_("keep one copy: hidden files belong only in the hidden files"),
         )
     both = sorted({f.rel for f in in_bundle.found} & {f.rel for f in in_hidden.found})
     if both:
         return fail(
-            f"'{both[0]}' is both in the bundle and in the hidden files",
-            "keep one copy: hidden files belong only in the hidden files",
+            N_("'{path}' is both in the bundle and in the hidden files", path=both[0]),
+            N_("keep one copy: hidden files belong only in the hidden files"),
         )
     return Located(ref, in_bundle.found + in_hidden.found, ())
 
 
 def _locate_in(
-    root: Path, ref: Reference, fail: Callable[[str, str], Located], *, hidden: bool
+    root: Path, ref: Reference, fail: Callable[[Words, Words], Located], *, hidden: bool
 ) -> Located | _Missing:
     """`ref` under one root (already resolved), refusing anything that leaves it."""
-    where = "the hidden files" if hidden else "the bundle"
     written = ref.path.rstrip("/") or "."
     target = root / written
     # Walk component by component so a symlinked folder on the way is caught too.
@@ -239,32 +277,54 @@ def _locate_in(
     for part in Path(written).parts:
         step = step / part
         if step.is_symlink() and not _inside(step.resolve(), root):
+            link = str(step.relative_to(root))
+            if hidden:
+                return fail(
+                    N_(
+                        "'{path}' goes through the symbolic link '{link}', which points outside "
+                        "the hidden files",
+                        path=ref.path,
+                        link=link,
+                    ),
+                    COPY_INTO_HIDDEN,
+                )
             return fail(
-                f"'{ref.path}' goes through the symbolic link '{step.relative_to(root)}', "
-                f"which points outside {where}",
-                f"copy the file into {where} instead of linking to it",
+                N_(
+                    "'{path}' goes through the symbolic link '{link}', which points outside "
+                    "the bundle",
+                    path=ref.path,
+                    link=link,
+                ),
+                COPY_INTO_BUNDLE,
             )
     resolved = target.resolve()
     if not _inside(resolved, root):
-        return fail(f"'{ref.path}' resolves outside {where}", "keep every file inside it")
+        outside = (
+            N_("'{path}' resolves outside the hidden files", path=ref.path)
+            if hidden
+            else N_("'{path}' resolves outside the bundle", path=ref.path)
+        )
+        return fail(outside, N_("keep every file inside it"))
     if not resolved.exists():
         return _MISSING
     if resolved.is_dir():
         if ref.expect is Expect.FILE:
-            return fail(f"'{ref.path}' is a folder, not a file", "name a file")
+            return fail(N_("'{path}' is a folder, not a file", path=ref.path), N_("name a file"))
         found, errors = _walk(root, target, hidden)
         if not found and not errors:
             if hidden:  # an empty folder among the hidden files adds nothing
                 return _MISSING
-            return fail(f"folder '{ref.path}' is empty", "put the files it needs in it")
+            return fail(
+                N_("folder '{path}' is empty", path=ref.path), N_("put the files it needs in it")
+            )
         return Located(ref, tuple(found), tuple(errors))
     if ref.expect is Expect.FOLDER:
         return fail(
-            f"'{ref.path}' is a file, but a folder is expected here",
-            "name the folder that holds the program (e.g. scoring/)",
+            N_("'{path}' is a file, but a folder is expected here", path=ref.path),
+            N_("name the folder that holds the program (e.g. scoring/)"),
         )
     if not resolved.is_file():
-        return fail(f"'{ref.path}' is not a regular file", "name a regular file")
+        return fail(N_("'{path}' is not a regular file", path=ref.path), N_("name a regular file"))
     rel = PurePosixPath(written).as_posix()
     return Located(ref, (FileAt(rel, root / written, hidden),), ())
 
@@ -284,8 +344,8 @@ def _walk(root: Path, folder: Path, hidden: bool = False) -> tuple[list[FileAt],
                         rel,
                         None,
                         None,
-                        f"'{rel}' is a symbolic link to a folder",
-                        "replace the link with a real folder",
+                        N_("'{path}' is a symbolic link to a folder", path=rel),
+                        N_("replace the link with a real folder"),
                         ErrorCategory.FILE,
                         hidden,
                     )
@@ -296,14 +356,20 @@ def _walk(root: Path, folder: Path, hidden: bool = False) -> tuple[list[FileAt],
             path = here / name
             rel = path.relative_to(root).as_posix()
             if path.is_symlink() and not _inside(path.resolve(), root):
-                where = "the hidden files" if hidden else "the bundle"
                 errors.append(
                     BundleError(
                         rel,
                         None,
                         None,
-                        f"'{rel}' is a symbolic link pointing outside {where}",
-                        f"copy the file into {where} instead of linking to it",
+                        N_(
+                            "'{path}' is a symbolic link pointing outside the hidden files",
+                            path=rel,
+                        )
+                        if hidden
+                        else N_(
+                            "'{path}' is a symbolic link pointing outside the bundle", path=rel
+                        ),
+                        COPY_INTO_HIDDEN if hidden else COPY_INTO_BUNDLE,
                         ErrorCategory.FILE,
                         hidden,
                     )
@@ -333,10 +399,16 @@ def check_sizes(root: Path, located: list[Located], limits: BundleLimits) -> lis
                     rel,
                     None,
                     None,
-                    f"'{rel}' is {human_size(size)}, over the "
-                    f"{human_size(limits.max_file_bytes)} limit per file",
-                    "shrink or split the file, or host very large data elsewhere and link it "
-                    "from the data page",
+                    N_(
+                        "'{path}' is {size}, over the {limit} limit per file",
+                        path=rel,
+                        size=human_size(size),
+                        limit=human_size(limits.max_file_bytes),
+                    ),
+                    N_(
+                        "shrink or split the file, or host very large data elsewhere and link it "
+                        "from the data page"
+                    ),
                     ErrorCategory.FILE,
                     by_rel[rel].hidden,
                 )
@@ -347,8 +419,12 @@ def check_sizes(root: Path, located: list[Located], limits: BundleLimits) -> lis
                 CHALLENGE_FILE,
                 None,
                 None,
-                f"the bundle names {len(unique)} files, over the limit of {limits.max_files}",
-                "pack many small files into an archive participants unpack themselves",
+                N_(
+                    "the bundle names {count} files, over the limit of {limit}",
+                    count=len(unique),
+                    limit=limits.max_files,
+                ),
+                N_("pack many small files into an archive participants unpack themselves"),
                 ErrorCategory.FILE,
             )
         )
@@ -358,9 +434,12 @@ def check_sizes(root: Path, located: list[Located], limits: BundleLimits) -> lis
                 CHALLENGE_FILE,
                 None,
                 None,
-                f"the files the bundle names add up to {human_size(total)}, over the "
-                f"{human_size(limits.max_total_bytes)} limit",
-                "leave out files the challenge does not use",
+                N_(
+                    "the files the bundle names add up to {size}, over the {limit} limit",
+                    size=human_size(total),
+                    limit=human_size(limits.max_total_bytes),
+                ),
+                N_("leave out files the challenge does not use"),
                 ErrorCategory.FILE,
             )
         )
@@ -375,7 +454,7 @@ def _line_col(data: bytes, offset: int) -> tuple[int, int]:
 
 def check_page(page: FileAt, limits: BundleLimits) -> list[BundleError]:
     def error(
-        message: str, hint: str, line: int | None = None, col: int | None = None
+        message: Words, hint: Words, line: int | None = None, col: int | None = None
     ) -> BundleError:
         return BundleError(page.rel, line, col, message, hint, ErrorCategory.FILE)
 
@@ -384,8 +463,12 @@ def check_page(page: FileAt, limits: BundleLimits) -> list[BundleError]:
     if size > limits.max_page_bytes:
         return [
             error(
-                f"page is {human_size(size)}, over the {human_size(limits.max_page_bytes)} limit",
-                "split it, or move tables of data into a data file",
+                N_(
+                    "page is {size}, over the {limit} limit",
+                    size=human_size(size),
+                    limit=human_size(limits.max_page_bytes),
+                ),
+                N_("split it, or move tables of data into a data file"),
             )
         ]
     data = path.read_bytes()
@@ -395,14 +478,18 @@ def check_page(page: FileAt, limits: BundleLimits) -> list[BundleError]:
         line, col = _line_col(data, exc.start)
         return [
             error(
-                f"page is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-                "save the file as UTF-8 in your editor (e.g. 'Save with encoding: UTF-8')",
+                N_(
+                    "page is not valid UTF-8 (byte 0x{byte} at offset {offset})",
+                    byte=f"{data[exc.start]:02x}",
+                    offset=exc.start,
+                ),
+                N_("save the file as UTF-8 in your editor (e.g. 'Save with encoding: UTF-8')"),
                 line,
                 col,
             )
         ]
     if not text.strip():
-        return [error("page is empty", "write the page, in Markdown")]
+        return [error(N_("page is empty"), N_("write the page, in Markdown"))]
     return []
 
 
@@ -439,8 +526,12 @@ def check_identity_image(image: FileAt, key: str) -> list[BundleError]:
                 image.rel,
                 None,
                 None,
-                f"identity.{key} '{image.rel}' is not a PNG, JPEG or WebP image",
-                "export it as PNG, JPEG or WebP; other formats (SVG included) are not served",
+                N_(
+                    "identity.{key} '{path}' is not a PNG, JPEG or WebP image",
+                    key=key,
+                    path=image.rel,
+                ),
+                N_("export it as PNG, JPEG or WebP; other formats (SVG included) are not served"),
                 ErrorCategory.FILE,
             )
         )
@@ -450,9 +541,14 @@ def check_identity_image(image: FileAt, key: str) -> list[BundleError]:
                 image.rel,
                 None,
                 None,
-                f"identity.{key} '{image.rel}' is {human_size(size)}, over the "
-                f"{human_size(cap)} limit",
-                "make it smaller (fewer pixels, or JPEG/WebP compression)",
+                N_(
+                    "identity.{key} '{path}' is {size}, over the {limit} limit",
+                    key=key,
+                    path=image.rel,
+                    size=human_size(size),
+                    limit=human_size(cap),
+                ),
+                N_("make it smaller (fewer pixels, or JPEG/WebP compression)"),
                 ErrorCategory.FILE,
             )
         )
@@ -474,7 +570,7 @@ def check_reference_csv(
         builtin.split_column: "split_column",
     }
 
-    def error(message: str, hint: str, line: int | None = 1) -> BundleError:
+    def error(message: Words, hint: Words, line: int | None = 1) -> BundleError:
         return BundleError(
             answers.rel, line, None, message, hint, ErrorCategory.FILE, answers.hidden
         )
@@ -483,15 +579,28 @@ def check_reference_csv(
         reader = csv.reader(_csv_lines(answers.path))
         header = [name.strip() for name in next(reader, [])]
         if not header:
-            return [error("the reference file is empty", "write a header line, then the answers")]
+            return [
+                error(
+                    N_("the reference file is empty"), N_("write a header line, then the answers")
+                )
+            ]
         missing = [name for name in named_by if name not in header]
         if missing:
             return [
                 error(
-                    f"the header has no column '{name}' (named by scoring.builtin."
-                    f"{named_by[name]}); it has: {', '.join(header)}",
-                    f"add a '{name}' column to the reference file, or change "
-                    f"scoring.builtin.{named_by[name]}",
+                    N_(
+                        "the header has no column '{name}' (named by scoring.builtin.{key}); "
+                        "it has: {columns}",
+                        name=name,
+                        key=named_by[name],
+                        columns=", ".join(header),
+                    ),
+                    N_(
+                        "add a '{name}' column to the reference file, or change "
+                        "scoring.builtin.{key}",
+                        name=name,
+                        key=named_by[name],
+                    ),
                 )
                 for name in missing
             ]
@@ -508,10 +617,16 @@ def check_reference_csv(
             if split not in counts:
                 return [
                     error(
-                        f"{builtin.split_column} is '{split}' on this row; only 'public' or "
-                        "'private' are allowed",
-                        "mark each row 'public' (scored on the live board) or 'private' "
-                        "(scored on the final board)",
+                        N_(
+                            "{column} is '{split}' on this row; only 'public' or 'private' are "
+                            "allowed",
+                            column=builtin.split_column,
+                            split=split,
+                        ),
+                        N_(
+                            "mark each row 'public' (scored on the live board) or 'private' "
+                            "(scored on the final board)"
+                        ),
                         reader.line_num,
                     )
                 ]
@@ -520,23 +635,38 @@ def check_reference_csv(
             if ident in first_line:
                 return [
                     error(
-                        f"id '{ident}' appears twice (first on line {first_line[ident]})",
-                        f"make every value of the '{builtin.id_column}' column unique",
+                        N_(
+                            "id '{id}' appears twice (first on line {line})",
+                            id=ident,
+                            line=first_line[ident],
+                        ),
+                        N_(
+                            "make every value of the '{column}' column unique",
+                            column=builtin.id_column,
+                        ),
                         reader.line_num,
                     )
                 ]
             first_line[ident] = reader.line_num
     except UnicodeDecodeError:
-        return [error("the reference file is not valid UTF-8", "save it as UTF-8", None)]
+        return [error(N_("the reference file is not valid UTF-8"), N_("save it as UTF-8"), None)]
     except csv.Error as exc:
-        return [error(f"the reference file is not readable CSV: {exc}", "fix the CSV", None)]
+        return [
+            error(
+                N_("the reference file is not readable CSV: {error}", error=str(exc)),
+                N_("fix the CSV"),
+                None,
+            )
+        ]
     absent = [name for name, count in counts.items() if count == 0]
     if absent:
         return [
             error(
-                f"no row has {builtin.split_column} '{absent[0]}'",
-                "split the answers into 'public' rows (live board) and 'private' rows "
-                "(final board); both are needed",
+                N_("no row has {column} '{split}'", column=builtin.split_column, split=absent[0]),
+                N_(
+                    "split the answers into 'public' rows (live board) and 'private' rows "
+                    "(final board); both are needed"
+                ),
                 None,
             )
         ]
@@ -555,8 +685,8 @@ def check_prediction_header(baseline: FileAt, needed: dict[str, str]) -> list[Bu
                 rel,
                 1,
                 None,
-                "the baseline is not a readable UTF-8 CSV",
-                "save it as UTF-8 CSV",
+                N_("the baseline is not a readable UTF-8 CSV"),
+                N_("save it as UTF-8 CSV"),
                 ErrorCategory.FILE,
             )
         ]
@@ -565,8 +695,15 @@ def check_prediction_header(baseline: FileAt, needed: dict[str, str]) -> list[Bu
             rel,
             1,
             None,
-            f"the baseline header has no column '{name}' (scoring.builtin.{key})",
-            f"write the baseline with the columns participants must submit: {', '.join(needed)}",
+            N_(
+                "the baseline header has no column '{name}' (scoring.builtin.{key})",
+                name=name,
+                key=key,
+            ),
+            N_(
+                "write the baseline with the columns participants must submit: {columns}",
+                columns=", ".join(needed),
+            ),
             ErrorCategory.FILE,
         )
         for name, key in needed.items()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.text.words import N_, Words
+
 MiB = 1024 * 1024
 
 MAX_FILE_BYTES = 512 * MiB
@@ -32,9 +34,9 @@ class BundleLimits:
 DEFAULT_LIMITS = BundleLimits()
 
 
-def human_size(size: int) -> str:
+def human_size(size: int) -> Words:
     if size >= MiB:
-        return f"{size / MiB:.1f} MiB"
+        return N_("{size} MiB", size=f"{size / MiB:.1f}")
     if size >= 1024:
-        return f"{size / 1024:.1f} KiB"
-    return f"{size} bytes"
+        return N_("{size} KiB", size=f"{size / 1024:.1f}")
+    return N_("{size} bytes", size=size)

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.bundles.errors import BundleError, ErrorCategory
+from app.bundles.errors import N_, BundleError, ErrorCategory, Words
 from app.bundles.schema import (
     BUILTIN_METRICS,
     METRIC_PARAMS,
@@ -22,13 +22,14 @@ from app.bundles.schema import (
     PhaseKind,
 )
 from app.bundles.source import Loc, YamlDocument
+from app.text.words import listed
 
 
 @dataclass(frozen=True)
 class Issue:
     loc: Loc
-    message: str
-    hint: str
+    message: Words
+    hint: Words
     at_key: bool = False
 
 
@@ -75,32 +76,43 @@ def _scoring(c: Challenge) -> Iterator[Issue]:
         both = scoring.builtin is not None
         yield Issue(
             ("scoring",),
-            "scoring has both `builtin` and `program`"
+            N_("scoring has both `builtin` and `program`")
             if both
-            else "scoring has neither `builtin` nor `program`",
-            "keep exactly one: `builtin` (a metric per leaderboard column) or `program` "
-            "(your own scoring program)",
+            else N_("scoring has neither `builtin` nor `program`"),
+            N_(
+                "keep exactly one: `builtin` (a metric per leaderboard column) or `program` "
+                "(your own scoring program)"
+            ),
             at_key=True,
         )
     if scoring.builtin is not None:
         if not scoring.predictions_file.lower().endswith(".csv"):
             yield Issue(
                 ("scoring", "predictions_file"),
-                f"built-in scoring reads CSV, but predictions_file is '{scoring.predictions_file}'",
-                "name the predictions file with a .csv extension, e.g. predictions.csv",
+                N_(
+                    "built-in scoring reads CSV, but predictions_file is '{file}'",
+                    file=scoring.predictions_file,
+                ),
+                N_("name the predictions file with a .csv extension, e.g. predictions.csv"),
             )
         if len(c.data.reference) != 1:
             yield Issue(
                 ("data", "reference"),
-                f"built-in scoring needs exactly one reference CSV, found {len(c.data.reference)}",
-                "list one CSV under data.reference holding the id, target and split columns",
+                N_(
+                    "built-in scoring needs exactly one reference CSV, found {count}",
+                    count=len(c.data.reference),
+                ),
+                N_("list one CSV under data.reference holding the id, target and split columns"),
                 at_key=True,
             )
         elif not c.data.reference[0].path.lower().endswith(".csv"):
             yield Issue(
                 ("data", "reference", 0, "path"),
-                f"the reference file '{c.data.reference[0].path}' is not a .csv file",
-                "built-in scoring reads the answers from a CSV file",
+                N_(
+                    "the reference file '{file}' is not a .csv file",
+                    file=c.data.reference[0].path,
+                ),
+                N_("built-in scoring reads the answers from a CSV file"),
             )
 
 
@@ -113,49 +125,70 @@ def _columns(c: Challenge) -> Iterator[Issue]:
         if column.key in seen:
             yield Issue(
                 (*loc, "key"),
-                f"column key '{column.key}' is used twice "
-                f"(also leaderboard.columns[{seen[column.key]}])",
-                "give every leaderboard column its own key",
+                N_(
+                    "column key '{key}' is used twice (also leaderboard.columns[{index}])",
+                    key=column.key,
+                    index=seen[column.key],
+                ),
+                N_("give every leaderboard column its own key"),
             )
         seen.setdefault(column.key, i)
         if builtin and column.metric is None:
             yield Issue(
                 loc,
-                f"column '{column.key}' has no `metric`, which built-in scoring needs",
-                f"add `metric:` with one of: {', '.join(sorted(BUILTIN_METRICS))}",
+                N_("column '{key}' has no `metric`, which built-in scoring needs", key=column.key),
+                N_(
+                    "add `metric:` with one of: {metrics}",
+                    metrics=", ".join(sorted(BUILTIN_METRICS)),
+                ),
             )
         if column.metric is not None:
             if program:
                 yield Issue(
                     (*loc, "metric"),
-                    f"column '{column.key}' has `metric: {column.metric}`, but scoring uses "
-                    "a program, which computes the columns itself",
-                    "remove `metric` (the program must write a value for key "
-                    f"'{column.key}'), or switch to builtin scoring",
+                    N_(
+                        "column '{key}' has `metric: {metric}`, but scoring uses a program, "
+                        "which computes the columns itself",
+                        key=column.key,
+                        metric=column.metric,
+                    ),
+                    N_(
+                        "remove `metric` (the program must write a value for key '{key}'), "
+                        "or switch to builtin scoring",
+                        key=column.key,
+                    ),
                     at_key=True,
                 )
             elif column.metric not in BUILTIN_METRICS:
                 yield Issue(
                     (*loc, "metric"),
-                    f"unknown metric '{column.metric}'",
-                    f"use one of: {', '.join(sorted(BUILTIN_METRICS))}",
+                    N_("unknown metric '{metric}'", metric=column.metric),
+                    N_("use one of: {names}", names=", ".join(sorted(BUILTIN_METRICS))),
                 )
             else:
                 allowed = METRIC_PARAMS[column.metric]
                 for name in column.params:
                     if name not in allowed:
-                        accepted = ", ".join(sorted(allowed)) or "none"
+                        accepted = listed(sorted(allowed), N_("none"))
                         yield Issue(
                             (*loc, "params", name),
-                            f"metric '{column.metric}' has no parameter '{name}'",
-                            f"parameters accepted by {column.metric}: {accepted}",
+                            N_(
+                                "metric '{metric}' has no parameter '{name}'",
+                                metric=column.metric,
+                                name=name,
+                            ),
+                            N_(
+                                "parameters accepted by {metric}: {names}",
+                                metric=column.metric,
+                                names=accepted,
+                            ),
                             at_key=True,
                         )
         elif program and column.params:
             yield Issue(
                 (*loc, "params"),
-                "`params` only applies to built-in metrics",
-                "remove `params`; your scoring program decides how to compute the column",
+                N_("`params` only applies to built-in metrics"),
+                N_("remove `params`; your scoring program decides how to compute the column"),
                 at_key=True,
             )
 
@@ -163,12 +196,12 @@ def _columns(c: Challenge) -> Iterator[Issue]:
 def _ranking(c: Challenge) -> Iterator[Issue]:
     board = c.leaderboard
     keys = [column.key for column in board.columns]
-    listed = ", ".join(keys)
+    columns = ", ".join(keys)
     if board.rank_by not in keys:
         yield Issue(
             ("leaderboard", "rank_by"),
-            f"rank_by '{board.rank_by}' is not a leaderboard column",
-            f"use one of the column keys: {listed}",
+            N_("rank_by '{key}' is not a leaderboard column", key=board.rank_by),
+            N_("use one of the column keys: {keys}", keys=columns),
         )
     seen: set[str] = set()
     for i, key in enumerate(board.tie_breakers):
@@ -176,17 +209,17 @@ def _ranking(c: Challenge) -> Iterator[Issue]:
         if key not in keys:
             yield Issue(
                 loc,
-                f"tie-breaker '{key}' is not a leaderboard column",
-                f"use one of the column keys: {listed}",
+                N_("tie-breaker '{key}' is not a leaderboard column", key=key),
+                N_("use one of the column keys: {keys}", keys=columns),
             )
         elif key == board.rank_by:
             yield Issue(
                 loc,
-                f"tie-breaker '{key}' is also rank_by",
-                "remove it from tie_breakers: ties on rank_by cannot be broken by rank_by",
+                N_("tie-breaker '{key}' is also rank_by", key=key),
+                N_("remove it from tie_breakers: ties on rank_by cannot be broken by rank_by"),
             )
         elif key in seen:
-            yield Issue(loc, f"tie-breaker '{key}' is listed twice", "list it once")
+            yield Issue(loc, N_("tie-breaker '{key}' is listed twice", key=key), N_("list it once"))
         seen.add(key)
 
 
@@ -194,42 +227,64 @@ def _phases(c: Challenge) -> Iterator[Issue]:
     names: dict[str, int] = {}
     for i, phase in enumerate(c.phases):
         loc: Loc = ("phases", i)
-        here = f"phases[{i}] ({phase.name})"
+        here = f"phases[{i}] ({phase.name})"  # a place in the YAML: the same in any language
         if phase.name in names:
             yield Issue(
                 (*loc, "name"),
-                f"phase name '{phase.name}' is used twice (also phases[{names[phase.name]}])",
-                "give every phase its own name",
+                N_(
+                    "phase name '{name}' is used twice (also phases[{index}])",
+                    name=phase.name,
+                    index=names[phase.name],
+                ),
+                N_("give every phase its own name"),
             )
         names.setdefault(phase.name, i)
         if phase.end <= phase.start:
             yield Issue(
                 (*loc, "end"),
-                f"{here}.end ({_iso(phase.end)}) is not after its start ({_iso(phase.start)})",
-                "set end after start",
+                N_(
+                    "{phase}.end ({end}) is not after its start ({start})",
+                    phase=here,
+                    end=_iso(phase.end),
+                    start=_iso(phase.start),
+                ),
+                N_("set end after start"),
             )
         if i > 0:
             before = c.phases[i - 1]
             if phase.start < before.end:
                 yield Issue(
                     (*loc, "start"),
-                    f"{here} starts at {_iso(phase.start)}, before phases[{i - 1}] "
-                    f"({before.name}) ends at {_iso(before.end)}",
-                    "phases are listed in order and must not overlap: start this phase at or "
-                    "after the previous one's end",
+                    N_(
+                        "{phase} starts at {start}, before phases[{index}] ({name}) ends at {end}",
+                        phase=here,
+                        start=_iso(phase.start),
+                        index=i - 1,
+                        name=before.name,
+                        end=_iso(before.end),
+                    ),
+                    N_(
+                        "phases are listed in order and must not overlap: start this phase at or "
+                        "after the previous one's end"
+                    ),
                 )
         if phase.kind is PhaseKind.CODE and phase.code is None:
             yield Issue(
                 loc,
-                f"{here} is a code phase but has no `code` block",
-                'add `code: {command: ["python3", "main.py"]}` (time_limit_s, memory_mb and '
-                "cpus are optional)",
+                N_("{phase} is a code phase but has no `code` block", phase=here),
+                N_(
+                    'add `code: {{command: ["python3", "main.py"]}}` (time_limit_s, memory_mb '
+                    "and cpus are optional)"
+                ),
             )
         if phase.kind is PhaseKind.PREDICTIONS and phase.code is not None:
             yield Issue(
                 (*loc, "code"),
-                f"{here} accepts predictions files, so its `code` block would never run",
-                "remove `code`, or set `kind: code` if teams upload programs",
+                N_(
+                    "{phase} accepts predictions files, so its `code` block would never run",
+                    phase=here,
+                ),
+                N_("remove `code`, or set `kind: code` if teams upload programs"),
                 at_key=True,
             )
         limits = phase.limits
@@ -240,9 +295,13 @@ def _phases(c: Challenge) -> Iterator[Issue]:
         ):
             yield Issue(
                 (*loc, "limits", "per_day"),
-                f"{here} allows {limits.per_day} submissions a day but only "
-                f"{limits.total} in total",
-                "make per_day at most total",
+                N_(
+                    "{phase} allows {per_day} submissions a day but only {total} in total",
+                    phase=here,
+                    per_day=limits.per_day,
+                    total=limits.total,
+                ),
+                N_("make per_day at most total"),
             )
 
 
@@ -254,15 +313,21 @@ def _images(c: Challenge, allowed: Collection[str]) -> Iterator[Issue]:
     """
     named: list[tuple[Loc, str | None]] = [(("runner_image",), c.runner_image)]
     named += [(("phases", i, "runner_image"), p.runner_image) for i, p in enumerate(c.phases)]
-    listed = ", ".join(sorted(allowed)) or "none"
+    images = listed(sorted(allowed), N_("none"))
     for loc, image in named:
         if image is not None and image not in allowed:
             yield Issue(
                 loc,
-                f"runner_image '{image}' is not an image this site allows (allowed: {listed})",
-                "write `runner_image: null` to use the site's image, or ask the site's "
-                "administrator to allow it (setting MAREA_ALLOWED_RUNNER_IMAGES) and to put it "
-                "on every worker's Docker engine: workers never download images",
+                N_(
+                    "runner_image '{image}' is not an image this site allows (allowed: {images})",
+                    image=image,
+                    images=images,
+                ),
+                N_(
+                    "write `runner_image: null` to use the site's image, or ask the site's "
+                    "administrator to allow it (setting MAREA_ALLOWED_RUNNER_IMAGES) and to put "
+                    "it on every worker's Docker engine: workers never download images"
+                ),
             )
 
 
@@ -274,10 +339,17 @@ def _data(c: Challenge) -> Iterator[Issue]:
             if posixpath.normpath(written) in reference:
                 yield Issue(
                     ("pages", page_name, lang),
-                    f"the {page_name} page ({lang}) is the reference (hidden answers) file "
-                    f"'{written}' and would be shown to everyone",
-                    "point the page at its Markdown file; answers are named only under "
-                    "data.reference",
+                    N_(
+                        "the {page} page ({lang}) is the reference (hidden answers) file "
+                        "'{file}' and would be shown to everyone",
+                        page=page_name,
+                        lang=lang,
+                        file=written,
+                    ),
+                    N_(
+                        "point the page at its Markdown file; answers are named only under "
+                        "data.reference"
+                    ),
                 )
     for role in ("public", "reference", "inputs"):
         seen: set[str] = set()
@@ -285,15 +357,25 @@ def _data(c: Challenge) -> Iterator[Issue]:
             loc: Loc = ("data", role, i, "path")
             path = posixpath.normpath(item.path)
             if path in seen:
-                yield Issue(loc, f"'{item.path}' is listed twice in data.{role}", "list it once")
+                yield Issue(
+                    loc,
+                    N_("'{file}' is listed twice in data.{role}", file=item.path, role=role),
+                    N_("list it once"),
+                )
             seen.add(path)
             if role != "reference" and path in reference:
                 yield Issue(
                     loc,
-                    f"'{item.path}' is a reference (hidden answers) file and would be given "
-                    f"out through data.{role}",
-                    "keep answers only under data.reference; give participants a copy without "
-                    "the target column",
+                    N_(
+                        "'{file}' is a reference (hidden answers) file and would be given out "
+                        "through data.{role}",
+                        file=item.path,
+                        role=role,
+                    ),
+                    N_(
+                        "keep answers only under data.reference; give participants a copy "
+                        "without the target column"
+                    ),
                 )
     exposed = [("starter_kit", c.starter_kit), ("baseline", c.baseline)]
     for key, folder in exposed:
@@ -304,8 +386,13 @@ def _data(c: Challenge) -> Iterator[Issue]:
             if prefix == "." or path == prefix or path.startswith(prefix + "/"):
                 yield Issue(
                     (key,),
-                    f"{key} '{folder}' contains the reference file '{path}'",
-                    f"move the answers out of the {key} folder",
+                    N_(
+                        "{key} '{folder}' contains the reference file '{file}'",
+                        key=key,
+                        folder=folder,
+                        file=path,
+                    ),
+                    N_("move the answers out of the {key} folder", key=key),
                 )
 
 
@@ -313,24 +400,38 @@ def _teams_and_judging(c: Challenge) -> Iterator[Issue]:
     if c.teams.min_size > c.teams.max_size:
         yield Issue(
             ("teams", "min_size"),
-            f"teams.min_size ({c.teams.min_size}) is larger than max_size ({c.teams.max_size})",
-            "make min_size at most max_size",
+            N_(
+                "teams.min_size ({min}) is larger than max_size ({max})",
+                min=c.teams.min_size,
+                max=c.teams.max_size,
+            ),
+            N_("make min_size at most max_size"),
         )
     judging = c.judging
     if judging.scale.min >= judging.scale.max:
         yield Issue(
             ("judging", "scale", "max"),
-            f"judging.scale.max ({judging.scale.max}) must be above min ({judging.scale.min})",
-            "use a scale such as {min: 1, max: 5}",
+            N_(
+                "judging.scale.max ({max}) must be above min ({min})",
+                max=judging.scale.max,
+                min=judging.scale.min,
+            ),
+            N_("use a scale such as {{min: 1, max: 5}}"),
         )
     points = judging.scale.max - judging.scale.min + 1
     labels = judging.scale.labels
     if labels is not None and points > 0 and len(labels) != points:
         yield Issue(
             ("judging", "scale", "labels"),
-            f"judging.scale.labels has {len(labels)} labels but the scale "
-            f"{judging.scale.min} to {judging.scale.max} has {points} points",
-            "give one label per point of the scale, lowest first, or leave labels out",
+            N_(
+                "judging.scale.labels has {count} labels but the scale {min} to {max} has "
+                "{points} points",
+                count=len(labels),
+                min=judging.scale.min,
+                max=judging.scale.max,
+                points=points,
+            ),
+            N_("give one label per point of the scale, lowest first, or leave labels out"),
             at_key=True,
         )
     keys: dict[str, int] = {}
@@ -338,8 +439,12 @@ def _teams_and_judging(c: Challenge) -> Iterator[Issue]:
         if criterion.key in keys:
             yield Issue(
                 ("judging", "rubric", i, "key"),
-                f"rubric key '{criterion.key}' is used twice (also judging.rubric[{keys[criterion.key]}])",
-                "give every criterion its own key",
+                N_(
+                    "rubric key '{key}' is used twice (also judging.rubric[{index}])",
+                    key=criterion.key,
+                    index=keys[criterion.key],
+                ),
+                N_("give every criterion its own key"),
             )
         keys.setdefault(criterion.key, i)
     combine = judging.combine
@@ -347,9 +452,13 @@ def _teams_and_judging(c: Challenge) -> Iterator[Issue]:
     if not math.isclose(total, 1.0, abs_tol=1e-9):
         yield Issue(
             ("judging", "combine"),
-            f"judging.combine weights sum to {total:g} "
-            f"({combine.metric_weight:g} + {combine.rubric_weight:g}), not 1",
-            "choose metric_weight and rubric_weight that add up to 1, e.g. 0.7 and 0.3",
+            N_(
+                "judging.combine weights sum to {total} ({metric} + {rubric}), not 1",
+                total=f"{total:g}",  # written as in the YAML, whatever the reader's language
+                metric=f"{combine.metric_weight:g}",
+                rubric=f"{combine.rubric_weight:g}",
+            ),
+            N_("choose metric_weight and rubric_weight that add up to 1, e.g. 0.7 and 0.3"),
             at_key=True,
         )
 
@@ -360,12 +469,20 @@ def _code_logs(c: Challenge) -> Iterator[Issue]:
         code = phase.code
         if code is None or code.excerpt_bytes is None or code.logs is LogMode.EXCERPT:
             continue
-        mode = "the default" if code.logs is None else f"`{code.logs.value}`"
+        mode = N_("the default") if code.logs is None else f"`{code.logs.value}`"
         yield Issue(
             ("phases", i, "code", "excerpt_bytes"),
-            f"phases[{i}] ({phase.name}).code sets excerpt_bytes, but its log policy is {mode}, "
-            "not `excerpt`, so no excerpt is ever cut",
-            "remove excerpt_bytes, or set `logs: excerpt` to show teams only excerpts you approve",
+            N_(
+                "phases[{index}] ({name}).code sets excerpt_bytes, but its log policy is {mode}, "
+                "not `excerpt`, so no excerpt is ever cut",
+                index=i,
+                name=phase.name,
+                mode=mode,
+            ),
+            N_(
+                "remove excerpt_bytes, or set `logs: excerpt` to show teams only excerpts you "
+                "approve"
+            ),
             at_key=True,
         )
 
@@ -397,18 +514,40 @@ def _identity(c: Challenge) -> Iterator[Issue]:
     """
     if c.identity is None:
         return
-    pairs = (
-        ("primary", c.identity.primary, WHITE, "white", "darker"),
-        ("accent", c.identity.accent, INK, "dark", "lighter"),
-    )
-    for key, colour, text, text_name, fix in pairs:
+    pairs = (("primary", c.identity.primary, WHITE), ("accent", c.identity.accent, INK))
+    for key, colour, text in pairs:
         if colour is None:
             continue
         ratio = contrast(colour, text)
-        if ratio < MIN_CONTRAST:
-            yield Issue(
-                ("identity", key),
-                f"{text_name} text on identity.{key} '{colour}' has a contrast of "
-                f"{ratio:.2f}:1, under the {MIN_CONTRAST}:1 that WCAG AA asks for",
-                f"choose a {fix} {key} colour (the site writes {text_name} text, {text}, on it)",
+        if ratio >= MIN_CONTRAST:
+            continue
+        shown = f"{ratio:.2f}"
+        if key == "primary":
+            message = N_(
+                "white text on identity.{key} '{colour}' has a contrast of {ratio}:1, under the "
+                "{least}:1 that WCAG AA asks for",
+                key=key,
+                colour=colour,
+                ratio=shown,
+                least=MIN_CONTRAST,
             )
+            hint = N_(
+                "choose a darker {key} colour (the site writes white text, {text}, on it)",
+                key=key,
+                text=text,
+            )
+        else:
+            message = N_(
+                "dark text on identity.{key} '{colour}' has a contrast of {ratio}:1, under the "
+                "{least}:1 that WCAG AA asks for",
+                key=key,
+                colour=colour,
+                ratio=shown,
+                least=MIN_CONTRAST,
+            )
+            hint = N_(
+                "choose a lighter {key} colour (the site writes dark text, {text}, on it)",
+                key=key,
+                text=text,
+            )
+        yield Issue(("identity", key), message, hint)

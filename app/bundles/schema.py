@@ -6,7 +6,8 @@ forbids unknown keys, because a misspelt optional key that is silently ignored
 apply. Rules that relate several keys (dates, column references, scoring mode)
 live in `rules.py`, where each error can point at the exact key to change.
 
-Field descriptions double as the fix hint shown when a value is rejected.
+Field descriptions double as the fix hint shown when a value is rejected, so they are
+`N_(...)` (a `str` that can also be said in Italian), as are the validators' ValueErrors.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pydantic import (
     StrictInt,
 )
 
+from app.text.words import N_
 from judging import BUILTIN_METRICS as JUDGING_METRICS
 from judging import METRIC_PARAMS as JUDGING_METRIC_PARAMS
 
@@ -61,7 +63,7 @@ class Better(StrEnum):
 
 def _not_blank(value: str) -> str:
     if not value.strip():
-        raise ValueError("must not be blank")
+        raise ValueError(N_("must not be blank"))
     return value
 
 
@@ -71,22 +73,24 @@ _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
 def _bundle_path(value: str) -> str:
     """Refuse paths that could name something outside the bundle, before touching disk."""
     if not value.strip():
-        raise ValueError("must not be blank")
+        raise ValueError(N_("must not be blank"))
     if "\x00" in value:
-        raise ValueError("must not contain a NUL character")
+        raise ValueError(N_("must not contain a NUL character"))
     if "\\" in value:
-        raise ValueError("use forward slashes '/' in paths, not backslashes")
+        raise ValueError(N_("use forward slashes '/' in paths, not backslashes"))
     if value.startswith("/") or _WINDOWS_DRIVE.match(value):
-        raise ValueError(f"'{value}' is an absolute path; paths are relative to the bundle folder")
+        raise ValueError(
+            N_("'{path}' is an absolute path; paths are relative to the bundle folder", path=value)
+        )
     if ".." in value.split("/"):
-        raise ValueError(f"'{value}' uses '..' and could leave the bundle folder")
+        raise ValueError(N_("'{path}' uses '..' and could leave the bundle folder", path=value))
     return value
 
 
 def _number(value: Any) -> Any:
     """Numbers only: YAML `true` or "0.5" in quotes are mistakes, not weights."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("must be a number")
+        raise ValueError(N_("must be a number"))
     return value
 
 
@@ -94,14 +98,14 @@ Text = Annotated[str, AfterValidator(_not_blank)]
 BundlePath = Annotated[
     str,
     AfterValidator(_bundle_path),
-    Field(description="a path relative to the bundle folder, with '/' separators and no '..'"),
+    Field(description=N_("a path relative to the bundle folder, with '/' separators and no '..'")),
 ]
 
 
 def _time_zone(value: str) -> str:
     """Refuse a zone this machine cannot convert to, before any page needs it."""
     if value not in _zones():
-        raise ValueError(f"{value!r} is not a time zone name")
+        raise ValueError(N_("{zone} is not a time zone name", zone=repr(value)))
     return value
 
 
@@ -113,34 +117,34 @@ def _zones() -> frozenset[str]:
 TimeZone = Annotated[
     str,
     AfterValidator(_time_zone),
-    Field(description="an IANA time zone name such as 'Europe/Rome' or 'UTC'"),
+    Field(description=N_("an IANA time zone name such as 'Europe/Rome' or 'UTC'")),
 ]
 Number = Annotated[float, BeforeValidator(_number)]
-Count = Annotated[StrictInt, Field(ge=1, description="a whole number, at least 1")]
+Count = Annotated[StrictInt, Field(ge=1, description=N_("a whole number, at least 1"))]
 Key = Annotated[
     str,
     Field(
         pattern=r"^[a-z][a-z0-9_]{0,31}$",
-        description="a lowercase name: a letter, then letters, digits or '_' (max 32)",
+        description=N_("a lowercase name: a letter, then letters, digits or '_' (max 32)"),
     ),
 ]
 ColumnName = Annotated[
     str,
     Field(
         pattern=r"^[^,\"\r\n]{1,100}$",
-        description="the exact header of a CSV column (no commas, quotes or newlines)",
+        description=N_("the exact header of a CSV column (no commas, quotes or newlines)"),
     ),
 ]
 ImageRef = Annotated[
     str,
     Field(
         pattern=r"^[a-z0-9][a-z0-9._/:@-]{0,254}$",
-        description="a Docker image reference such as 'marea-runner:py311', or null",
+        description=N_("a Docker image reference such as 'marea-runner:py311', or null"),
     ),
 ]
 Command = Annotated[
     list[Annotated[str, Field(min_length=1)]],
-    Field(min_length=1, description='a command as a list, e.g. ["python3", "main.py"]'),
+    Field(min_length=1, description=N_('a command as a list, e.g. ["python3", "main.py"]')),
 ]
 
 
@@ -151,8 +155,8 @@ class Model(BaseModel):
 class Localised(Model):
     """A text in both languages of the platform; neither may be left out."""
 
-    it: Text = Field(description="the Italian text")
-    en: Text = Field(description="the English text")
+    it: Text = Field(description=N_("the Italian text"))
+    en: Text = Field(description=N_("the English text"))
 
 
 class LocalisedPath(Model):
@@ -161,31 +165,33 @@ class LocalisedPath(Model):
 
 
 class Organiser(Model):
-    name: Text = Field(description="the organiser's name as shown on the challenge page")
+    name: Text = Field(description=N_("the organiser's name as shown on the challenge page"))
     email: str | None = Field(
         default=None,
         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-        description="a contact e-mail address such as hackathon@example.org",
+        description=N_("a contact e-mail address such as hackathon@example.org"),
     )
     url: str | None = Field(
-        default=None, pattern=r"^https?://\S+$", description="a web address starting with https://"
+        default=None,
+        pattern=r"^https?://\S+$",
+        description=N_("a web address starting with https://"),
     )
 
 
 class Pages(Model):
     overview: LocalisedPath = Field(
-        description="{it: pages/overview.it.md, en: pages/overview.en.md}"
+        description=N_("{{it: pages/overview.it.md, en: pages/overview.en.md}}")
     )
-    data: LocalisedPath = Field(description="{it: pages/data.it.md, en: pages/data.en.md}")
+    data: LocalisedPath = Field(description=N_("{{it: pages/data.it.md, en: pages/data.en.md}}"))
     evaluation: LocalisedPath = Field(
-        description="{it: pages/evaluation.it.md, en: pages/evaluation.en.md}"
+        description=N_("{{it: pages/evaluation.it.md, en: pages/evaluation.en.md}}")
     )
-    rules: LocalisedPath = Field(description="{it: pages/rules.it.md, en: pages/rules.en.md}")
+    rules: LocalisedPath = Field(description=N_("{{it: pages/rules.it.md, en: pages/rules.en.md}}"))
 
 
 class DataFile(Model):
     path: BundlePath = Field(
-        description="a path relative to the bundle folder, e.g. data/train.csv"
+        description=N_("a path relative to the bundle folder, e.g. data/train.csv")
     )
     description: Localised | None = None
 
@@ -198,24 +204,26 @@ class Data(Model):
 
 class BuiltinScoring(Model):
     id_column: ColumnName = "id"
-    target_column: ColumnName = Field(description="the reference column holding the truth")
-    prediction_column: ColumnName = Field(description="the predictions column to score")
+    target_column: ColumnName = Field(description=N_("the reference column holding the truth"))
+    prediction_column: ColumnName = Field(description=N_("the predictions column to score"))
     split_column: ColumnName = "split"
 
 
 class ProgramScoring(Model):
-    path: BundlePath = Field(description="the folder holding the scoring program, e.g. scoring/")
+    path: BundlePath = Field(
+        description=N_("the folder holding the scoring program, e.g. scoring/")
+    )
     command: Command = Field(
-        description='the command to run in that folder, e.g. ["python3", "score.py"]'
+        description=N_('the command to run in that folder, e.g. ["python3", "score.py"]')
     )
     time_limit_s: StrictInt = Field(
-        default=120, ge=1, le=3600, description="a whole number of seconds, between 1 and 3600"
+        default=120, ge=1, le=3600, description=N_("a whole number of seconds, between 1 and 3600")
     )
     memory_mb: StrictInt = Field(
         default=1024,
         ge=64,
         le=16384,
-        description="a whole number of megabytes, between 64 and 16384",
+        description=N_("a whole number of megabytes, between 64 and 16384"),
     )
 
 
@@ -225,31 +233,31 @@ class Scoring(Model):
     predictions_file: str = Field(
         default="predictions.csv",
         pattern=r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$",
-        description="a plain file name such as predictions.csv (no folders)",
+        description=N_("a plain file name such as predictions.csv (no folders)"),
     )
 
 
 class Column(Model):
     key: Key
-    label: Localised = Field(description="the column header, in Italian and English")
-    better: Better = Field(description="lower or higher: which values rank first")
+    label: Localised = Field(description=N_("the column header, in Italian and English"))
+    better: Better = Field(description=N_("lower or higher: which values rank first"))
     precision: StrictInt = Field(
-        default=4, ge=0, le=10, description="a whole number of decimals shown, 0 to 10"
+        default=4, ge=0, le=10, description=N_("a whole number of decimals shown, 0 to 10")
     )
     metric: str | None = Field(
-        default=None, description="a built-in metric name (builtin scoring only)"
+        default=None, description=N_("a built-in metric name (builtin scoring only)")
     )
     params: dict[str, str | int | float | bool] = Field(
-        default_factory=dict, description="metric parameters, e.g. {alpha: 0.9}"
+        default_factory=dict, description=N_("metric parameters, e.g. {{alpha: 0.9}}")
     )
 
 
 class Leaderboard(Model):
-    columns: list[Column] = Field(min_length=1, description="at least one column")
-    rank_by: str = Field(description="the key of the column that ranks teams")
+    columns: list[Column] = Field(min_length=1, description=N_("at least one column"))
+    rank_by: str = Field(description=N_("the key of the column that ranks teams"))
     tie_breakers: list[str] = Field(default_factory=list)
     final_submissions: StrictInt = Field(
-        default=2, ge=1, le=20, description="a whole number between 1 and 20"
+        default=2, ge=1, le=20, description=N_("a whole number between 1 and 20")
     )
 
 
@@ -267,49 +275,58 @@ class LogMode(StrEnum):
 
 class CodeRun(Model):
     command: Command = Field(
-        description='the command that runs the submission, e.g. ["python3", "main.py"]'
+        description=N_('the command that runs the submission, e.g. ["python3", "main.py"]')
     )
     time_limit_s: StrictInt = Field(
-        default=300, ge=1, le=86400, description="a whole number of seconds, between 1 and 86400"
+        default=300,
+        ge=1,
+        le=86400,
+        description=N_("a whole number of seconds, between 1 and 86400"),
     )
     memory_mb: StrictInt = Field(
         default=1024,
         ge=64,
         le=65536,
-        description="a whole number of megabytes, between 64 and 65536",
+        description=N_("a whole number of megabytes, between 64 and 65536"),
     )
     cpus: Number = Field(
-        default=1.0, gt=0, le=16, description="a number of CPUs, more than 0 and at most 16"
+        default=1.0, gt=0, le=16, description=N_("a number of CPUs, more than 0 and at most 16")
     )
     # What the team reads of its program's output (app/submissions/log_policy.py). Unset: `full`
     # when every data.inputs file is also public, `none` otherwise.
     logs: LogMode | None = Field(
         default=None,
-        description="full (the team reads its logs), excerpt (only an excerpt an organiser "
-        "approved) or none (no log text); leave it out for the default",
+        description=N_(
+            "full (the team reads its logs), excerpt (only an excerpt an organiser "
+            "approved) or none (no log text); leave it out for the default"
+        ),
     )
     excerpt_bytes: StrictInt | None = Field(
         default=None,
         ge=64,
         le=65536,
-        description="a whole number of bytes, between 64 and 65536 (with logs: excerpt only)",
+        description=N_("a whole number of bytes, between 64 and 65536 (with logs: excerpt only)"),
     )
 
 
 class Phase(Model):
     name: str = Field(
         pattern=r"^[a-z0-9][a-z0-9-]{0,63}$",
-        description="lowercase letters, digits and '-' (max 64), e.g. 'development'",
+        description=N_("lowercase letters, digits and '-' (max 64), e.g. 'development'"),
     )
-    title: Localised = Field(description="the phase title, in Italian and English")
+    title: Localised = Field(description=N_("the phase title, in Italian and English"))
     start: AwareDatetime = Field(
-        description="a date and time with a time zone, e.g. 2026-01-01T00:00:00Z or "
-        "2026-01-01T09:00:00+01:00"
+        description=N_(
+            "a date and time with a time zone, e.g. 2026-01-01T00:00:00Z or "
+            "2026-01-01T09:00:00+01:00"
+        )
     )
     end: AwareDatetime = Field(
-        description="a date and time with a time zone, e.g. 2026-01-15T18:00:00+01:00"
+        description=N_("a date and time with a time zone, e.g. 2026-01-15T18:00:00+01:00")
     )
-    kind: PhaseKind = Field(description="predictions (upload a file) or code (upload a program)")
+    kind: PhaseKind = Field(
+        description=N_("predictions (upload a file) or code (upload a program)")
+    )
     limits: Limits = Field(default_factory=Limits)
     code: CodeRun | None = None
     runner_image: ImageRef | None = None
@@ -326,36 +343,38 @@ class Scale(Model):
     max: StrictInt = 5
     labels: list[Localised] | None = Field(
         default=None,
-        description="optional: one name per point of the scale, lowest first, in Italian and "
-        "English, e.g. [{it: insufficiente, en: insufficient}, ...]",
+        description=N_(
+            "optional: one name per point of the scale, lowest first, in Italian and "
+            "English, e.g. [{{it: insufficiente, en: insufficient}}, ...]"
+        ),
     )
 
 
 class Criterion(Model):
     key: Key
-    label: Localised = Field(description="the criterion name, in Italian and English")
-    weight: Number = Field(gt=0, description="a number greater than 0, e.g. 0.4")
+    label: Localised = Field(description=N_("the criterion name, in Italian and English"))
+    weight: Number = Field(gt=0, description=N_("a number greater than 0, e.g. 0.4"))
     description: Localised | None = None
 
 
 class Combine(Model):
-    metric_weight: Number = Field(ge=0, le=1, description="a number between 0 and 1")
-    rubric_weight: Number = Field(ge=0, le=1, description="a number between 0 and 1")
+    metric_weight: Number = Field(ge=0, le=1, description=N_("a number between 0 and 1"))
+    rubric_weight: Number = Field(ge=0, le=1, description=N_("a number between 0 and 1"))
     normalise_judges: StrictBool = True
 
 
 class Judging(Model):
     scale: Scale = Field(default_factory=Scale)
-    rubric: list[Criterion] = Field(min_length=1, description="at least one criterion")
+    rubric: list[Criterion] = Field(min_length=1, description=N_("at least one criterion"))
     finalists: Count = 10
-    combine: Combine = Field(description="{metric_weight: 0.7, rubric_weight: 0.3}")
+    combine: Combine = Field(description=N_("{{metric_weight: 0.7, rubric_weight: 0.3}}"))
 
 
 HexColour = Annotated[
     str,
     Field(
         pattern=r"^#[0-9a-fA-F]{6}$",
-        description="a colour as '#' and six hexadecimal digits, e.g. '#0b5f86'",
+        description=N_("a colour as '#' and six hexadecimal digits, e.g. '#0b5f86'"),
     ),
 ]
 
@@ -367,79 +386,86 @@ class Identity(Model):
     """
 
     logo: BundlePath | None = Field(
-        default=None, description="a PNG, JPEG or WebP file in the bundle, e.g. identity/logo.png"
+        default=None,
+        description=N_("a PNG, JPEG or WebP file in the bundle, e.g. identity/logo.png"),
     )
     hero: BundlePath | None = Field(
         default=None,
-        description="a wide PNG, JPEG or WebP picture in the bundle, e.g. identity/hero.jpg",
+        description=N_("a wide PNG, JPEG or WebP picture in the bundle, e.g. identity/hero.jpg"),
     )
     primary: HexColour | None = Field(
         default=None,
-        description="a colour as '#' and six hexadecimal digits, dark enough for white text "
-        "(buttons), e.g. '#0b5f86'",
+        description=N_(
+            "a colour as '#' and six hexadecimal digits, dark enough for white text "
+            "(buttons), e.g. '#0b5f86'"
+        ),
     )
     accent: HexColour | None = Field(
         default=None,
-        description="a colour as '#' and six hexadecimal digits, light enough for dark text "
-        "(the current tab), e.g. '#f2c14e'",
+        description=N_(
+            "a colour as '#' and six hexadecimal digits, light enough for dark text "
+            "(the current tab), e.g. '#f2c14e'"
+        ),
     )
 
 
 class Challenge(Model):
-    format: Literal[1] = Field(description="the format version: write 1")
+    format: Literal[1] = Field(description=N_("the format version: write 1"))
     slug: str = Field(
         pattern=r"^[a-z0-9][a-z0-9-]{2,63}$",
-        description="3 to 64 lowercase letters, digits and '-', e.g. 'sea-surface-temperature'",
+        description=N_("3 to 64 lowercase letters, digits and '-', e.g. 'sea-surface-temperature'"),
     )
-    title: Localised = Field(description="the title, in Italian and English")
-    summary: Localised = Field(description="one or two sentences, in Italian and English")
-    theme: Theme = Field(description="one of: " + ", ".join(t.value for t in Theme))
+    title: Localised = Field(description=N_("the title, in Italian and English"))
+    summary: Localised = Field(description=N_("one or two sentences, in Italian and English"))
+    theme: Theme = Field(description=N_("one of: {names}", names=", ".join(t.value for t in Theme)))
     tags: list[
         Annotated[
             str,
             Field(
                 pattern=r"^[a-z0-9][a-z0-9-]{0,31}$",
-                description="lowercase letters, digits and '-', e.g. 'time-series'",
+                description=N_("lowercase letters, digits and '-', e.g. 'time-series'"),
             ),
         ]
     ] = Field(default_factory=list, max_length=20)
-    organisers: list[Organiser] = Field(min_length=1, description="at least one organiser")
+    organisers: list[Organiser] = Field(min_length=1, description=N_("at least one organiser"))
     owners: list[
         Annotated[
             str,
             Field(
                 pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-                description="an e-mail address such as dati@comune.example.it",
+                description=N_("an e-mail address such as dati@comune.example.it"),
             ),
         ]
     ] = Field(
         default_factory=list,
         max_length=50,
-        description="the e-mail addresses of the people who run this challenge on the site",
+        description=N_("the e-mail addresses of the people who run this challenge on the site"),
     )
-    licence: Text = Field(description="the licence of the data, e.g. CC-BY-4.0")
-    source: Localised = Field(description="where the data comes from, in Italian and English")
+    licence: Text = Field(description=N_("the licence of the data, e.g. CC-BY-4.0"))
+    source: Localised = Field(description=N_("where the data comes from, in Italian and English"))
     demo: StrictBool = Field(
         default=False,
-        description="true for demo or practice content whose answers are public; challenge "
-        "pages then say so",
+        description=N_(
+            "true for demo or practice content whose answers are public; challenge "
+            "pages then say so"
+        ),
     )
-    pages: Pages = Field(description="overview, data, evaluation and rules pages")
+    pages: Pages = Field(description=N_("overview, data, evaluation and rules pages"))
     time_zone: TimeZone = Field(
         default="Europe/Rome",
-        description="the time zone pages show dates in, e.g. 'Europe/Rome' (the default)",
+        description=N_("the time zone pages show dates in, e.g. 'Europe/Rome' (the default)"),
     )
     data: Data = Field(default_factory=Data)
     starter_kit: BundlePath | None = None
     baseline: BundlePath | None = None
     runner_image: ImageRef | None = None
-    scoring: Scoring = Field(description="`builtin:` or `program:`, and predictions_file")
-    leaderboard: Leaderboard = Field(description="columns, rank_by and tie_breakers")
-    phases: list[Phase] = Field(min_length=1, description="at least one phase")
+    scoring: Scoring = Field(description=N_("`builtin:` or `program:`, and predictions_file"))
+    leaderboard: Leaderboard = Field(description=N_("columns, rank_by and tie_breakers"))
+    phases: list[Phase] = Field(min_length=1, description=N_("at least one phase"))
     teams: Teams = Field(default_factory=Teams)
-    judging: Judging = Field(description="scale, rubric, finalists and combine")
+    judging: Judging = Field(description=N_("scale, rubric, finalists and combine"))
     identity: Identity | None = Field(
-        default=None, description="logo, hero, primary and accent: how the challenge looks"
+        default=None, description=N_("logo, hero, primary and accent: how the challenge looks")
     )
 
     def phase_kinds(self) -> set[PhaseKind]:

@@ -20,6 +20,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from app.text.words import N_, Words
+
 Loc = tuple[str | int, ...]
 
 MAX_NODES = 100_000  # values after alias expansion; a real challenge.yaml has a few hundred
@@ -28,11 +30,12 @@ _TAG = "tag:yaml.org,2002:"
 _CONSTRUCTED_TAGS = {_TAG + "null", _TAG + "bool", _TAG + "int", _TAG + "float"}
 _TEXT_TAGS = {_TAG + "str", _TAG + "timestamp"}
 
-SYNTAX_HINT = (
+SYNTAX_HINT = N_(
     "check the indentation (spaces only, no tabs), closing brackets and quotes near this "
-    "position; put values containing ': ' or starting with '{', '[', '*', '&', '!' or '#' "
+    "position; put values containing ': ' or starting with '{{', '[', '*', '&', '!' or '#' "
     "in quotes"
 )
+START_HINT = N_("start from the example in docs/challenge-format.md")
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,8 @@ class Position:
 class YamlProblem:
     """The text is not a YAML document we accept; positions are 1-based."""
 
-    message: str
-    hint: str
+    message: Words
+    hint: str  # Words, but for a YAML library's own words on a value it cannot read
     line: int | None
     column: int | None
 
@@ -86,7 +89,7 @@ def dotted(loc: Sequence[str | int]) -> str:
             out += f"[{part}]"
         else:
             out += f".{part}" if out else str(part)
-    return out or "(top level)"
+    return out or N_("(top level)")
 
 
 class _Refused(Exception):
@@ -99,7 +102,7 @@ def _pos(node: Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _refuse(node: Node, message: str, hint: str) -> _Refused:
+def _refuse(node: Node, message: Words, hint: str) -> _Refused:
     pos = _pos(node)
     return _Refused(YamlProblem(message, hint, pos.line, pos.column))
 
@@ -116,12 +119,12 @@ class _Builder:
         if self._count > MAX_NODES:
             raise _refuse(
                 node,
-                f"the document expands to more than {MAX_NODES} values",
-                "write the values out instead of repeating large anchors (&) with aliases (*)",
+                N_("the document expands to more than {limit} values", limit=MAX_NODES),
+                N_("write the values out instead of repeating large anchors (&) with aliases (*)"),
             )
         self.doc.values[loc] = _pos(node)
         if id(node) in self._on_path:
-            raise _refuse(node, "an alias refers to itself", "remove the recursive alias")
+            raise _refuse(node, N_("an alias refers to itself"), N_("remove the recursive alias"))
         self._on_path.add(id(node))
         try:
             if isinstance(node, MappingNode):
@@ -139,17 +142,23 @@ class _Builder:
             if key_node.tag == _TAG + "merge":
                 raise _refuse(
                     key_node,
-                    "merge keys (<<) are not supported",
-                    "write the keys out in full",
+                    N_("merge keys (<<) are not supported"),
+                    N_("write the keys out in full"),
                 )
             if not isinstance(key_node, ScalarNode):
-                raise _refuse(key_node, "a key must be plain text", "use a simple name as key")
+                raise _refuse(
+                    key_node, N_("a key must be plain text"), N_("use a simple name as key")
+                )
             key = str(key_node.value)
             if key in first_seen:
                 raise _refuse(
                     key_node,
-                    f"duplicate key '{key}' (first written on line {first_seen[key].line})",
-                    "keep one of the two; YAML would silently use only the last one",
+                    N_(
+                        "duplicate key '{key}' (first written on line {line})",
+                        key=key,
+                        line=first_seen[key].line,
+                    ),
+                    N_("keep one of the two; YAML would silently use only the last one"),
                 )
             first_seen[key] = _pos(key_node)
             self.doc.keys[(*loc, key)] = _pos(key_node)
@@ -163,11 +172,17 @@ class _Builder:
             try:
                 return self._constructor.construct_object(node, deep=True)
             except YAMLError as exc:
-                raise _refuse(node, f"unreadable value {node.value!r}", str(exc)) from exc
+                raise _refuse(
+                    node,
+                    N_("unreadable value {value}", value=repr(node.value)),
+                    str(exc),
+                ) from exc
         raise _refuse(
             node,
-            f"unsupported YAML tag {node.tag}",
-            "remove the '!' tag; plain text, numbers, true/false, lists and mappings are enough",
+            N_("unsupported YAML tag {tag}", tag=str(node.tag)),
+            N_(
+                "remove the '!' tag; plain text, numbers, true/false, lists and mappings are enough"
+            ),
         )
 
 
@@ -179,24 +194,28 @@ def parse_yaml(text: str) -> YamlDocument | YamlProblem:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "malformed YAML"
-        context = f" ({exc.context})" if exc.context and exc.problem else ""
+        message = (
+            N_("YAML syntax error: {problem} ({context})", problem=problem, context=exc.context)
+            if exc.context and exc.problem
+            else N_("YAML syntax error: {problem}", problem=problem)
+        )
         return YamlProblem(
-            f"YAML syntax error: {problem}{context}",
+            message,
             SYNTAX_HINT,
             mark.line + 1 if mark else None,
             mark.column + 1 if mark else None,
         )
     except YAMLError as exc:
-        return YamlProblem(f"YAML syntax error: {exc}", SYNTAX_HINT, None, None)
-    if root is None:
         return YamlProblem(
-            "the file is empty", "start from the example in docs/challenge-format.md", 1, 1
+            N_("YAML syntax error: {problem}", problem=str(exc)), SYNTAX_HINT, None, None
         )
+    if root is None:
+        return YamlProblem(N_("the file is empty"), START_HINT, 1, 1)
     if not isinstance(root, MappingNode):
         pos = _pos(root)
         return YamlProblem(
-            "the top level must be a mapping of keys (format:, slug:, title:, ...)",
-            "start from the example in docs/challenge-format.md",
+            N_("the top level must be a mapping of keys (format:, slug:, title:, ...)"),
+            START_HINT,
             pos.line,
             pos.column,
         )

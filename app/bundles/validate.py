@@ -25,7 +25,7 @@ from types import TracebackType
 from pydantic import ValidationError
 
 from app.bundles.archive import IGNORED_TOP, bundle_root, extract_zip, remove_tree
-from app.bundles.errors import BundleError, ErrorCategory
+from app.bundles.errors import N_, BundleError, ErrorCategory, Words
 from app.bundles.explain import schema_errors
 from app.bundles.exposure import check_exposure
 from app.bundles.files import (
@@ -145,14 +145,14 @@ def _is_zip(path: Path) -> bool:
     return path.is_file() and (path.suffix.lower() == ".zip" or zipfile.is_zipfile(path))
 
 
-def _unusable(path: Path, what: str, *, hidden: bool) -> BundleError:
+def _unusable(path: Path, hint: Words, *, hidden: bool) -> BundleError:
     missing = not path.exists()
     return BundleError(
         path.name or str(path),
         None,
         None,
-        "no such file or folder" if missing else "not a folder or a .zip file",
-        f"give the folder holding {what}, or a zip of that folder",
+        N_("no such file or folder") if missing else N_("not a folder or a .zip file"),
+        hint,
         ErrorCategory.ARCHIVE,
         hidden,
     )
@@ -182,7 +182,13 @@ def validate_bundle(
             return report
         report.root = bundle_root(scratch).resolve()
     else:
-        report.errors.append(_unusable(path, "challenge.yaml", hidden=False))
+        report.errors.append(
+            _unusable(
+                path,
+                N_("give the folder holding challenge.yaml, or a zip of that folder"),
+                hidden=False,
+            )
+        )
         return report
     unpacked: Path | None = None
     if hidden is not None:
@@ -197,7 +203,13 @@ def validate_bundle(
                 report.close()
                 return report
         else:
-            report.errors.append(_unusable(hidden, "the hidden files", hidden=True))
+            report.errors.append(
+                _unusable(
+                    hidden,
+                    N_("give the folder holding the hidden files, or a zip of that folder"),
+                    hidden=True,
+                )
+            )
             report.close()
             return report
     challenge, errors = _check(report, unpacked, limits, images)
@@ -271,8 +283,8 @@ def _read_document(root: Path, limits: BundleLimits) -> YamlDocument | BundleErr
             CHALLENGE_FILE,
             None,
             None,
-            "the bundle has no challenge.yaml at its top level",
-            "put challenge.yaml in the bundle folder (or at the top of the zip)",
+            N_("the bundle has no challenge.yaml at its top level"),
+            N_("put challenge.yaml in the bundle folder (or at the top of the zip)"),
             ErrorCategory.FILE,
         )
     size = config.stat().st_size
@@ -281,9 +293,12 @@ def _read_document(root: Path, limits: BundleLimits) -> YamlDocument | BundleErr
             CHALLENGE_FILE,
             None,
             None,
-            f"challenge.yaml is {human_size(size)}, over the "
-            f"{human_size(limits.max_yaml_bytes)} limit",
-            "move long texts into the Markdown pages",
+            N_(
+                "challenge.yaml is {size}, over the {limit} limit",
+                size=human_size(size),
+                limit=human_size(limits.max_yaml_bytes),
+            ),
+            N_("move long texts into the Markdown pages"),
             ErrorCategory.FILE,
         )
     raw = config.read_bytes()
@@ -295,8 +310,8 @@ def _read_document(root: Path, limits: BundleLimits) -> YamlDocument | BundleErr
             CHALLENGE_FILE,
             line,
             None,
-            "challenge.yaml is not valid UTF-8",
-            "save it as UTF-8 in your editor",
+            N_("challenge.yaml is not valid UTF-8"),
+            N_("save it as UTF-8 in your editor"),
             ErrorCategory.SYNTAX,
         )
     parsed = parse_yaml(text)
@@ -377,10 +392,16 @@ def _unclaimed(hidden: Path, located: list[Located]) -> list[BundleError]:
                 found.rel,
                 None,
                 None,
-                f"'{found.rel}' is among the hidden files, but challenge.yaml does not name it "
-                f"under {HIDDEN_KEYS}",
-                "remove it from the hidden files, or name it in challenge.yaml; only answers, "
-                "test inputs and the scoring program may be supplied apart",
+                N_(
+                    "'{path}' is among the hidden files, but challenge.yaml does not name it "
+                    "under {keys}",
+                    path=found.rel,
+                    keys=HIDDEN_KEYS,
+                ),
+                N_(
+                    "remove it from the hidden files, or name it in challenge.yaml; only "
+                    "answers, test inputs and the scoring program may be supplied apart"
+                ),
                 ErrorCategory.FILE,
                 True,
             )

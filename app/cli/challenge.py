@@ -15,7 +15,9 @@ from rich.markup import escape
 
 from app.bundles.errors import BundleError
 from app.bundles.validate import ValidationReport, validate_bundle
+from app.cli.language import LANG_OPTION, Language, print_error
 from app.core.settings import get_settings
+from app.i18n import use_language
 
 HIDDEN_HELP = (
     "Folder or zip of the bundle's hidden files (answers, test inputs, scoring program), "
@@ -46,6 +48,7 @@ def _where(report: ValidationReport, error: BundleError) -> str:
 def validate(
     paths: list[Path] = typer.Argument(..., help="Bundle folders or .zip files."),
     hidden: Path | None = typer.Option(None, "--hidden", help=HIDDEN_HELP),
+    lang: Language = LANG_OPTION,
 ) -> None:
     """Check bundles; print every error with its position and how to fix it.
 
@@ -66,9 +69,9 @@ def validate(
                 )
                 continue
             invalid += 1
-            for error in report.errors:
-                out.print(f"[bold]{escape(_where(report, error))}[/bold]: {escape(error.message)}")
-                out.print(f"  fix: {escape(error.hint)}")
+            with use_language(lang.value):
+                for error in report.errors:
+                    print_error(out, _where(report, error), error)
             count = len(report.errors)
             out.print(
                 f"[red]INVALID[/red] {escape(str(path))}: {count} error{'s' if count > 1 else ''}"

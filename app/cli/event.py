@@ -9,10 +9,12 @@ from rich.console import Console
 from rich.markup import escape
 
 from app.bundles.errors import BundleError
+from app.cli.language import LANG_OPTION, Language, print_error
 from app.core.runtime import open_runtime
 from app.core.settings import get_settings
 from app.events.load import EventInvalid, load_event
 from app.events.validate import validate_event
+from app.i18n import use_language
 
 event_app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
 
@@ -25,13 +27,13 @@ def _group() -> None:
 def print_errors(out: Console, root: Path, errors: list[BundleError]) -> None:
     """One `path:line:col: message` line per error (editors make them links), the fix below."""
     for error in errors:
-        out.print(f"[bold]{escape(str(root / error.where()))}[/bold]: {escape(error.message)}")
-        out.print(f"  fix: {escape(error.hint)}")
+        print_error(out, str(root / error.where()), error)
 
 
 @event_app.command()
 def validate(
     paths: list[Path] = typer.Argument(..., help="Event folders (or their event.yaml)."),
+    lang: Language = LANG_OPTION,
 ) -> None:
     """Check events; print every error with its position and how to fix it (no database)."""
     out = Console(highlight=False, soft_wrap=True)
@@ -42,7 +44,8 @@ def validate(
             out.print(f"[green]OK[/green] {escape(report.event.slug)} ({escape(str(path))})")
             continue
         invalid += 1
-        print_errors(out, report.root, report.errors)
+        with use_language(lang.value):
+            print_errors(out, report.root, report.errors)
         count = len(report.errors)
         out.print(
             f"[red]INVALID[/red] {escape(str(path))}: {count} error{'s' if count > 1 else ''}"

@@ -18,7 +18,7 @@ from typing import Literal
 from sqlmodel import Session, col, select
 
 from app.audit.service import record
-from app.bundles.errors import BundleError, ErrorCategory
+from app.bundles.errors import N_, BundleError, ErrorCategory
 from app.bundles.source import YamlDocument, parse_yaml
 from app.challenges.models import Challenge
 from app.core.db import utcnow
@@ -78,8 +78,13 @@ def _unknown_challenges(report: EventReport, session: Session) -> list[BundleErr
                     EVENT_FILE,
                     where.line if where else None,
                     where.column if where else None,
-                    f"tracks[{i}].challenges[{j}]: no challenge '{slug}' on this site",
-                    "load its bundle first (marea challenge load FOLDER), or fix the slug",
+                    N_(
+                        "tracks[{track}].challenges[{index}]: no challenge '{slug}' on this site",
+                        track=i,
+                        index=j,
+                        slug=slug,
+                    ),
+                    N_("load its bundle first (marea challenge load FOLDER), or fix the slug"),
                     ErrorCategory.RULE,
                 )
             )

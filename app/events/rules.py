@@ -7,11 +7,13 @@ is not listed), which is why these are not Pydantic model validators.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
+from app.bundles.errors import N_, Words
 from app.bundles.rules import Issue
 from app.events.schema import Event, QuestionKind
+from app.text.words import listed
 
 
 def check_rules(event: Event) -> list[Issue]:
@@ -21,7 +23,9 @@ def check_rules(event: Event) -> list[Issue]:
         *_tracks(event),
         *_prizes(event),
         *_unique(
-            ((("partners", i, "key"), p.key) for i, p in enumerate(event.partners)), "partner"
+            ((("partners", i, "key"), p.key) for i, p in enumerate(event.partners)),
+            lambda value: N_("the partner '{value}' is listed twice", value=value),
+            N_("give each partner its own value, or remove the repeated one"),
         ),
         *_registration(event),
         *_people(event.organisers, "organisers"),
@@ -43,26 +47,32 @@ def _dates(event: Event) -> Iterator[Issue]:
         if after <= before:
             yield Issue(
                 ("dates", second),
-                f"dates.{second} ({_iso(after)}) is not after dates.{first} ({_iso(before)})",
-                f"set dates.{second} later than dates.{first}",
+                N_(
+                    "dates.{second} ({after}) is not after dates.{first} ({before})",
+                    second=second,
+                    after=_iso(after),
+                    first=first,
+                    before=_iso(before),
+                ),
+                N_("set dates.{second} later than dates.{first}", second=second, first=first),
             )
     if d.registration_closes > d.hacking_ends:
         yield Issue(
             ("dates", "registration_closes"),
-            "registration closes after the hacking ends",
-            "close registration no later than dates.hacking_ends",
+            N_("registration closes after the hacking ends"),
+            N_("close registration no later than dates.hacking_ends"),
         )
     if d.registration_opens > d.hacking_starts:
         yield Issue(
             ("dates", "registration_opens"),
-            "registration opens after the hacking starts",
-            "open registration no later than dates.hacking_starts",
+            N_("registration opens after the hacking starts"),
+            N_("open registration no later than dates.hacking_starts"),
         )
     if d.results < d.hacking_ends:
         yield Issue(
             ("dates", "results"),
-            "results are announced before the hacking ends",
-            "set dates.results at or after dates.hacking_ends",
+            N_("results are announced before the hacking ends"),
+            N_("set dates.results at or after dates.hacking_ends"),
         )
 
 
@@ -71,26 +81,35 @@ def _schedule(event: Event) -> Iterator[Issue]:
         if item.end is not None and item.end <= item.start:
             yield Issue(
                 ("schedule", i, "end"),
-                f"schedule[{i}] ends ({_iso(item.end)}) before it starts ({_iso(item.start)})",
-                "set `end` later than `start`, or leave `end` out",
+                N_(
+                    "schedule[{index}] ends ({end}) before it starts ({start})",
+                    index=i,
+                    end=_iso(item.end),
+                    start=_iso(item.start),
+                ),
+                N_("set `end` later than `start`, or leave `end` out"),
             )
 
 
-def _unique(items: Iterable[tuple[tuple[str | int, ...], str]], what: str) -> Iterator[Issue]:
+def _unique(
+    items: Iterable[tuple[tuple[str | int, ...], str]],
+    twice: Callable[[str], Words],
+    hint: Words,
+) -> Iterator[Issue]:
+    """`twice(value)` says which value is repeated: each kind of item has its own sentence,
+    so that a translation can agree with the noun (la traccia, il partner)."""
     seen: set[str] = set()
     for loc, value in items:
         if value.lower() in seen:
-            yield Issue(
-                loc,
-                f"the {what} '{value}' is listed twice",
-                f"give each {what} its own value, or remove the repeated one",
-            )
+            yield Issue(loc, twice(value), hint)
         seen.add(value.lower())
 
 
 def _tracks(event: Event) -> Iterator[Issue]:
     yield from _unique(
-        ((("tracks", i, "slug"), t.slug) for i, t in enumerate(event.tracks)), "track"
+        ((("tracks", i, "slug"), t.slug) for i, t in enumerate(event.tracks)),
+        lambda value: N_("the track '{value}' is listed twice", value=value),
+        N_("give each track its own value, or remove the repeated one"),
     )
     yield from _unique(
         (
@@ -98,7 +117,8 @@ def _tracks(event: Event) -> Iterator[Issue]:
             for i, t in enumerate(event.tracks)
             for j, slug in enumerate(t.challenges)
         ),
-        "challenge",
+        lambda value: N_("the challenge '{value}' is listed twice", value=value),
+        N_("give each challenge its own value, or remove the repeated one"),
     )
 
 
@@ -110,29 +130,49 @@ def _prizes(event: Event) -> Iterator[Issue]:
         if prize.track is not None and prize.challenge is not None:
             yield Issue(
                 ("prizes", i),
-                f"prizes[{i}] names both a track and a challenge",
-                "keep one: `track:` for a prize of the whole track, `challenge:` for one challenge",
+                N_("prizes[{index}] names both a track and a challenge", index=i),
+                N_(
+                    "keep one: `track:` for a prize of the whole track, `challenge:` for one "
+                    "challenge"
+                ),
                 at_key=True,
             )
         if prize.track is not None and prize.track not in tracks:
             yield Issue(
                 ("prizes", i, "track"),
-                f"prizes[{i}].track '{prize.track}' is not a track of this event",
-                "use one of: " + ", ".join(sorted(tracks)),
+                N_(
+                    "prizes[{index}].track '{track}' is not a track of this event",
+                    index=i,
+                    track=prize.track,
+                ),
+                N_("use one of: {names}", names=", ".join(sorted(tracks))),
             )
         if prize.challenge is not None and prize.challenge not in challenges:
             yield Issue(
                 ("prizes", i, "challenge"),
-                f"prizes[{i}].challenge '{prize.challenge}' is in no track of this event",
-                "add it to a track's `challenges:`, or use one of: "
-                + ", ".join(sorted(challenges)),
+                N_(
+                    "prizes[{index}].challenge '{challenge}' is in no track of this event",
+                    index=i,
+                    challenge=prize.challenge,
+                ),
+                N_(
+                    "add it to a track's `challenges:`, or use one of: {names}",
+                    names=", ".join(sorted(challenges)),
+                ),
             )
         if prize.sponsor is not None and prize.sponsor not in partners:
+            keys = listed(sorted(partners), N_("(no partners listed yet)"))
             yield Issue(
                 ("prizes", i, "sponsor"),
-                f"prizes[{i}].sponsor '{prize.sponsor}' is not the key of a partner",
-                "add the sponsor under `partners:` with that key, or use one of: "
-                + (", ".join(sorted(partners)) or "(no partners listed yet)"),
+                N_(
+                    "prizes[{index}].sponsor '{sponsor}' is not the key of a partner",
+                    index=i,
+                    sponsor=prize.sponsor,
+                ),
+                N_(
+                    "add the sponsor under `partners:` with that key, or use one of: {names}",
+                    names=keys,
+                ),
             )
 
 
@@ -140,32 +180,45 @@ def _registration(event: Event) -> Iterator[Issue]:
     reg = event.registration
     yield from _unique(
         ((("registration", "questions", i, "key"), q.key) for i, q in enumerate(reg.questions)),
-        "question key",
+        lambda value: N_("the question key '{value}' is listed twice", value=value),
+        N_("give each question key its own value, or remove the repeated one"),
     )
     yield from _unique(
         ((("registration", "consents", i, "key"), c.key) for i, c in enumerate(reg.consents)),
-        "consent key",
+        lambda value: N_("the consent key '{value}' is listed twice", value=value),
+        N_("give each consent key its own value, or remove the repeated one"),
     )
     for i, question in enumerate(reg.questions):
         loc = ("registration", "questions", i)
         if question.kind is QuestionKind.TEXT and question.options:
             yield Issue(
                 (*loc, "kind"),
-                f"question '{question.key}' is a text question but lists options",
-                "remove `options:`, or make it `kind: choice` or `kind: multiple`",
+                N_("question '{key}' is a text question but lists options", key=question.key),
+                N_("remove `options:`, or make it `kind: choice` or `kind: multiple`"),
             )
         if question.kind is not QuestionKind.TEXT and len(question.options) < 2:
             yield Issue(
                 (*loc, "kind"),
-                f"question '{question.key}' offers {len(question.options)} option(s) to choose from",
-                "list at least two `options:` (each with a key and a label), or make it "
-                "`kind: text`",
+                N_(
+                    "question '{key}' offers {count} option(s) to choose from",
+                    key=question.key,
+                    count=len(question.options),
+                ),
+                N_(
+                    "list at least two `options:` (each with a key and a label), or make it "
+                    "`kind: text`"
+                ),
             )
         yield from _unique(
             (((*loc, "options", j, "key"), o.key) for j, o in enumerate(question.options)),
-            "option key",
+            lambda value: N_("the option key '{value}' is listed twice", value=value),
+            N_("give each option key its own value, or remove the repeated one"),
         )
 
 
 def _people(emails: list[str], key: str) -> Iterator[Issue]:
-    yield from _unique((((key, i), email) for i, email in enumerate(emails)), "e-mail address")
+    yield from _unique(
+        (((key, i), email) for i, email in enumerate(emails)),
+        lambda value: N_("the e-mail address '{value}' is listed twice", value=value),
+        N_("give each e-mail address its own value, or remove the repeated one"),
+    )

@@ -25,6 +25,7 @@ from app.bundles.schema import (
     Text,
     TimeZone,
 )
+from app.text.words import N_
 
 EVENT_FILE = "event.yaml"
 
@@ -32,24 +33,24 @@ Slug = Annotated[
     str,
     Field(
         pattern=r"^[a-z0-9][a-z0-9-]{2,63}$",
-        description="3 to 64 lowercase letters, digits and '-', e.g. 'hackathon-del-mare-2027'",
+        description=N_("3 to 64 lowercase letters, digits and '-', e.g. 'hackathon-del-mare-2027'"),
     ),
 ]
 Email = Annotated[
     str,
     Field(
         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-        description="an e-mail address such as hackathon@comune.example.it",
+        description=N_("an e-mail address such as hackathon@comune.example.it"),
     ),
 ]
 WebAddress = Annotated[
     str,
-    Field(pattern=r"^https?://\S+$", description="a web address starting with https://"),
+    Field(pattern=r"^https?://\S+$", description=N_("a web address starting with https://")),
 ]
 Moment = Annotated[
     AwareDatetime,
     Field(
-        description="a date and time with a time zone, e.g. 2027-05-14T09:00:00+02:00",
+        description=N_("a date and time with a time zone, e.g. 2027-05-14T09:00:00+02:00"),
     ),
 ]
 
@@ -63,15 +64,15 @@ class Dates(Model):
 
 
 class Venue(Model):
-    name: Text = Field(description="the place's name, e.g. 'Centro Allende'")
-    address: Text = Field(description="the street address, e.g. 'Via Mazzini 47, La Spezia'")
+    name: Text = Field(description=N_("the place's name, e.g. 'Centro Allende'"))
+    address: Text = Field(description=N_("the street address, e.g. 'Via Mazzini 47, La Spezia'"))
     map_url: WebAddress | None = None
 
 
 class Pages(Model):
-    about: LocalisedPath = Field(description="{it: pages/about.it.md, en: pages/about.en.md}")
+    about: LocalisedPath = Field(description=N_("{{it: pages/about.it.md, en: pages/about.en.md}}"))
     code_of_conduct: LocalisedPath = Field(
-        description="{it: pages/conduct.it.md, en: pages/conduct.en.md}"
+        description=N_("{{it: pages/conduct.it.md, en: pages/conduct.en.md}}")
     )
     data_terms: LocalisedPath | None = None
 
@@ -81,40 +82,40 @@ class Session(Model):
 
     start: Moment
     end: Moment | None = None
-    title: Localised = Field(description="what happens, in Italian and English")
+    title: Localised = Field(description=N_("what happens, in Italian and English"))
     place: Localised | None = None
 
 
 class Track(Model):
     slug: Slug
-    title: Localised = Field(description="the track's title, in Italian and English")
+    title: Localised = Field(description=N_("the track's title, in Italian and English"))
     summary: Localised | None = None
     challenges: list[Slug] = Field(
         default_factory=list,
-        description="the slugs of the challenges of this track, e.g. [sea-surface-temperature]",
+        description=N_("the slugs of the challenges of this track, e.g. [sea-surface-temperature]"),
     )
 
 
 class Prize(Model):
-    title: Localised = Field(description="the prize, in Italian and English")
+    title: Localised = Field(description=N_("the prize, in Italian and English"))
     track: Slug | None = None
     challenge: Slug | None = None
     rank: Count | None = Field(
-        default=None, description="the place it rewards: 1 for the winner, 2 for the second…"
+        default=None, description=N_("the place it rewards: 1 for the winner, 2 for the second…")
     )
     value: Localised | None = None
     sponsor: Key | None = Field(
-        default=None, description="the `key` of one of the event's partners"
+        default=None, description=N_("the `key` of one of the event's partners")
     )
 
 
 class Partner(Model):
     key: Key
-    name: Text = Field(description="the partner's name as shown on the event page")
+    name: Text = Field(description=N_("the partner's name as shown on the event page"))
     url: WebAddress | None = None
     logo: BundlePath | None = Field(
         default=None,
-        description="a PNG, JPEG or WebP file in the event folder, e.g. logos/port.png",
+        description=N_("a PNG, JPEG or WebP file in the event folder, e.g. logos/port.png"),
     )
     role: Localised | None = None
 
@@ -127,22 +128,24 @@ class QuestionKind(StrEnum):
 
 class Option(Model):
     key: Key
-    label: Localised = Field(description="the option, in Italian and English")
+    label: Localised = Field(description=N_("the option, in Italian and English"))
 
 
 class Question(Model):
     key: Key
-    label: Localised = Field(description="the question, in Italian and English")
-    kind: QuestionKind = Field(description="choice, multiple or text")
+    label: Localised = Field(description=N_("the question, in Italian and English"))
+    kind: QuestionKind = Field(description=N_("choice, multiple or text"))
     options: list[Option] = Field(default_factory=list)
     required: StrictBool = False
 
 
 class Consent(Model):
     key: Key
-    text: Localised = Field(description="what the participant agrees to, in Italian and English")
+    text: Localised = Field(
+        description=N_("what the participant agrees to, in Italian and English")
+    )
     version: Text = Field(
-        description="a label for this wording, e.g. '2027-03'; change it when the text changes"
+        description=N_("a label for this wording, e.g. '2027-03'; change it when the text changes")
     )
     required: StrictBool = True
 
@@ -155,33 +158,35 @@ class RegistrationMode(StrEnum):
 class Registration(Model):
     mode: RegistrationMode = RegistrationMode.OPEN
     capacity: Count | None = Field(
-        default=None, description="the most participants admitted; the rest wait in line"
+        default=None, description=N_("the most participants admitted; the rest wait in line")
     )
     questions: list[Question] = Field(default_factory=list)
     consents: list[Consent] = Field(default_factory=list)
 
 
 class Event(Model):
-    format: Literal[1] = Field(description="the format version: write 1")
+    format: Literal[1] = Field(description=N_("the format version: write 1"))
     slug: Slug
-    title: Localised = Field(description="the event's name, in Italian and English")
-    summary: Localised = Field(description="one or two sentences, in Italian and English")
+    title: Localised = Field(description=N_("the event's name, in Italian and English"))
+    summary: Localised = Field(description=N_("one or two sentences, in Italian and English"))
     time_zone: TimeZone = Field(
         default="Europe/Rome",
-        description="the time zone pages show dates in, e.g. 'Europe/Rome' (the default)",
+        description=N_("the time zone pages show dates in, e.g. 'Europe/Rome' (the default)"),
     )
     dates: Dates = Field(
-        description="registration_opens, registration_closes, hacking_starts, hacking_ends, results"
+        description=N_(
+            "registration_opens, registration_closes, hacking_starts, hacking_ends, results"
+        )
     )
     venue: Venue | None = None
-    pages: Pages = Field(description="about and code_of_conduct (data_terms optional)")
+    pages: Pages = Field(description=N_("about and code_of_conduct (data_terms optional)"))
     schedule: list[Session] = Field(default_factory=list)
-    tracks: list[Track] = Field(min_length=1, description="at least one track")
+    tracks: list[Track] = Field(min_length=1, description=N_("at least one track"))
     prizes: list[Prize] = Field(default_factory=list)
     partners: list[Partner] = Field(default_factory=list)
     registration: Registration = Field(default_factory=Registration)
     organisers: list[Email] = Field(
-        min_length=1, description="at least one organiser's e-mail address"
+        min_length=1, description=N_("at least one organiser's e-mail address")
     )
     judges: list[Email] = Field(default_factory=list)
 

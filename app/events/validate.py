@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from app.bundles.errors import BundleError, ErrorCategory
+from app.bundles.errors import N_, BundleError, ErrorCategory, Words
 from app.bundles.explain import schema_errors
 from app.bundles.files import FileAt, check_page
 from app.bundles.limits import DEFAULT_LIMITS, human_size
@@ -68,8 +68,11 @@ def validate_event(source: Path) -> EventReport:
                 EVENT_FILE,
                 None,
                 None,
-                f"no {EVENT_FILE} in {root}",
-                f"write {EVENT_FILE} in the event folder (see docs/challenge-format.md, 'Events')",
+                N_("no {file} in {folder}", file=EVENT_FILE, folder=str(root)),
+                N_(
+                    "write {file} in the event folder (see docs/challenge-format.md, 'Events')",
+                    file=EVENT_FILE,
+                ),
                 ErrorCategory.FILE,
             )
         )
@@ -81,9 +84,13 @@ def validate_event(source: Path) -> EventReport:
                 EVENT_FILE,
                 None,
                 None,
-                f"{EVENT_FILE} is {human_size(size)}, over the "
-                f"{human_size(DEFAULT_LIMITS.max_yaml_bytes)} limit",
-                "move long texts into the Markdown pages it names",
+                N_(
+                    "{file} is {size}, over the {limit} limit",
+                    file=EVENT_FILE,
+                    size=human_size(size),
+                    limit=human_size(DEFAULT_LIMITS.max_yaml_bytes),
+                ),
+                N_("move long texts into the Markdown pages it names"),
                 ErrorCategory.FILE,
             )
         )
@@ -96,8 +103,8 @@ def validate_event(source: Path) -> EventReport:
                 EVENT_FILE,
                 None,
                 None,
-                f"{EVENT_FILE} is not valid UTF-8",
-                "save the file as UTF-8 in your editor",
+                N_("{file} is not valid UTF-8", file=EVENT_FILE),
+                N_("save the file as UTF-8 in your editor"),
                 ErrorCategory.SYNTAX,
             )
         )
@@ -137,10 +144,14 @@ def _file(
         inside = path.resolve().is_relative_to(resolved_root)
     except OSError:
         inside = False
+    message: Words
+    hint: Words
     if not inside or path.is_symlink():
-        message, hint = f"'{rel}' leaves the event folder", "put the file inside the event folder"
+        message = N_("'{path}' leaves the event folder", path=rel)
+        hint = N_("put the file inside the event folder")
     elif not path.is_file():
-        message, hint = f"'{rel}' does not exist", f"add {rel} to the event folder, or fix the path"
+        message = N_("'{path}' does not exist", path=rel)
+        hint = N_("add {path} to the event folder, or fix the path", path=rel)
     else:
         return FileAt(rel, path)
     return BundleError(
@@ -178,11 +189,15 @@ def _file_errors(event: Event, doc: YamlDocument, report: EventReport) -> list[B
         with found.path.open("rb") as handle:
             head = handle.read(16)
         if size > MAX_LOGO_BYTES:
-            problem = f"logo is {human_size(size)}, over the {human_size(MAX_LOGO_BYTES)} limit"
-            fix = "export it smaller (a logo 400 px wide is plenty)"
+            problem = N_(
+                "logo is {size}, over the {limit} limit",
+                size=human_size(size),
+                limit=human_size(MAX_LOGO_BYTES),
+            )
+            fix = N_("export it smaller (a logo 400 px wide is plenty)")
         elif image_type(head) is None:
-            problem = "logo is not a PNG, JPEG or WebP image"
-            fix = "export the logo as PNG (SVG is not accepted: it can carry script)"
+            problem = N_("logo is not a PNG, JPEG or WebP image")
+            fix = N_("export the logo as PNG (SVG is not accepted: it can carry script)")
         else:
             report.logos[partner.key] = found.path
             continue

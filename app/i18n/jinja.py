@@ -1,7 +1,8 @@
 """`_()`, `gettext` and `ngettext` in templates, in the language of the page being rendered.
 
 Also judging's words: `said(row)` for a judged row's message, and the filters
-`status_label` and `failure_label` for a submission's status and failure kind; and the
+`status_label` and `failure_label` for a submission's status and failure kind; `say` for
+organisers' `Words` (a bundle's or an event's errors); and the
 reader's notation: `when` (a `<time>` in the challenge's time zone), `time_left` and
 `decimal` (scores with the language's decimal mark).
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel.numbers import format_decimal
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
@@ -26,6 +28,7 @@ from app.i18n.choice import LANGUAGES, pick_language
 from app.i18n.context import current_language
 from app.i18n.judged import failure_label, judged_message, status_label
 from app.text.timefmt import decimal, local_time, time_left
+from app.text.words import said as said_words
 
 
 def install_gettext(env: Environment, catalogs: Catalogs, default_language: str) -> None:
@@ -98,7 +101,15 @@ def install_gettext(env: Environment, catalogs: Catalogs, default_language: str)
     def decimal_filter(context: Context, value: float | None, precision: int | None = 3) -> str:
         return decimal(value, precision, language_of(context))
 
+    @pass_context
+    def say_filter(context: Context, text: str) -> str:
+        """Organisers' `Words` (a bundle's errors) in this language; other text as it is."""
+        lang = language_of(context)
+        translations = catalogs.translations(lang)
+        return said_words(text, translations.gettext, lambda x: format_decimal(x, locale=lang))
+
     env.globals["said"] = said
+    env.filters["say"] = say_filter
     env.filters["when"] = when_filter
     env.filters["time_left"] = time_left_filter
     env.filters["decimal"] = decimal_filter

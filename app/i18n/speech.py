@@ -13,6 +13,7 @@ from babel.numbers import format_decimal
 
 from app.i18n.catalogs import Catalogs
 from app.i18n.context import current_language
+from app.text.words import said
 
 _CATALOGS = Catalogs()
 FALLBACK = "en"
@@ -38,3 +39,11 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 def number(value: float) -> str:
     """A number as the reader writes it: a decimal comma in Italian."""
     return str(format_decimal(value, locale=speaking()))
+
+
+def say(text: str) -> str:
+    """Organisers' `Words` (a bundle's errors) in the language being spoken; other text as is."""
+    lang = speaking()
+    return said(
+        text, _CATALOGS.translations(lang).gettext, lambda x: format_decimal(x, locale=lang)
+    )

@@ -33,6 +33,7 @@ from app.core.capped import ByteCap, TooLarge, declared_length
 from app.core.refusal import Kind, Refusal
 from app.core.runtime import Runtime
 from app.i18n.speech import gettext as _
+from app.i18n.speech import say
 from app.web.body_limit import FORM_OVERHEAD_BYTES
 from sandbox import read_chunks
 
@@ -53,7 +54,7 @@ def too_large(cap: int) -> Refusal:
         _(
             "The zip (with the zip of hidden files, if any) is larger than the {size} this "
             "site accepts; load large bundles with `marea challenge load` on the server."
-        ).format(size=human_size(cap)),
+        ).format(size=say(human_size(cap))),
         "too_large",
     )
 

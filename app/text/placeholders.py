@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from app.text.words import N_, Words
+
 # Wider than the valid names, so that a misspelt placeholder is found and reported, not shown.
 PLACEHOLDER = re.compile(r"\{\{\s*phase\.(?P<phase>[^.\s{}]+)\.(?P<field>[^.\s{}]+)\s*\}\}")
 FIELDS = ("start", "end")
@@ -39,19 +41,24 @@ def find(text: str) -> Iterator[Found]:
         yield Found(line, column, match.group(0), match["phase"], match["field"])
 
 
-def problem(found: Found, phases: list[str]) -> tuple[str, str] | None:
+def problem(found: Found, phases: list[str]) -> tuple[Words, Words] | None:
     """(message, hint) when the placeholder names no phase or no field of one."""
     if found.phase not in phases:
         return (
-            f"{found.text} names no phase of this challenge",
-            "use one of the phase names of challenge.yaml: " + ", ".join(phases),
+            N_("{placeholder} names no phase of this challenge", placeholder=found.text),
+            N_("use one of the phase names of challenge.yaml: {names}", names=", ".join(phases)),
         )
     if found.field not in FIELDS:
         return (
-            f"{found.text} asks for `{found.field}` of a phase",
-            "a phase placeholder ends in .start or .end, e.g. {{ phase."
-            + found.phase
-            + ".start }}",
+            N_(
+                "{placeholder} asks for `{field}` of a phase",
+                placeholder=found.text,
+                field=found.field,
+            ),
+            N_(
+                "a phase placeholder ends in .start or .end, e.g. {example}",
+                example="{{ phase." + found.phase + ".start }}",
+            ),
         )
     return None
 

@@ -52,3 +52,14 @@ def test_module_entry_point_exit_codes(valid_bundle: Path, tmp_path: Path) -> No
     bad = subprocess.run([*command, str(broken)], cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert bad.returncode == 1
     assert "unknown key `license`" in bad.stdout
+
+
+def test_lang_it_says_the_errors_and_fixes_in_italian(tmp_path: Path) -> None:
+    broken = overlay("unknown_key_top", tmp_path / "broken")
+    result = CliRunner().invoke(challenge_app, ["validate", "--lang", "it", str(broken)])
+    assert result.exit_code == 1, result.output
+    assert "(livello principale): chiave sconosciuta `license`" in result.output
+    assert "  come correggere: intendevate `licence`?" in result.output
+    english = CliRunner().invoke(challenge_app, ["validate", str(broken)])
+    assert "(top level): unknown key `license`" in english.output
+    assert "  fix: did you mean `licence`?" in english.output

@@ -6,8 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from app.bundles.errors import ErrorCategory
+from app.cli.event import event_app
 from app.events.validate import validate_event
 
 pytestmark = pytest.mark.unit
@@ -226,3 +228,19 @@ def test_every_key_of_event_yaml_is_documented() -> None:
 
     missing = sorted(k for k in keys(Event) if f"{k}:" not in section)
     assert missing == []
+
+
+def test_event_validate_speaks_italian_when_asked(folder: Path) -> None:
+    """`marea event validate --lang it`: the error and its fix in Italian, English by default."""
+    edit(folder, "sponsor: porto", "sponsor: harbour")
+    runner = CliRunner()
+    english = runner.invoke(event_app, ["validate", str(folder)])
+    assert english.exit_code == 1, english.output
+    assert ".sponsor 'harbour' is not the key of a partner" in english.output
+    assert "  fix: add the sponsor under `partners:` with that key" in english.output
+
+    italian = runner.invoke(event_app, ["validate", "--lang", "it", str(folder)])
+    assert italian.exit_code == 1, italian.output
+    assert ".sponsor 'harbour' non è la chiave di un partner" in italian.output
+    assert "  come correggere: aggiungete lo sponsor sotto `partners:`" in italian.output
+    assert "is not the key" not in italian.output
