@@ -45,3 +45,30 @@ def events_for(
         .limit(limit)
     ).all()
     return [(event, user.name if user is not None else None) for event, user in rows]
+
+
+def events_for_event(
+    session: Session, slug: str, limit: int = 500
+) -> list[tuple[AuditEvent, str | None]]:
+    """An event's own log (loads, registrations, check-in, results, roles over it), newest
+    first: rows with no challenge, told apart by their target or, for roles, their detail."""
+    rows = session.exec(
+        select(AuditEvent, User)
+        .join(User, col(User.id) == col(AuditEvent.actor_id), isouter=True)
+        .where(col(AuditEvent.challenge_id).is_(None))
+        .where(
+            col(AuditEvent.target).in_((f"event:{slug}", slug))
+            | col(AuditEvent.action).startswith("role.")
+        )
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+    ).all()
+    found = [
+        (event, user.name if user is not None else None)
+        for event, user in rows
+        if not event.action.startswith("role.") or event.detail.get("event") == slug
+    ]
+    return [
+        (event, name)
+        for event, name in found
+        if event.action.startswith(("event.", "registration.", "role."))
+    ][:limit]

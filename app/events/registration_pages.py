@@ -19,7 +19,8 @@ from starlette.datastructures import FormData
 
 from app.accounts.deps import CurrentUser, OptionalUser
 from app.accounts.models import User
-from app.audit.service import record
+from app.audit.service import events_for_event, record
+from app.audit.words import describe
 from app.core.db import MAX_ROW_ID, utcnow
 from app.core.refusal import Refusal
 from app.events import checkin
@@ -353,6 +354,14 @@ def publish_results(
            f"event:{event.slug}", {})  # fmt: skip
     db.commit()
     return _done(page.request, "event_winners", slug, "results_shown" if show else "results_hidden")
+
+
+@router.get("/events/{slug}/audit", response_class=HTMLResponse, name="event_audit")
+def event_audit(slug: str, user: CurrentUser, db: SessionDep, page: PageDep) -> HTMLResponse:
+    """The event's own actions as sentences; its challenges keep their own logs."""
+    event = _organised(db, slug, user)
+    lines = describe(events_for_event(db, event.slug), {}, event.time_zone)
+    return page.render("events/audit.html", {"event": event, "lines": lines})
 
 
 @router.get("/events/{slug}/check-in", response_class=HTMLResponse, name="event_check_in")

@@ -227,6 +227,7 @@ TABLE: list[Row] = [
         text="Festa del mare"),
     Row("POST", "/events/{slug}/results", EVENT_ORGANISERS, fresh=True, use={"slug": "event"},
         form={"publish": "yes", "confirm": "yes"}, to="/events/", changes="results_published"),
+    Row("GET",  "/events/{slug}/audit", EVENT_ORGANISERS, use={"slug": "event"}),
     Row("GET",  "/events/{slug}/check-in", EVENT_ORGANISERS, use={"slug": "event"},
         text="Festa del mare"),
     Row("GET",  "/events/{slug}/check-in/{token}", EVENT_ORGANISERS,

@@ -170,3 +170,17 @@ def test_the_first_uploader_owns_a_challenge_and_other_organisers_cannot_replace
     with Session(engine_of(client)) as session:
         actions = [e.action for e in session.exec(select(AuditEvent))]
     assert "role.give" in actions
+
+
+def test_an_events_audit_log_is_its_organisers_alone(client: TestClient, tmp_path: Path) -> None:
+    _loaded(client, tmp_path)
+    organiser = person(client, ORGANISER, "Orsola")
+    status, _to, _ = _post(
+        organiser, "/organise/roles", email="giudice@example.org", what="event:1:judge"
+    )
+    assert status == 303
+    page = organiser.client.get("/events/hackathon-del-mare/audit?lang=en").text
+    assert "gave giudice@example.org the role: judge of the event hackathon-del-mare." in page
+    assert "The system" in page  # the load from event.yaml
+    stranger = person(client, "altro@example.org", "Altro", Role.organiser)
+    assert stranger.client.get("/events/hackathon-del-mare/audit").status_code == 404
