@@ -33,6 +33,7 @@ from app.core.settings import Settings, get_settings
 from app.core.store import LocalStore
 from app.events.pages import router as events_router
 from app.events.registration_pages import router as registration_router
+from app.events.upload_pages import router as event_upload_router
 from app.i18n import Catalogs, LanguageMiddleware, install_gettext, localise, pick_language
 from app.jury.pages import router as judges_router
 from app.leaderboard.cache import BoardCache
@@ -172,6 +173,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     # ops first: /organise/{slug} would catch /organise/dashboard
     app.include_router(ops_router, dependencies=staff_only)
     app.include_router(roles_router)
+    app.include_router(event_upload_router)
     app.include_router(organisers_router, dependencies=staff_only)
     app.include_router(rescore_router, dependencies=staff_only)
     app.include_router(excerpt_router, dependencies=staff_only)

@@ -303,6 +303,8 @@ SENTENCES: dict[str, Say] = {
     ),
     "event.created": _simple(N_("{who} loaded the event.")),
     "event.updated": _simple(N_("{who} loaded a new version of the event.")),
+    "event.published": _simple(N_("{who} published the event.")),
+    "event.unpublished": _simple(N_("{who} unpublished the event; only its organisers see it.")),
     "event.results_published": _simple(N_("{who} published the event's results.")),
     "event.results_hidden": _simple(N_("{who} withdrew the event's results from the public.")),
 }

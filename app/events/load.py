@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from sqlmodel import Session, col, select
 
+from app.accounts.models import User
 from app.audit.service import record
 from app.bundles.errors import N_, BundleError, ErrorCategory
 from app.bundles.source import YamlDocument, parse_yaml
 from app.challenges.models import Challenge
 from app.core.db import utcnow
+from app.core.refusal import Refusal
 from app.core.runtime import Runtime
 from app.events.models import Event
 from app.events.schema import EVENT_FILE
@@ -46,6 +49,17 @@ class EventInvalid(Exception):
     def __init__(self, report: EventReport) -> None:
         self.report = report
         super().__init__(f"invalid event {report.source}: {report.errors[0]}")
+
+
+class EventRefused(Exception):
+    """Raised by `load_event` when its guard refuses (the site loads only what a person runs)."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        self.refusal = refusal
+        super().__init__(refusal.message)
+
+
+Guard = Callable[[Session, Event | None], Refusal | None]
 
 
 def _digest(report: EventReport) -> str:
@@ -91,11 +105,20 @@ def _unknown_challenges(report: EventReport, session: Session) -> list[BundleErr
     return errors
 
 
-def load_event(runtime: Runtime, source: Path, *, publish: bool | None = None) -> EventLoaded:
+def load_event(
+    runtime: Runtime,
+    source: Path,
+    *,
+    publish: bool | None = None,
+    guard: Guard | None = None,
+    actor: User | None = None,
+) -> EventLoaded:
     """Validate, store the logos, and create or update the event and its challenges' track.
 
     `publish=None` keeps an existing event's state and leaves a new one a draft.
-    Raises `EventInvalid` with every located error.
+    Raises `EventInvalid` with every located error, and `EventRefused` when `guard`, shown
+    the event the folder would replace (None for a new one), refuses before anything is stored.
+    `actor` is who loaded it on the site, for the audit log (None: the command line).
     """
     report = validate_event(source)
     if not report.ok:
@@ -109,6 +132,10 @@ def load_event(runtime: Runtime, source: Path, *, publish: bool | None = None) -
             raise EventInvalid(report)
         digest = _digest(report)
         current = session.exec(select(Event).where(Event.slug == spec.slug)).first()
+        if guard is not None:
+            refused = guard(session, current)
+            if refused is not None:
+                raise EventRefused(refused)
         published = publish if publish is not None else (current.published if current else False)
         slugs = spec.challenge_slugs()
         if current is not None and current.sha256 == digest and current.published == published:
@@ -156,7 +183,7 @@ def load_event(runtime: Runtime, source: Path, *, publish: bool | None = None) -
         action: Action = "created" if current is None else "updated"
         record(
             session,
-            None,
+            actor,
             None,
             f"event.{action}",
             spec.slug,

@@ -136,6 +136,7 @@ RESULTS_PREVIEW =      "missing   missing   missing   missing   missing   allowe
 EVENT_PEOPLE =         "login     forbidden forbidden forbidden forbidden allowed   allowed"
 # Only someone registered can withdraw (the captain, in the row's world); others are refused.
 WITHDRAW =             "login     refused   allowed   refused   refused   refused   refused"
+UPLOAD_EVENT =         "login     forbidden forbidden forbidden forbidden refused   refused"
 NOWHERE =              "missing   missing   missing   missing   missing   missing   missing"
 NOBODY =               "forbidden forbidden forbidden forbidden forbidden forbidden forbidden"
 # fmt: on
@@ -321,6 +322,12 @@ TABLE: list[Row] = [
         to="/organise/sea-surface-temperature"),
     Row("GET",  "/organise/dashboard", ORGANISERS),
     Row("GET",  "/organise/roles", ORGANISERS, text="invited-{slug}@example.org"),
+    Row("GET",  "/organise/events", ORGANISERS, text="event-{slug}"),
+    # Not a zip: refused before anything is read, for everyone who may enter at all.
+    Row("POST", "/organise/events/upload", UPLOAD_EVENT,
+        upload=("bundle", "event.txt", b"not a zip")),
+    Row("POST", "/organise/events/{slug}/publish", ORGANISERS, fresh=True, use={"slug": "event"},
+        form={"publish": "no"}, to="/organise/events", changes="event_published"),
     Row("POST", "/organise/roles", ORGANISERS, fresh=True,
         form={"email": "new-owner-{n}@example.org", "what": "challenge:{challenge_id}:owner"},
         to="/organise/roles", changes="grants audit"),

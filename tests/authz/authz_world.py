@@ -561,6 +561,9 @@ def snapshot(site: TestClient, world: World) -> dict[str, object]:
             "target_session": target_session.ended_at is not None,
             "target_token": target_token.revoked,
             "target_audit": _count(session, AuditEvent, col(AuditEvent.target) == target.email),
+            "event_published": session.exec(
+                select(Event.published).where(Event.slug == world.event_slug)
+            ).one(),
             "results_published": session.exec(
                 select(Event.results_published).where(Event.slug == world.event_slug)
             ).one(),

@@ -65,6 +65,10 @@ STAFF_PATTERNS = {
 # Starting a challenge is for site and event organisers: an owner runs only the one they own.
 OVERRIDES = {
     ("POST", "/organise/upload"): {"owner": "closed", "sibling_owner": "closed"},
+    # The events' page lists the events a person organises: an owner's is empty.
+    ("GET", "/organise/events"): {"owner": "open"},
+    # Only administrators create events: the row's not-a-zip is refused for all who may enter.
+    ("POST", "/organise/events/upload"): {"event_organiser": "open", "owner": "open"},
 }
 
 
@@ -226,6 +230,7 @@ def _check(cast: Cast, world: World, row: Row, role: str) -> list[str]:
     ]
     if wanted == "open":  # a list of what they run (the world is published: its name is not)
         leaks.append((f"/{world.slug}", "the world's challenge"))
+        leaks.append((world.event_slug, "the world's event"))
     for leak, what in leaks:
         if re.search(re.escape(leak) + r"(?![\w-])", answer.body):
             problems.append(f"{role}: {what} leaked in the answer ({seen})")
