@@ -1,4 +1,5 @@
-"""An event as people meet it in the browser: a participant registers with consents and lists
+"""An event as people meet it in the browser: its organiser publishes it (asking first), a
+participant registers with consents and lists
 themselves on the teammates board, another finds them there, the event's organiser sees both
 registrations and publishes the winners page (asking first), and the public reads it.
 
@@ -58,7 +59,7 @@ def _load(stack: Stack, folder: Path) -> None:
     env = {**os.environ, "MAREA_DATA_DIR": str(stack.data_dir),
            "MAREA_REDIS_URL": redis_url(E2E_REDIS_DB)}  # fmt: skip
     env.pop("MAREA_DATABASE_URL", None)
-    done = subprocess.run([str(MAREA), "event", "load", "--publish", str(folder)], env=env,
+    done = subprocess.run([str(MAREA), "event", "load", str(folder)], env=env,
                           capture_output=True, text=True, check=False)  # fmt: skip
     assert done.returncode == 0, f"`marea event load` failed:\n{done.stdout}{done.stderr}"
 
@@ -71,6 +72,17 @@ def test_register_find_teammates_and_read_the_winners(
     _load(stack, _event_folder(tmp_path, slug, organiser.email))
     base = stack.base_url
     event_url = f"{base}/events/{slug}"
+
+    staff = new_context(browser).new_page()
+    log_in(staff, base, organiser.email, organiser.password, organiser.name)
+    staff.goto(f"{base}/organise/events")
+    row = staff.locator(f"#event-{slug}")
+    expect(row).to_contain_text("draft")
+    row.get_by_text("Publish…").click()
+    expect(row).to_contain_text("Everyone will see the event's page")
+    row.get_by_role("button", name="Publish", exact=True).click()
+    expect(staff.locator("main")).to_contain_text("Event published: everyone sees it.")
+    assert_page_accessible(staff, axe_source)
 
     ada = new_participant("Ada")
     first = new_context(browser)
@@ -113,8 +125,6 @@ def test_register_find_teammates_and_read_the_winners(
     assert_fits(other, "phone")
     assert_page_accessible(other, axe_source)
 
-    staff = new_context(browser).new_page()
-    log_in(staff, base, organiser.email, organiser.password, organiser.name)
     staff.goto(f"{event_url}/registrations")
     expect(staff.locator("main")).to_contain_text(ada.email)
     expect(staff.locator("main")).to_contain_text(bruno.email)
