@@ -54,6 +54,7 @@ NOT_RENDERED = {
     **{
         f"events/{name}.html": "needs an event (covered by the static scan)"
         for name in (
+            "audit",
             "page",
             "register",
             "registrations",
