@@ -62,7 +62,7 @@ def events_for_event(
         )
         .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
     ).all()
-    found = [
+    found: list[tuple[AuditEvent, str | None]] = [
         (event, user.name if user is not None else None)
         for event, user in rows
         if not event.action.startswith("role.") or event.detail.get("event") == slug
