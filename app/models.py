@@ -6,6 +6,7 @@ from app.challenges.models import Challenge, DataFile, Phase
 from app.events.models import Event, Registration
 from app.jury.models import JudgeAssignment, Review
 from app.leaderboard.models import LeaderboardEntry
+from app.mail.models import OutboxMail
 from app.rescoring.models import RescoreItem, RescoreSet
 from app.roles.models import RoleGrant
 from app.submissions.models import (
@@ -30,6 +31,7 @@ __all__ = [
     "LogExcerpt",
     "Membership",
     "OidcIdentity",
+    "OutboxMail",
     "Phase",
     "Registration",
     "RescoreItem",

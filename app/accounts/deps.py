@@ -36,7 +36,7 @@ from fastapi import Depends, HTTPException, Request
 from app.accounts.devices import KnownDevices
 from app.accounts.models import Role, TokenScope, User
 from app.accounts.oidc import OidcProviders
-from app.accounts.ratelimit import LoginLimiter, SignupLimiter
+from app.accounts.ratelimit import LoginLimiter, MailRequestLimiter, SignupLimiter
 from app.accounts.sessions import session_user
 from app.accounts.tokens import user_for_token
 from app.i18n.speech import gettext as _
@@ -246,6 +246,11 @@ def get_signup_limiter(request: Request) -> SignupLimiter:
     return limiter
 
 
+def get_mail_limiter(request: Request) -> MailRequestLimiter:
+    limiter: MailRequestLimiter = request.app.state.mail_limiter
+    return limiter
+
+
 def get_devices(request: Request) -> KnownDevices:
     devices: KnownDevices = request.app.state.known_devices
     return devices
@@ -258,5 +263,6 @@ def get_providers(request: Request) -> OidcProviders:
 
 LimiterDep = Annotated[LoginLimiter, Depends(get_limiter)]
 SignupLimiterDep = Annotated[SignupLimiter, Depends(get_signup_limiter)]
+MailLimiterDep = Annotated[MailRequestLimiter, Depends(get_mail_limiter)]
 DevicesDep = Annotated[KnownDevices, Depends(get_devices)]
 ProvidersDep = Annotated[OidcProviders, Depends(get_providers)]

@@ -4,8 +4,9 @@ A session (or a copy of its cookie) was opened under a password, a role and an a
 account; when any of these changes, the sessions opened under the old state end, so
 nobody keeps what the change meant to take away (and a promotion never reaches a
 cookie someone copied earlier). Every place that changes these goes through here:
-the `marea user` commands, OpenID Connect's removal of an unproven password, and the
-password-change page a later issue adds (it passes its own session as `keep`).
+the `marea user` commands, OpenID Connect's removal of an unproven password, the
+account page's password change (it passes its own session as `keep`), and a password reset
+by mail (app/accounts/recovery.py).
 """
 
 from __future__ import annotations

@@ -17,10 +17,12 @@ from app.accounts.deps import (
 from app.accounts.oidc import OidcProviders
 from app.accounts.passwords import MIN_LENGTH
 from app.accounts.ratelimit import Blocked, Unavailable
+from app.accounts.recovery import verification_mail
 from app.accounts.requests import client_ip, safe_next
 from app.accounts.service import authenticate, create_user, record_login
 from app.accounts.sessions import end_session, start_session
 from app.core.refusal import Kind, Refusal
+from app.queue.mail_jobs import wake
 from app.web.deps import SessionDep, SettingsDep
 from app.web.errors import status_of
 from app.web.page import Page, PageDep
@@ -59,7 +61,7 @@ def signup(
     ip = client_ip(request)
     verdict = limiter.check(ip=ip)
     if isinstance(verdict, Blocked):
-        return _rate_limited(page, verdict, what="signup")
+        return rate_limited(page, verdict, what="signup")
     values = {"name": name, "email": email}
     if isinstance(verdict, Unavailable):
         return _signup_page(
@@ -76,7 +78,7 @@ def signup(
         # Every refusal counts, whatever its reason, so probing addresses in bulk is slow.
         after = limiter.record_refusal(ip=ip)
         if isinstance(after, Blocked):
-            return _rate_limited(page, after, what="signup")
+            return rate_limited(page, after, what="signup")
         return _signup_page(
             page,
             providers,
@@ -85,9 +87,12 @@ def signup(
             values=values,
             status_code=status_of(created),
         )
+    created.language = page.lang  # the language mail to this account speaks
     record_login(db, created)
     start_session(request, db, created, max_age_s=settings.session_max_age_s)
+    mail = verification_mail(db, settings, created)
     db.commit()
+    wake(settings, [mail])
     response = RedirectResponse(safe_next(next), status_code=303)
     devices.remember(request, response, created.email)
     return response
@@ -123,7 +128,7 @@ def login(
     page_args = {"next": safe_next(next), "email": email}
     verdict = limiter.check(email=email, ip=ip, device=device)
     if isinstance(verdict, Blocked):
-        return _rate_limited(page, verdict, what="login")
+        return rate_limited(page, verdict, what="login")
     if isinstance(verdict, Unavailable):
         return login_page(
             page,
@@ -136,7 +141,7 @@ def login(
     if user is None:
         after = limiter.record_failure(email=email, ip=ip, device=device)
         if isinstance(after, Blocked):
-            return _rate_limited(page, after, what="login")
+            return rate_limited(page, after, what="login")
         return login_page(
             page,
             providers,
@@ -204,8 +209,8 @@ def _signup_page(
     )
 
 
-def _rate_limited(page: Page, blocked: Blocked, *, what: str) -> Response:
-    """429 with Retry-After; `what` is "login" or "signup"."""
+def rate_limited(page: Page, blocked: Blocked, *, what: str) -> Response:
+    """429 with Retry-After; `what` is "login", "signup" or "mail" (asking for mail)."""
     minutes = max(1, -(-blocked.retry_after_s // 60))
     return page.render(
         "accounts/rate_limited.html",

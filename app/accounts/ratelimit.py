@@ -232,3 +232,48 @@ class SignupLimiter:
     @staticmethod
     def _key(ip: str) -> str:
         return f"{SIGNUP_PREFIX}:refused:{ip}"
+
+
+@dataclass(frozen=True)
+class Quiet:
+    """This address was sent enough mail for now: answer as usual, but send nothing more."""
+
+
+MAIL_PREFIX = "marea:mailreq"
+
+
+class MailRequestLimiter:
+    """Requests that send mail (password resets, verification links): per client address
+    `per_ip` in `window_s`, then 429; per e-mail address `per_address`, then nothing is sent
+    but the answer stays the same, so nobody can flood a mailbox nor learn from a refusal
+    whether an address has an account (a refusal per address would come for any address)."""
+
+    def __init__(
+        self, client: redis.Redis, *, per_ip: int, per_address: int, window_s: int
+    ) -> None:
+        self.client = client
+        self.per_ip = per_ip
+        self.per_address = per_address
+        self.window_s = window_s
+
+    def hit(self, *, ip: str, address: str) -> Allowed | Blocked | Quiet | Unavailable:
+        keys = [f"{MAIL_PREFIX}:ip:{ip}", f"{MAIL_PREFIX}:address:{email_digest(address)}"]
+        try:
+            pipe = self.client.pipeline(transaction=True)
+            for key in keys:
+                pipe.incr(key)
+                pipe.expire(key, self.window_s, nx=True)
+                pipe.ttl(key)
+            ip_count, _, ip_ttl, address_count, _, _ = pipe.execute()
+        except redis.RedisError as exc:
+            log.warning("mail requests paused: the rate limiter cannot reach Redis: %s", exc)
+            return Unavailable(
+                _(
+                    "Sending mail is paused: the rate limiter cannot reach Redis. Try again in a minute."
+                )
+            )
+        if int(ip_count) > self.per_ip:
+            return Blocked(int(ip_ttl) if int(ip_ttl) > 0 else self.window_s)
+        if int(address_count) > self.per_address:
+            return Quiet()
+        return Allowed()

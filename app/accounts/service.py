@@ -47,7 +47,7 @@ def _without_format_characters(text: str) -> str:
     return "".join(c for c in text if unicodedata.category(c) != "Cf")
 
 
-def _email_problem(email: str) -> str | None:
+def email_problem(email: str) -> str | None:
     """Why a normalised address is refused, or None."""
     if any(unicodedata.category(c) in ("Cc", "Zs", "Zl", "Zp") for c in email):
         return _(
@@ -86,7 +86,7 @@ def create_user(
     unique index; the loser's transaction is rolled back and it gets the same refusal.
     """
     email = normalise_email(email)
-    if problem := _email_problem(email):
+    if problem := email_problem(email):
         return Refusal(Kind.invalid, field="email", message=problem)
     if not name.strip():
         return Refusal(

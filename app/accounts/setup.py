@@ -15,7 +15,8 @@ from app.accounts.models import Role, User
 from app.accounts.oidc import OidcProviders
 from app.accounts.oidc_pages import router as oidc_router
 from app.accounts.pages import router as account_router
-from app.accounts.ratelimit import LoginLimiter, SignupLimiter
+from app.accounts.ratelimit import LoginLimiter, MailRequestLimiter, SignupLimiter
+from app.accounts.recovery_pages import router as recovery_router
 from app.accounts.service import role_at_least
 from app.accounts.sessions import session_user
 from app.core.redis import redis_client
@@ -41,6 +42,12 @@ def install_accounts(app: FastAPI, settings: Settings) -> None:
     app.state.signup_limiter = SignupLimiter(
         limits, per_ip=settings.signup_refusals_per_ip, window_s=settings.signup_window_s
     )
+    app.state.mail_limiter = MailRequestLimiter(
+        limits,
+        per_ip=settings.mail_requests_per_ip,
+        per_address=settings.mail_requests_per_address,
+        window_s=settings.mail_requests_window_s,
+    )
     app.state.known_devices = KnownDevices(settings.resolved_secret_key(), https=https)
     app.state.oidc_providers = OidcProviders(settings.oidc_providers, settings.base_url)
 
@@ -53,6 +60,7 @@ def install_accounts(app: FastAPI, settings: Settings) -> None:
     app.include_router(login_router)
     app.include_router(oidc_router)
     app.include_router(account_router)
+    app.include_router(recovery_router)
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:

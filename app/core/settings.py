@@ -123,6 +123,45 @@ class Settings(BaseSettings):
     session_max_age_s: int = Field(
         default=14 * 24 * 3600, description="How long a browser login lasts before a new one."
     )
+    smtp_url: str = Field(
+        default="",
+        description=(
+            "Where mail is sent: smtp://host:port, smtp+starttls://host:port or "
+            "smtps://host:port, with optional user:password@ (URL-quoted). Empty: no SMTP "
+            "server; mail stays in the outbox (/admin/outbox) and the worker's log."
+        ),
+    )
+    mail_from: str = Field(
+        default="Marea <marea@localhost>", description="The From of every mail the site sends."
+    )
+    mail_reply_to: str = Field(default="", description="Reply-To of every mail; empty: none.")
+    smtp_timeout_s: float = Field(
+        default=20.0, gt=0, description="How long one SMTP conversation may wait for the server."
+    )
+    mail_max_attempts: int = Field(
+        default=5, ge=1, description="Tries of one mail before it is marked failed."
+    )
+    mail_retry_base_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="Wait before the first retry of a mail; each next retry waits twice as long.",
+    )
+    password_reset_ttl_s: int = Field(
+        default=3600, gt=0, description="How long a password-reset link works."
+    )
+    email_verify_ttl_s: int = Field(
+        default=7 * 24 * 3600, gt=0, description="How long an address-verification link works."
+    )
+    mail_requests_per_ip: int = Field(
+        default=10,
+        description="Password-reset and verification mails one client address may ask for.",
+    )
+    mail_requests_per_address: int = Field(
+        default=3, description="Such mails one address may be sent in the window."
+    )
+    mail_requests_window_s: int = Field(
+        default=3600, description="How long requests for mail are counted."
+    )
     metrics_token: str = Field(
         default="",
         description="Bearer token Prometheus sends to /metrics; empty: open to 127.0.0.1/::1 only.",

@@ -5,7 +5,9 @@ seconds. While the engine is unreachable it stops its RQ workers, so no job
 is taken that could only fail (fail closed): submissions simply wait in the
 database. It publishes the host's health to Redis for /healthz and the
 dashboard, runs the sweeper, and removes sandbox containers a killed worker
-left behind.
+left behind. One more process sends mail (the mail queue only): it needs no
+Docker, so it runs whatever the engine's health, and a slow SMTP server never
+takes a judging slot.
 """
 
 from __future__ import annotations
@@ -28,16 +30,23 @@ from app.core.hosts import HEALTH_KEY, HostHealth, publish_health
 from app.core.redis import redis_client
 from app.core.runtime import open_runtime
 from app.core.settings import Settings
-from app.queue.connection import judge_queue, rescore_queue
+from app.queue.connection import judge_queue, mail_queue, rescore_queue
 from app.queue.sweeper import sweep
 
 log = logging.getLogger(__name__)
 
 
-def _work(settings: Settings, name: str) -> None:
-    """Body of one RQ worker process."""
+def _work(settings: Settings, name: str, mail: bool = False) -> None:
+    """Body of one RQ worker process: judging (and rescoring), or with `mail` sending mail."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     client = redis_client(settings)
+    if mail:
+        import app.queue.mail_jobs
+
+        configure_mappers()
+        mailer = Worker([mail_queue(settings, client)], connection=client, name=name)
+        mailer.work(with_scheduler=False, logging_level="INFO")
+        return
     queues = [judge_queue(settings, client), rescore_queue(settings, client)]
     # Every job runs in a work horse forked from here: configured mappers (and the app's
     # modules imported) once now, rather than in each fork, took the claim from about 66 to
@@ -57,6 +66,7 @@ class Supervisor:
         self.processes = processes
         self.host = f"{socket.gethostname()}-{os.getpid()}"
         self.children: list[multiprocessing.process.BaseProcess] = []
+        self.mailer: multiprocessing.process.BaseProcess | None = None
         self.stopping = False
         self.runtime = open_runtime(settings)
         self.client = redis_client(settings)
@@ -70,6 +80,29 @@ class Supervisor:
             child.start()
             self.children.append(child)
             log.info("started worker %s (pid %s)", name, child.pid)
+
+    def _keep_mailer(self) -> None:
+        """The mail process runs whatever the Docker engine's health (it needs no sandbox)."""
+        if self.mailer is not None and self.mailer.is_alive():
+            return
+        if self.mailer is not None:
+            log.warning("mail worker exited with %s; starting a new one", self.mailer.exitcode)
+        name = f"{self.host}.mail.{int(time.time() * 1000) % 100000}"
+        ctx = multiprocessing.get_context("fork")
+        self.mailer = ctx.Process(target=_work, args=(self.settings, name, True), name=name)
+        self.mailer.start()
+        log.info("started mail worker %s (pid %s)", name, self.mailer.pid)
+
+    def _stop_mailer(self) -> None:
+        mailer, self.mailer = self.mailer, None
+        if mailer is None:
+            return
+        if mailer.is_alive() and mailer.pid:
+            os.kill(mailer.pid, signal.SIGTERM)
+        mailer.join(10)
+        if mailer.is_alive():
+            mailer.kill()
+            mailer.join(1)
 
     def _stop_children(self) -> None:
         for child in self.children:
@@ -96,6 +129,7 @@ class Supervisor:
         ok, message = sandbox.engine_healthy()
         health = HostHealth(ok, message)
         self._reap()
+        self._keep_mailer()
         if ok:
             self._start_children()
             sandbox.cleanup_stale(self.settings.sandbox_max_age_s)
@@ -122,5 +156,6 @@ class Supervisor:
                     slept += 0.2
         finally:
             self._stop_children()
+            self._stop_mailer()
             with contextlib.suppress(redis.RedisError):
                 self.client.delete(HEALTH_KEY.format(host=self.host))

@@ -139,6 +139,8 @@ WITHDRAW =             "login     refused   allowed   refused   refused   refuse
 UPLOAD_EVENT =         "login     forbidden forbidden forbidden forbidden refused   refused"
 NOWHERE =              "missing   missing   missing   missing   missing   missing   missing"
 NOBODY =               "forbidden forbidden forbidden forbidden forbidden forbidden forbidden"
+# A mailed link's page without a valid token: it runs for everyone and declines.
+BAD_LINK =             "refused   refused   refused   refused   refused   refused   refused"
 # fmt: on
 
 TEAM_A = "captain teammate"
@@ -189,6 +191,21 @@ TABLE: list[Row] = [
     Row("POST", "/account/sessions/end-others", SIGNED_IN, fresh=True, to="/account",
         changes={"session_ended": "captain"}),
     Row("GET",  "/api/v1/me", SIGNED_IN, text="{email}"),
+    # --- mail: forgotten password, address verification, password and address change -----------
+    Row("GET",  "/password/forgot", PUBLIC, text="/password/forgot"),
+    # the same answer for everyone, whatever the address (a mail leaves only for an account)
+    Row("POST", "/password/forgot", PUBLIC, form={"email": "{email}"}, text='id="reset-sent"'),
+    Row("GET",  "/password/reset", BAD_LINK, query="?token=not-a-token"),
+    Row("POST", "/password/reset", BAD_LINK, form={"token": "not-a-token", "password": "x" * 12}),
+    Row("GET",  "/email/verify", BAD_LINK, query="?token=not-a-token"),
+    Row("POST", "/email/verify", BAD_LINK, form={"token": "not-a-token"}),
+    Row("POST", "/account/verify", SIGNED_IN, to="/account"),
+    # each caller's other sessions end (the world's other device is the captain's)
+    Row("POST", "/account/password", SIGNED_IN, fresh=True, to="/account",
+        form={"current_password": PASSWORD, "new_password": PASSWORD},
+        changes={"session_ended": "captain"}),
+    Row("POST", "/account/email", SIGNED_IN, to="/account",
+        form={"new_email": "moved-{n}@example.org", "address_password": PASSWORD}),
     # --- admin: accounts of others (the world's own target account) --------------------------------
     Row("GET",  "/admin/users", ADMINS, text='id="users"'),
     Row("GET",  "/admin/users/{user_id}", ADMINS, use={"user_id": "target_id"}, text="Target"),
@@ -204,6 +221,11 @@ TABLE: list[Row] = [
     Row("POST", "/admin/users/{user_id}/logout", ADMINS, fresh=True, use={"user_id": "target_id"},
         form={"confirm": "yes"}, to="/admin/users/{target_id}",
         changes="target_session target_audit"),
+    # --- admin: the outbox (the world's failed mail to the target) -------------------------------
+    Row("GET",  "/admin/outbox", ADMINS, text='id="outbox"'),
+    Row("GET",  "/admin/outbox/{mail_id}", ADMINS, text="451 try later"),
+    Row("POST", "/admin/outbox/{mail_id}/resend", ADMINS, fresh=True, to="/admin/outbox/{mail_id}",
+        changes="mail_status"),
     # --- public pages, files and API --------------------------------------------------------------
     Row("GET",  "/", PUBLIC, text="/challenges/{slug}"),
     Row("GET",  "/challenges", PUBLIC, text="/challenges/{slug}"),

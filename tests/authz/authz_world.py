@@ -44,6 +44,7 @@ from app.events.models import Event, Registration
 from app.jury.models import JudgeAssignment, Review
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer
+from app.mail.models import MailStatus, OutboxMail
 from app.rescoring.models import ItemStatus, RescoreItem, RescoreSet, SetStatus
 from app.roles.models import RoleGrant, Scoped, Source
 from app.submissions.models import Score, Status, Submission
@@ -157,6 +158,7 @@ class World:
 
     logo_digest: str  # the address part of its identity logo (app/challenges/identity.py)
     sheet_digest: str  # and of its colours' style sheet
+    mail_id: int  # a failed mail to the target in the outbox, for /admin/outbox
 
     def params(self) -> dict[str, object]:
         """What a row's path, form or JSON may name as `{key}`."""
@@ -186,6 +188,7 @@ class World:
             "sheet": self.sheet_digest,
             "challenge_id": self.challenge_id,
             "grant_id": self.grant_id,
+            "mail_id": self.mail_id,
         }
 
 
@@ -427,8 +430,21 @@ def build_world(cast: Cast, slug: str) -> World:
             source=Source.web,
         )
         session.add(invited)
+        mail = OutboxMail(
+            to_address=target.email,
+            user_id=target.id,
+            kind="password_reset",
+            language="it",
+            subject=f"Mail {n}",
+            body_text="text",
+            body_html="<p>html</p>",
+            status=MailStatus.failed,
+            attempts=5,
+            last_error="451 try later",
+        )
+        session.add(mail)
         session.commit()
-        assert invited.id is not None
+        assert invited.id is not None and mail.id is not None
         assert pending.id is not None
         assert queued.id is not None and item.id is not None and token.id is not None
         assert other_device.id is not None
@@ -461,6 +477,7 @@ def build_world(cast: Cast, slug: str) -> World:
         grant_id=invited.id,
         logo_digest=logo.sha256[:16],
         sheet_digest=hashlib.sha256(style_sheet({"identity": IDENTITY}).encode()).hexdigest()[:16],
+        mail_id=mail.id,
     )
 
 
@@ -525,6 +542,7 @@ def snapshot(site: TestClient, world: World) -> dict[str, object]:
         target_session = session.get(UserSession, world.target_session)
         target_token = session.get(ApiToken, world.target_token)
         assert target and target_session and target_token
+        mail_row = session.get(OutboxMail, world.mail_id)
 
         def members(team_id: int) -> tuple[int, ...]:
             rows = session.exec(select(Membership.user_id).where(Membership.team_id == team_id))
@@ -564,6 +582,7 @@ def snapshot(site: TestClient, world: World) -> dict[str, object]:
             "event_published": session.exec(
                 select(Event.published).where(Event.slug == world.event_slug)
             ).one(),
+            "mail_status": str(mail_row.status) if mail_row else None,
             "results_published": session.exec(
                 select(Event.results_published).where(Event.slug == world.event_slug)
             ).one(),
