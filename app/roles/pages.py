@@ -18,15 +18,20 @@ from sqlmodel import Session, col, select
 
 from app.accounts.deps import OrganiserUser, ScopeDep, require_organiser
 from app.accounts.models import User
+from app.accounts.service import user_by_email
 from app.challenges.models import Challenge
 from app.core.refusal import Kind, Refusal
+from app.core.settings import Settings
 from app.events.models import Event
 from app.i18n import localise
 from app.i18n.speech import gettext as _
+from app.mail.models import OutboxMail
+from app.mail.service import queue_mail
+from app.queue.mail_jobs import wake
 from app.roles import service
 from app.roles.models import RoleGrant, Scoped, Source
 from app.roles.service import Scope
-from app.web.deps import RowId, SessionDep
+from app.web.deps import RowId, SessionDep, SettingsDep
 from app.web.errors import status_of
 from app.web.page import Page, PageDep
 
@@ -133,6 +138,38 @@ def _target(
     return refused
 
 
+def _invitation(
+    db: Session,
+    settings: Settings,
+    giver: User,
+    grant: RoleGrant,
+    event: Event | None,
+    challenge: Challenge | None,
+) -> OutboxMail:
+    """The mail telling the address about its new role, in its owner's language if known."""
+    account = user_by_email(db, grant.email)
+    over = event if event is not None else challenge
+    assert over is not None
+    path = "/login" if account is not None else "/signup"
+    return queue_mail(
+        db,
+        settings,
+        to=grant.email,
+        kind="role_invitation",
+        lang=account.language if account is not None else None,
+        user_id=account.id if account is not None else None,
+        context={
+            "giver": giver.name,
+            "email": grant.email,
+            "role": str(grant.role),
+            "over": "event" if event is not None else "challenge",
+            "title": dict(over.title),
+            "has_account": account is not None,
+            "link": settings.base_url.rstrip("/") + path,
+        },
+    )
+
+
 @router.post("/roles", response_class=HTMLResponse, name="organise_give_role")
 def give_role(
     request: Request,
@@ -140,6 +177,7 @@ def give_role(
     db: SessionDep,
     page: PageDep,
     scope: ScopeDep,
+    settings: SettingsDep,
     email: str = Form(max_length=320),
     what: str = Form(max_length=80),
 ) -> Response:
@@ -151,8 +189,12 @@ def give_role(
     if isinstance(outcome, Refusal):
         db.rollback()
         return _page(page, db, scope, problem=outcome.message, status=status_of(outcome))
+    grant, new = outcome
+    mail = _invitation(db, settings, user, grant, event, challenge) if new else None
     db.commit()
-    request.session[NOTICE] = {"given": outcome.email}
+    if mail is not None:
+        wake(settings, [mail])
+    request.session[NOTICE] = {"given": grant.email, "mailed": mail is not None}
     return RedirectResponse(request.url_for("organise_roles").path, 303)
 
 

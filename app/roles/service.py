@@ -276,8 +276,9 @@ def give(
     event: Event | None = None,
     challenge: Challenge | None = None,
     source: Source = Source.web,
-) -> RoleGrant | Refusal:
-    """Give `role` over the event or the challenge to whoever holds `email` (or will)."""
+) -> tuple[RoleGrant, bool] | Refusal:
+    """Give `role` over the event or the challenge to whoever holds `email` (or will); the
+    grant, and whether it is new (giving a role someone has already changes nothing)."""
     address = normalise_email(email.strip())
     if "@" not in address or address.startswith("@") or address.endswith("@"):
         return Refusal(Kind.invalid, f"{email.strip()!r} is not an e-mail address.")
@@ -298,7 +299,7 @@ def give(
         )
     ).first()
     if existing is not None:
-        return existing
+        return existing, False
     user = user_by_email(session, address)
     grant = RoleGrant(
         email=address,
@@ -319,7 +320,7 @@ def give(
         address,
         {"role": role.value, "event": event.slug if event else None, "source": source.value},
     )
-    return grant
+    return grant, True
 
 
 def revoke(session: Session, actor: User, grant: RoleGrant) -> None:
