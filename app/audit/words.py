@@ -303,6 +303,16 @@ SENTENCES: dict[str, Say] = {
     ),
     "event.created": _simple(N_("{who} loaded the event.")),
     "event.updated": _simple(N_("{who} loaded a new version of the event.")),
+    "event.prize_awarded": _simple(
+        N_("{who} awarded the prize {prize} to team {team} ({challenge})."),
+        prize=lambda s, e: e.detail.get("prize", "?"),
+        team=lambda s, e: e.detail.get("team", "?"),
+        challenge=lambda s, e: e.detail.get("challenge", "?"),
+    ),
+    "event.prize_cleared": _simple(
+        N_("{who} took back the prize {prize}: not awarded."),
+        prize=lambda s, e: e.detail.get("prize", "?"),
+    ),
     "event.published": _simple(N_("{who} published the event.")),
     "event.unpublished": _simple(N_("{who} unpublished the event; only its organisers see it.")),
     "event.results_published": _simple(N_("{who} published the event's results.")),

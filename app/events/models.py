@@ -38,6 +38,7 @@ class Event(SQLModel, table=True):
     sha256: str = Field(default="", max_length=64)
     published: bool = False
     results_published: bool = False
+    awards: dict[str, int] = json_column()  # a track prize's key (`prize_key`) → the team's id
     created_at: datetime = now_field()
     updated_at: datetime = now_field()
 

@@ -22,7 +22,7 @@ from app.accounts.models import User
 from app.audit.service import events_for_event, record
 from app.audit.words import describe
 from app.core.db import MAX_ROW_ID, utcnow
-from app.core.refusal import Refusal
+from app.core.refusal import Kind, Refusal
 from app.events import checkin
 from app.events import registration as service
 from app.events.models import HOLDS_A_PLACE, Event, Registration, RegistrationStatus
@@ -32,7 +32,7 @@ from app.i18n.speech import gettext
 from app.roles import service as roles
 from app.text.attachment import attachment
 from app.web.deps import SessionDep, SettingsDep
-from app.web.errors import status_of
+from app.web.errors import Refused, status_of
 from app.web.page import Page, PageDep
 
 router = APIRouter()
@@ -54,6 +54,7 @@ NOTICES = {
     "unlisted": ("Salvato: non sei più nella bacheca.", "Saved: you are no longer on the board."),
     "checked": ("Ingresso registrato.", "Checked in."),
     "unchecked": ("Ingresso annullato.", "Check-in undone."),
+    "prize_saved": ("Premio salvato.", "Prize saved."),
     "results_shown": ("Risultati pubblicati.", "Results published."),
     "results_hidden": (
         "Risultati ritirati: la pagina non è più pubblica.",
@@ -326,6 +327,46 @@ def winners_page(slug: str, user: OptionalUser, db: SessionDep, page: PageDep) -
             "notice": _notice(page),
         },
     )
+
+
+@router.post("/events/{slug}/prizes", response_model=None, name="event_award_prize")
+def award_prize(
+    slug: str,
+    user: CurrentUser,
+    db: SessionDep,
+    page: PageDep,
+    key: Annotated[str, Form(max_length=300)] = "",
+    team_id: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Award a track prize to a team of the track's challenges (an empty team: not awarded)."""
+    event = _organised(db, slug, user)
+    results = event_results(db, event)
+    prize = next((p for r in results for p in r.prizes if p.key == key), None)
+    if prize is None:
+        raise Refused(Refusal(Kind.invalid, gettext("Choose one of the track prizes.")))
+    awards = dict(event.awards)
+    if team_id == "":
+        awards.pop(key, None)
+        winner = None
+    else:
+        track = next(r for r in results if any(p.key == key for p in r.prizes))
+        winner = next((c for c in track.candidates if str(c.team_id) == team_id), None)
+        if winner is None:
+            raise Refused(
+                Refusal(Kind.invalid, gettext("Choose a team of one of this track's challenges."))
+            )
+        awards[key] = winner.team_id
+    event.awards = awards
+    event.updated_at = utcnow()
+    db.add(event)
+    title = prize.prize.get("title") or {}
+    record(db, user, None, "event.prize_awarded" if winner else "event.prize_cleared",
+           f"event:{event.slug}",
+           {"prize": title.get("en") or title.get("it") or key,
+            "team": winner.team_name if winner else None,
+            "challenge": winner.challenge.slug if winner else None})  # fmt: skip
+    db.commit()
+    return _done(page.request, "event_winners", slug, "prize_saved")
 
 
 @router.post("/events/{slug}/results", response_model=None, name="event_results_publish")

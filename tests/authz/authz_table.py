@@ -137,6 +137,8 @@ EVENT_PEOPLE =         "login     forbidden forbidden forbidden forbidden allowe
 # Only someone registered can withdraw (the captain, in the row's world); others are refused.
 WITHDRAW =             "login     refused   allowed   refused   refused   refused   refused"
 UPLOAD_EVENT =         "login     forbidden forbidden forbidden forbidden refused   refused"
+# The world's event has no track prize: its organisers are refused the key, others see nothing.
+AWARD =                "login     missing   missing   missing   missing   refused   refused"
 NOWHERE =              "missing   missing   missing   missing   missing   missing   missing"
 NOBODY =               "forbidden forbidden forbidden forbidden forbidden forbidden forbidden"
 # A mailed link's page without a valid token: it runs for everyone and declines.
@@ -251,6 +253,8 @@ TABLE: list[Row] = [
     Row("POST", "/events/{slug}/results", EVENT_ORGANISERS, fresh=True, use={"slug": "event"},
         form={"publish": "yes", "confirm": "yes"}, to="/events/", changes="results_published"),
     Row("GET",  "/events/{slug}/audit", EVENT_ORGANISERS, use={"slug": "event"}),
+    Row("POST", "/events/{slug}/prizes", AWARD, use={"slug": "event"},
+        form={"key": "track:First prize", "team_id": "{team_id}"}),
     Row("GET",  "/events/{slug}/check-in", EVENT_ORGANISERS, use={"slug": "event"},
         text="Festa del mare"),
     Row("GET",  "/events/{slug}/check-in/{token}", EVENT_ORGANISERS,

@@ -89,7 +89,7 @@ def test_publishing_asks_first_and_the_page_shows_no_board_before_reveal(
     preview = flat(organiser.client.get(f"{WINNERS}?lang=en").text)
     assert "Preview: only the organisers see this page" in preview
     assert "The results of this challenge are not final yet." in preview
-    assert not any(team in preview for team in TEAMS)
+    assert 'class="podium"' not in preview  # (the teams are named in the track prize's form)
 
     # a hidden change (a private score) changes nothing the page shows
     set_private(client, "Meduse", 0.99)
@@ -130,3 +130,42 @@ def test_after_reveal_the_podium_follows_the_private_board_with_its_prize(
                                                                            "Delfini"))  # fmt: skip
     assert first < second < third
     assert "<strong>Meduse</strong> — Premio della ricerca: Una settimana nei laboratori" in page
+
+
+def test_the_organisers_award_a_track_prize_to_a_team_of_that_track(
+    client: TestClient, tmp_path: Path
+) -> None:
+    make_event(client, tmp_path)
+    scored_teams(client)
+    organiser = person(client, "organizzazione@marea.example", "Orsola", Role.organiser)
+    key = "mare-e-porto:First prize of the Sea and port track"
+    page = organiser.client.get(f"{WINNERS}?lang=en").text
+    assert f'value="{key}"' in page and "awarded by the jury at the ceremony" in page
+    with session_scope(engine_of(client)) as session:
+        meduse = session.exec(select(Team).where(Team.name == "Meduse")).one().id
+
+    def award(team: object, prize: str = key) -> int:
+        response = organiser.client.post(
+            f"/events/{SLUG}/prizes?lang=en",
+            data={"key": prize, "team_id": str(team), "csrf_token": organiser.csrf(WINNERS)},
+            follow_redirects=False,
+        )
+        return response.status_code
+
+    assert award(meduse) == 303
+    page = flat(organiser.client.get(f"{WINNERS}?lang=en").text)
+    assert "Prize saved." in page
+    assert '<strong class="winner">Meduse</strong> (Temperature)' in page
+    other_track = "citta-e-mobilita:First prize of the City and mobility track"
+    assert award(meduse, other_track) == 422, "a team of another track's challenge"
+    assert award(meduse, "no-such:prize") == 422
+    audit = organiser.client.get(f"/events/{SLUG}/audit?lang=en").text
+    assert "awarded the prize First prize of the Sea and port track to team Meduse" in audit
+    outsider = person(client, "otto@example.org", "Otto", Role.organiser)
+    refused = outsider.client.post(
+        f"/events/{SLUG}/prizes",
+        data={"key": key, "team_id": "", "csrf_token": outsider.csrf("/account")},
+    )
+    assert refused.status_code == 404
+    assert award("") == 303
+    assert "Meduse</strong> (" not in organiser.client.get(f"{WINNERS}?lang=en").text
