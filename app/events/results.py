@@ -28,6 +28,7 @@ class Placed:
     rank: int
     team_name: str
     prizes: list[dict[str, Any]]
+    team_id: int  # its page on the leaderboard: its entries and score history
 
 
 @dataclass(frozen=True)
@@ -47,14 +48,16 @@ def challenge_result(
     spec = JudgingSpec.from_config(challenge.config)
     ranked = jury.ranking(session, challenge, spec) if spec is not None else []
     if ranked and any(r.reviews for r in ranked):
-        rows = [(r.position, r.team_name) for r in ranked]
+        rows = [(r.position, r.team_name, r.team_id) for r in ranked]
         judged = True
     else:
-        rows = [(r.rank, r.team_name) for r in jury.final_phase_board(session, challenge)]
+        rows = [
+            (r.rank, r.team_name, r.team_id) for r in jury.final_phase_board(session, challenge)
+        ]
         judged = False
     placed = [
-        Placed(rank, name, [p for p in mine if p.get("rank") == rank])
-        for rank, name in rows
+        Placed(rank, name, [p for p in mine if p.get("rank") == rank], team_id)
+        for rank, name, team_id in rows
         if rank <= PODIUM
     ]
     return ChallengeResult(challenge, final=True, judged=judged, placed=placed)

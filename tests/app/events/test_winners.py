@@ -126,10 +126,17 @@ def test_after_reveal_the_podium_follows_the_private_board_with_its_prize(
     organiser = person(client, "organizzazione@marea.example", "Orsola", Role.organiser)
     page = flat(organiser.client.get(f"{WINNERS}?lang=it").text)
     assert "Classificati secondo la classifica privata." in page
-    first, second, third = (page.index(f"<strong>{t}</strong>") for t in ("Meduse", "Gabbiani",
-                                                                           "Delfini"))  # fmt: skip
+    with session_scope(engine_of(client)) as session:
+        ids = {t.name: t.id for t in session.exec(select(Team))}
+        sea = session.exec(select(Challenge).where(Challenge.slug == SEA)).one().id
+    assert sea is not None
+
+    def entry(team: str) -> str:  # each team links to its work: its page on the leaderboard
+        return f'<strong><a href="http://testserver/challenges/{SEA}/leaderboard/teams/{ids[team]}">{team}</a></strong>'
+
+    first, second, third = (page.index(entry(t)) for t in ("Meduse", "Gabbiani", "Delfini"))
     assert first < second < third
-    assert "<strong>Meduse</strong> — Premio della ricerca: Una settimana nei laboratori" in page
+    assert entry("Meduse") + " — Premio della ricerca: Una settimana nei laboratori" in page
 
 
 def test_the_organisers_award_a_track_prize_to_a_team_of_that_track(
