@@ -43,13 +43,15 @@ def send_mail(mail_id: int, attempt: int) -> str:
         engine.dispose()
 
 
-def job_id(mail_id: int, attempt: int) -> str:
-    return f"mail-{mail_id}-{attempt}"
+def job_id(queue_name: str, mail_id: int, attempt: int) -> str:
+    """Named after the site's mail queue too: mail ids of two sites sharing a Redis (or of two
+    test databases) start at 1 alike, and a waiting job of one must not stand for the other's."""
+    return f"{queue_name}-{mail_id}-{attempt}"
 
 
 def _enqueue(queue: Queue, settings: Settings, mail_id: int, attempt: int) -> bool:
     """Queues the attempt unless a job for it is already waiting or running."""
-    name = job_id(mail_id, attempt)
+    name = job_id(queue.name, mail_id, attempt)
     try:
         status = Job.fetch(name, connection=queue.connection).get_status(refresh=False)
     except Exception:  # no such job (or one RQ cannot read): queue a fresh one

@@ -13,7 +13,8 @@ from sqlmodel import Session
 from app.accounts.models import Role
 from app.accounts.service import create_user
 from app.core.settings import Settings
-from app.mail.models import MailStatus
+from app.mail.models import MailStatus, OutboxMail
+from app.queue.mail_jobs import wake
 from tests.app.accounts.helpers import PASSWORD, browser, csrf_from, form_token, log_in
 from tests.app.mail.mail_helpers import SmtpServer, free_port, outbox, run_mail_worker
 
@@ -129,3 +130,19 @@ def test_only_administrators_read_the_outbox(
         )
     answer = client.get("/admin/outbox", follow_redirects=False)
     assert answer.status_code == (303 if who == "anonymous" else 403)
+
+
+def test_another_sites_waiting_mail_with_the_same_number_does_not_hold_this_one(
+    site: TestClient, mail_settings: Settings, smtp_server: SmtpServer
+) -> None:
+    """Two sites on one Redis (or two test databases) number their mails from 1 alike."""
+    elsewhere = mail_settings.model_copy(update={"queue_name": f"{mail_settings.queue_name}-b"})
+    wake(elsewhere, [OutboxMail(id=1, attempts=0, to_address="x@example.org", kind="k",
+                                language="it", subject="s", body_text="t", body_html="h",
+                                status=MailStatus.queued)])  # fmt: skip
+    an_admin(site)
+    ask_for_reset(site, "root@example.org")
+    run_mail_worker(site, mail_settings)
+    [mail] = [m for m in outbox(site) if m.kind == "password_reset"]
+    assert mail.id == 1 and mail.status == MailStatus.sent
+    assert len(smtp_server.inbox.to("root@example.org")) == 1
