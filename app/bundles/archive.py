@@ -183,9 +183,10 @@ def _write_members(
     return []
 
 
-def bundle_root(extracted: Path) -> Path:
-    """The folder holding challenge.yaml: the zip's top level, or its single top folder."""
-    if (extracted / "challenge.yaml").exists():
+def bundle_root(extracted: Path, top_file: str = "challenge.yaml") -> Path:
+    """The folder holding `top_file` (challenge.yaml, or an event's event.yaml): the zip's top
+    level, or its single top folder."""
+    if (extracted / top_file).exists():
         return extracted
     entries = [p for p in extracted.iterdir() if p.name not in IGNORED_TOP]
     if len(entries) == 1 and entries[0].is_dir():

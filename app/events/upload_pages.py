@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from app.accounts.deps import OrganiserUser, ScopeDep, require_organiser
 from app.accounts.models import User
 from app.audit.service import record
-from app.bundles.archive import extract_zip
+from app.bundles.archive import bundle_root, extract_zip
 from app.bundles.errors import BundleError
 from app.bundles.limits import DEFAULT_LIMITS
 from app.core.db import utcnow
@@ -109,16 +109,6 @@ def _guard(scope: Scope) -> Guard:
     return guard
 
 
-def _event_root(extracted: Path) -> Path:
-    """The folder holding event.yaml: the zip's top level, or its single top folder."""
-    if (extracted / EVENT_FILE).exists():
-        return extracted
-    entries = [p for p in extracted.iterdir() if not p.name.startswith((".", "__MACOSX"))]
-    if len(entries) == 1 and entries[0].is_dir():
-        return entries[0]
-    return extracted
-
-
 def _load_zip(
     runtime: Runtime, source: BinaryIO, filename: str, guard: Guard, actor: User
 ) -> EventLoaded | Refusal | list[BundleError]:
@@ -146,7 +136,7 @@ def _load_zip(
         if errors:
             return errors
         try:
-            return load_event(runtime, _event_root(unpacked), guard=guard, actor=actor)
+            return load_event(runtime, bundle_root(unpacked, EVENT_FILE), guard=guard, actor=actor)
         except EventInvalid as exc:
             return list(exc.report.errors)
         except EventRefused as exc:
