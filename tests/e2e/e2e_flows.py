@@ -133,12 +133,13 @@ class StaffMember:
     password: str
 
 
-def create_staff(data_dir: Path, role: str, label: str) -> StaffMember:
-    """`marea user create --role ROLE` against the running site's data directory."""
+def create_staff(data_dir: Path, role: str, label: str, email: str | None = None) -> StaffMember:
+    """`marea user create --role ROLE` against the running site's data directory; `email`
+    names an address an event.yaml lists (the account is verified, so the event's roles apply)."""
     tag = uuid.uuid4().hex[:8]
     who = StaffMember(
         name=f"{label} {tag}",
-        email=f"{label.lower()}-{tag}@example.org",
+        email=email or f"{label.lower()}-{tag}@example.org",
         password=f"staff {tag} password",
     )
     env = {

@@ -29,6 +29,8 @@ from e2e_flows import (
 from e2e_stack import Stack
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+DEMO_ORGANISER = "organizzazione@marea.example"  # challenges/event/event.yaml
+
 
 @dataclass(frozen=True)
 class Role:
@@ -74,8 +76,10 @@ def roles(browser: Browser, stack: Stack) -> Iterator[dict[str, Role]]:
         ),
     )
 
-    def staff(role: str, label: str) -> tuple[StaffMember, BrowserContext]:
-        member = create_staff(stack.data_dir, role, label)
+    def staff(
+        role: str, label: str, email: str | None = None
+    ) -> tuple[StaffMember, BrowserContext]:
+        member = create_staff(stack.data_dir, role, label, email)
         signed_in = context()
         login_page = signed_in.new_page()
         log_in(login_page, stack.base_url, member.email, member.password, member.name)
@@ -83,7 +87,8 @@ def roles(browser: Browser, stack: Stack) -> Iterator[dict[str, Role]]:
         return member, signed_in
 
     judge, judge_context = staff("judge", "Layoutjudge")
-    organiser, organiser_context = staff("organiser", "Layoutorganiser")
+    # the catalog's challenges are the demo event's: its event.yaml names their organiser
+    organiser, organiser_context = staff("organiser", "Layoutorganiser", DEMO_ORGANISER)
     admin, admin_context = staff("admin", "Layoutadmin")
     organise = f"/organise/{SLUG}"
     yield {
