@@ -17,6 +17,7 @@ import httpx
 from sqlmodel import Session, select
 
 from app.accounts.models import Role
+from app.jury.models import JudgeAssignment
 from app.teams.models import Team
 from tests.integrity.world import Contest, Person, Stream, running_contest
 
@@ -64,6 +65,16 @@ def test_competing_staff_get_the_participants_board_everywhere(tmp_path: Path) -
         for who, competes in readers.values():
             if competes:
                 _join(contest, who, "Osservatori")
+        # A judge's staff view of a board is for the challenges they judge: assign the judges.
+        with Session(contest.engine()) as session:
+            for name, role, competes in READERS:
+                if role == Role.judge and not competes:
+                    session.add(
+                        JudgeAssignment(
+                            challenge_id=contest.challenge_id, user_id=readers[name][0].user_id
+                        )
+                    )
+            session.commit()
         late = contest.person("Lena", Role.judge)  # joins a team while her stream is open
         contest.submit(ann, 0.5, 0.5)
         contest.submit(tom, 1.0, 1.0)
