@@ -42,6 +42,7 @@ from app.live import announce
 from app.live.hub import EventHub
 from app.live.states import ChallengeStates
 from app.mail.pages import router as outbox_router
+from app.notifications.pages import router as notifications_router
 from app.organisers.conflicts import refuse_competitors
 from app.organisers.excerpt_pages import router as excerpt_router
 from app.organisers.ops_pages import router as ops_router
@@ -181,6 +182,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.include_router(judges_router, dependencies=staff_only)
     app.include_router(admin_router)
     app.include_router(outbox_router)
+    app.include_router(notifications_router)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

@@ -7,6 +7,7 @@ from app.events.models import Event, Registration
 from app.jury.models import JudgeAssignment, Review
 from app.leaderboard.models import LeaderboardEntry
 from app.mail.models import OutboxMail
+from app.notifications.models import NoticeSent, NotificationChoice
 from app.rescoring.models import RescoreItem, RescoreSet
 from app.roles.models import RoleGrant
 from app.submissions.models import (
@@ -30,6 +31,8 @@ __all__ = [
     "LeaderboardEntry",
     "LogExcerpt",
     "Membership",
+    "NoticeSent",
+    "NotificationChoice",
     "OidcIdentity",
     "OutboxMail",
     "Phase",

@@ -40,6 +40,8 @@ from app.core.refusal import Kind, Refusal
 from app.core.settings import Settings
 from app.i18n.speech import gettext as _
 from app.mail.models import OutboxMail
+from app.notifications.service import choices as notification_choices
+from app.notifications.words import notice_label
 from app.queue.mail_jobs import wake
 from app.web.deps import RowId, SessionDep, SettingsDep
 from app.web.errors import status_of, unwrap
@@ -283,10 +285,16 @@ def _account_page(
         }
         for s in list_live_sessions(db, user)
     ]
+    assert user.id is not None
+    chosen = notification_choices(db, user.id)
     return page.render(
         "accounts/account.html",
         {
             "user": user,
+            "notifications": [
+                {"kind": kind.value, "label": notice_label(kind), "wanted": wanted}
+                for kind, wanted in chosen.items()
+            ],
             "tokens": active_tokens(db, user),
             "sessions": sessions,
             "others": sum(1 for s in sessions if not s["current"]),

@@ -29,6 +29,8 @@ from app.events.models import HOLDS_A_PLACE, Event, Registration, RegistrationSt
 from app.events.results import event_results
 from app.events.service import event_by_slug, partner_names
 from app.i18n.speech import gettext
+from app.notifications import senders
+from app.queue.mail_jobs import wake
 from app.roles import service as roles
 from app.text.attachment import attachment
 from app.web.deps import SessionDep, SettingsDep
@@ -242,7 +244,12 @@ def registrations_page(
     name="event_registration_approve",
 )
 def approve(
-    slug: str, registration_id: int, user: CurrentUser, db: SessionDep, page: PageDep
+    slug: str,
+    registration_id: int,
+    user: CurrentUser,
+    db: SessionDep,
+    page: PageDep,
+    settings: SettingsDep,
 ) -> Response:
     event = _organised(db, slug, user)
     if not 0 < registration_id <= MAX_ROW_ID:
@@ -250,7 +257,9 @@ def approve(
     outcome = service.approve(db, event, registration_id, user)
     if isinstance(outcome, Refusal):  # nothing written; the request's session is discarded
         raise HTTPException(status_of(outcome), outcome.message)
+    mails = senders.registration_approved(db, settings, event, outcome)
     db.commit()
+    wake(settings, mails)
     return _done(page.request, "event_registrations", slug, "approved")
 
 

@@ -32,6 +32,12 @@ class MailKind(StrEnum):
     password_reset = "password_reset"
     verify_email = "verify_email"
     password_changed = "password_changed"
+    role_invitation = "role_invitation"
+    team_invitation = "team_invitation"
+    registration_approved = "registration_approved"
+    results_published = "results_published"
+    submission_result = "submission_result"
+    phase_reminder = "phase_reminder"
 
 
 class OutboxMail(SQLModel, table=True):
@@ -47,6 +53,8 @@ class OutboxMail(SQLModel, table=True):
     subject: str = Field(max_length=300)
     body_text: str = Field(sa_type=Text)
     body_html: str = Field(sa_type=Text)
+    # A notification's one-click way out of its kind (List-Unsubscribe); empty for account mail.
+    unsubscribe_url: str = Field(default="", max_length=600)
     status: MailStatus = Field(default=MailStatus.queued, sa_type=String(16))
     attempts: int = 0
     max_attempts: int = 5

@@ -17,7 +17,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from app.i18n import Catalogs, install_gettext
-from app.i18n.choice import LANGUAGES
+from app.i18n.choice import LANGUAGES, localise
+from app.text.timefmt import format_local
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -40,6 +41,9 @@ def _environment() -> Environment:
         keep_trailing_newline=True,
     )
     install_gettext(env, Catalogs(), "it")
+    # A bundle's {it, en} titles and a moment in a time zone, in the mail's language.
+    env.globals["localise"] = localise
+    env.globals["local_time"] = format_local
     return env
 
 

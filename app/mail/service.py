@@ -49,6 +49,7 @@ def queue_mail(
     lang: str | None,
     context: dict[str, Any],
     user_id: int | None = None,
+    unsubscribe_url: str = "",
 ) -> OutboxMail:
     """Writes the mail, rendered now in the recipient's language; the caller commits, then
     wakes the queue (`app.queue.mail_jobs.wake`). The body is stored as it was sent, so
@@ -64,6 +65,7 @@ def queue_mail(
         subject=rendered.subject[:300],
         body_text=rendered.text,
         body_html=rendered.html,
+        unsubscribe_url=unsubscribe_url,
         status=MailStatus.queued,
         max_attempts=settings.mail_max_attempts,
         next_attempt_at=now,
@@ -224,6 +226,7 @@ def deliver(engine: Engine, settings: Settings, mail_id: int, attempt: int) -> D
             html=mail.body_html,
             language=mail.language,
             mail_id=mail_id,
+            unsubscribe_url=mail.unsubscribe_url,
         )
         helo = urlsplit(settings.base_url).hostname or "localhost"
         send_message(server, message, timeout_s=settings.smtp_timeout_s, helo_name=helo)

@@ -71,6 +71,7 @@ def build_message(
     html: str,
     language: str,
     mail_id: int,
+    unsubscribe_url: str = "",
 ) -> EmailMessage:
     """A multipart/alternative mail: the plain text first, the HTML as the richer choice."""
     message = EmailMessage()
@@ -83,6 +84,10 @@ def build_message(
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid(idstring=f"outbox-{mail_id}", domain=domain)
     message["Auto-Submitted"] = "auto-generated"
+    if unsubscribe_url:
+        # RFC 8058: a mail program may offer "unsubscribe" and POST this body to the link.
+        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     message["Content-Language"] = language  # after the bodies: set_content drops Content-*

@@ -30,6 +30,7 @@ from app.i18n import localise
 from app.i18n.speech import gettext as _
 from app.leaderboard.boards import final_count
 from app.live.notify import notify_status
+from app.notifications import senders
 from app.organisers import freeze as freezing
 from app.organisers import participation, service
 from app.organisers.upload import (
@@ -37,6 +38,7 @@ from app.organisers.upload import (
     load_uploaded_zip,
     uploaded_bundle,
 )
+from app.queue.mail_jobs import wake
 from app.roles import service as roles
 from app.roles.models import Scoped, Source
 from app.roles.service import Scope, scope_of
@@ -495,6 +497,7 @@ def organise_reveal(
     challenge: OrganisedChallenge,
     db: SessionDep,
     page: PageDep,
+    settings: SettingsDep,
     confirm: str = Form(""),
     early: str = Form(""),
 ) -> Response:
@@ -504,7 +507,9 @@ def organise_reveal(
     if refused is not None:
         db.rollback()
         return _reveal_page(page, db, challenge, status=status_of(refused), problem=refused.message)
+    mails = senders.results_published(db, settings, challenge)
     db.commit()
+    wake(settings, mails)
     return _back(request, challenge.slug)
 
 

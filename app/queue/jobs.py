@@ -22,6 +22,7 @@ from app.live.notify import notify_status
 from app.queue.connection import judge_queue
 from app.queue.dispatch import dispatch
 from app.queue.live_logs import LiveTail
+from app.queue.mail_jobs import mail_result
 from app.queue.requests import prepare_request
 from app.queue.results import record_result
 from app.queue.runner import JobKind, run_job
@@ -55,6 +56,7 @@ class SubmissionJobs(JobKind[Status]):
     ) -> str:
         changed = record_result(runtime, row_id, attempt, result)
         notify_status(runtime.engine, client, row_id, boards=changed)
+        mail_result(runtime, row_id)
         return result.status
 
     def hand_out_next(self, runtime: Runtime, client: redis.Redis) -> None:

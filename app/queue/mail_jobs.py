@@ -23,9 +23,11 @@ from sqlmodel import Session
 
 from app.core.db import make_engine
 from app.core.redis import redis_client
+from app.core.runtime import Runtime
 from app.core.settings import Settings, get_settings
 from app.mail.models import OutboxMail
 from app.mail.service import deliver, due_mails, recover_stalled
+from app.notifications.senders import phase_reminders, submission_result
 from app.queue.connection import MAIL_JOB_FUNCTION, mail_queue
 
 log = logging.getLogger(__name__)
@@ -97,3 +99,23 @@ def sweep_mail(engine: Engine, client: redis.Redis, settings: Settings) -> list[
         log.warning("mail attempts stalled (worker gone), counted as failed: %s", stalled)
     queue = mail_queue(settings, client)
     return [mail_id for mail_id, attempt in due if _enqueue(queue, settings, mail_id, attempt)]
+
+
+def mail_result(runtime: Runtime, submission_id: int) -> None:
+    """The submitter's "scored" or "failed" mail, if they asked for it: after the result is
+    committed, in its own transaction, and never a reason for the judging job to fail."""
+    try:
+        with Session(runtime.engine) as db:
+            mails = submission_result(db, runtime.settings, submission_id)
+            db.commit()
+        wake(runtime.settings, mails)
+    except Exception:
+        log.exception("could not queue the result mail of submission %s", submission_id)
+
+
+def sweep_reminders(engine: Engine, settings: Settings) -> None:
+    """Phase opening and closing reminders that are due (each goes once per date)."""
+    with Session(engine) as db:
+        mails = phase_reminders(db, settings)
+        db.commit()
+    wake(settings, mails)

@@ -3,7 +3,8 @@
 Runs on every worker host every few seconds. It recovers submissions whose
 worker stopped sending heartbeats (SIGKILL, lost machine), re-dispatches
 submissions whose job vanished from Redis (flushed or restarted), and fills
-free queue slots fairly; mails whose retry is due are queued again. Every transition is a guarded UPDATE, so several
+free queue slots fairly; phase reminders that are due are written, and mails whose retry is due
+are queued again. Every transition is a guarded UPDATE, so several
 sweepers on several hosts never do the same thing twice.
 """
 
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Engine
 from app.core.settings import Settings
 from app.queue.dispatch import dispatch
 from app.queue.jobs import SUBMISSION_JOBS
-from app.queue.mail_jobs import sweep_mail
+from app.queue.mail_jobs import sweep_mail, sweep_reminders
 from app.queue.rescore_jobs import sweep_rescores
 from app.queue.runner import Swept, sweep_kind
 
@@ -42,6 +43,7 @@ def sweep(engine: Engine, client: redis.Redis, queue: Queue, settings: Settings)
             engine, queue, depth=settings.dispatch_depth, team_cap=settings.team_concurrency
         )
         sweep_rescores(engine, client, settings)
+        sweep_reminders(engine, settings)
         sweep_mail(engine, client, settings)
     except redis.RedisError as exc:
         log.warning("sweep interrupted, Redis unreachable: %s", exc)

@@ -12,12 +12,19 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from app.accounts.deps import CurrentUser
+from app.accounts.deps import CurrentUser, MailLimiterDep
 from app.accounts.models import User
+from app.accounts.ratelimit import Blocked, Quiet, Unavailable
+from app.accounts.requests import client_ip
+from app.accounts.service import email_problem, normalise_email, user_by_email
 from app.challenges.models import Challenge
 from app.challenges.web import PublishedChallenge
 from app.core.db import MAX_ROW_ID
 from app.core.refusal import Refusal
+from app.i18n.speech import gettext as _
+from app.mail.models import MailKind
+from app.mail.service import queue_mail
+from app.queue.mail_jobs import wake
 from app.teams import service
 from app.teams.models import Team
 from app.teams.web import invite_link
@@ -32,6 +39,12 @@ NOTICES = {
     "joined": ("Sei entrato nella squadra.", "You joined the team."),
     "left": ("Hai lasciato la squadra.", "You left the team."),
     "handed_over": ("Capitano cambiato.", "Captaincy handed over."),
+    "invited": (
+        "Invito inviato: arriva tra pochi minuti. Chi lo riceve entra nella squadra solo se "
+        "apre il link e conferma.",
+        "Invitation sent: it arrives within a few minutes. The person joins only if they "
+        "open the link and confirm.",
+    ),
     "new_code": (
         "Nuovo codice creato: il codice e i link precedenti non valgono più.",
         "New code made: the old code and links no longer work.",
@@ -46,6 +59,8 @@ def _page(
     user: User,
     *,
     error: str | None = None,
+    invite_error: str | None = None,
+    invite_address: str = "",
     status_code: int = 200,
 ) -> HTMLResponse:
     assert challenge.id is not None and user.id is not None
@@ -73,6 +88,8 @@ def _page(
             "is_captain": team is not None and team.captain_id == user.id,
             "invite_link": link,
             "error": error,
+            "invite_error": invite_error,
+            "invite_address": invite_address,
             "notice": (notice[0] if page.lang == "it" else notice[1]) if notice else None,
             "min_size": min_size,
             "max_size": max_size,
@@ -203,3 +220,58 @@ def regenerate(
     assert user.id is not None
     made = service.new_code(db, _my_team(db, challenge, user), user.id)
     return _result(page, db, challenge, user, made, "new_code")
+
+
+@router.post("/challenges/{slug}/team/invite", name="team_invite_mail")
+def invite_by_mail(
+    request: Request,
+    user: CurrentUser,
+    challenge: PublishedChallenge,
+    db: SessionDep,
+    page: PageDep,
+    settings: SettingsDep,
+    limiter: MailLimiterDep,
+    email: Annotated[str, Form()] = "",
+) -> Response:
+    """The captain mails the team's invitation link to an address. The mail carries the link
+    the page shows (the person still confirms on the site), in the language of the account
+    that has the address, else the captain's. Counted like every request that sends mail."""
+    assert user.id is not None
+    team = _my_team(db, challenge, user)
+    if team.captain_id != user.id:
+        raise HTTPException(403, _("Only the captain can invite people to the team."))
+    address = normalise_email(email)
+    problem = email_problem(address) if address else _("Write the address to invite.")
+    if problem:
+        return _page(
+            page, db, challenge, user, invite_error=problem, invite_address=email, status_code=422
+        )
+    verdict = limiter.hit(ip=client_ip(request), address=address)
+    if isinstance(verdict, Blocked | Unavailable):
+        message = (
+            verdict.message
+            if isinstance(verdict, Unavailable)
+            else _("Too many invitations at once: try again in a few minutes.")
+        )
+        return _page(
+            page, db, challenge, user, invite_error=message, invite_address=email, status_code=429
+        )
+    if not isinstance(verdict, Quiet):
+        invitee = user_by_email(db, address)
+        mail = queue_mail(
+            db,
+            settings,
+            to=address,
+            kind=MailKind.team_invitation,
+            lang=invitee.language if invitee and invitee.language else page.lang,
+            context={
+                "inviter": user.name,
+                "team": team.name,
+                "challenge": {"title": challenge.title, "slug": challenge.slug},
+                "link": invite_link(request, challenge, team),
+            },
+            user_id=invitee.id if invitee else None,
+        )
+        db.commit()
+        wake(settings, [mail])
+    return _done(request, challenge.slug, "invited")

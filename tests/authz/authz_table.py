@@ -208,6 +208,12 @@ TABLE: list[Row] = [
         changes={"session_ended": "captain"}),
     Row("POST", "/account/email", SIGNED_IN, to="/account",
         form={"new_email": "moved-{n}@example.org", "address_password": PASSWORD}),
+    Row("POST", "/account/notifications", SIGNED_IN, to="/account",
+        form={"notice": "results"}),
+    Row("POST", "/account/language", SIGNED_IN, to="/account", form={"language": "it"}),
+    # a mailed unsubscribe link: the signed token is the proof, so it runs for everyone
+    Row("GET",  "/notifications/unsubscribe/{token}", BAD_LINK),
+    Row("POST", "/notifications/unsubscribe/{token}", BAD_LINK),
     # --- admin: accounts of others (the world's own target account) --------------------------------
     Row("GET",  "/admin/users", ADMINS, text='id="users"'),
     Row("GET",  "/admin/users/{user_id}", ADMINS, use={"user_id": "target_id"}, text="Target"),
@@ -300,6 +306,9 @@ TABLE: list[Row] = [
         form={"user_id": "{teammate_id}"}, to="/challenges/{slug}/team", changes="captain_a"),
     Row("POST", "/challenges/{slug}/team/code", NEW_CODE, fresh=True,
         to="/challenges/{slug}/team", changes=NEW_CODE_CHANGES),
+    # the captain mails the link of their own team (other is team B's captain)
+    Row("POST", "/challenges/{slug}/team/invite", NEW_CODE, form={"email": "friend-{n}@example.org"},
+        to="/challenges/{slug}/team"),
     # --- teams: API -------------------------------------------------------------------------------
     Row("GET",  "/api/v1/challenges/{slug}/team", OWN_TEAM, text="members", invite="captain"),
     Row("POST", "/api/v1/challenges/{slug}/teams", JOIN_TEAM_A, fresh=True, json={"name": "Nuova"},

@@ -18,6 +18,7 @@ from app.accounts.models import Role
 from app.core.db import session_scope, utcnow
 from app.events.load import load_event
 from app.events.models import Registration
+from app.mail.models import OutboxMail
 from tests.app.events.test_event_site import CHALLENGES, DEMO, SLUG, add_challenges, runtime_of
 from tests.app.web.web_helpers import Person, engine_of, person
 
@@ -153,6 +154,11 @@ def test_approval_mode_and_who_organises_the_event(client: TestClient, tmp_path:
     )  # fmt: skip
     assert "Registration approved." in approved.text
     assert status_of(client, ada) == "registered"
+    with session_scope(engine_of(client)) as session:  # sent by the mail worker (tests/app/mail)
+        mails = session.exec(select(OutboxMail).where(OutboxMail.to_address == ada.email)).all()
+    [approval] = [m for m in mails if m.kind != "verify_email"]
+    assert approval.kind == "registration_approved"
+    assert "approvato la tua iscrizione" in approval.body_text
 
 
 def test_the_export_has_answers_and_consent_versions_for_organisers_only(

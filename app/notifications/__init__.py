@@ -1,0 +1,1 @@
+"""Which mails a person wants, and the one way a notification is mailed."""
