@@ -384,6 +384,7 @@ def publish_results(
     user: CurrentUser,
     db: SessionDep,
     page: PageDep,
+    settings: SettingsDep,
     publish: Annotated[str, Form()] = "yes",
     confirm: Annotated[str, Form()] = "",
 ) -> Response:
@@ -402,7 +403,9 @@ def publish_results(
     db.add(event)
     record(db, user, None, "event.results_published" if show else "event.results_hidden",
            f"event:{event.slug}", {})  # fmt: skip
+    mails = senders.event_results_published(db, settings, event) if show else []
     db.commit()
+    wake(settings, mails)
     return _done(page.request, "event_winners", slug, "results_shown" if show else "results_hidden")
 
 

@@ -36,6 +36,7 @@ class MailKind(StrEnum):
     team_invitation = "team_invitation"
     registration_approved = "registration_approved"
     results_published = "results_published"
+    event_results = "event_results"
     submission_result = "submission_result"
     phase_reminder = "phase_reminder"
 

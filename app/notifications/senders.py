@@ -134,6 +134,32 @@ def results_published(db: Session, settings: Settings, challenge: Challenge) -> 
     return mails
 
 
+def event_results_published(db: Session, settings: Settings, event: Event) -> list[OutboxMail]:
+    """Everyone registered, and every member of a team of the event's challenges, hears that
+    the winners page is out; once per event."""
+    assert event.id is not None
+    if not once(db, f"results:event:{event.id}"):
+        return []
+    people = {u.id: u for u in _event_registrants(db, event.id)}
+    challenge_ids = db.exec(select(Challenge.id).where(Challenge.event_id == event.id)).all()
+    for challenge_id in challenge_ids:
+        if challenge_id is not None:
+            people.update({u.id: u for u in challenge_members(db, challenge_id)})
+    context = {
+        "event": {"title": event.title, "slug": event.slug},
+        "link": f"{settings.base_url.rstrip('/')}/events/{event.slug}/winners",
+    }
+    mails = []
+    for user in people.values():
+        mail = notify(
+            db, settings, user=user, notice=Notice.results,
+            mail_kind=MailKind.event_results, context=context,
+        )  # fmt: skip
+        if mail is not None:
+            mails.append(mail)
+    return mails
+
+
 def _phase_mail(
     db: Session,
     settings: Settings,

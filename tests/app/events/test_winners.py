@@ -14,6 +14,7 @@ from app.core.db import session_scope
 from app.events.models import Event
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer
+from app.mail.models import OutboxMail
 from app.submissions.models import Score, Status, Submission
 from app.teams.models import Team
 from tests.app.events.test_event_site import SLUG
@@ -35,7 +36,7 @@ def scored_teams(client: TestClient) -> None:
         phase = session.exec(select(Phase).where(Phase.challenge_id == challenge.id)).one()
         spec = BoardSpec.from_config(challenge.config)
         for n, (name, (public, private)) in enumerate(TEAMS.items()):
-            captain = User(email=f"c{n}@example.org", name=f"Captain {n}")
+            captain = User(email=f"c{n}@example.org", name=f"Captain {n}", email_verified=n > 0)
             session.add(captain)
             session.flush()
             team = make_team(session, challenge, captain, name)
@@ -107,6 +108,14 @@ def test_publishing_asks_first_and_the_page_shows_no_board_before_reveal(
         data={"publish": "yes", "confirm": "yes", "csrf_token": csrf},
     )  # fmt: skip
     assert "Results published." in done.text
+    again = {"publish": "no", "confirm": "yes", "csrf_token": csrf}
+    organiser.client.post(f"/events/{SLUG}/results", data=again)
+    organiser.client.post(f"/events/{SLUG}/results", data={**again, "publish": "yes"})
+    with session_scope(engine_of(client)) as session:  # sent by the mail worker (tests/app/mail)
+        told = session.exec(select(OutboxMail).where(OutboxMail.kind == "event_results")).all()
+    # once, to each team member with a verified address (c0's is not)
+    assert sorted(m.to_address for m in told) == [f"c{n}@example.org" for n in range(1, len(TEAMS))]
+    assert "/events/" in told[0].body_text and "/winners" in told[0].body_text
     public = flat(client.get(f"{WINNERS}?lang=en").text)
     assert "The results of this challenge are not final yet." in public
     assert "Publish the results" not in public and not any(team in public for team in TEAMS)
