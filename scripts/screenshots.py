@@ -47,6 +47,8 @@ MAREA = Path(sys.executable).parent / "marea"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 REDIS_DB = 14
 TEAMS = ("Aurora", "Bora", "Cirrus")
+EVENT = "hackathon-del-mare"  # challenges/event
+EVENT_ORGANISER = "organizzazione@marea.example"
 
 
 def free_port() -> int:
@@ -68,6 +70,13 @@ def start_site(data_dir: Path) -> tuple[str, dict[str, str], list[subprocess.Pop
     env.pop("MAREA_DATABASE_URL", None)
     subprocess.run(
         [str(MAREA), "challenge", "catalog", "--publish"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        [str(MAREA), "event", "load", str(ROOT / "challenges" / "event"), "--publish"],
         cwd=ROOT,
         env=env,
         check=True,
@@ -157,6 +166,8 @@ def main() -> None:
             print(f"==> screenshots into {args.out}")
             for path, name in (
                 ("/", "home"),
+                (f"/events/{EVENT}", "event"),
+                (f"/events/{EVENT}/register", "register"),
                 ("/challenges", "challenges"),
                 (f"/challenges/{SLUG}", "challenge"),
                 (f"/challenges/{SLUG}/leaderboard", "leaderboard"),
@@ -167,11 +178,14 @@ def main() -> None:
                 (f"/challenges/{SLUG}/team", "team"),
                 (f"/challenges/{SLUG}/submit", "submit"),
                 (submission, "submission"),
+                ("/account", "account"),
             ):
                 shoot(member_page, base_url, path, name, args.out)
-            organiser = create_staff(data_dir, "organiser", "Organiser")
+            # The demo event's organiser (challenges/event/event.yaml) runs its challenges.
+            organiser = create_staff(data_dir, "participant", "Organiser", email=EVENT_ORGANISER)
             log_in(page, base_url, organiser.email, organiser.password, organiser.name)
             shoot(page, base_url, f"/organise/{SLUG}", "organise", args.out)
+            shoot(page, base_url, f"/events/{EVENT}/registrations", "registrations", args.out)
             browser.close()
     finally:
         stop(processes)
