@@ -7,6 +7,7 @@ from app.events.models import Event, Registration
 from app.jury.models import JudgeAssignment, Review
 from app.leaderboard.models import LeaderboardEntry
 from app.mail.models import OutboxMail
+from app.questions.models import Question
 from app.rescoring.models import RescoreItem, RescoreSet
 from app.roles.models import RoleGrant
 from app.submissions.models import (
@@ -33,6 +34,7 @@ __all__ = [
     "OidcIdentity",
     "OutboxMail",
     "Phase",
+    "Question",
     "Registration",
     "RescoreItem",
     "RescoreSet",
