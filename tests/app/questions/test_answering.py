@@ -52,7 +52,7 @@ def test_only_the_challenges_organisers_see_and_answer_its_questions(client: Tes
         assert participant.client.get(ORGANISE).status_code == 403
     assert w.ada.client.get(ORGANISE).status_code == 403  # a competitor, whatever else
     # Another challenge's question id through this challenge's address: not found.
-    status, _, _ = post(w.boss, f"/organise/sea-temp/questions/999999/answer", ORGANISE, answer="x")
+    status, _, _ = post(w.boss, "/organise/sea-temp/questions/999999/answer", ORGANISE, answer="x")
     assert status == 404
     with session_scope(engine_of(client)) as session:
         assert session.get(Question, qid).state == QuestionState.open  # type: ignore[union-attr]
