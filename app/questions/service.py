@@ -167,18 +167,14 @@ def ask(
 def visible(db: Session, challenge_id: int, asker: Asker | None) -> list[Question]:
     """The published questions and the reader's own, newest first."""
     stmt = select(Question).where(Question.challenge_id == challenge_id)
-    published = col(Question.state) == QuestionState.published
+    public = col(Question.state) == QuestionState.published
     if asker is None:
-        stmt = stmt.where(published)
-    elif asker.team_id is not None:
-        stmt = stmt.where(or_(published, col(Question.team_id) == asker.team_id))
+        stmt = stmt.where(public)
     else:
-        stmt = stmt.where(
-            or_(
-                published,
-                (col(Question.asked_by) == asker.user_id) & col(Question.team_id).is_(None),
-            )
-        )
+        # Asked before joining a team: still the asker's own.
+        alone = (col(Question.asked_by) == asker.user_id) & col(Question.team_id).is_(None)
+        team = col(Question.team_id) == asker.team_id if asker.team_id is not None else alone
+        stmt = stmt.where(or_(public, alone, team))
     found = list(db.exec(stmt.order_by(col(Question.created_at).desc(), col(Question.id).desc())))
     return [q for q in found if readable_by(q, asker)]
 

@@ -91,3 +91,23 @@ def test_a_team_asks_a_few_questions_in_ten_minutes_then_waits(client: TestClien
         data={"text": "Ancora una domanda?", "csrf_token": w.ada.csrf(PAGE)},
     )
     assert it.status_code == 429 and "domande negli ultimi 10 minuti" in _flat(it.text)
+
+
+def test_a_question_asked_alone_stays_the_askers_after_joining_a_team(client: TestClient) -> None:
+    w = world(client)
+    assert ask(w.solo, "Should I look for a team first?")[0] == 303
+    with session_scope(engine_of(client)) as session:
+        [question] = session.exec(select(Question)).all()
+        team_id = question.team_id
+    assert team_id is None
+    from tests.app.questions.question_helpers import join
+
+    with session_scope(engine_of(client)) as session:
+        from app.teams.models import Team
+
+        balene = session.exec(select(Team).where(Team.name == "Balene")).one()
+        assert balene.id is not None
+        balene_id = balene.id
+    join(client, balene_id, w.solo, w.cid)
+    assert "look for a team first?" in w.solo.client.get(PAGE).text
+    assert "look for a team first?" not in w.eve.client.get(PAGE).text  # personal, not the team's
