@@ -37,6 +37,7 @@ from app.organisers.upload import (
     load_uploaded_zip,
     uploaded_bundle,
 )
+from app.questions import service as questions
 from app.roles import service as roles
 from app.roles.models import Scoped, Source
 from app.roles.service import Scope, scope_of
@@ -203,6 +204,7 @@ def _challenge_page(
             "zone_name": time_zone,
             "queue": service.queue_figures(db, challenge.id),
             "finals_locked_at": first_reveal(db, challenge),
+            "questions_waiting": questions.waiting_count(db, challenge.id),
             "problem": problem,
         },
         status=status,

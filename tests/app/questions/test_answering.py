@@ -44,6 +44,7 @@ def test_only_the_challenges_organisers_see_and_answer_its_questions(client: Tes
     assert listing.status_code == 200 and "Are the sensors calibrated?" in listing.text
     assert "Waiting: 1 · answered privately: 0" in _flat(listing.text)
     assert "team Delfini" in listing.text
+    assert "Questions (1 waiting)" in _flat(w.boss.client.get("/organise/sea-temp?lang=en").text)
     for stranger in (w.other,):  # runs another challenge: this one does not exist for them
         assert stranger.client.get(ORGANISE).status_code == 404
         status, _, _ = post(stranger, f"{ORGANISE}/{qid}/answer", "/organise", answer="No.")
