@@ -105,5 +105,7 @@ def test_the_streams_are_refused_to_who_may_not_read_them_and_counted(
     assert client.get("/api/v1/challenges/nowhere/questions/events").status_code == 404
     page = w.ada.client.get(PAGE).text
     assert f'data-events="{EVENTS}"' in page and "/static/questions.js" in page
+    challenge_page = client.get("/challenges/sea-temp").text  # published answers come live too
+    assert f'data-events="{EVENTS}"' in challenge_page and "/static/questions.js" in challenge_page
     organise = w.boss.client.get(ORGANISE).text
     assert f'data-events="{ORGANISE}/events"' in organise
