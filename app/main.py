@@ -21,6 +21,7 @@ from app.api.accounts import router as api_accounts_router
 from app.api.board_path import BoardPathMiddleware
 from app.api.challenges import router as api_challenges_router
 from app.api.health import router as health_router
+from app.api.questions import router as api_questions_router
 from app.api.schemas import COMMON_RESPONSES
 from app.api.submissions import router as api_submissions_router
 from app.api.teams import router as api_teams_router
@@ -47,6 +48,9 @@ from app.organisers.conflicts import refuse_competitors
 from app.organisers.excerpt_pages import router as excerpt_router
 from app.organisers.ops_pages import router as ops_router
 from app.organisers.pages import router as organisers_router
+from app.questions.pages import organise_router as organise_questions_router
+from app.questions.pages import router as questions_router
+from app.questions.pages import stream_router as question_stream_router
 from app.rescoring.pages import router as rescore_router
 from app.roles.pages import router as roles_router
 from app.submissions.pages import router as submissions_router
@@ -167,13 +171,18 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.include_router(api_challenges_router, responses=COMMON_RESPONSES)
     app.include_router(api_teams_router, responses=COMMON_RESPONSES)
     app.include_router(api_submissions_router, responses=COMMON_RESPONSES)
+    app.include_router(api_questions_router, responses=COMMON_RESPONSES)
     app.include_router(teams_router)
     app.include_router(submissions_router)
     app.include_router(leaderboard_router)
+    app.include_router(questions_router)
     # Staff pages of a challenge are closed to anyone in one of its teams, whatever their role.
     staff_only = [Depends(refuse_competitors)]
     # ops first: /organise/{slug} would catch /organise/dashboard
     app.include_router(ops_router, dependencies=staff_only)
+    # Its own checks, in a session of its own: a stream must not hold the request's session.
+    app.include_router(question_stream_router)
+    app.include_router(organise_questions_router, dependencies=staff_only)
     app.include_router(roles_router)
     app.include_router(event_upload_router)
     app.include_router(organisers_router, dependencies=staff_only)

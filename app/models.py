@@ -8,6 +8,7 @@ from app.jury.models import JudgeAssignment, Review
 from app.leaderboard.models import LeaderboardEntry
 from app.mail.models import OutboxMail
 from app.notifications.models import NoticeSent, NotificationChoice
+from app.questions.models import Question
 from app.rescoring.models import RescoreItem, RescoreSet
 from app.roles.models import RoleGrant
 from app.submissions.models import (
@@ -36,6 +37,7 @@ __all__ = [
     "OidcIdentity",
     "OutboxMail",
     "Phase",
+    "Question",
     "Registration",
     "RescoreItem",
     "RescoreSet",

@@ -197,6 +197,45 @@ def _rescore_apply(s: _Speaker, e: AuditEvent, who: str) -> str:
     )
 
 
+def _asker(s: _Speaker, detail: Mapping[str, Any]) -> str:
+    if detail.get("team_id") is None:
+        return _("a participant without a team")
+    return _("team {team}").format(team=s.team(detail))
+
+
+def _question_answer(s: _Speaker, e: AuditEvent, who: str) -> str:
+    d = e.detail
+    number, asker = d.get("question_id", "?"), _asker(s, d)
+    if d.get("public"):
+        return _("{who} changed the published answer to question {number} of {asker}.").format(
+            who=who, number=number, asker=asker
+        )
+    if d.get("edited"):
+        return _("{who} changed the private answer to question {number} of {asker}.").format(
+            who=who, number=number, asker=asker
+        )
+    return _("{who} answered question {number} of {asker} privately.").format(
+        who=who, number=number, asker=asker
+    )
+
+
+def _question_publish(s: _Speaker, e: AuditEvent, who: str) -> str:
+    d = e.detail
+    text = _("{who} published question {number} of {asker} and its answer for everyone.").format(
+        who=who, number=d.get("question_id", "?"), asker=_asker(s, d)
+    )
+    if d.get("reworded"):
+        text += " " + _("Its wording was edited for publication.")
+    return text
+
+
+def _question_dismiss(s: _Speaker, e: AuditEvent, who: str) -> str:
+    d = e.detail
+    return _("{who} dismissed question {number} of {asker}.").format(
+        who=who, number=d.get("question_id", "?"), asker=_asker(s, d)
+    )
+
+
 Say = Callable[[_Speaker, AuditEvent, str], str]
 
 
@@ -279,6 +318,9 @@ SENTENCES: dict[str, Say] = {
         N_("{who} took from {target} the role: {role}."),
         role=lambda s, e: _role_over(e.detail),
     ),
+    "question.answer": _question_answer,
+    "question.publish": _question_publish,
+    "question.dismiss": _question_dismiss,
     "review.create": _simple(N_("{who} reviewed team {target}.")),
     "review.update": _simple(N_("{who} changed the review of team {target}.")),
     # An event's actions (app/events): registrations, check-in and the results.

@@ -10,6 +10,7 @@ from app.challenges.identity import identity_of
 from app.challenges.web import PublishedChallenge
 from app.core.db import utcnow
 from app.i18n import localise
+from app.questions import service as questions
 from app.text.markdown import render_markdown
 from app.web.deps import SessionDep
 from app.web.page import PageDep
@@ -54,5 +55,7 @@ def challenge_page(
             "now": now,
             "source_html": render_markdown(localise(challenge.config.get("source"), lang)),
             "identity": identity_of(session, challenge),
+            "questions": questions.published(session, challenge.id) if page == "overview" else [],
+            "phase_names": {p.id: p.title for p in phases},
         },
     )

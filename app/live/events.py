@@ -23,6 +23,11 @@ def challenge_channel(challenge_id: int) -> str:
     return f"marea:events:challenge:{challenge_id}"
 
 
+def questions_channel(challenge_id: int) -> str:
+    """A challenge's questions: streams forward an event only to the readers it concerns."""
+    return f"marea:events:questions:{challenge_id}"
+
+
 def publish(client: redis.Redis, channels: list[str], payload: dict[str, Any]) -> None:
     message = json.dumps(payload, default=str)
     try:

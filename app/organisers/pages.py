@@ -38,6 +38,7 @@ from app.organisers.upload import (
     load_uploaded_zip,
     uploaded_bundle,
 )
+from app.questions import service as questions
 from app.queue.mail_jobs import wake
 from app.roles import service as roles
 from app.roles.models import Scoped, Source
@@ -205,6 +206,7 @@ def _challenge_page(
             "zone_name": time_zone,
             "queue": service.queue_figures(db, challenge.id),
             "finals_locked_at": first_reveal(db, challenge),
+            "questions_waiting": questions.waiting_count(db, challenge.id),
             "problem": problem,
         },
         status=status,

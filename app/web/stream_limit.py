@@ -30,6 +30,8 @@ from app.core.settings import Settings
 STREAM_PATHS = (
     "/api/v1/challenges/{slug}/events",
     "/api/v1/submissions/{submission_id}/events",
+    "/api/v1/challenges/{slug}/questions/events",
+    "/organise/{slug}/questions/events",
 )
 RETRY_AFTER_S = 30
 

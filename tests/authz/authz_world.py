@@ -45,6 +45,7 @@ from app.jury.models import JudgeAssignment, Review
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer
 from app.mail.models import MailStatus, OutboxMail
+from app.questions.models import Question
 from app.rescoring.models import ItemStatus, RescoreItem, RescoreSet, SetStatus
 from app.roles.models import RoleGrant, Scoped, Source
 from app.submissions.models import Score, Status, Submission
@@ -159,6 +160,7 @@ class World:
     logo_digest: str  # the address part of its identity logo (app/challenges/identity.py)
     sheet_digest: str  # and of its colours' style sheet
     mail_id: int  # a failed mail to the target in the outbox, for /admin/outbox
+    question_id: int = 0  # team A's question to the organisers, unanswered
 
     def params(self) -> dict[str, object]:
         """What a row's path, form or JSON may name as `{key}`."""
@@ -189,6 +191,7 @@ class World:
             "challenge_id": self.challenge_id,
             "grant_id": self.grant_id,
             "mail_id": self.mail_id,
+            "question_id": self.question_id,
         }
 
 
@@ -443,8 +446,15 @@ def build_world(cast: Cast, slug: str) -> World:
             last_error="451 try later",
         )
         session.add(mail)
+        question = Question(
+            challenge_id=challenge.id,
+            team_id=team_a.id,
+            asked_by=captain_id,
+            text=f"May we use the tide tables? ({SECRET})",
+        )
+        session.add(question)
         session.commit()
-        assert invited.id is not None and mail.id is not None
+        assert invited.id is not None and mail.id is not None and question.id is not None
         assert pending.id is not None
         assert queued.id is not None and item.id is not None and token.id is not None
         assert other_device.id is not None
@@ -478,6 +488,7 @@ def build_world(cast: Cast, slug: str) -> World:
         logo_digest=logo.sha256[:16],
         sheet_digest=hashlib.sha256(style_sheet({"identity": IDENTITY}).encode()).hexdigest()[:16],
         mail_id=mail.id,
+        question_id=question.id,
     )
 
 
@@ -583,6 +594,12 @@ def snapshot(site: TestClient, world: World) -> dict[str, object]:
                 select(Event.published).where(Event.slug == world.event_slug)
             ).one(),
             "mail_status": str(mail_row.status) if mail_row else None,
+            "questions": _count(session, Question, col(Question.challenge_id) == cid),
+            "question_a": session.exec(
+                select(Question.state, Question.answer, Question.public_text).where(
+                    Question.id == world.question_id
+                )
+            ).first(),
             "results_published": session.exec(
                 select(Event.results_published).where(Event.slug == world.event_slug)
             ).one(),

@@ -121,10 +121,14 @@ def _call(cast: Cast, row: Row, role: str, path: str, values: dict[str, object])
         name, filename, content = row.upload
         sent["files"] = {name: (filename, content, "application/octet-stream")}
     if row.stream:
-        with browser.stream(row.method, path, headers=headers, **sent) as response:
+        # Not followed: a page's stream sends an anonymous reader to the login, like a page.
+        with browser.stream(
+            row.method, path, headers=headers, follow_redirects=False, **sent
+        ) as response:
             ok = response.status_code == 200
             body = _read_events(response, row.stream) if ok else response.read().decode()
-            return Answer(response.status_code, "", body)
+            location = response.headers.get("location", "").removeprefix(APP_URL)
+            return Answer(response.status_code, location, body)
     response = browser.request(row.method, path, headers=headers, follow_redirects=False, **sent)
     location = response.headers.get("location", "").removeprefix(APP_URL)
     return Answer(response.status_code, location, response.content.decode("utf-8", "replace"))

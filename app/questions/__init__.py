@@ -1,0 +1,1 @@
+"""Questions about a challenge (clarifications): asked by teams, answered by its organisers."""
