@@ -44,11 +44,17 @@ class Category(StrEnum):
 class Failure:
     category: Category
     said: Message
-    detail: str = ""
+    # For the organisers: Marea's own words as a Message (said in their language), or a
+    # program's words (an exception, what a scoring program wrote) as they were written.
+    detail: str | Message = ""
 
     @property
     def message(self) -> str:
         return self.said.english()
+
+    @property
+    def detail_text(self) -> str:
+        return self.detail.english() if isinstance(self.detail, Message) else self.detail
 
 
 # Said instead of "the last lines it printed are below" when the program ran on hidden inputs:
@@ -123,9 +129,9 @@ def invalid_submission(problem: str | Message) -> Failure:
     return Failure(Category.INVALID_SUBMISSION, Message("invalid_submission", {"problem": problem}))
 
 
-def scoring_error(detail: str) -> Failure:
+def scoring_error(detail: str | Message) -> Failure:
     return Failure(Category.SCORING_ERROR, Message("scoring_error"), detail)
 
 
-def internal_error(detail: str) -> Failure:
+def internal_error(detail: str | Message) -> Failure:
     return Failure(Category.INTERNAL_ERROR, Message("internal_error"), detail)

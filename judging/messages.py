@@ -110,7 +110,39 @@ GAVE_UP: dict[str, str] = {
     "retry.engine": N_("Docker engine unavailable: {error}"),
 }
 
-TEMPLATES: dict[str, str] = {**FAILURES, **PROBLEMS, **UNPACK, **GAVE_UP}
+# What went wrong on the organisers' or the operators' side, for the organisers' half of the
+# logs (never shown to teams). A program's own words (an exception, a `scoring_error` it
+# wrote) stay as they were written; these are Marea's.
+DETAILS: dict[str, str] = {
+    "detail.no_scores": N_("the scoring program wrote no {name}"),
+    "detail.scores_too_large": N_("{name} is larger than {limit} bytes"),
+    "detail.scores_not_json": N_("{name} is not valid JSON ({error})"),
+    "detail.scores_shape": N_(
+        '{name} must hold an object {{"public": {{column: number}}, "private": {{column: number}}}}'
+    ),
+    "detail.scores_extra_keys": N_(
+        '{name} has unexpected keys {keys}; it must hold an object {{"public": {{column: number}}, '
+        '"private": {{column: number}}}}'
+    ),
+    "detail.scores_not_split": N_(
+        "{name} has unexpected keys {keys}: scores must be split into public and private"
+    ),
+    "detail.scores_part": N_("{name} holds a bad score: {problem}"),
+    "detail.workdir_not_empty": N_("work directory {path} is not empty"),
+    "detail.submission_missing": N_("submission {path} is missing"),
+    "detail.predictions_name": N_("predictions_file {name} must be a plain name"),
+    "detail.no_metric": N_("column {key} has no built-in metric"),
+    "detail.cannot_mount": N_("cannot mount: {problems}"),
+    "detail.no_ingestion": N_("a code submission needs an ingestion spec"),
+    "detail.no_exit_code": N_("the sandbox reported no exit code"),
+    "detail.builtin_crashed": N_("the built-in scorer {crash}"),
+    "detail.program_crashed": N_("the scoring program {crash}"),
+    "detail.crash_timeout": N_("ran longer than its {limit} s limit"),
+    "detail.crash_memory": N_("used more than its {limit} MB of memory"),
+    "detail.crash_exit": N_("exited with code {code}"),
+}
+
+TEMPLATES: dict[str, str] = {**FAILURES, **PROBLEMS, **UNPACK, **GAVE_UP, **DETAILS}
 
 
 @dataclass(frozen=True)

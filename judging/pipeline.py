@@ -30,6 +30,7 @@ from pathlib import Path
 import sandbox
 from judging import failures
 from judging.failures import Failure
+from judging.messages import Message
 from judging.provenance import sha256_tree
 from judging.result import JudgeResult, Logs, Provenance
 from judging.scorer.catalog import SPECS
@@ -105,15 +106,25 @@ class _Judging:
     def _prepare(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         if any(self.workdir.iterdir()):
-            raise _Stop(failures.internal_error(f"work directory {self.workdir} is not empty"))
+            raise _Stop(
+                failures.internal_error(
+                    Message("detail.workdir_not_empty", {"path": str(self.workdir)})
+                )
+            )
         request = self.request
         if not request.submission_path.is_file():
-            raise _Stop(failures.internal_error(f"submission {request.submission_path} is missing"))
+            raise _Stop(
+                failures.internal_error(
+                    Message("detail.submission_missing", {"path": str(request.submission_path)})
+                )
+            )
         self.provenance.submission_sha256 = sandbox.sha256_file(request.submission_path)
         scoring = request.scoring
         name = scoring.predictions_file
         if name in ("", ".", "..") or Path(name).name != name:
-            raise _Stop(failures.scoring_error(f"predictions_file {name!r} must be a plain name"))
+            raise _Stop(
+                failures.scoring_error(Message("detail.predictions_name", {"name": repr(name)}))
+            )
         inputs = request.ingestion.inputs_dir if request.ingestion else None
         data = sha256_tree({"reference": scoring.reference_dir, "inputs": inputs})
         self.provenance.data_sha256 = data.sha256
@@ -122,7 +133,9 @@ class _Judging:
             program = sha256_tree({"builtin": SCORER_DIR}, skip=("__pycache__",))
             unknown = [c.key for c in scoring.columns if c.metric not in SPECS]
             if unknown:
-                raise _Stop(failures.scoring_error(f"column {unknown[0]!r} has no built-in metric"))
+                raise _Stop(
+                    failures.scoring_error(Message("detail.no_metric", {"key": repr(unknown[0])}))
+                )
         else:
             program = sha256_tree({"program": method.path})
         # The command and the column settings (metric, params) change scores as much as code does.
@@ -132,7 +145,11 @@ class _Judging:
         )
         problems = data.problems + program.problems
         if problems:
-            raise _Stop(failures.internal_error("cannot mount: " + "; ".join(problems[:5])))
+            raise _Stop(
+                failures.internal_error(
+                    Message("detail.cannot_mount", {"problems": "; ".join(problems[:5])})
+                )
+            )
 
     def _scoring_command(self) -> tuple[str, ...]:
         method = self.request.scoring.method
@@ -148,7 +165,7 @@ class _Judging:
     def _code(self) -> Path:
         ingestion = self.request.ingestion
         if ingestion is None:
-            raise _Stop(failures.internal_error("a code submission needs an ingestion spec"))
+            raise _Stop(failures.internal_error(Message("detail.no_ingestion")))
         code = self.workdir / "code"
         try:
             unpack(self.request.submission_path, code, self.request.unpack)
@@ -192,7 +209,7 @@ class _Judging:
         if result.oom_killed:
             raise _Stop(failures.out_of_memory(ingestion.memory_mb, withheld=withheld))
         if result.exit_code is None:
-            raise _Stop(failures.internal_error("the sandbox reported no exit code"))
+            raise _Stop(failures.internal_error(Message("detail.no_exit_code")))
         if result.exit_code != 0:
             raise _Stop(failures.runtime_error(result.exit_code, withheld=withheld))
         written = result.output_path / name
@@ -262,8 +279,12 @@ class _Judging:
         crashed = _crash(result, method.time_limit_s, method.memory_mb)
         if crashed is not None:
             if isinstance(method, BuiltinScoring):
-                raise _Stop(failures.internal_error(f"the built-in scorer {crashed}"))
-            raise _Stop(failures.scoring_error(f"the scoring program {crashed}"))
+                raise _Stop(
+                    failures.internal_error(Message("detail.builtin_crashed", {"crash": crashed}))
+                )
+            raise _Stop(
+                failures.scoring_error(Message("detail.program_crashed", {"crash": crashed}))
+            )
         answer = read_scores(result.output_path / SCORES_NAME, scoring.keys, withheld=self.withheld)
         if isinstance(answer, Failure):
             raise _Stop(answer)
@@ -306,14 +327,14 @@ def _ingestion_limits(ingestion: IngestionSpec) -> sandbox.Limits:
     )
 
 
-def _crash(result: sandbox.RunResult, limit_s: float, memory_mb: int) -> str | None:
+def _crash(result: sandbox.RunResult, limit_s: float, memory_mb: int) -> Message | None:
     """How a scoring run failed as a program, or None when it exited cleanly."""
     if result.timed_out:
-        return f"ran longer than its {limit_s:g} s limit"
+        return Message("detail.crash_timeout", {"limit": f"{limit_s:g}"})
     if result.oom_killed:
-        return f"used more than its {memory_mb} MB of memory"
+        return Message("detail.crash_memory", {"limit": memory_mb})
     if result.exit_code != 0:
-        return f"exited with code {result.exit_code}"
+        return Message("detail.crash_exit", {"code": str(result.exit_code)})
     return None
 
 
@@ -337,7 +358,9 @@ def judge(request: JudgeRequest, *, workdir: Path, run: Runner = sandbox.run) ->
     except Exception:  # a bug here must still end as a result the app can store
         failure = failures.internal_error(traceback.format_exc(limit=20))
     if failure is not None and failure.detail:
-        job.logs.organiser["detail"] = failure.detail
+        job.logs.organiser["detail"] = failure.detail_text
+        if isinstance(failure.detail, Message):  # said again in each organiser's language
+            job.logs.organiser["detail_message"] = json.dumps(failure.detail.to_json())
     return JudgeResult(
         failure=failure,
         scores=scores,

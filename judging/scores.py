@@ -70,17 +70,20 @@ def read_scores(path: Path, keys: tuple[str, ...], *, withheld: bool = False) ->
     `withheld`: the predictions were written by a program that ran on hidden inputs, so an
     `invalid` answer (which quotes them) reaches the organisers only.
     """
-    expected = 'an object {"public": {column: number}, "private": {column: number}}'
     if not path.is_file():
-        return failures.scoring_error(f"the scoring program wrote no {path.name}")
+        return failures.scoring_error(Message("detail.no_scores", {"name": path.name}))
     if path.stat().st_size > MAX_SCORES_BYTES:
-        return failures.scoring_error(f"{path.name} is larger than {MAX_SCORES_BYTES} bytes")
+        return failures.scoring_error(
+            Message("detail.scores_too_large", {"name": path.name, "limit": MAX_SCORES_BYTES})
+        )
     try:
         answer = json.loads(path.read_bytes().decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        return failures.scoring_error(f"{path.name} is not valid JSON ({exc})")
+        return failures.scoring_error(
+            Message("detail.scores_not_json", {"name": path.name, "error": str(exc)})
+        )
     if not isinstance(answer, dict):
-        return failures.scoring_error(f"{path.name} must hold {expected}")
+        return failures.scoring_error(Message("detail.scores_shape", {"name": path.name}))
     if "invalid" in answer:
         line = answer.get("line")
         line = line if isinstance(line, int) and not isinstance(line, bool) else None
@@ -93,14 +96,14 @@ def read_scores(path: Path, keys: tuple[str, ...], *, withheld: bool = False) ->
         return failures.scoring_error(str(answer["scoring_error"])[:MAX_MESSAGE_CHARS])
     extra = sorted(set(answer) - {"public", "private"})
     if extra:
-        hint = " (scores must be split into public and private)" if set(extra) & set(keys) else ""
-        return failures.scoring_error(
-            f"{path.name} has unexpected keys {', '.join(extra)}{hint}; it must hold {expected}"
-        )
+        which = "detail.scores_not_split" if set(extra) & set(keys) else "detail.scores_extra_keys"
+        return failures.scoring_error(Message(which, {"name": path.name, "keys": ", ".join(extra)}))
     scores: Scores = {}
     for part in ("public", "private"):
         parsed = _part(answer, part, keys)
         if isinstance(parsed, str):
-            return failures.scoring_error(f"{path.name}: {parsed}")
+            return failures.scoring_error(
+                Message("detail.scores_part", {"name": path.name, "problem": parsed})
+            )
         scores[part] = parsed
     return scores

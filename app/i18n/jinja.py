@@ -15,6 +15,7 @@ language without the routes having to pass anything new.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from babel.numbers import format_decimal
@@ -82,6 +83,17 @@ def install_gettext(env: Environment, catalogs: Catalogs, default_language: str)
         return judged_message(stored, english, lang, catalogs.translations(lang))
 
     @pass_context
+    def said_stored(context: Context, stored_json: object, english: str) -> str:
+        """A message judging stored as JSON text (the organisers' `detail_message` in the logs),
+        in this language; the English beside it when it cannot be read."""
+        lang = language_of(context)
+        try:
+            stored = json.loads(str(stored_json))
+        except ValueError:
+            return english
+        return judged_message(stored, english, lang, catalogs.translations(lang))
+
+    @pass_context
     def status_filter(context: Context, status: object) -> str:
         return status_label(status, catalogs.translations(language_of(context)))
 
@@ -109,6 +121,7 @@ def install_gettext(env: Environment, catalogs: Catalogs, default_language: str)
         return said_words(text, translations.gettext, lambda x: format_decimal(x, locale=lang))
 
     env.globals["said"] = said
+    env.globals["said_stored"] = said_stored
     env.filters["say"] = say_filter
     env.filters["when"] = when_filter
     env.filters["time_left"] = time_left_filter

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 from collections.abc import Callable
@@ -188,3 +189,37 @@ def make_zip(files: dict[str, bytes]) -> bytes:
         for name, data in files.items():
             zf.writestr(name, data)
     return buffer.getvalue()
+
+
+def test_the_organisers_detail_of_a_failure_reads_in_their_language(tmp_path: Path) -> None:
+    """Marea's own words about a scoring or internal failure are a message, said again on an
+    organiser's page in its language; a program's words stay as they were written."""
+    from jinja2 import Environment, FileSystemLoader
+
+    from app.core.settings import Settings
+    from app.i18n import install_gettext
+    from judging.scores import read_scores
+
+    missing = read_scores(tmp_path / "scores.json", ("rmse",))
+    assert (
+        isinstance(missing, Failure)
+        and missing.detail_text == "the scoring program wrote no scores.json"
+    )
+    (tmp_path / "scores.json").write_text('{"public": {}, "rmse": 1}')
+    split = read_scores(tmp_path / "scores.json", ("rmse",))
+    assert isinstance(split, Failure) and isinstance(split.detail, Message)
+    assert "must be split into public and private" in split.detail_text
+    assert failures.scoring_error("Traceback: boom").detail_text == "Traceback: boom"
+
+    folder = Settings(data_dir=tmp_path).templates_dir
+    env = Environment(loader=FileSystemLoader(str(folder)), autoescape=True)
+    install_gettext(env, CATALOGS, "it")
+    assert isinstance(missing.detail, Message)
+    stored = json.dumps(missing.detail.to_json())
+    logs = {"organiser": {"detail": missing.detail_text, "detail_message": stored}}
+    for lang, words in (("it", "il programma di valutazione non ha scritto scores.json"),
+                        ("en", "the scoring program wrote no scores.json")):  # fmt: skip
+        page = env.get_template("_logs.html").render(logs=logs, lang=lang)
+        assert words in page and "detail_message" not in page
+    english = {"organiser": {"detail": "Traceback: boom"}}
+    assert "Traceback: boom" in env.get_template("_logs.html").render(logs=english, lang="it")

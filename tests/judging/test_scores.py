@@ -46,7 +46,7 @@ def test_bad_answers_are_scoring_errors(tmp_path: Path, content: object, words: 
     got = read_scores(answer(tmp_path, content), KEYS)
     assert isinstance(got, Failure)
     assert got.category is Category.SCORING_ERROR
-    assert words in got.detail
+    assert words in got.detail_text
     assert not got.category.blames_team
 
 
