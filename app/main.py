@@ -38,6 +38,9 @@ from app.i18n import Catalogs, LanguageMiddleware, install_gettext, localise, pi
 from app.jury.pages import router as judges_router
 from app.leaderboard.cache import BoardCache
 from app.leaderboard.pages import router as leaderboard_router
+from app.announcements.pages import install as install_announcements
+from app.announcements.pages import router as announcements_router
+from app.announcements.pages import staff_router as announcements_staff_router
 from app.live import announce
 from app.live.hub import EventHub
 from app.live.states import ChallengeStates
@@ -147,6 +150,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.store = LocalStore(settings.store_dir)
     templates = build_templates(settings)
     app.state.templates = templates
+    install_announcements(templates.env)
     app.state.started_at = datetime.now()
     app.state.hub = hub
     app.state.board_cache = board_cache
@@ -174,6 +178,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     # ops first: /organise/{slug} would catch /organise/dashboard
     app.include_router(ops_router, dependencies=staff_only)
     app.include_router(roles_router)
+    app.include_router(announcements_router)
+    app.include_router(announcements_staff_router, dependencies=staff_only)
     app.include_router(event_upload_router)
     app.include_router(organisers_router, dependencies=staff_only)
     app.include_router(rescore_router, dependencies=staff_only)

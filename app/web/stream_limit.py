@@ -30,6 +30,7 @@ from app.core.settings import Settings
 STREAM_PATHS = (
     "/api/v1/challenges/{slug}/events",
     "/api/v1/submissions/{submission_id}/events",
+    "/announcements/events",
 )
 RETRY_AFTER_S = 30
 
