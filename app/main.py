@@ -17,7 +17,11 @@ from starlette.middleware.sessions import SessionMiddleware
 from app import __version__
 from app.accounts.admin_pages import router as admin_router
 from app.accounts.setup import SESSION_COOKIE, install_accounts
+from app.announcements.pages import install as install_announcements
+from app.announcements.pages import router as announcements_router
+from app.announcements.pages import staff_router as announcements_staff_router
 from app.api.accounts import router as api_accounts_router
+from app.api.announcements import router as api_announcements_router
 from app.api.board_path import BoardPathMiddleware
 from app.api.challenges import router as api_challenges_router
 from app.api.health import router as health_router
@@ -38,9 +42,6 @@ from app.i18n import Catalogs, LanguageMiddleware, install_gettext, localise, pi
 from app.jury.pages import router as judges_router
 from app.leaderboard.cache import BoardCache
 from app.leaderboard.pages import router as leaderboard_router
-from app.announcements.pages import install as install_announcements
-from app.announcements.pages import router as announcements_router
-from app.announcements.pages import staff_router as announcements_staff_router
 from app.live import announce
 from app.live.hub import EventHub
 from app.live.states import ChallengeStates
@@ -169,6 +170,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.include_router(api_accounts_router)
     app.include_router(api_challenges_router, responses=COMMON_RESPONSES)
     app.include_router(api_teams_router, responses=COMMON_RESPONSES)
+    app.include_router(api_announcements_router, responses=COMMON_RESPONSES)
     app.include_router(api_submissions_router, responses=COMMON_RESPONSES)
     app.include_router(teams_router)
     app.include_router(submissions_router)
