@@ -13,10 +13,10 @@ from app.core.settings import Settings
 from app.main import create_app
 from tests.app.accounts.helpers import APP_URL
 from tests.app.announcements.ann_helpers import World, build_world
-from tests.app.mail.conftest import mail_redis, mail_settings, smtp_server
+from tests.app.mail.conftest import mail_redis, mail_settings, site, smtp_server
 from tests.redis_urls import redis_base, redis_url
 
-__all__ = ["mail_redis", "mail_settings", "smtp_server"]
+__all__ = ["mail_redis", "mail_settings", "site", "smtp_server"]
 
 
 @pytest.fixture
