@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -26,7 +26,13 @@ from markupsafe import Markup
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
-from app.accounts.deps import CurrentUser, OptionalUser, ScopeDep, get_optional_user
+from app.accounts.deps import (
+    CurrentUser,
+    OptionalUser,
+    ScopeDep,
+    get_optional_user,
+    require_organiser,
+)
 from app.accounts.models import User
 from app.announcements import service
 from app.announcements.models import Announcement, Audience
@@ -54,7 +60,9 @@ from app.web.page import Page, PageDep
 
 router = APIRouter(tags=["announcements"])
 # The challenge's organisers' page: app.main mounts it with the staff pages' dependencies.
-staff_router = APIRouter(prefix="/organise", tags=["announcements"])
+staff_router = APIRouter(
+    prefix="/organise", tags=["announcements"], dependencies=[Depends(require_organiser)]
+)
 NOTICE = "announcements_notice"
 EVENT = "announcement"
 REMOVED = "announcement_removed"

@@ -34,6 +34,7 @@ from sqlmodel import Session, col, select
 from app.accounts.models import ApiToken, Role, User, UserSession
 from app.accounts.sessions import hash_secret
 from app.accounts.tokens import hash_token
+from app.announcements.models import Announcement, Audience
 from app.audit.models import AuditEvent
 from app.challenges.identity import style_sheet
 from app.challenges.models import Challenge, DataFile, Phase
@@ -159,6 +160,7 @@ class World:
     logo_digest: str  # the address part of its identity logo (app/challenges/identity.py)
     sheet_digest: str  # and of its colours' style sheet
     mail_id: int  # a failed mail to the target in the outbox, for /admin/outbox
+    announcement_id: int  # an announcement to the challenge's teams
 
     def params(self) -> dict[str, object]:
         """What a row's path, form or JSON may name as `{key}`."""
@@ -189,6 +191,7 @@ class World:
             "challenge_id": self.challenge_id,
             "grant_id": self.grant_id,
             "mail_id": self.mail_id,
+            "announcement_id": self.announcement_id,
         }
 
 
@@ -443,6 +446,13 @@ def build_world(cast: Cast, slug: str) -> World:
             last_error="451 try later",
         )
         session.add(mail)
+        announcement = Announcement(
+            challenge_id=challenge.id,
+            audience=Audience.teams,
+            title={"it": f"Avviso {n}", "en": f"Notice {n}"},
+            body={"it": "testo", "en": "text"},
+        )
+        session.add(announcement)
         session.commit()
         assert invited.id is not None and mail.id is not None
         assert pending.id is not None
@@ -478,6 +488,7 @@ def build_world(cast: Cast, slug: str) -> World:
         logo_digest=logo.sha256[:16],
         sheet_digest=hashlib.sha256(style_sheet({"identity": IDENTITY}).encode()).hexdigest()[:16],
         mail_id=mail.id,
+        announcement_id=announcement.id,
     )
 
 
@@ -583,6 +594,19 @@ def snapshot(site: TestClient, world: World) -> dict[str, object]:
                 select(Event.published).where(Event.slug == world.event_slug)
             ).one(),
             "mail_status": str(mail_row.status) if mail_row else None,
+            "announcements": tuple(
+                (a.id, a.pinned, a.title.get("en"))
+                for a in session.exec(
+                    select(Announcement)
+                    .where(
+                        col(Announcement.challenge_id).in_([cid])
+                        | col(Announcement.event_id).in_(
+                            select(Event.id).where(Event.slug == world.event_slug)
+                        )
+                    )
+                    .order_by(col(Announcement.id))
+                )
+            ),
             "results_published": session.exec(
                 select(Event.results_published).where(Event.slug == world.event_slug)
             ).one(),
