@@ -327,7 +327,11 @@ def _announce(settings: Settings, db: Session, ident: int, place: Place, action:
             stmt = stmt.where(Challenge.track == place.track)
         channels += [challenge_channel(cid) for cid in db.exec(stmt) if cid is not None]
     payload = {"type": EVENT, "action": action, "id": ident, "place": place.as_dict()}
-    publish(redis_client(settings), channels, payload)
+    client = redis_client(settings)
+    try:
+        publish(client, channels, payload)
+    finally:
+        client.close()
 
 
 # --- the organisers' page --------------------------------------------------------------------
