@@ -114,3 +114,39 @@ def test_an_event_stream_is_counted_and_unknown_places_are_404(
     assert is_stream("/announcements/events")
     assert client.get("/announcements/events?challenge=nope").status_code == 404
     assert client.get("/announcements/events").status_code == 404
+
+
+@pytest.mark.parametrize("ann_settings", ["sqlite"], indirect=True)
+def test_an_event_wide_announcement_reaches_its_challenges_pages_too(
+    server: str, world: World
+) -> None:
+    stop = threading.Event()
+    member: list[str] = []  # on the page of a challenge of the event
+    outsider: list[str] = []  # on the event's page
+    readers = [
+        threading.Thread(
+            target=_read,
+            args=(f"{server}/announcements/events?challenge=air",
+                  _cookie(world.people["air_member"].client), member, stop),
+        ),
+        threading.Thread(
+            target=_read,
+            args=(f"{server}/announcements/events?event=festa",
+                  _cookie(world.people["outsider"].client), outsider, stop),
+        ),
+    ]  # fmt: skip
+    for reader in readers:
+        reader.daemon = True
+        reader.start()
+    _wait(lambda: all(any(s.startswith("retry") for s in x) for x in (member, outsider)))
+    time.sleep(0.3)
+    org = world.people["organiser"]
+    assert post(org, "/events/festa/announcements/manage", audience="teams") == 303
+    _wait(lambda: any(line == "event: announcement" for line in member))
+    time.sleep(0.5)
+    assert any("/challenges/air/announcements#announcement-" in line for line in member), member
+    assert _frames(outsider) == [], outsider
+    assert post(org, "/events/festa/announcements/manage", title_it="Aperto a tutti") == 303
+    _wait(lambda: any("Aperto a tutti" in line for line in outsider))
+    stop.set()
+    assert any("Aperto a tutti" in line for line in outsider), outsider
