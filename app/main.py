@@ -17,7 +17,11 @@ from starlette.middleware.sessions import SessionMiddleware
 from app import __version__
 from app.accounts.admin_pages import router as admin_router
 from app.accounts.setup import SESSION_COOKIE, install_accounts
+from app.announcements.pages import install as install_announcements
+from app.announcements.pages import router as announcements_router
+from app.announcements.pages import staff_router as announcements_staff_router
 from app.api.accounts import router as api_accounts_router
+from app.api.announcements import router as api_announcements_router
 from app.api.board_path import BoardPathMiddleware
 from app.api.challenges import router as api_challenges_router
 from app.api.health import router as health_router
@@ -152,6 +156,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.store = LocalStore(settings.store_dir)
     templates = build_templates(settings)
     app.state.templates = templates
+    install_announcements(templates.env)
     app.state.started_at = datetime.now()
     app.state.hub = hub
     app.state.board_cache = board_cache
@@ -170,6 +175,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.include_router(api_accounts_router)
     app.include_router(api_challenges_router, responses=COMMON_RESPONSES)
     app.include_router(api_teams_router, responses=COMMON_RESPONSES)
+    app.include_router(api_announcements_router, responses=COMMON_RESPONSES)
     app.include_router(api_submissions_router, responses=COMMON_RESPONSES)
     app.include_router(api_questions_router, responses=COMMON_RESPONSES)
     app.include_router(teams_router)
@@ -184,6 +190,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.include_router(question_stream_router)
     app.include_router(organise_questions_router, dependencies=staff_only)
     app.include_router(roles_router)
+    app.include_router(announcements_router)
+    app.include_router(announcements_staff_router, dependencies=staff_only)
     app.include_router(event_upload_router)
     app.include_router(organisers_router, dependencies=staff_only)
     app.include_router(rescore_router, dependencies=staff_only)

@@ -1,6 +1,7 @@
 """Every table, imported in one place so Alembic and tests see the whole schema."""
 
 from app.accounts.models import ApiToken, OidcIdentity, Role, TokenScope, User, UserSession
+from app.announcements.models import Announcement
 from app.audit.models import AuditEvent
 from app.challenges.models import Challenge, DataFile, Phase
 from app.events.models import Event, Registration
@@ -23,6 +24,7 @@ from app.teams.models import Membership, Team
 
 __all__ = [
     "FINAL_STATUSES",
+    "Announcement",
     "ApiToken",
     "AuditEvent",
     "Challenge",

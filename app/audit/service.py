@@ -70,5 +70,5 @@ def events_for_event(
     return [
         (event, name)
         for event, name in found
-        if event.action.startswith(("event.", "registration.", "role."))
+        if event.action.startswith(("event.", "registration.", "role.", "announcement."))
     ][:limit]

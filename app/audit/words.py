@@ -249,6 +249,12 @@ def _simple(message: str, **keys: Callable[[_Speaker, AuditEvent], object]) -> S
     return say
 
 
+def _announced(e: AuditEvent) -> str:
+    """The announcement's title as written (in English when it has one): the log keeps it,
+    since a deleted announcement has nothing else left to name it by."""
+    return _quote(e.detail.get("title") or "?")
+
+
 # Each message is written out in full so that pybabel finds it; `_simple` translates it.
 def N_(message: str) -> str:
     return message
@@ -342,6 +348,22 @@ SENTENCES: dict[str, Say] = {
     "registration.check_in_undone": _simple(
         N_("{who} undid the check-in of registration {number}."),
         number=lambda s, e: e.detail.get("registration_id", "?"),
+    ),
+    # Announcements (app/announcements), in the challenge's log or, for an event's, the event's.
+    "announcement.post": _simple(
+        N_("{who} posted the announcement {title}."), title=lambda s, e: _announced(e)
+    ),
+    "announcement.edit": _simple(
+        N_("{who} changed the announcement {title}."), title=lambda s, e: _announced(e)
+    ),
+    "announcement.pin": _simple(
+        N_("{who} pinned the announcement {title}."), title=lambda s, e: _announced(e)
+    ),
+    "announcement.unpin": _simple(
+        N_("{who} unpinned the announcement {title}."), title=lambda s, e: _announced(e)
+    ),
+    "announcement.delete": _simple(
+        N_("{who} deleted the announcement {title}."), title=lambda s, e: _announced(e)
     ),
     "event.created": _simple(N_("{who} loaded the event.")),
     "event.updated": _simple(N_("{who} loaded a new version of the event.")),

@@ -39,6 +39,8 @@ class MailKind(StrEnum):
     event_results = "event_results"
     submission_result = "submission_result"
     phase_reminder = "phase_reminder"
+    announcement = "announcement"
+    question_answered = "question_answered"
 
 
 class OutboxMail(SQLModel, table=True):

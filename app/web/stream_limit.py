@@ -32,6 +32,7 @@ STREAM_PATHS = (
     "/api/v1/submissions/{submission_id}/events",
     "/api/v1/challenges/{slug}/questions/events",
     "/organise/{slug}/questions/events",
+    "/announcements/events",
 )
 RETRY_AFTER_S = 30
 

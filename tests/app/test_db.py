@@ -18,7 +18,7 @@ EXPECTED_TABLES = {
     "user", "oidcidentity", "apitoken", "challenge", "phase", "datafile", "team", "membership",
     "submission", "submissionevent", "score", "leaderboardentry", "judgeassignment", "review",
     "auditevent", "rescoreset", "rescoreitem", "logexcerpt", "usersession", "event", "registration",
-    "rolegrant", "outbox", "notificationchoice", "noticesent", "question",
+    "rolegrant", "outbox", "notificationchoice", "noticesent", "question", "announcement",
     "alembic_version",
 }  # fmt: skip
 

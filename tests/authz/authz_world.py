@@ -34,6 +34,7 @@ from sqlmodel import Session, col, select
 from app.accounts.models import ApiToken, Role, User, UserSession
 from app.accounts.sessions import hash_secret
 from app.accounts.tokens import hash_token
+from app.announcements.models import Announcement, Audience
 from app.audit.models import AuditEvent
 from app.challenges.identity import style_sheet
 from app.challenges.models import Challenge, DataFile, Phase
@@ -160,6 +161,7 @@ class World:
     logo_digest: str  # the address part of its identity logo (app/challenges/identity.py)
     sheet_digest: str  # and of its colours' style sheet
     mail_id: int  # a failed mail to the target in the outbox, for /admin/outbox
+    announcement_id: int  # an announcement to the challenge's teams
     question_id: int = 0  # team A's question to the organisers, unanswered
 
     def params(self) -> dict[str, object]:
@@ -192,6 +194,7 @@ class World:
             "grant_id": self.grant_id,
             "mail_id": self.mail_id,
             "question_id": self.question_id,
+            "announcement_id": self.announcement_id,
         }
 
 
@@ -453,8 +456,16 @@ def build_world(cast: Cast, slug: str) -> World:
             text=f"May we use the tide tables? ({SECRET})",
         )
         session.add(question)
+        announcement = Announcement(
+            challenge_id=challenge.id,
+            audience=Audience.teams,
+            title={"it": f"Avviso {n}", "en": f"Notice {n}"},
+            body={"it": "testo", "en": "text"},
+        )
+        session.add(announcement)
         session.commit()
         assert invited.id is not None and mail.id is not None and question.id is not None
+        assert announcement.id is not None
         assert pending.id is not None
         assert queued.id is not None and item.id is not None and token.id is not None
         assert other_device.id is not None
@@ -489,6 +500,7 @@ def build_world(cast: Cast, slug: str) -> World:
         sheet_digest=hashlib.sha256(style_sheet({"identity": IDENTITY}).encode()).hexdigest()[:16],
         mail_id=mail.id,
         question_id=question.id,
+        announcement_id=announcement.id,
     )
 
 
@@ -600,6 +612,19 @@ def snapshot(site: TestClient, world: World) -> dict[str, object]:
                     Question.id == world.question_id
                 )
             ).first(),
+            "announcements": tuple(
+                (a.id, a.pinned, a.title.get("en"))
+                for a in session.exec(
+                    select(Announcement)
+                    .where(
+                        col(Announcement.challenge_id).in_([cid])
+                        | col(Announcement.event_id).in_(
+                            select(Event.id).where(Event.slug == world.event_slug)
+                        )
+                    )
+                    .order_by(col(Announcement.id))
+                )
+            ),
             "results_published": session.exec(
                 select(Event.results_published).where(Event.slug == world.event_slug)
             ).one(),

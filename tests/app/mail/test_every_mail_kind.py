@@ -62,7 +62,14 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "time_zone": "Europe/Rome",
         "link": LINK,
     },
-    "question_answered": {
+    MailKind.announcement: {
+        "title": HOSTILE,
+        "where": "Temperatura",
+        "body_text": "Il porto chiude alle 18.",
+        "body_html": "<p>Il porto chiude alle 18.</p>",
+        "link": LINK,
+    },
+    MailKind.question_answered: {
         "name": HOSTILE,
         "title": TITLE,
         "question": HOSTILE,
@@ -73,14 +80,15 @@ CONTEXTS: dict[str, dict[str, Any]] = {
 }
 NOTIFICATIONS = {
     MailKind.registration_approved, MailKind.results_published, MailKind.event_results,
-    MailKind.submission_result, MailKind.phase_reminder, "question_answered",
+    MailKind.submission_result, MailKind.phase_reminder, MailKind.question_answered,
+    MailKind.announcement,
 }  # fmt: skip
 
 
 def test_every_kind_is_written_in_both_languages_and_delivered(
     site: TestClient, mail_settings: Settings, smtp_server: SmtpServer
 ) -> None:
-    kinds = {k.value for k in MailKind} | {"question_answered"}
+    kinds = {k.value for k in MailKind}
     assert kinds == set(CONTEXTS), "a new kind of mail needs its context here"
     with session_scope(engine_of(site)) as db:
         for kind, context in CONTEXTS.items():
