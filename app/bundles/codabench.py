@@ -502,7 +502,9 @@ def _phases(src: _Source, result: ImportResult) -> list[dict[str, Any]]:
     return phases
 
 
-def import_codabench(source: Path, out: Path) -> ImportResult:
+def import_codabench(
+    source: Path, out: Path, limits: BundleLimits = DEFAULT_LIMITS
+) -> ImportResult:
     """Write the format-1 bundle of `source` into the new or empty folder `out`."""
     if out.exists() and any(out.iterdir()):
         raise _refused(
@@ -510,7 +512,7 @@ def import_codabench(source: Path, out: Path) -> ImportResult:
             N_("the output folder is not empty"),
             N_("name a new folder with -o"),
         )
-    with opened_source(source) as root:
+    with opened_source(source, limits) as root:
         data = _read_yaml(root)
         version = "2" if str(data.get("version", "")).strip() == "2" else "1.5"
         result = ImportResult(slug=slugify(str(data.get("title", "challenge"))), version=version)
@@ -556,8 +558,9 @@ def _write(root: Path, src: _Source, out: Path, result: ImportResult) -> None:
                     "every phase"
                 ),
                 N_(
-                    "check this is what teams should see; Marea scores each submission on "
-                    "both parts and shows the private part only on the final board"
+                    "a results zip must then hold predictions for both (as CodaLab's Iris "
+                    "does: valid and test); if it cannot, copy one phase's reference files "
+                    "into both reference/public/ and reference/private/"
                 ),
             )
         )
