@@ -242,7 +242,10 @@ def _v2(data: dict[str, Any], result: ImportResult) -> _Source:
             result.unmapped.append(
                 Unmapped(
                     f"competition.yaml: phases[{i}].tasks",
-                    N_("the phase has {count} tasks; only the first is imported", count=len(task_ids)),
+                    N_(
+                        "the phase has {count} tasks; only the first is imported",
+                        count=len(task_ids),
+                    ),
                     N_("make one challenge per task, or merge the tasks' scores in one program"),
                 )
             )
@@ -272,14 +275,17 @@ def _v2(data: dict[str, Any], result: ImportResult) -> _Source:
                 N_("add the other leaderboards' columns to leaderboard.columns if they matter"),
             )
         )
-    for j, col in enumerate(sorted((boards[0].get("columns") or []) if boards else [],
-                                   key=lambda c: c.get("index", 0))):
+    for j, col in enumerate(
+        sorted((boards[0].get("columns") or []) if boards else [], key=lambda c: c.get("index", 0))
+    ):
         if col.get("computation"):
             result.unmapped.append(
                 Unmapped(
                     f"competition.yaml: leaderboards[0].columns[{j}] ({col.get('key')})",
-                    N_("the column is computed from other columns ({how})",
-                       how=str(col.get("computation"))),
+                    N_(
+                        "the column is computed from other columns ({how})",
+                        how=str(col.get("computation")),
+                    ),
                     N_("compute it in the scoring program and write it into its scores"),
                 )
             )
@@ -317,7 +323,9 @@ def _v15(data: dict[str, Any], result: ImportResult) -> _Source:
     ordered = [raw[k] for k in sorted(raw)] if isinstance(raw, dict) else list(raw)
     phases = []
     for i, phase in enumerate(ordered):
-        following = ordered[i + 1].get("start_date") if i + 1 < len(ordered) else data.get("end_date")
+        following = (
+            ordered[i + 1].get("start_date") if i + 1 < len(ordered) else data.get("end_date")
+        )
         phases.append(
             {
                 "name": str(phase.get("label") or f"phase {i + 1}"),
@@ -419,9 +427,7 @@ def _write_pages(
                 )
             )
         (out / "pages" / f"{name}.en.md").write_text(en + "\n", encoding="utf-8")
-        it = (
-            f"{PLACEHOLDER}: traduci questa pagina in italiano e togli questa riga.\n\n{en}\n"
-        )
+        it = f"{PLACEHOLDER}: traduci questa pagina in italiano e togli questa riga.\n\n{en}\n"
         (out / "pages" / f"{name}.it.md").write_text(it, encoding="utf-8")
         written[name] = {"it": f"pages/{name}.it.md", "en": f"pages/{name}.en.md"}
     result.unmapped.append(
@@ -702,7 +708,9 @@ def _program_command(program: Path) -> str:
     raise _refused(
         "scoring_program/metadata.yaml",
         N_("the scoring program has no metadata.yaml with a `command`"),
-        N_("add metadata.yaml with `command: python3 /app/program/score.py /app/input /app/output`"),
+        N_(
+            "add metadata.yaml with `command: python3 /app/program/score.py /app/input /app/output`"
+        ),
     )
 
 

@@ -140,9 +140,7 @@ def score_part(
         except (ValueError, zipfile.BadZipFile) as exc:
             return f"invalid: {exc}"
         shutil.copytree(program, root / "program")
-        done = subprocess.run(
-            argv(str(config["command"]), root), cwd=root / "program", check=False
-        )
+        done = subprocess.run(argv(str(config["command"]), root), cwd=root / "program", check=False)
         if done.returncode != 0:
             return (
                 f"invalid: the scoring program could not score this submission "

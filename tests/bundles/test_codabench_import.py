@@ -154,7 +154,7 @@ def test_hostile_zip_inside_a_v15_bundle_is_refused(tmp_path: Path) -> None:
         "leaderboard: {columns: {score: {label: S, rank: 1}}}\n",
         encoding="utf-8",
     )
-    with pytest.raises(ImportRefused, match="'..'"):
+    with pytest.raises(ImportRefused, match=r"'\.\.'"):
         import_codabench(folder, tmp_path / "out")
 
 
