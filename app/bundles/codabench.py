@@ -629,7 +629,7 @@ def _write(root: Path, src: _Source, out: Path, result: ImportResult) -> None:
     config = {
         "command": command,
         "columns": {c["key"]: column_key(c["key"]) for c in src.columns},
-        "reference": {"public": "reference/public", "private": "reference/private"},
+        "reference": {"public": "public", "private": "private"},
     }
     (out / "scoring" / "codabench.json").write_text(json.dumps(config, indent=2) + "\n", "utf-8")
     time_limit = next((p["time_limit"] for p in src.phases if p["time_limit"]), 600)

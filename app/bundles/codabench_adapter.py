@@ -163,8 +163,9 @@ def main() -> int:
     program = HERE / "program"
     answer: dict[str, object] = {}
     for part, folder in config["reference"].items():
+        # Marea mounts the reference files without their common folder (reference/public/x
+        # arrives as public/x); a local run may keep it. Take whichever exists.
         reference = reference_root / folder
-        # Reference files may come as reference/public/... under the reference dir.
         if not reference.is_dir() and (reference_root / "reference" / folder).is_dir():
             reference = reference_root / "reference" / folder
         result = score_part(config, reference, predictions, program)

@@ -257,3 +257,61 @@ def test_adapter_reads_scores_txt_and_passes_codalab_argv(tmp_path: Path) -> Non
         zf.writestr("other.txt", "x")
     answer = _run_adapter(bundle, broken, tmp_path)
     assert "invalid" in answer
+
+
+# -- through the real sandbox: `marea judge` against Codabench's own scoring program ---------
+
+MAREA = str(Path(sys.executable).with_name("marea"))
+
+
+def _codabench_scores(program: Path, reference: Path, results: Path, tmp_path: Path) -> object:
+    """Codabench's way, outside Marea: ref/ and res/ under input/, the program's own argv."""
+    root = tmp_path / "codabench"
+    shutil.copytree(reference, root / "input" / "ref")
+    shutil.copytree(results, root / "input" / "res")
+    (root / "output").mkdir()
+    subprocess.run(
+        [sys.executable, str(program / "scoring.py"), f"{root}/input/", f"{root}/output/"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return json.loads((root / "output" / "scores.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.docker
+def test_marea_judge_gives_the_scores_of_codabench_program(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    bundle = tmp_path / "wheat"
+    import_codabench(V2, bundle)
+    _fill_placeholders(bundle)
+    # One results file cannot answer both phases' different test sets: the organiser's choice
+    # the report offers, the development answers on both boards.
+    shutil.rmtree(bundle / "reference" / "private")
+    shutil.copytree(bundle / "reference" / "public", bundle / "reference" / "private")
+    truth = (bundle / "reference" / "public" / "testing_label").read_text().split()
+    guesses = [("1.0000000e+00" if i % 3 == 0 else label) for i, label in enumerate(truth)]
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "prediction").write_text("\n".join(guesses) + "\n")
+    (results / "metadata.json").write_text('{"duration": 2.25}')
+    predictions = tmp_path / "predictions.zip"
+    with zipfile.ZipFile(predictions, "w") as zf:
+        for item in results.iterdir():
+            zf.write(item, item.name)
+    expected = _codabench_scores(
+        bundle / "scoring" / "program", bundle / "reference" / "public", results, tmp_path
+    )
+    assert isinstance(expected, dict) and 0 < expected["accuracy"] < 1
+    done = subprocess.run(
+        [MAREA, "judge", str(bundle), str(predictions), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["status"] == "scored", data
+    want = {"accuracy": expected["accuracy"], "duration": expected["duration"]}
+    assert data["scores"] == {"public": want, "private": want}
