@@ -223,15 +223,13 @@ class _Source:
 def _v2(data: dict[str, Any], result: ImportResult) -> _Source:
     tasks = {t.get("index"): t for t in data.get("tasks") or [] if isinstance(t, dict)}
     pages: dict[str, list[tuple[str, str]]] = {name: [] for name in _PAGE_NAMES}
-    for i, page in enumerate(data.get("pages") or []):
+    for page in data.get("pages") or []:
         title = str(page.get("title", ""))
         name = next((n for n in _PAGE_NAMES if n in title.lower()), "overview")
         if "terms" in title.lower():
             name = "rules"
         if page.get("file"):
             pages[name].append((title, str(page["file"])))
-        elif i == 0:
-            pass
     if data.get("terms"):
         pages["rules"].append(("Terms", str(data["terms"])))
     phases = []
@@ -524,7 +522,12 @@ def import_codabench(
         result = ImportResult(slug=slugify(str(data.get("title", "challenge"))), version=version)
         src = _v2(data, result) if version == "2" else _v15(data, result)
         out.mkdir(parents=True, exist_ok=True)
-        _write(root, src, out, result)
+        try:
+            _write(root, src, out, result)
+        except BaseException:
+            # A half-written bundle could be mistaken for an import: leave nothing.
+            shutil.rmtree(out, ignore_errors=True)
+            raise
     (out / "IMPORT.md").write_text(report_markdown(result), encoding="utf-8")
     return result
 
@@ -690,7 +693,7 @@ def _write(root: Path, src: _Source, out: Path, result: ImportResult) -> None:
                 ),
             )
         )
-    _notes(src, result, out)
+    _notes(src, result)
     yaml = YAML()
     yaml.default_flow_style = False
     buffer = io.StringIO()
@@ -714,7 +717,7 @@ def _program_command(program: Path) -> str:
     )
 
 
-def _notes(src: _Source, result: ImportResult, out: Path) -> None:
+def _notes(src: _Source, result: ImportResult) -> None:
     result.unmapped.append(
         Unmapped(
             "challenge.yaml: licence",

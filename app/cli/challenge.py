@@ -104,7 +104,9 @@ def import_codabench_command(
             result = import_codabench(source, output)
         except ImportRefused as refused:
             for error in refused.errors:
-                where = error.where() if source.is_dir() else f"{source}!/{error.where()}"
+                where = (
+                    str(source / error.where()) if source.is_dir() else f"{source}!/{error.where()}"
+                )
                 print_error(out, where, error)
             out.print(f"[red]REFUSED[/red] {escape(str(source))}")
             raise typer.Exit(code=1) from None

@@ -156,6 +156,7 @@ def test_hostile_zip_inside_a_v15_bundle_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ImportRefused, match=r"'\.\.'"):
         import_codabench(folder, tmp_path / "out")
+    assert not (tmp_path / "out").exists()  # nothing half-written is left
 
 
 def test_a_source_folder_with_a_symlink_is_refused(tmp_path: Path) -> None:
