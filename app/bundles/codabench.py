@@ -40,6 +40,7 @@ ADAPTER = Path(__file__).with_name("codabench_adapter.py")
 COMPETITION_FILE = "competition.yaml"
 _DATE_FORMATS = ("%m-%d-%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
 _PAGE_NAMES = ("overview", "data", "evaluation", "rules")
+_RUN_TIME_KEYS = {"duration", "elapsed_time", "elapsedtime", "execution_time"}
 
 
 class ImportRefused(Exception):
@@ -622,6 +623,22 @@ def _write(root: Path, src: _Source, out: Path, result: ImportResult) -> None:
         }
         for c in src.columns
     ]
+    timed = [c for c in src.columns if c["key"].lower() in _RUN_TIME_KEYS]
+    for c in timed:
+        result.unmapped.append(
+            Unmapped(
+                f"competition.yaml: leaderboard column {c['key']}",
+                N_(
+                    "the column '{key}' is the run time Codabench's ingestion measures "
+                    "(metadata of the results folder); uploaded results do not have it, so "
+                    "it was left out",
+                    key=c["key"],
+                ),
+                N_("add it back only if the scoring program computes it itself"),
+            )
+        )
+    src.columns = [c for c in src.columns if c not in timed]
+    columns = [c for c in columns if c["key"] not in {column_key(t["key"]) for t in timed}]
     if not columns:
         raise _refused(
             COMPETITION_FILE,

@@ -74,7 +74,9 @@ def test_v2_maps_columns_phases_and_lists_what_it_cannot(tmp_path: Path) -> None
     out = tmp_path / "wheat"
     result = import_codabench(V2, out)
     text = (out / "challenge.yaml").read_text(encoding="utf-8")
-    assert "rank_by: accuracy" in text and "- duration" in text  # index 0, then the others
+    assert "rank_by: accuracy" in text  # the column at index 0
+    assert "key: duration" not in text  # the ingestion's run time: left out, and listed
+    assert "competition.yaml: leaderboard column duration" in [u.where for u in result.unmapped]
     assert "start: '2019-08-07T00:00:00Z'" in text or "start: 2019-08-07T00:00:00Z" in text
     assert (out / "reference" / "public" / "testing_label").read_bytes() == zipfile.ZipFile(
         V2
@@ -96,7 +98,7 @@ def test_v15_converts_html_pages_and_maps_the_image(tmp_path: Path) -> None:
     assert overview.strip()
     text = (out / "challenge.yaml").read_text(encoding="utf-8")
     assert "per_day: 15" in text and "total: 100" in text
-    assert "rank_by: set1_score" in text
+    assert "rank_by: set1_score" in text and "key: duration" not in text
     wheres = [u.where for u in result.unmapped]
     assert "competition.yaml: docker image" in wheres
     assert "competition.yaml: enable_detailed_results" in wheres
@@ -218,10 +220,7 @@ def test_adapter_runs_codabench_scoring_program_scores_json(tmp_path: Path) -> N
     shutil.rmtree(bundle / "reference" / "private")
     shutil.copytree(bundle / "reference" / "public", bundle / "reference" / "private")
     answer = _run_adapter(bundle, predictions, tmp_path)
-    assert answer == {
-        "public": {"accuracy": 1.0, "duration": 3.5},
-        "private": {"accuracy": 1.0, "duration": 3.5},
-    }
+    assert answer == {"public": {"accuracy": 1.0}, "private": {"accuracy": 1.0}}
 
 
 def test_adapter_reads_scores_txt_and_passes_codalab_argv(tmp_path: Path) -> None:
@@ -314,5 +313,5 @@ def test_marea_judge_gives_the_scores_of_codabench_program(tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["status"] == "scored", data
-    want = {"accuracy": expected["accuracy"], "duration": expected["duration"]}
+    want = {"accuracy": expected["accuracy"]}
     assert data["scores"] == {"public": want, "private": want}
