@@ -507,6 +507,33 @@ def _phases(src: _Source, result: ImportResult) -> list[dict[str, Any]]:
     return phases
 
 
+def _kit_and_logo(data: dict[str, Any], phases: list[dict[str, Any]], result: ImportResult) -> None:
+    """Named for the organisers to place by hand: a kit may hold answers, a logo may not fit."""
+    kits = [p.get("starting_kit") for p in phases if isinstance(p, dict) and p.get("starting_kit")]
+    for task in data.get("tasks") or []:
+        if isinstance(task, dict) and task.get("starting_kit"):
+            kits.append(task["starting_kit"])
+    if kits:
+        result.unmapped.append(
+            Unmapped(
+                f"competition.yaml: starting_kit ({kits[0]})",
+                N_("the starting kit was not imported"),
+                N_(
+                    "unpack it into starter/ and set starter_kit, after checking it holds no "
+                    "answers (sample solution files)"
+                ),
+            )
+        )
+    if data.get("image"):
+        result.unmapped.append(
+            Unmapped(
+                f"competition.yaml: image ({data['image']})",
+                N_("the competition's logo was not imported"),
+                N_("copy it into the bundle and set identity.logo (PNG, JPEG or WebP)"),
+            )
+        )
+
+
 def import_codabench(
     source: Path, out: Path, limits: BundleLimits = DEFAULT_LIMITS
 ) -> ImportResult:
@@ -522,6 +549,9 @@ def import_codabench(
         version = "2" if str(data.get("version", "")).strip() == "2" else "1.5"
         result = ImportResult(slug=slugify(str(data.get("title", "challenge"))), version=version)
         src = _v2(data, result) if version == "2" else _v15(data, result)
+        raw_phases = data.get("phases") or []
+        listed = list(raw_phases.values()) if isinstance(raw_phases, dict) else list(raw_phases)
+        _kit_and_logo(data, listed, result)
         out.mkdir(parents=True, exist_ok=True)
         try:
             _write(root, src, out, result)

@@ -102,6 +102,8 @@ def test_v15_converts_html_pages_and_maps_the_image(tmp_path: Path) -> None:
     wheres = [u.where for u in result.unmapped]
     assert "competition.yaml: docker image" in wheres
     assert "competition.yaml: enable_detailed_results" in wheres
+    assert "competition.yaml: starting_kit (starting_kit.zip)" in wheres
+    assert "competition.yaml: image (logo.png)" in wheres
     assert any("codalab/codalab-legacy:py37" in str(u.what) for u in result.unmapped)
 
 
