@@ -16,7 +16,11 @@ from enum import StrEnum
 
 from app.text.words import N_, Words
 
-__all__ = ["N_", "BundleError", "ErrorCategory", "Words"]
+__all__ = ["N_", "TODO_MARKER", "BundleError", "ErrorCategory", "Words"]
+
+# What `marea challenge import` writes where a person must write the text (a translation, a
+# licence); the validator refuses a bundle holding it, with its line and column.
+TODO_MARKER = "MAREA-TODO"
 
 
 class ErrorCategory(StrEnum):

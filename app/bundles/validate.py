@@ -25,7 +25,7 @@ from types import TracebackType
 from pydantic import ValidationError
 
 from app.bundles.archive import IGNORED_TOP, bundle_root, extract_zip, remove_tree
-from app.bundles.errors import N_, BundleError, ErrorCategory, Words
+from app.bundles.errors import N_, TODO_MARKER, BundleError, ErrorCategory, Words
 from app.bundles.explain import schema_errors
 from app.bundles.exposure import check_exposure
 from app.bundles.files import (
@@ -363,6 +363,7 @@ def _check(
     usable = [item for item in located if not item.errors]
     errors.extend(check_sizes(root, usable, limits))
     errors.extend(_check_contents(challenge, usable, limits))
+    errors.extend(_todo_errors(root / CHALLENGE_FILE, CHALLENGE_FILE))
     errors.extend(check_exposure(doc, roots, usable, report._hashes))
     report._located = located
     return challenge, errors
@@ -418,6 +419,8 @@ def _check_contents(
         if item.ref.role is FileRole.PAGE:
             problems = check_page(item.found[0], limits)
             errors.extend(problems or _placeholder_errors(item.found[0], phases))
+            if not problems:
+                errors.extend(_todo_errors(item.found[0].path, item.found[0].rel))
         if item.ref.role is FileRole.IDENTITY and len(item.found) == 1:
             errors.extend(check_identity_image(item.found[0], str(item.ref.loc[-1])))
     builtin = challenge.scoring.builtin
@@ -448,4 +451,36 @@ def _placeholder_errors(page: FileAt, phases: list[str]) -> list[BundleError]:
             errors.append(
                 BundleError(page.rel, found.line, found.column, message, hint, ErrorCategory.FILE)
             )
+    return errors
+
+
+def _todo_errors(path: Path, rel: str) -> list[BundleError]:
+    """Each `MAREA-TODO` an import left (an Italian text, the licence) must be filled by hand:
+    a bundle holding one would publish a page half-translated or a challenge with no licence."""
+    errors: list[BundleError] = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return errors
+    for number, line in enumerate(text.splitlines(), start=1):
+        column = line.find(TODO_MARKER)
+        if column < 0:
+            continue
+        errors.append(
+            BundleError(
+                rel,
+                number,
+                column + 1,
+                N_(
+                    "a placeholder left by the import is still here: {text}",
+                    text=line.strip()[:120],
+                ),
+                N_(
+                    "write the text (the Italian translation, the licence, the page) and "
+                    "remove the {marker} marker",
+                    marker=TODO_MARKER,
+                ),
+                ErrorCategory.FILE,
+            )
+        )
     return errors

@@ -18,6 +18,8 @@ from app.bundles.validate import ValidationReport, validate_bundle
 from app.cli.language import LANG_OPTION, Language, print_error
 from app.core.settings import get_settings
 from app.i18n import use_language
+from app.i18n.speech import gettext as _
+from app.i18n.speech import say
 
 HIDDEN_HELP = (
     "Folder or zip of the bundle's hidden files (answers, test inputs, scoring program), "
@@ -77,6 +79,45 @@ def validate(
                 f"[red]INVALID[/red] {escape(str(path))}: {count} error{'s' if count > 1 else ''}"
             )
     raise typer.Exit(code=1 if invalid else 0)
+
+
+import_app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
+challenge_app.add_typer(import_app, name="import", help="Import a bundle of another platform.")
+
+
+@import_app.command("codabench")
+def import_codabench_command(
+    source: Path = typer.Argument(..., help="A Codabench or CodaLab bundle: folder or .zip."),
+    output: Path = typer.Option(..., "-o", "--output", help="The new folder to write."),
+    lang: Language = LANG_OPTION,
+) -> None:
+    """Write a format-1 bundle from a Codabench (v2) or CodaLab (v1.5) competition bundle.
+
+    What cannot be mapped is printed and written to OUTPUT/IMPORT.md; the placeholders
+    written (Italian texts, licence) keep `marea challenge validate` failing until filled.
+    """
+    from app.bundles.codabench import ImportRefused, import_codabench
+
+    out = Console(highlight=False, soft_wrap=True)
+    with use_language(lang.value):
+        try:
+            result = import_codabench(source, output)
+        except ImportRefused as refused:
+            for error in refused.errors:
+                where = (
+                    str(source / error.where()) if source.is_dir() else f"{source}!/{error.where()}"
+                )
+                print_error(out, where, error)
+            out.print(f"[red]REFUSED[/red] {escape(str(source))}")
+            raise typer.Exit(code=1) from None
+        todo = _("to do:")
+        for item in result.unmapped:
+            out.print(f"[bold]{escape(item.where)}[/bold]: {escape(say(item.what))}")
+            out.print(f"  {escape(todo)} {escape(say(item.todo))}")
+        out.print(
+            f"[green]IMPORTED[/green] {escape(result.slug)} -> {escape(str(output))} "
+            f"({len(result.unmapped)} items in {escape(str(output / 'IMPORT.md'))})"
+        )
 
 
 if __name__ == "__main__":
