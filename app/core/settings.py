@@ -306,7 +306,10 @@ class Settings(BaseSettings):
         return self.data_dir / "work"
 
     def ensure_dirs(self) -> None:
-        for path in (self.data_dir, self.store_dir, self.work_dir):
+        folders = [self.data_dir, self.work_dir]
+        if not isinstance(self.store_location(), BucketLocation):
+            folders.append(self.store_dir)  # a bucket's site keeps no folder store
+        for path in folders:
             path.mkdir(parents=True, exist_ok=True)
 
     def resolved_secret_key(self) -> str:
