@@ -18,6 +18,7 @@ import io
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -71,14 +72,18 @@ class ObjectCache:
     A copy is filled into `tmp/` and renamed in only once its bytes hash to its name, so a
     file in the cache is always right and a half-filled one is never seen (nor evicted:
     eviction looks only at renamed-in files). Each use touches the file's times; past the
-    cap, the least recently used go first, never the one just asked for. Several worker
-    processes of a host may share the folder: renames are atomic and a lost race costs a
-    second download, not a wrong file.
+    cap, the least recently used go first, but never one used in the last `keep_recent_s`:
+    a job asks for all its files before it links them into its folder, and another process
+    of the host may be filling the cache meanwhile, so a copy just handed out must outlive
+    the next fill (the cache may pass its cap for that long). Several worker processes of a
+    host may share the folder: renames are atomic and a lost race costs a second download,
+    not a wrong file.
     """
 
-    def __init__(self, root: Path, max_bytes: int) -> None:
+    def __init__(self, root: Path, max_bytes: int, *, keep_recent_s: float = 300.0) -> None:
         self.root = root
         self.max_bytes = max_bytes
+        self.keep_recent_s = keep_recent_s
         (root / "tmp").mkdir(parents=True, exist_ok=True)
 
     def path(self, sha256: str) -> Path:
@@ -136,12 +141,14 @@ class ObjectCache:
         return found
 
     def evict(self, keep: Path | None = None) -> None:
-        """Remove the least recently used objects until the cache fits its cap."""
+        """Remove the least recently used objects until the cache fits its cap (or only
+        recently used ones are left)."""
         entries = self.entries()
         total = sum(size for _, size, _ in entries)
-        for _, size, path in entries:
-            if total <= self.max_bytes:
-                break
+        recent = time.time() - self.keep_recent_s
+        for used, size, path in entries:
+            if total <= self.max_bytes or used >= recent:
+                break  # oldest first: every later entry is recent too
             if path == keep:
                 continue
             path.unlink(missing_ok=True)
