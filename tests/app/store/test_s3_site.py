@@ -11,16 +11,19 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
+from app.challenges.models import DataFile
+from app.core.db import session_scope
 from app.core.s3store import S3Store
 from app.core.settings import Settings
 from app.main import create_app
 from tests.app.accounts.helpers import APP_URL
-from tests.app.web.web_helpers import challenge, person, team_for
+from tests.app.web.web_helpers import challenge, engine_of, person, team_for
 from tests.redis_urls import redis_url
 from tests.s3_server import new_bucket, s3_client, s3_env
 
 CSV = b"id,value\n1,0.5\n2,0.7\n"
 QUEUE = "marea-s3-site-tests"
+MiB = 1024 * 1024
 
 
 @pytest.fixture
@@ -75,3 +78,26 @@ def test_an_uploaded_submission_is_kept_in_the_bucket_not_on_disk(
     on_disk = [p for p in (tmp_path / "var").rglob("*") if p.is_file()]
     assert not [p for p in on_disk if CSV in p.read_bytes()], on_disk
     assert not (tmp_path / "var" / "store").exists()
+
+
+def test_a_public_file_is_streamed_from_the_bucket(s3_site: TestClient, tmp_path: Path) -> None:
+    store = s3_site.app.state.store  # type: ignore[attr-defined]
+    data = bytes(range(256)) * (40 * 1024 + 3)  # about 10 MiB: a multipart write, then a read
+    obj = store.put_stream(data[i : i + 65536] for i in range(0, len(data), 65536))
+    cid, _ = challenge(s3_site)
+    with session_scope(engine_of(s3_site)) as session:
+        session.add(
+            DataFile(
+                challenge_id=cid,
+                role="public",
+                path="data/big.bin",
+                sha256=obj.sha256,
+                size=obj.size,
+                description={},
+            )
+        )
+    response = s3_site.get("/challenges/sea-temp/files/data/big.bin")
+    assert response.status_code == 200
+    assert response.headers["X-Content-SHA256"] == obj.sha256
+    assert response.content == data
+    assert not [p for p in (tmp_path / "var").rglob("*") if p.is_file() and p.stat().st_size > MiB]
