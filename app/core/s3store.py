@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -160,13 +160,14 @@ class S3Store:
 
     def __init__(
         self,
-        client: S3Client,
+        make_client: Callable[[], S3Client],
         location: BucketLocation,
         cache: ObjectCache,
         *,
         part_size: int = PART_SIZE,
     ) -> None:
-        self.client = client
+        self._make_client = make_client
+        self._client: tuple[int, S3Client] | None = None
         self.bucket = location.bucket
         self.prefix = location.prefix
         self.location = location
@@ -174,28 +175,19 @@ class S3Store:
         self.part_size = part_size
         self.spool_dir = cache.root / "tmp"
 
+    @property
+    def client(self) -> S3Client:
+        """This process's client, made on first use: a worker forks a process per job, and
+        connections opened before a fork must not be shared by parent and child."""
+        pid = os.getpid()
+        if self._client is None or self._client[0] != pid:
+            self._client = (pid, self._make_client())
+        return self._client[1]
+
     @classmethod
     def from_settings(cls, settings: Settings, location: BucketLocation) -> S3Store:
-        import boto3
-        from botocore.config import Config
-
-        secret = settings.s3_secret_access_key.get_secret_value()
-        client = boto3.client(
-            "s3",
-            endpoint_url=settings.s3_endpoint_url or None,
-            region_name=settings.s3_region or None,
-            aws_access_key_id=settings.s3_access_key_id or None,
-            aws_secret_access_key=secret or None,
-            config=Config(
-                # SeaweedFS and MinIO answer on one host name: bucket in the path, not the host.
-                s3={"addressing_style": "path" if settings.s3_endpoint_url else "auto"},
-                retries={"mode": "standard", "max_attempts": 5},
-                connect_timeout=10,
-                read_timeout=60,
-            ),
-        )
         cache = ObjectCache(settings.cache_dir, settings.store_cache_bytes)
-        return cls(client, location, cache)
+        return cls(lambda: _client_from(settings), location, cache)
 
     def key(self, sha256: str) -> str:
         check_digest(sha256)
@@ -286,6 +278,28 @@ class S3Store:
     def copy_to(self, sha256: str, dest: Path) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(self.local_path(sha256), dest)
+
+
+def _client_from(settings: Settings) -> S3Client:
+    """A boto3 client for the settings' S3 server (boto3 is imported only for s3:// stores)."""
+    import boto3
+    from botocore.config import Config
+
+    secret = settings.s3_secret_access_key.get_secret_value()
+    return boto3.client(
+        "s3",
+        endpoint_url=settings.s3_endpoint_url or None,
+        region_name=settings.s3_region or None,
+        aws_access_key_id=settings.s3_access_key_id or None,
+        aws_secret_access_key=secret or None,
+        config=Config(
+            # SeaweedFS and MinIO answer on one host name: the bucket in the path, not the host.
+            s3={"addressing_style": "path" if settings.s3_endpoint_url else "auto"},
+            retries={"mode": "standard", "max_attempts": 5},
+            connect_timeout=10,
+            read_timeout=60,
+        ),
+    )
 
 
 class _Multipart:

@@ -51,7 +51,9 @@ def make_s3_store(tmp_path: Path, cache_bytes: int = 1 << 30, **kwargs: Any) -> 
     bucket = new_bucket()
     client = s3_client()
     location = BucketLocation(bucket, "site/")
-    store = S3Store(client, location, ObjectCache(tmp_path / "cache", cache_bytes), **kwargs)
+    store = S3Store(
+        lambda: client, location, ObjectCache(tmp_path / "cache", cache_bytes), **kwargs
+    )
     return Backend(store, s3=client, bucket=bucket, prefix="site/")
 
 
