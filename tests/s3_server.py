@@ -40,6 +40,7 @@ PR_SET_PDEATHSIG = 1
 _server: subprocess.Popen[bytes] | None = None
 _endpoint = ""
 _work: Path | None = None
+_ports: list[int] = []
 _lock = threading.Lock()
 
 
@@ -91,10 +92,11 @@ def s3_env(bucket: str, prefix: str = "site") -> dict[str, str]:
 
 def stop() -> None:
     """Stop the server and remove its data, if this run started one (idempotent)."""
-    global _server, _endpoint, _work
+    global _server, _endpoint, _work, _ports
     with _lock:
         server, _server = _server, None
         work, _work = _work, None
+        ports, _ports = _ports, []
         _endpoint = ""
         if server is not None:
             server.terminate()
@@ -105,6 +107,15 @@ def stop() -> None:
                 server.wait()
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
+        _remove_sockets(ports)
+
+
+def _remove_sockets(ports: list[int]) -> None:
+    """weed's local gRPC sockets are always /tmp/seaweedfs-<what>-<port>.sock (the other
+    sockets are put in its folder): remove those of this server's ports."""
+    for port in ports:
+        for sock in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):
+            sock.unlink(missing_ok=True)
 
 
 def _free_ports(count: int) -> list[int]:
@@ -128,7 +139,7 @@ def _die_with_parent() -> None:
 
 
 def _start() -> str:
-    global _server, _work
+    global _server, _work, _ports
     binary = weed_binary()
     work = Path(tempfile.mkdtemp(prefix="marea-test-s3-"))
     config = work / "s3.json"
@@ -158,12 +169,15 @@ def _start() -> str:
             "-filer", f"-filer.port={filer}", f"-filer.port.grpc={filer_g}",
             "-s3", f"-s3.port={s3}", f"-s3.port.grpc={s3_g}",
             "-s3.port.iceberg=0", "-s3.port.lance=0", f"-s3.config={config}",
+            f"-filer.localSocket={work / 'filer.sock'}", f"-s3.localSocket={work / 's3.sock'}",
             "-master.volumeSizeLimitMB=64", "-volume.max=0", "-master.telemetry=false",
         ]  # fmt: skip
         with log.open("ab") as out:
             server = subprocess.Popen(
                 args,
                 cwd=work,
+                # weed puts its local gRPC sockets in the temporary folder: ours, removed with it.
+                env={**os.environ, "TMPDIR": str(work)},
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -171,12 +185,14 @@ def _start() -> str:
                 preexec_fn=_die_with_parent if in_main_thread else None,
             )
         endpoint = f"http://127.0.0.1:{s3}"
+        ports = [master, master_g, volume, volume_g, filer, filer_g, s3, s3_g]
         if _wait_ready(server, endpoint):
-            _server, _work = server, work
+            _server, _work, _ports = server, work, ports
             atexit.register(stop)
             return endpoint
         server.kill()
         server.wait()
+        _remove_sockets(ports)
     tail = log.read_text(errors="replace")[-3000:]
     shutil.rmtree(work, ignore_errors=True)
     raise RuntimeError(f"the private SeaweedFS S3 server for the tests did not start:\n{tail}")
