@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.s3store import S3Store
-from app.core.settings import Settings, StoreUrlError
+from app.core.s3store import ObjectCache, S3Store
+from app.core.settings import BucketLocation, Settings, StoreUrlError
 from app.core.store import CorruptObject, LocalStore, TooLarge, open_store
 from tests.app.store.conftest import make_s3_store
 from tests.s3_server import S3_SECRET_KEY, new_bucket, s3_client, s3_env
@@ -183,3 +183,24 @@ def test_credentials_in_the_url_are_refused_without_echoing_them(tmp_path: Path)
         open_store(settings)
     assert "MAREA_S3_SECRET_ACCESS_KEY" in str(raised.value)
     assert "topsecret" not in str(raised.value)
+
+
+def test_a_forked_process_makes_its_own_client(tmp_path: Path) -> None:
+    """A worker forks per job: the child must not share the parent's connections."""
+    made: list[object] = []
+
+    def make() -> object:
+        made.append(s3_client())
+        return made[-1]
+
+    bucket = new_bucket()
+    store = S3Store(make, BucketLocation(bucket, ""), ObjectCache(tmp_path / "cache", MiB))  # type: ignore[arg-type]
+    obj = store.put_bytes(b"shared")
+    assert store.exists(obj.sha256) and len(made) == 1  # one client per process, reused
+    pid = os.fork()
+    if pid == 0:  # the child: a new client, and it works
+        ok = store.exists(obj.sha256) and len(made) == 2
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert store.exists(obj.sha256) and len(made) == 1
