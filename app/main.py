@@ -35,7 +35,7 @@ from app.challenges.pages import router as challenge_router
 from app.core.db import make_engine, migrate
 from app.core.redis import redis_client
 from app.core.settings import Settings, get_settings
-from app.core.store import LocalStore
+from app.core.store import open_store
 from app.events.pages import router as events_router
 from app.events.registration_pages import router as registration_router
 from app.events.upload_pages import router as event_upload_router
@@ -153,7 +153,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.store = LocalStore(settings.store_dir)
+    app.state.store = open_store(settings)
     templates = build_templates(settings)
     app.state.templates = templates
     install_announcements(templates.env)

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from app.core.db import make_engine, migrate
 from app.core.settings import Settings
-from tests import redis_urls
+from tests import redis_urls, s3_server
 from tests.redis_urls import redis_url
 
 pytest_plugins = ["tests.docker_fixtures"]
@@ -25,8 +25,10 @@ POSTGRES_ADMIN_URL = os.environ.get(
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """The run's private redis-server goes with the run (also after Ctrl-C): tests/redis_urls.py."""
+    """The run's private redis-server and S3 server go with the run (also after Ctrl-C):
+    tests/redis_urls.py, tests/s3_server.py."""
     redis_urls.stop()
+    s3_server.stop()
 
 
 @pytest.fixture

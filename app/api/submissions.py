@@ -27,7 +27,7 @@ from app.api.schemas import (
 from app.challenges.models import Challenge, Phase
 from app.core.db import MAX_ROW_ID
 from app.core.refusal import Refusal
-from app.core.store import LocalStore
+from app.core.store import Store
 from app.live import sse
 from app.live.events import submission_channel
 from app.live.hub import EventHub
@@ -101,7 +101,7 @@ def submission_out(
 
 
 def detail_out(
-    request: Request, session: Session, store: LocalStore, user: User, s: Submission
+    request: Request, session: Session, store: Store, user: User, s: Submission
 ) -> dict[str, Any]:
     view = view_of(session, store, user, s)
     return {

@@ -22,7 +22,7 @@ from sqlmodel import col, select
 
 from app.challenges.models import DataFile
 from app.challenges.web import PublishedChallenge
-from app.core.store import CHUNK, LocalStore
+from app.core.store import CHUNK, Store
 from app.text.attachment import attachment
 from app.web.deps import SessionDep, StoreDep
 
@@ -31,7 +31,7 @@ router = APIRouter(tags=["challenges"])
 DOWNLOADABLE = ("public", "starter")
 
 
-def _stream(store: LocalStore, sha256: str) -> Iterator[bytes]:
+def _stream(store: Store, sha256: str) -> Iterator[bytes]:
     with store.open(sha256) as fh:
         yield from iter(lambda: fh.read(CHUNK), b"")
 

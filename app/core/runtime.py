@@ -8,14 +8,14 @@ from sqlalchemy.engine import Engine
 
 from app.core.db import make_engine, migrate
 from app.core.settings import Settings
-from app.core.store import LocalStore
+from app.core.store import Store, open_store
 
 
 @dataclass
 class Runtime:
     settings: Settings
     engine: Engine
-    store: LocalStore
+    store: Store
 
 
 def open_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:
@@ -24,4 +24,4 @@ def open_runtime(settings: Settings, *, run_migrations: bool = True) -> Runtime:
     engine = make_engine(settings.database_url)
     if run_migrations:
         migrate(engine)
-    return Runtime(settings=settings, engine=engine, store=LocalStore(settings.store_dir))
+    return Runtime(settings=settings, engine=engine, store=open_store(settings))

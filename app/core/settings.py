@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MiB = 1024 * 1024
@@ -20,6 +22,70 @@ DEFAULT_RUNNER_IMAGE = "marea-runner:latest"  # what `marea sandbox build-image`
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # The pages ship inside the package, so `pip install .` (not editable) serves them too.
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "web" / "templates"
+
+
+class StoreUrlError(ValueError):
+    """MAREA_STORE_URL names no store Marea can open; the message says what to write instead."""
+
+
+@dataclass(frozen=True)
+class FolderLocation:
+    path: Path
+
+
+@dataclass(frozen=True)
+class BucketLocation:
+    bucket: str
+    prefix: str  # "" or ends with "/"
+
+    def __str__(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
+
+_STORE_URL_FORMS = "write file:///absolute/path/to/folder or s3://bucket/optional/prefix"
+
+
+def parse_store_url(url: str, default_folder: Path) -> FolderLocation | BucketLocation:
+    """Where MAREA_STORE_URL says the store is, or a StoreUrlError saying how to fix it.
+
+    Credentials in the URL are refused without echoing it (it would put a secret in the
+    log): they belong in MAREA_S3_ACCESS_KEY_ID and MAREA_S3_SECRET_ACCESS_KEY.
+    """
+    text = url.strip()
+    if not text:
+        return FolderLocation(default_folder)
+    parts = urlsplit(text)
+    if "@" in parts.netloc:
+        raise StoreUrlError(
+            "MAREA_STORE_URL must not carry credentials: put them in MAREA_S3_ACCESS_KEY_ID "
+            "and MAREA_S3_SECRET_ACCESS_KEY, and " + _STORE_URL_FORMS
+        )
+    if parts.scheme == "file":
+        if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
+            raise StoreUrlError(
+                f"MAREA_STORE_URL={text} is not a folder on this host (three slashes and an "
+                f"absolute path: file:///srv/marea/store); {_STORE_URL_FORMS}"
+            )
+        return FolderLocation(Path(unquote(parts.path)))
+    if parts.scheme == "s3":
+        bucket = parts.netloc
+        valid = all(c in "abcdefghijklmnopqrstuvwxyz0123456789-." for c in bucket)
+        if not valid or not 3 <= len(bucket) <= 63:
+            raise StoreUrlError(
+                f"MAREA_STORE_URL={text} names no valid bucket (3 to 63 lowercase letters, "
+                f"digits, dots or hyphens after s3://); {_STORE_URL_FORMS}"
+            )
+        if parts.query or parts.fragment:
+            raise StoreUrlError(
+                f"MAREA_STORE_URL={text} has a query or fragment; the endpoint and region are "
+                f"MAREA_S3_ENDPOINT_URL and MAREA_S3_REGION; {_STORE_URL_FORMS}"
+            )
+        prefix = "/".join(p for p in unquote(parts.path).split("/") if p)
+        return BucketLocation(bucket, f"{prefix}/" if prefix else "")
+    raise StoreUrlError(
+        f"MAREA_STORE_URL={text} has no scheme Marea knows ({parts.scheme or 'none'}); "
+        + _STORE_URL_FORMS
+    )
 
 
 class OidcProvider(BaseModel):
@@ -52,6 +118,34 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Images a bundle's runner_image may name, besides runner_image; each must "
         "already be on every worker's engine (workers never pull). Comma-separated or JSON.",
+    )
+    store_url: str = Field(
+        default="",
+        description=(
+            "Where stored files live: file:///absolute/path (a folder every host shares) or "
+            "s3://bucket/prefix (an S3-compatible bucket). Empty: the folder data_dir/store."
+        ),
+    )
+    s3_endpoint_url: str = Field(
+        default="",
+        description="The S3 server (SeaweedFS, MinIO, ...): http(s)://host:port; empty: AWS.",
+    )
+    s3_region: str = Field(default="us-east-1", description="The bucket's region.")
+    s3_access_key_id: str = Field(default="", description="Empty: boto3's own credential chain.")
+    s3_secret_access_key: SecretStr = Field(
+        default=SecretStr(""), description="Never logged; empty: boto3's own credential chain."
+    )
+    store_cache_dir: Path | None = Field(
+        default=None,
+        description=(
+            "With an s3:// store: where this host keeps the objects its jobs read as files "
+            "(content-addressed, verified by sha256). Empty: data_dir/store-cache."
+        ),
+    )
+    store_cache_bytes: int = Field(
+        default=20 * 1024 * MiB,
+        ge=0,
+        description="The cache's size cap; the least recently used objects go first past it.",
     )
     upload_max_bytes: int = 200 * MiB
     sandboxes_per_worker: int = 2
@@ -187,9 +281,24 @@ class Settings(BaseSettings):
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'marea.db'}"
 
+    def store_location(self) -> FolderLocation | BucketLocation:
+        """Where the file store is (StoreUrlError if MAREA_STORE_URL is malformed)."""
+        return parse_store_url(self.store_url, self.data_dir / "store")
+
     @property
     def store_dir(self) -> Path:
+        """The store's folder: MAREA_STORE_URL's for a file:// store, else data_dir/store."""
+        location = self.store_location() if self.store_url.startswith("file:") else None
+        if isinstance(location, FolderLocation):
+            return location.path
         return self.data_dir / "store"
+
+    @property
+    def cache_dir(self) -> Path:
+        """The worker-local copy of an object store's files (an s3:// store only)."""
+        if self.store_cache_dir is not None:
+            return self.store_cache_dir.expanduser().resolve()
+        return self.data_dir / "store-cache"
 
     @property
     def work_dir(self) -> Path:
@@ -197,7 +306,10 @@ class Settings(BaseSettings):
         return self.data_dir / "work"
 
     def ensure_dirs(self) -> None:
-        for path in (self.data_dir, self.store_dir, self.work_dir):
+        folders = [self.data_dir, self.work_dir]
+        if not isinstance(self.store_location(), BucketLocation):
+            folders.append(self.store_dir)  # a bucket's site keeps no folder store
+        for path in folders:
             path.mkdir(parents=True, exist_ok=True)
 
     def resolved_secret_key(self) -> str:

@@ -4,8 +4,9 @@ Files are named by their sha256, so storing the same bytes twice costs nothing
 and a record can always prove which bytes it refers to. The name is `sandbox`'s
 sha256, the digest judging records as provenance, so the two always agree; a capped
 write stops as every other capped read does (`app.core.capped`, `TooLarge`). The
-interface is small so that an S3-compatible backend can replace the local directory
-later.
+interface is small so that a backend can be swapped: `LocalStore` is a folder (shared by
+every host), `app.core.s3store.S3Store` an S3-compatible bucket; `open_store` builds the
+one MAREA_STORE_URL names.
 """
 
 from __future__ import annotations
@@ -19,11 +20,32 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from app.core.capped import ByteCap, TooLarge
+from app.core.settings import BucketLocation, Settings
 from sandbox import Sha256Stream, file_chunks
 
 CHUNK = 1024 * 1024
 
-__all__ = ["CHUNK", "LocalStore", "Store", "StoredObject", "TooLarge"]
+__all__ = [
+    "CHUNK",
+    "CorruptObject",
+    "LocalStore",
+    "Store",
+    "StoredObject",
+    "TooLarge",
+    "check_digest",
+    "open_store",
+]
+
+
+class CorruptObject(Exception):
+    """The bytes stored under a digest are not the bytes that digest names (changed in place)."""
+
+
+def check_digest(sha256: str) -> str:
+    """`sha256` if it is a lowercase hex digest; a name from outside never becomes a path or key."""
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+    return sha256
 
 
 @dataclass(frozen=True)
@@ -33,6 +55,9 @@ class StoredObject:
 
 
 class Store(Protocol):
+    # A local folder for a file on its way into the store (an upload being parsed).
+    spool_dir: Path
+
     def put_stream(
         self, chunks: Iterable[bytes], *, max_bytes: int | None = None
     ) -> StoredObject: ...
@@ -41,6 +66,20 @@ class Store(Protocol):
     def exists(self, sha256: str) -> bool: ...
     def open(self, sha256: str) -> BinaryIO: ...
     def local_path(self, sha256: str) -> Path: ...
+    def copy_to(self, sha256: str, dest: Path) -> None: ...
+
+
+def open_store(settings: Settings) -> Store:
+    """The store MAREA_STORE_URL names (StoreUrlError, saying what to write, if malformed).
+
+    boto3 is imported only for an s3:// store, so a folder site's commands start as fast as before.
+    """
+    location = settings.store_location()
+    if isinstance(location, BucketLocation):
+        from app.core.s3store import S3Store
+
+        return S3Store.from_settings(settings, location)
+    return LocalStore(location.path)
 
 
 class LocalStore:
@@ -48,11 +87,11 @@ class LocalStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        (root / "tmp").mkdir(parents=True, exist_ok=True)
+        self.spool_dir = root / "tmp"
+        self.spool_dir.mkdir(parents=True, exist_ok=True)
 
     def _path(self, sha256: str) -> Path:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+        check_digest(sha256)
         return self.root / sha256[:2] / sha256[2:]
 
     def put_stream(self, chunks: Iterable[bytes], *, max_bytes: int | None = None) -> StoredObject:

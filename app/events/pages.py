@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from app.accounts.deps import OptionalUser
 from app.accounts.models import User
 from app.core.db import utcnow
-from app.core.store import CHUNK, LocalStore
+from app.core.store import CHUNK, Store
 from app.events import service
 from app.events.models import Event
 from app.events.registration import registration_of
@@ -107,7 +107,7 @@ def event_calendar(
     )
 
 
-def _stream(store: LocalStore, sha256: str) -> Iterator[bytes]:
+def _stream(store: Store, sha256: str) -> Iterator[bytes]:
     with store.open(sha256) as fh:
         yield from iter(lambda: fh.read(CHUNK), b"")
 

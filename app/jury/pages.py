@@ -21,7 +21,7 @@ from app.accounts.models import User
 from app.challenges.models import Challenge
 from app.challenges.web import AnyChallenge, OrganisedChallenge
 from app.core.refusal import Refusal
-from app.core.store import LocalStore
+from app.core.store import Store
 from app.jury import service
 from app.jury.ranking import JudgingSpec
 from app.leaderboard.ranking import BoardSpec
@@ -225,7 +225,7 @@ def _finalist(
 def _team_page(
     page: Page,
     db: Session,
-    store: LocalStore,
+    store: Store,
     user: User,
     challenge: Challenge,
     spec: JudgingSpec,
@@ -319,7 +319,7 @@ async def judge_review(
     )
 
 
-def _stream(store: LocalStore, sha256: str) -> Iterator[bytes]:
+def _stream(store: Store, sha256: str) -> Iterator[bytes]:
     with store.open(sha256) as fh:
         yield from iter(lambda: fh.read(CHUNK), b"")
 

@@ -16,7 +16,7 @@ from app.challenges import service as challenges
 from app.challenges.models import Challenge
 from app.challenges.web import OrganisedChallenge
 from app.core.refusal import Refusal
-from app.core.store import LocalStore
+from app.core.store import Store
 from app.organisers import log_excerpts
 from app.submissions.access import read_logs
 from app.submissions.log_policy import phase_log_policy
@@ -78,7 +78,7 @@ def organise_log_excerpts(
 def _review_page(
     page: Page,
     db: Session,
-    store: LocalStore,
+    store: Store,
     challenge: Challenge,
     submission: Submission,
     *,

@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.challenges.models import Challenge, Phase
-from app.core.store import CHUNK, LocalStore
+from app.core.store import CHUNK, Store
 from app.leaderboard.boards import LIVE
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.views import board_rows
@@ -250,9 +250,7 @@ class PhaseArchive:
     missing: list[int]
 
 
-def phase_archive(
-    session: Session, store: LocalStore, phase_id: int, work_dir: Path
-) -> PhaseArchive:
+def phase_archive(session: Session, store: Store, phase_id: int, work_dir: Path) -> PhaseArchive:
     """Every submission file of the phase in a zip on disk, `<team>/<id>-<filename>`.
 
     Files absent from the store are listed in MISSING.txt inside the archive

@@ -7,12 +7,12 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from app.challenges.models import Challenge, DataFile
-from app.core.store import LocalStore
+from app.core.store import Store
 from app.queue.judge_request import ROLES_FOR_JUDGING, ChallengeDirs, FileSource, materialise
 
 
 def challenge_dirs(
-    session: Session, store: LocalStore, challenge: Challenge, work_dir: Path
+    session: Session, store: Store, challenge: Challenge, work_dir: Path
 ) -> ChallengeDirs:
     rows = session.exec(
         select(DataFile).where(

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.challenges.models import Challenge, Phase
-from app.core.store import LocalStore
+from app.core.store import Store
 from app.roles.service import user_manages
 from app.submissions.excerpts import approved_excerpt
 from app.submissions.log_policy import LogPolicy, phase_log_policy
@@ -112,7 +112,7 @@ STAFF_AUDIENCES = ("participant", "withheld", "organiser")
 EXCERPT_AUDIENCE = "excerpt"
 
 
-def read_logs(store: LocalStore, logs_sha256: str | None, organiser: bool) -> dict[str, Any]:
+def read_logs(store: Store, logs_sha256: str | None, organiser: bool) -> dict[str, Any]:
     if not logs_sha256 or not store.exists(logs_sha256):
         return {}
     with store.open(logs_sha256) as fh:
@@ -132,7 +132,7 @@ def read_logs(store: LocalStore, logs_sha256: str | None, organiser: bool) -> di
 
 
 def team_logs(
-    store: LocalStore, submission: Submission, policy: LogPolicy, excerpt: LogExcerpt | None
+    store: Store, submission: Submission, policy: LogPolicy, excerpt: LogExcerpt | None
 ) -> dict[str, Any]:
     """What the team reads of a run's logs under its phase's policy (applied at every read).
 
@@ -147,9 +147,7 @@ def team_logs(
     return {}
 
 
-def view_of(
-    session: Session, store: LocalStore, user: User, submission: Submission
-) -> SubmissionView:
+def view_of(session: Session, store: Store, user: User, submission: Submission) -> SubmissionView:
     assert submission.id is not None
     challenge = session.get(Challenge, submission.challenge_id)
     phase = session.get(Phase, submission.phase_id)

@@ -29,7 +29,7 @@ from app.challenges.models import Phase
 from app.core.capped import ByteCap, TooLarge, declared_length
 from app.core.refusal import Kind, Refusal
 from app.core.settings import Settings
-from app.core.store import LocalStore, StoredObject
+from app.core.store import Store, StoredObject
 from app.i18n.speech import gettext as _
 from app.i18n.speech import number
 from app.submissions.models import Submission
@@ -205,7 +205,7 @@ def _boundary(request: Request) -> bytes | None:
 
 async def receive_upload(
     request: Request,
-    store: LocalStore,
+    store: Store,
     *,
     max_bytes: int,
     file_field: str = "file",
@@ -226,7 +226,7 @@ async def receive_upload(
         )
     if declared_too_large(request, max_bytes):
         return too_large(max_bytes)
-    tmp_dir = store.root / "tmp"
+    tmp_dir = store.spool_dir
     fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-")
     tmp_path = Path(tmp_name)
     try:
@@ -271,7 +271,7 @@ async def receive_upload(
         tmp_path.unlink(missing_ok=True)
 
 
-def _store_file(store: LocalStore, path: Path, max_bytes: int) -> StoredObject:
+def _store_file(store: Store, path: Path, max_bytes: int) -> StoredObject:
     return store.put_stream(file_chunks(path), max_bytes=max_bytes)
 
 

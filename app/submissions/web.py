@@ -17,7 +17,7 @@ from app.challenges.models import Phase
 from app.core.redis import redis_client
 from app.core.refusal import Refusal
 from app.core.settings import Settings
-from app.core.store import LocalStore
+from app.core.store import Store
 from app.live.notify import notify_status
 from app.queue.intake import submitted
 from app.submissions.context import choose_phase, precheck, require_team, submit_context
@@ -35,7 +35,7 @@ async def receive_submission(
     *,
     engine: Engine,
     settings: Settings,
-    store: LocalStore,
+    store: Store,
 ) -> Submission:
     """The whole upload path shared by the API and the web form; raises `Refused` on refusal.
 

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from app.core.db import MAX_ROW_ID
 from app.core.settings import Settings
-from app.core.store import LocalStore
+from app.core.store import Store
 from app.i18n import pick_language
 
 
@@ -36,8 +36,8 @@ def get_templates(request: Request) -> Jinja2Templates:
     return templates
 
 
-def get_store(request: Request) -> LocalStore:
-    store: LocalStore = request.app.state.store
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
     return store
 
 
@@ -50,7 +50,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SessionDep = Annotated[Session, Depends(get_session)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
-StoreDep = Annotated[LocalStore, Depends(get_store)]
+StoreDep = Annotated[Store, Depends(get_store)]
 LangDep = Annotated[str, Depends(get_language)]
 
 # An id in a path: a number no row can have is a 422, not a database error.
