@@ -54,6 +54,7 @@ NOT_RENDERED = {
     "accounts/verify.html": "needs a verification link (covered by the static scan)",
     "accounts/link_done.html": "needs a used link (covered by the static scan)",
     "mail/mail.html": "needs a mail in the outbox (covered by the static scan)",
+    "notifications/unsubscribe.html": "needs a mailed unsubscribe link (covered by the static scan)",
     # This site has no event: the event pages are rendered by tests/app/events and
     # tests/e2e/test_event_flow.py (with axe), and scanned for inline script here.
     **{

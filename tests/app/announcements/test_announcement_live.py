@@ -54,7 +54,7 @@ def _read(url: str, headers: dict[str, str], seen: list[str], stop: threading.Ev
         return
 
 
-def _wait(condition: object, seconds: float = 8) -> None:
+def _wait(condition: object, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while not condition() and time.monotonic() < deadline:  # type: ignore[operator]
         time.sleep(0.05)

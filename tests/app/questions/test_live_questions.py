@@ -43,7 +43,7 @@ class Reader:
         return sum(1 for line in self.lines if line == "event: questions")
 
 
-def _until(check: Callable[[], bool], seconds: float = 8) -> bool:
+def _until(check: Callable[[], bool], seconds: float = 30) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if check():
