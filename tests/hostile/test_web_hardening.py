@@ -28,6 +28,7 @@ from app.accounts.models import Role
 from app.core.settings import Settings
 from app.main import create_app
 from app.web.security import SIGNED_LINK_PREFIXES
+from app.web.stream_limit import is_stream
 from tests.app.accounts.helpers import APP_URL, PASSWORD, csrf_from, form_token, sign_up
 from tests.app.web.web_helpers import person
 from tests.hostile.hostile_world import (
@@ -129,9 +130,12 @@ def site(tmp_path_factory: pytest.TempPathFactory, runner_image: str) -> Iterato
 
 
 def _get_pages(site: Site, role: str) -> Iterator[tuple[str, httpx.Response]]:
+    """Every page route once; live event streams never end, so they are left to
+    tests/hostile/test_slow_clients.py and each feature's stream tests."""
     for method, template in page_routes(site.world.client):
-        if method == "GET" and not template.startswith("/login/oidc"):
-            yield template, site.browsers[role].get(fill(template, site.values))
+        path = fill(template, site.values)
+        if method == "GET" and not template.startswith("/login/oidc") and not is_stream(path):
+            yield template, site.browsers[role].get(path)
 
 
 def _csp(headers: httpx.Headers) -> dict[str, list[str]]:
