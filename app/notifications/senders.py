@@ -23,7 +23,7 @@ from app.core.settings import Settings
 from app.events.models import Event, Registration
 from app.mail.models import MailKind, OutboxMail
 from app.notifications.models import Notice
-from app.notifications.service import notify, once
+from app.notifications.service import notify, once, wants
 from app.organisers.service import time_zone_of
 from app.submissions.models import Status, Submission
 from app.teams.models import Membership
@@ -67,11 +67,14 @@ def submission_result(db: Session, settings: Settings, submission_id: int) -> li
     submission = db.get(Submission, submission_id)
     if submission is None or submission.status not in (Status.scored, Status.failed):
         return []
-    if not once(db, f"submission-result:{submission_id}"):
-        return []
     user = db.get(User, submission.user_id)
     challenge = db.get(Challenge, submission.challenge_id)
-    if user is None or challenge is None:
+    if user is None or challenge is None or user.id is None or not user.email_verified:
+        return []
+    # Most people leave this mail off: ask before writing the once-only row of every judging.
+    if not wants(db, user.id, Notice.submission_result):
+        return []
+    if not once(db, f"submission-result:{submission_id}"):
         return []
     mail = notify(
         db,
