@@ -9,11 +9,12 @@ from fastapi import APIRouter
 
 from app.accounts.deps import OptionalUser
 from app.announcements import service
+from app.api.schemas import ErrorBody
 from app.challenges.web import PublishedChallenge
 from app.text.markdown import render_markdown
 from app.web.deps import SessionDep
 
-router = APIRouter(prefix="/api/v1", tags=["announcements"])
+router = APIRouter(prefix="/api/v1", tags=["announcements"], responses={404: {"model": ErrorBody}})
 
 
 @router.get("/challenges/{slug}/announcements")
