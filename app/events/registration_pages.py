@@ -403,6 +403,7 @@ def publish_results(
     db.add(event)
     record(db, user, None, "event.results_published" if show else "event.results_hidden",
            f"event:{event.slug}", {})  # fmt: skip
+    db.commit()  # the publication first; its mails follow in their own transaction
     mails = senders.event_results_published(db, settings, event) if show else []
     db.commit()
     wake(settings, mails)

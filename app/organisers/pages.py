@@ -509,6 +509,7 @@ def organise_reveal(
     if refused is not None:
         db.rollback()
         return _reveal_page(page, db, challenge, status=status_of(refused), problem=refused.message)
+    db.commit()  # the reveal, exactly as before there were mails; they follow in their own
     mails = senders.results_published(db, settings, challenge)
     db.commit()
     wake(settings, mails)
