@@ -33,7 +33,7 @@ from playwright.sync_api import Error as PlaywrightError
 ROOT = Path(__file__).resolve().parents[2]
 IT_PO = ROOT / "app" / "locale" / "it" / "LC_MESSAGES" / "messages.po"
 PER_PATTERN = 1  # one page of each route pattern: the crawl stays bounded as the site grows
-MAX_PAGES = 70  # per crawl; a crawl that reaches it fails, so the bound never hides pages
+MAX_PAGES = 90  # per crawl; a crawl that reaches it fails, so the bound never hides pages
 SLUG_PARENTS = frozenset({"challenges", "organise", "judge"})
 NOT_SLUGS = frozenset({"dashboard", "upload"})
 SKIPPED_SUFFIXES = (".csv", ".zip", ".json", ".txt", ".py", ".ipynb", ".png", ".svg", ".md")
