@@ -122,19 +122,8 @@ def results_published(db: Session, settings: Settings, challenge: Challenge) -> 
         "challenge": _challenge_context(challenge),
         "link": f"{settings.base_url.rstrip('/')}/challenges/{challenge.slug}/leaderboard",
     }
-    mails = []
-    for user in challenge_members(db, challenge.id):
-        mail = notify(
-            db,
-            settings,
-            user=user,
-            notice=Notice.results,
-            mail_kind=MailKind.results_published,
-            context=context,
-        )
-        if mail is not None:
-            mails.append(mail)
-    return mails
+    people = challenge_members(db, challenge.id)
+    return _notify_all(db, settings, people, Notice.results, MailKind.results_published, context)
 
 
 def event_results_published(db: Session, settings: Settings, event: Event) -> list[OutboxMail]:
@@ -152,12 +141,22 @@ def event_results_published(db: Session, settings: Settings, event: Event) -> li
         "event": {"title": event.title, "slug": event.slug},
         "link": f"{settings.base_url.rstrip('/')}/events/{event.slug}/winners",
     }
+    people_list = list(people.values())
+    return _notify_all(db, settings, people_list, Notice.results, MailKind.event_results, context)
+
+
+def _notify_all(
+    db: Session,
+    settings: Settings,
+    people: Iterable[User],
+    notice: Notice,
+    mail_kind: str,
+    context: dict[str, Any],
+) -> list[OutboxMail]:
+    """The same notification to each person who wants it."""
     mails = []
-    for user in people.values():
-        mail = notify(
-            db, settings, user=user, notice=Notice.results,
-            mail_kind=MailKind.event_results, context=context,
-        )  # fmt: skip
+    for user in people:
+        mail = notify(db, settings, user=user, notice=notice, mail_kind=mail_kind, context=context)
         if mail is not None:
             mails.append(mail)
     return mails
