@@ -67,7 +67,56 @@ def check_rules(challenge: Challenge, images: Collection[str]) -> list[Issue]:
         *_teams_and_judging(challenge),
         *_code_logs(challenge),
         *_identity(challenge),
+        *_project(challenge),
     ]
+
+
+def _project(c: Challenge) -> Iterator[Issue]:
+    """The `project` section and the project phases come together: one without the other is a
+    half-written bundle, and the form would have no licence to offer."""
+    has_phase = PhaseKind.PROJECT in c.phase_kinds()
+    if has_phase and c.project is None:
+        first = next(i for i, p in enumerate(c.phases) if p.kind is PhaseKind.PROJECT)
+        yield Issue(
+            ("phases", first, "kind"),
+            N_(
+                "phases[{index}] is a project phase but the bundle has no `project` section",
+                index=first,
+            ),
+            N_(
+                "add `project: {{licences: [EUPL-1.2, MIT]}}` (files, links, gallery and "
+                "reviews_per_project are optional)"
+            ),
+        )
+    if c.project is None:
+        return
+    if not has_phase:
+        yield Issue(
+            ("project",),
+            N_("the bundle has a `project` section but no phase of kind project"),
+            N_("add a phase with `kind: project`, or remove the `project` section"),
+            at_key=True,
+        )
+    seen: set[str] = set()
+    for i, licence in enumerate(c.project.licences):
+        if licence.lower() in seen:
+            yield Issue(
+                ("project", "licences", i),
+                N_("licence '{licence}' is listed twice", licence=licence),
+                N_("list every licence once"),
+            )
+        seen.add(licence.lower())
+    choice = c.project.people_choice
+    if choice is not None and choice.end <= choice.start:
+        yield Issue(
+            ("project", "people_choice", "end"),
+            N_(
+                "project.people_choice.end ({end}) is not after its start ({start})",
+                end=_iso(choice.end),
+                start=_iso(choice.start),
+            ),
+            N_("set end after start"),
+        )
 
 
 def _scoring(c: Challenge) -> Iterator[Issue]:
@@ -276,6 +325,13 @@ def _phases(c: Challenge) -> Iterator[Issue]:
                     'add `code: {{command: ["python3", "main.py"]}}` (time_limit_s, memory_mb '
                     "and cpus are optional)"
                 ),
+            )
+        if phase.kind is PhaseKind.PROJECT and phase.code is not None:
+            yield Issue(
+                (*loc, "code"),
+                N_("{phase} is a project phase, so its `code` block would never run", phase=here),
+                N_("remove `code`: judges review projects, nothing is run"),
+                at_key=True,
             )
         if phase.kind is PhaseKind.PREDICTIONS and phase.code is not None:
             yield Issue(

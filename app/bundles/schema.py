@@ -54,6 +54,7 @@ class Theme(StrEnum):
 class PhaseKind(StrEnum):
     PREDICTIONS = "predictions"  # teams upload a predictions file
     CODE = "code"  # teams upload a program that writes the predictions file
+    PROJECT = "project"  # teams hand in a project (pages, links, files) that judges review
 
 
 class Better(StrEnum):
@@ -325,11 +326,100 @@ class Phase(Model):
         description=N_("a date and time with a time zone, e.g. 2026-01-15T18:00:00+01:00")
     )
     kind: PhaseKind = Field(
-        description=N_("predictions (upload a file) or code (upload a program)")
+        description=N_(
+            "predictions (upload a file), code (upload a program) or project (a project "
+            "that judges review)"
+        )
     )
     limits: Limits = Field(default_factory=Limits)
     code: CodeRun | None = None
     runner_image: ImageRef | None = None
+
+
+class ProjectFileType(StrEnum):
+    """What a project's files may be, recognised by their content, never by their name."""
+
+    PDF = "pdf"
+    PNG = "png"
+    JPEG = "jpeg"
+    WEBP = "webp"
+    ZIP = "zip"
+
+
+class ProjectLink(StrEnum):
+    REPOSITORY = "repository"
+    DEMO = "demo"
+    VIDEO = "video"
+    SLIDES = "slides"
+
+
+class GalleryMode(StrEnum):
+    PUBLISHED = "published"  # public once an organiser publishes it
+    LIVE = "live"  # public as soon as a team saves its project
+
+
+Licence = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9.+-]{0,63}$",
+        description=N_("an SPDX licence identifier such as 'EUPL-1.2' or 'CC-BY-4.0'"),
+    ),
+]
+
+
+class ProjectFiles(Model):
+    max_files: StrictInt = Field(
+        default=5, ge=0, le=20, description=N_("a whole number between 0 and 20")
+    )
+    max_mb: StrictInt = Field(
+        default=20, ge=1, le=200, description=N_("megabytes per file, between 1 and 200")
+    )
+    types: list[ProjectFileType] = Field(
+        default_factory=lambda: [ProjectFileType.PDF, ProjectFileType.PNG, ProjectFileType.JPEG],
+        min_length=1,
+        description=N_(
+            "the kinds of file teams may attach, among: {names}",
+            names=", ".join(t.value for t in ProjectFileType),
+        ),
+    )
+
+
+class PeopleChoice(Model):
+    max_votes: Count = 3
+    start: AwareDatetime = Field(
+        description=N_("when voting opens: a date and time with a time zone")
+    )
+    end: AwareDatetime = Field(
+        description=N_("when voting closes: a date and time with a time zone")
+    )
+
+
+class Project(Model):
+    """What a project phase asks of a team, and how its work is shown and judged."""
+
+    licences: list[Licence] = Field(
+        min_length=1,
+        max_length=30,
+        description=N_("the licences the work may carry, e.g. [EUPL-1.2, MIT, CC-BY-4.0]"),
+    )
+    files: ProjectFiles = Field(default_factory=ProjectFiles)
+    links: list[ProjectLink] = Field(
+        default_factory=lambda: list(ProjectLink),
+        description=N_(
+            "the links the form asks for, among: {names}",
+            names=", ".join(link.value for link in ProjectLink),
+        ),
+    )
+    gallery: GalleryMode = Field(
+        default=GalleryMode.PUBLISHED,
+        description=N_(
+            "published (public once the organisers publish it) or live (public as teams save)"
+        ),
+    )
+    reviews_per_project: Count = Field(
+        default=3, description=N_("how many judges review each project, at least 1")
+    )
+    people_choice: PeopleChoice | None = None
 
 
 class Teams(Model):
@@ -464,6 +554,10 @@ class Challenge(Model):
     phases: list[Phase] = Field(min_length=1, description=N_("at least one phase"))
     teams: Teams = Field(default_factory=Teams)
     judging: Judging = Field(description=N_("scale, rubric, finalists and combine"))
+    project: Project | None = Field(
+        default=None,
+        description=N_("licences, files, links, gallery and reviews of the project phases"),
+    )
     identity: Identity | None = Field(
         default=None, description=N_("logo, hero, primary and accent: how the challenge looks")
     )
