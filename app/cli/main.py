@@ -55,6 +55,7 @@ def _register_subcommands() -> None:
     from app.cli.event import event_app
     from app.cli.judge import judge
     from app.cli.sandbox import sandbox_app
+    from app.cli.store import store_app
     from app.cli.submit import submit
     from app.cli.user import user_app
     from app.cli.worker import worker
@@ -64,6 +65,7 @@ def _register_subcommands() -> None:
     cli.add_typer(event_app, name="event", help="Validate and load events (event.yaml).")
     cli.add_typer(sandbox_app, name="sandbox", help="Build and check the sandbox runner image.")
     cli.add_typer(user_app, name="user", help="Manage user accounts.")
+    cli.add_typer(store_app, name="store", help="Move the site's files between stores.")
     cli.command("worker")(worker)
     cli.command("judge")(judge)
     cli.command("submit")(submit)

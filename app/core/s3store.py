@@ -20,13 +20,13 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from app.core.capped import ByteCap
 from app.core.settings import BucketLocation, Settings
-from app.core.store import CHUNK, CorruptObject, StoredObject, check_digest
+from app.core.store import CHUNK, CorruptObject, StoredObject, check_digest, is_digest
 from sandbox import Sha256Stream, file_chunks
 
 if TYPE_CHECKING:
@@ -274,6 +274,18 @@ class S3Store:
             ObjectCache._touch(cached)
             return cached
         return self.cache.get(sha256, self.open(sha256), f"s3://{self.bucket}/{self.key(sha256)}")
+
+    def digests(self) -> Iterator[str]:
+        """Every object's digest under the prefix, page by page (never the whole list at once)."""
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self.prefix
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                rest = item["Key"][len(self.prefix) :]
+                head, _, tail = rest.partition("/")
+                if len(head) == 2 and is_digest(head + tail):
+                    yield head + tail
 
     def copy_to(self, sha256: str, dest: Path) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)

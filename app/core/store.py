@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -33,6 +33,7 @@ __all__ = [
     "StoredObject",
     "TooLarge",
     "check_digest",
+    "is_digest",
     "open_store",
 ]
 
@@ -43,9 +44,13 @@ class CorruptObject(Exception):
 
 def check_digest(sha256: str) -> str:
     """`sha256` if it is a lowercase hex digest; a name from outside never becomes a path or key."""
-    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+    if not is_digest(sha256):
         raise ValueError(f"not a sha256 hex digest: {sha256!r}")
     return sha256
+
+
+def is_digest(name: str) -> bool:
+    return len(name) == 64 and all(c in "0123456789abcdef" for c in name)
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class Store(Protocol):
     def open(self, sha256: str) -> BinaryIO: ...
     def local_path(self, sha256: str) -> Path: ...
     def copy_to(self, sha256: str, dest: Path) -> None: ...
+    def digests(self) -> Iterator[str]: ...
 
 
 def open_store(settings: Settings) -> Store:
@@ -129,6 +135,16 @@ class LocalStore:
 
     def open(self, sha256: str) -> BinaryIO:
         return self._path(sha256).open("rb")
+
+    def digests(self) -> Iterator[str]:
+        """Every object's digest (files half-written under tmp/ are not objects yet)."""
+        for folder in sorted(self.root.iterdir()):
+            if len(folder.name) != 2 or not folder.is_dir():
+                continue
+            for item in sorted(folder.iterdir()):
+                name = folder.name + item.name
+                if item.is_file() and is_digest(name):
+                    yield name
 
     def local_path(self, sha256: str) -> Path:
         """A path readable by local tools (docker bind mounts); raises if absent."""
