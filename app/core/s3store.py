@@ -165,8 +165,10 @@ class S3Store:
         cache: ObjectCache,
         *,
         part_size: int = PART_SIZE,
+        make_probe: Callable[[], S3Client] | None = None,
     ) -> None:
         self._make_client = make_client
+        self._make_probe = make_probe or make_client
         self._client: tuple[int, S3Client] | None = None
         self.bucket = location.bucket
         self.prefix = location.prefix
@@ -187,7 +189,21 @@ class S3Store:
     @classmethod
     def from_settings(cls, settings: Settings, location: BucketLocation) -> S3Store:
         cache = ObjectCache(settings.cache_dir, settings.store_cache_bytes)
-        return cls(lambda: _client_from(settings), location, cache)
+        return cls(
+            lambda: _client_from(settings),
+            location,
+            cache,
+            make_probe=lambda: _client_from(settings, probe=True),
+        )
+
+    def problem(self) -> str | None:
+        """Why this host cannot reach the bucket now, or None; asked by a quick client (one
+        try, short timeouts), so a worker's health check never hangs on a dead server."""
+        try:
+            self._make_probe().head_bucket(Bucket=self.bucket)
+        except Exception as exc:
+            return f"the bucket s3://{self.bucket} cannot be reached: {type(exc).__name__}: {exc}"
+        return None
 
     def key(self, sha256: str) -> str:
         check_digest(sha256)
@@ -292,7 +308,7 @@ class S3Store:
         shutil.copyfile(self.local_path(sha256), dest)
 
 
-def _client_from(settings: Settings) -> S3Client:
+def _client_from(settings: Settings, *, probe: bool = False) -> S3Client:
     """A boto3 client for the settings' S3 server (boto3 is imported only for s3:// stores)."""
     import boto3
     from botocore.config import Config
@@ -307,9 +323,9 @@ def _client_from(settings: Settings) -> S3Client:
         config=Config(
             # SeaweedFS and MinIO answer on one host name: the bucket in the path, not the host.
             s3={"addressing_style": "path" if settings.s3_endpoint_url else "auto"},
-            retries={"mode": "standard", "max_attempts": 5},
-            connect_timeout=10,
-            read_timeout=60,
+            retries={"mode": "standard", "max_attempts": 1 if probe else 5},
+            connect_timeout=3 if probe else 10,
+            read_timeout=5 if probe else 60,
         ),
     )
 

@@ -73,6 +73,7 @@ class Store(Protocol):
     def local_path(self, sha256: str) -> Path: ...
     def copy_to(self, sha256: str, dest: Path) -> None: ...
     def digests(self) -> Iterator[str]: ...
+    def problem(self) -> str | None: ...
 
 
 def open_store(settings: Settings) -> Store:
@@ -135,6 +136,12 @@ class LocalStore:
 
     def open(self, sha256: str) -> BinaryIO:
         return self._path(sha256).open("rb")
+
+    def problem(self) -> str | None:
+        """Why this host cannot use the store now (a worker then takes no job), or None."""
+        if not self.spool_dir.is_dir() or not os.access(self.spool_dir, os.W_OK):
+            return f"the store folder {self.root} is missing or not writable"
+        return None
 
     def digests(self) -> Iterator[str]:
         """Every object's digest (files half-written under tmp/ are not objects yet)."""

@@ -127,6 +127,9 @@ class Supervisor:
 
     def tick(self) -> HostHealth:
         ok, message = sandbox.engine_healthy()
+        if ok and (store_problem := self.runtime.store.problem()) is not None:
+            # Without its files a job would fail for the host's sake, not the team's: take none.
+            ok, message = False, store_problem
         health = HostHealth(ok, message)
         self._reap()
         self._keep_mailer()
@@ -134,7 +137,7 @@ class Supervisor:
             self._start_children()
             sandbox.cleanup_stale(self.settings.sandbox_max_age_s)
         elif self.children:
-            log.error("Docker engine unreachable (%s): stopping workers until it is back", message)
+            log.error("host unhealthy (%s): stopping workers until it is back", message)
             self._stop_children()
         ttl = int(self.settings.sweep_interval_s * 3) + 5
         publish_health(self.client, self.host, health, len(self.children), ttl)

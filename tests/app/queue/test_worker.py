@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import threading
 import time
 import zipfile
@@ -165,6 +166,39 @@ def test_without_a_docker_engine_nothing_runs_and_the_host_says_so(
         60,
         "the waiting submission to be scored once an engine is there",
     )
+
+
+def test_a_worker_that_cannot_reach_its_bucket_takes_no_job_and_says_so(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """Like a lost Docker engine: a worker whose S3 server is away judges nothing (a job would
+    fail for the host's sake), reports why, and the submission waits for a host that can."""
+    challenge = stack.load(make_bundle(tmp_path / "bundle"))
+    team = stack.team(challenge, "Cernie")
+    submission_id = stack.submit(challenge, team, BASELINE)
+    with socket.socket() as closed:  # bound, never listening: every connection is refused
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+        cut_off = stack.start_worker(
+            MAREA_STORE_URL="s3://marea-away/site",
+            MAREA_S3_ENDPOINT_URL=f"http://127.0.0.1:{port}",
+            MAREA_S3_ACCESS_KEY_ID="k",
+            MAREA_S3_SECRET_ACCESS_KEY="s",
+        )
+        stack.wait_for(lambda: bool(read_worker_health(stack.redis)), 30, "the worker to report")
+        health = read_worker_health(stack.redis)
+        assert health[0]["healthy"] is False and health[0]["processes"] == 0
+        assert "s3://marea-away" in health[0]["message"]
+        time.sleep(2)
+        assert stack.submission(submission_id).status == Status.queued
+        stack.kill_worker(cut_off, signal.SIGTERM)
+    stack.start_worker()
+    stack.wait_for(
+        lambda: stack.submission(submission_id).status == Status.scored,
+        60,
+        "the waiting submission to be scored by a host that reaches the store",
+    )
+    assert stack.submission(submission_id).attempts == 1
 
 
 def test_a_teams_own_failure_is_not_retried(stack: Stack, tmp_path: Path) -> None:
