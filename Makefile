@@ -14,13 +14,16 @@ export MAREA_DATA_DIR ?= $(CURDIR)/var
 help: ## what each target does (this list)
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:[^#]*## /\t/' | column -t -s "$$(printf '\t')"
 
-.PHONY: help run test coverage unit setup services postgres oidc browser image catalog lint clean bench bench-check bench-record wrk i18n chaos load fuzz screenshots
+.PHONY: help run run-s3 test coverage unit setup services postgres oidc browser image catalog lint clean bench bench-check bench-record wrk i18n chaos load fuzz screenshots
 
 run: setup catalog ## serve the site with a worker on SQLite (sets everything up first)
 	@echo "==> serving Marea at http://$(HOST):$(PORT) with a worker (Ctrl-C stops both)"
 	@set -m; $(BIN)/marea worker --processes 1 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/marea serve --host $(HOST) --port $(PORT)
+
+run-s3: setup ## `make run` with the files in a local S3 server (SeaweedFS), data in var-s3
+	@MAREA_DATA_DIR=$(CURDIR)/var-s3 BIN=$(BIN) HOST=$(HOST) PORT=$(PORT) bash scripts/run-s3.sh
 
 test: setup postgres oidc browser lint ## set everything up, lint, then run the whole suite
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
