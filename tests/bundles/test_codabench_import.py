@@ -21,10 +21,10 @@ from typer.testing import CliRunner
 
 from app.bundles import codabench_adapter as adapter
 from app.bundles.codabench import ImportRefused, import_codabench
-from app.bundles.errors import TODO_MARKER
 from app.bundles.limits import BundleLimits
 from app.bundles.validate import validate_bundle
 from app.cli.challenge import challenge_app
+from tests.bundles.codabench_helpers import fill_placeholders as _fill_placeholders
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "codabench"
 V2 = FIXTURES / "competition.zip"
@@ -35,21 +35,6 @@ IMAGES = ("marea-runner:py311",)
 def _errors(bundle: Path) -> list[str]:
     with validate_bundle(bundle, images=IMAGES) as report:
         return [f"{e.where()}: {e.message}" for e in report.errors]
-
-
-def _fill_placeholders(bundle: Path) -> None:
-    """What an organiser does after the import: translate, name the licence and the source."""
-    text = (bundle / "challenge.yaml").read_text(encoding="utf-8")
-    text = text.replace(f"{TODO_MARKER} traduci: ", "")
-    text = text.replace(f"{TODO_MARKER}: the licence of the data, e.g. CC-BY-4.0", "CC-BY-4.0")
-    text = text.replace(f"{TODO_MARKER}: where the data comes from.", "Codabench test suite.")
-    text = text.replace(f"{TODO_MARKER}: the organisers' name", "Comune di Prova")
-    (bundle / "challenge.yaml").write_text(text, encoding="utf-8")
-    for page in (bundle / "pages").glob("*.md"):
-        if page.name.endswith(".it.md"):
-            page.write_text("# Pagina\n\nTesto in italiano.\n", encoding="utf-8")
-        elif TODO_MARKER in page.read_text(encoding="utf-8"):
-            page.write_text("# Page\n\nWritten by the organisers.\n", encoding="utf-8")
 
 
 @pytest.mark.parametrize("source", [V2, V15], ids=["codabench-v2", "codalab-v1.5"])
