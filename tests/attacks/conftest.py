@@ -9,7 +9,6 @@ contacts another machine: the listeners are ours, on our own addresses.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import socket
@@ -18,14 +17,14 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from app.queue.judge_request import ChallengeDirs, FileSource, materialise
-from tests.net_helpers import host_addresses
+from tests.net_helpers import Listeners, host_addresses
 
 IDS = ["b1", "b2", "b3", "b4", "b5", "b6"]
 TRUTH = [14.0, 15.5, 13.0, 16.0, 17.5, 12.0]
@@ -39,57 +38,6 @@ SECRET_NAMES = (
     "MAREA_OIDC_PROVIDERS",
     "AWS_SECRET_ACCESS_KEY",
 )
-
-
-@dataclass
-class Listeners:
-    """TCP and UDP listeners on loopback and on this machine's other addresses."""
-
-    tcp: list[socket.socket] = field(default_factory=list)
-    udp: list[socket.socket] = field(default_factory=list)
-
-    @classmethod
-    def open(cls, addresses: list[str]) -> Listeners:
-        listeners = cls()
-        for address in addresses:
-            family = socket.AF_INET6 if ":" in address else socket.AF_INET
-            for kind, bucket in (
-                (socket.SOCK_STREAM, listeners.tcp),
-                (socket.SOCK_DGRAM, listeners.udp),
-            ):
-                sock = socket.socket(family, kind)
-                try:
-                    sock.bind((address, 0))
-                except OSError:  # e.g. an IPv6 address still tentative: nothing to reach there
-                    sock.close()
-                    continue
-                if kind == socket.SOCK_STREAM:
-                    sock.listen(8)
-                sock.setblocking(False)
-                bucket.append(sock)
-        return listeners
-
-    def addresses(self, kind: str) -> list[tuple[str, int]]:
-        bucket = self.tcp if kind == "tcp" else self.udp
-        return [(s.getsockname()[0], s.getsockname()[1]) for s in bucket]
-
-    def received(self) -> list[str]:
-        """Whatever reached a listener since the last call: connections and datagrams."""
-        arrived: list[str] = []
-        for sock in self.tcp:
-            with contextlib.suppress(BlockingIOError):
-                conn, peer = sock.accept()
-                conn.close()
-                arrived.append(f"tcp connection to {sock.getsockname()} from {peer}")
-        for sock in self.udp:
-            with contextlib.suppress(BlockingIOError):
-                data, peer = sock.recvfrom(4096)
-                arrived.append(f"udp {data!r} to {sock.getsockname()} from {peer}")
-        return arrived
-
-    def close(self) -> None:
-        for sock in self.tcp + self.udp:
-            sock.close()
 
 
 def processes_with(marker: str) -> list[str]:
