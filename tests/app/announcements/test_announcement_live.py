@@ -3,36 +3,24 @@ reaches a reader outside it (what they receive is the same as if it had not been
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from tests.app.announcements.ann_helpers import World, post
+from tests.served import served
 
 MANAGE = "/organise/sea/announcements"
 
 
 @pytest.fixture
 def server(client: TestClient) -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    config = uvicorn.Config(client.app, host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(10)
+    with served(client.app) as url:
+        yield url
 
 
 def _cookie(client: TestClient | None) -> dict[str, str]:

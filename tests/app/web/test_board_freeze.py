@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -11,7 +10,6 @@ from datetime import timedelta
 import httpx
 import pytest
 import redis
-import uvicorn
 from fastapi.testclient import TestClient
 
 from app.accounts.models import Role
@@ -22,6 +20,7 @@ from app.leaderboard.service import offer
 from app.live.events import challenge_channel, publish
 from app.submissions.models import Score, Status, Submission
 from tests.app.web.web_helpers import Person, challenge, engine_of, person, team_for
+from tests.served import served
 
 URL = "/api/v1/challenges/sea-temp/leaderboard"
 
@@ -107,26 +106,11 @@ def test_disqualified_teams_are_on_no_board(client: TestClient, board: dict[str,
     assert _names(client.get(URL, headers=boss.bearer())) == ["Delfini"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server(client: TestClient) -> Iterator[str]:
     """The same app served by a real uvicorn, so an SSE stream can be read with a timeout."""
-    port = _free_port()
-    config = uvicorn.Config(client.app, host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(10)
+    with served(client.app) as url:
+        yield url
 
 
 def _events(url: str, headers: dict[str, str], seen: list[str], stop: threading.Event) -> None:
