@@ -293,7 +293,7 @@ def assign(
                         jid,
                         DropReason.not_a_judge,
                         N_(
-                            "#{judge} is not a judge any more: they no longer review the project of team {team}",
+                            "judge #{judge} has left the jury: they no longer review the project of team {team}",
                             judge=jid,
                             team=_team_label(plist[project_index[pid]]),
                         ),
