@@ -15,12 +15,12 @@ the load vectors (reviews per judge) reachable form an M-convex set: the degree 
 bipartite b-matching. On such a set, the vector minimising the sum of squared loads is also
 the "decreasingly minimal" one (Frank and Murota, "Discrete decreasing minimization", 2019):
 its largest load is as small as possible, then the next largest, and so on; so the smallest
-loads are also as large as possible. With no conflicts that means max load - min load <= 1;
-with conflicts, no judge carries more than the conflicts force. The squares are minimised
-exactly by a min-cost flow whose judge -> sink arcs cost the marginal square 2·load + 1
-(convex, so successive shortest paths stay optimal), solved here by successive shortest
-paths with Dijkstra and potentials: no library, integer costs, deterministic tie-breaking
-because projects and judges are numbered in id order.
+loads are also as large as possible. With no conflicts and nothing kept, that means
+max load - min load <= 1; otherwise no judge carries more than the conflicts and the kept
+assignments force. The squares are minimised exactly by a min-cost flow whose judge -> sink
+arcs cost the marginal square 2·load + 1 (convex, so successive shortest paths stay optimal),
+solved here by successive shortest paths with Dijkstra and potentials: no library, integer
+costs, deterministic tie-breaking because projects and judges are numbered in id order.
 
 Existing assignments (organisers' adjustments, reviews already begun) are kept and count in
 the loads; one the rules now forbid (a conflict declared since, a judge who left the jury, a
@@ -267,8 +267,9 @@ def assign(
     conflicts = [[conflicts_of(p, j) for j in jlist] for p in plist]
     kept: list[set[int]] = [set() for _ in plist]  # judge indices
     dropped: list[Dropped] = []
-    for pid in sorted((existing or {}).keys()):
-        for jid in sorted(set((existing or {})[pid])):
+    given = existing or {}
+    for pid in sorted(given):
+        for jid in sorted(set(given[pid])):
             if pid not in project_index:
                 dropped.append(
                     Dropped(

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import itertools
 import random
+import string
 from collections import deque
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract_from_file
+from babel.messages.pofile import read_po
 
 from app.core.refusal import Kind
 from app.i18n import Catalogs
@@ -42,6 +46,41 @@ def may_review(project: ProjectEntry, judge: Judge) -> bool:
         return False
     mine = " ".join((judge.affiliation or "").lower().split())
     return not mine or all(" ".join(a.lower().split()) != mine for a in project.affiliations)
+
+
+# --- the words ------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[3]
+SOURCES = [ROOT / "app" / "projects" / name for name in ("assignment.py", "vote_flags.py")]
+
+
+def explanation_templates() -> list[str]:
+    return sorted(
+        {
+            message
+            for path in SOURCES
+            for _, message, _, _ in extract_from_file("python", str(path), keywords={"N_": None})
+            if isinstance(message, str)
+        }
+    )
+
+
+def fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+
+def test_every_explanation_is_in_the_italian_catalog_with_the_same_fields() -> None:
+    """Both modules' words (assignment and vote flags): a sentence added without its Italian,
+    or an Italian one that lost a `{field}`, fails here rather than on an organiser's page."""
+    templates = explanation_templates()
+    assert len(templates) >= 17
+    with (ROOT / "app" / "locale" / "it" / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        catalog = read_po(source)
+    for template in templates:
+        entry = catalog.get(template)
+        assert entry is not None and isinstance(entry.string, str), template
+        assert entry.string and not entry.fuzzy, f"no Italian for {template!r}"
+        assert fields(entry.string) == fields(template), entry.string
 
 
 # --- the conflict rule -------------------------------------------------------------------
