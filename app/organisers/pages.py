@@ -447,7 +447,9 @@ def organise_freeze(
     freezes the board as it was then)."""
     refused = freezing.no_board(challenge)
     if refused is not None:
-        return _challenge_page(page, db, challenge, status=status_of(refused), problem=refused.message)
+        return _challenge_page(
+            page, db, challenge, status=status_of(refused), problem=refused.message
+        )
     when = service.parse_when(at, service.time_zone_of(challenge)) if at.strip() else None
     if isinstance(when, Refusal):
         return _challenge_page(page, db, challenge, status=422, problem=when.message)
@@ -495,7 +497,9 @@ def organise_reveal_confirm(
     """What revealing exposes and locks, with the button that does it."""
     refused = freezing.no_board(challenge)
     if refused is not None:
-        return _challenge_page(page, db, challenge, status=status_of(refused), problem=refused.message)
+        return _challenge_page(
+            page, db, challenge, status=status_of(refused), problem=refused.message
+        )
     return _reveal_page(page, db, challenge)
 
 

@@ -36,7 +36,6 @@ from app.submissions.finals import FinalsLock, finals_lock, set_final
 from app.submissions.models import Status, Submission
 from app.submissions.overview import board_columns, compare, visible_scores, visible_splits
 from app.submissions.service import PROJECT_KIND
-from app.submissions.service import PROJECT_KIND
 from app.submissions.waiting import code_run, waiting_of
 from app.submissions.web import announce, receive_submission
 from app.web.body_limit import takes_upload

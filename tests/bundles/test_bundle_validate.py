@@ -138,7 +138,14 @@ CASES = [
     Case("code_on_predictions", CONFIG, M, "code", "`code` block would never run", R),
     Case("code_phase_without_code", CONFIG, M, "name", "code phase but has no `code` block", R),
     # Only a challenge whose every phase is a project may leave the metric sections out.
-    Case("code_phase_without_scoring", CONFIG, M, "code", "a code phase but the bundle has no `scoring`", R),
+    Case(
+        "code_phase_without_scoring",
+        CONFIG,
+        M,
+        "code",
+        "a code phase but the bundle has no `scoring`",
+        R,
+    ),
     Case(
         "metric_phase_without_leaderboard",
         CONFIG,

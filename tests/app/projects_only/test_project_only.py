@@ -51,13 +51,18 @@ def test_a_metric_phase_brings_the_sections_back(tmp_path: Path) -> None:
     shutil.copytree(BUNDLE, bundle)
     yaml = bundle / "challenge.yaml"
     text = yaml.read_text(encoding="utf-8")
-    text = text.replace("    kind: project\n", '    kind: code\n    code: {command: ["python3", "main.py"]}\n')
+    text = text.replace(
+        "    kind: project\n", '    kind: code\n    code: {command: ["python3", "main.py"]}\n'
+    )
     text = text.split("project:\n  licences")[0] + "judging:" + text.split("\njudging:", 1)[1]
     yaml.write_text(text, encoding="utf-8")
     line = next(i for i, row in enumerate(text.splitlines(), 1) if "kind: code" in row)
     with validate_bundle(bundle) as report:
         messages = {(e.line, e.message) for e in report.errors}
-    assert (line, "phases[0] (build) is a code phase but the bundle has no `scoring` section") in messages
+    assert (
+        line,
+        "phases[0] (build) is a code phase but the bundle has no `scoring` section",
+    ) in messages
     assert any("no `leaderboard` section" in m for _, m in messages)
     assert any("judging has no `combine`" in m for _, m in messages)
     assert len(messages) == 3, messages
@@ -78,7 +83,9 @@ def test_a_metric_bundle_without_scoring_is_not_loaded(client: TestClient, tmp_p
     shutil.copytree(BUNDLE, bundle)
     yaml = bundle / "challenge.yaml"
     text = yaml.read_text(encoding="utf-8").replace("kind: project", "kind: predictions")
-    yaml.write_text(text.split("project:\n  licences")[0] + "judging:" + text.split("\njudging:", 1)[1])
+    yaml.write_text(
+        text.split("project:\n  licences")[0] + "judging:" + text.split("\njudging:", 1)[1]
+    )
     app = client.app
     runtime = Runtime(app.state.settings, engine_of(client), app.state.store)  # type: ignore[attr-defined]
     with pytest.raises(BundleInvalid) as refused:
