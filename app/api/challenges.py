@@ -177,7 +177,8 @@ async def get_leaderboard(
     Whether it may be read at all is decided before the cache is looked at, from
     state that every organiser action refreshes, so a board that was hidden is
     never served again from a cache. `total` is the number of rows of the whole
-    board; a page also says its `offset` and `limit`. (GETs of this path are
+    board; a page also says its `offset` and `limit`. A project-only challenge has no board
+    (its detail says `leaderboard: null`): this answers no columns and no rows. (GETs of this path are
     answered by `app.api.board_path`, without FastAPI's routing and dependency
     solving, by the same `serve_board`; this signature documents the route.)
     """

@@ -23,6 +23,7 @@ from app.challenges.models import Challenge, Phase
 from app.core.db import session_scope
 from app.core.runtime import Runtime
 from app.submissions.models import Submission
+from tests.app.organisers.org_helpers import zip_folder
 from tests.app.projects_only.project_helpers import BUNDLE, PHASE, SLUG, load_project
 from tests.app.web.web_helpers import Person, engine_of, person
 
@@ -116,6 +117,9 @@ def test_the_pages_say_a_jury_judges_it(client: TestClient) -> None:
     assert submit.status_code == 200
     assert "This phase takes a project, not a file" in submit.text
     assert f'href="{PROJECT_PAGE}"' in submit.text and 'id="submit-form"' not in submit.text
+    for path in ("submissions", "team", "questions"):
+        assert ada.client.get(f"/challenges/{SLUG}/{path}").status_code == 200, path
+    assert client.get(f"/api/v1/challenges/{SLUG}/leaderboard").json()["rows"] == []
 
 
 def test_the_api_detail_has_a_null_leaderboard(client: TestClient) -> None:
@@ -215,3 +219,25 @@ def test_an_upload_to_the_project_phase_is_refused(
         assert session.exec(select(func.count()).select_from(Submission)).one() == 0
     queue_name = client.app.state.settings.queue_name  # type: ignore[attr-defined]
     assert redis_15.llen(f"rq:queue:{queue_name}") == 0, "nothing was queued"
+
+
+def test_an_organiser_uploads_it_on_the_web(client: TestClient) -> None:
+    """The organiser upload stores it as a draft, and publishing shows its jury note."""
+    org = person(client, "org@example.org", "Olga Organiser", Role.organiser)
+    uploaded = org.client.post(
+        "/organise/upload",
+        data={"csrf_token": org.csrf("/organise")},
+        files={"bundle": ("bundle.zip", zip_folder(BUNDLE), "application/zip")},
+        follow_redirects=False,
+    )
+    assert uploaded.status_code == 303, uploaded.text
+    assert uploaded.headers["location"] == f"/organise/{SLUG}"
+    dashboard = org.client.get(f"/organise/{SLUG}?lang=en")
+    assert dashboard.status_code == 200 and "no board to freeze or reveal" in dashboard.text
+    published = org.client.post(
+        f"/organise/{SLUG}/publish",
+        data={"csrf_token": org.csrf("/organise")},
+        follow_redirects=False,
+    )
+    assert published.status_code == 303
+    assert client.get(f"/api/v1/challenges/{SLUG}").json()["leaderboard"] is None
