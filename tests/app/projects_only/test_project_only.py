@@ -117,7 +117,7 @@ def test_the_pages_say_a_jury_judges_it(client: TestClient) -> None:
     assert submit.status_code == 200
     assert "This phase takes a project, not a file" in submit.text
     assert f'href="{PROJECT_PAGE}"' in submit.text and 'id="submit-form"' not in submit.text
-    italian = ada.client.get(f"/challenges/{SLUG}/submit").text
+    italian = ada.client.get(f"/challenges/{SLUG}/submit?lang=it").text
     assert "Questa fase accetta un progetto, non un file" in italian
     for path in ("submissions", "team", "questions"):
         assert ada.client.get(f"/challenges/{SLUG}/{path}").status_code == 200, path
