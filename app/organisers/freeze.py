@@ -31,15 +31,15 @@ from app.text.timefmt import format_local
 
 
 def no_board(challenge: Challenge) -> Refusal | None:
-    """Freezing and revealing act on a leaderboard; a project-only challenge has none (a jury
-    ranks it), so these actions are refused rather than recorded as if they meant something."""
+    """Freezing, revealing and exporting act on a leaderboard; a project-only challenge has none
+    (a jury ranks it), so these are refused rather than recorded as if they meant something."""
     if challenge.config.get("leaderboard"):
         return None
     return Refusal(
         Kind.conflict,
         _(
             "This challenge has no leaderboard: a jury judges its projects, so there is no "
-            "board to freeze or reveal."
+            "board to freeze, reveal or export."
         ),
         "no_board",
     )

@@ -153,23 +153,28 @@ def test_the_organisers_see_no_freeze_or_reveal(client: TestClient) -> None:
     admin, _ = _organiser_and_judge(client)
     page = admin.client.get(f"/organise/{SLUG}?lang=en")
     assert page.status_code == 200
-    assert "a jury judges its projects, so there is no board to freeze or reveal" in page.text
+    assert (
+        "a jury judges its projects, so there is no board to freeze, reveal or export" in page.text
+    )
     assert f"/organise/{SLUG}/freeze" not in page.text
     assert f"/organise/{SLUG}/reveal" not in page.text
     assert "leaderboard.csv" not in page.text
     assert admin.client.get("/organise/dashboard?lang=en").status_code == 200
     for path in ("teams", "submissions", "ranking", "judges", "rescores"):
         assert admin.client.get(f"/organise/{SLUG}/{path}").status_code == 200, path
+    export = admin.client.get(f"/organise/{SLUG}/export/leaderboard.csv?lang=en")
+    assert export.status_code == 409 and "no board to freeze, reveal or export" in export.text
+    assert admin.client.get(f"/organise/{SLUG}/export/submissions.csv").status_code == 200
     confirm = admin.client.get(f"/organise/{SLUG}/reveal?lang=en")
     assert confirm.status_code == 409
-    assert "no board to freeze or reveal" in confirm.text
+    assert "no board to freeze, reveal or export" in confirm.text
     token = admin.csrf(f"/organise/{SLUG}")
     for action, fields in (("freeze", {}), ("reveal", {"confirm": "yes", "early": "yes"})):
         refused = admin.client.post(
             f"/organise/{SLUG}/{action}?lang=en", data={"csrf_token": token, **fields}
         )
         assert refused.status_code == 409, action
-        assert "no board to freeze or reveal" in refused.text
+        assert "no board to freeze, reveal or export" in refused.text
     with session_scope(engine_of(client)) as session:
         challenge = session.exec(select(Challenge).where(Challenge.slug == SLUG)).one()
         assert challenge.frozen_at is None and not challenge.private_revealed
@@ -235,7 +240,7 @@ def test_an_organiser_uploads_it_on_the_web(client: TestClient) -> None:
     assert uploaded.status_code == 303, uploaded.text
     assert uploaded.headers["location"] == f"/organise/{SLUG}"
     dashboard = org.client.get(f"/organise/{SLUG}?lang=en")
-    assert dashboard.status_code == 200 and "no board to freeze or reveal" in dashboard.text
+    assert dashboard.status_code == 200 and "no board to freeze, reveal or export" in dashboard.text
     published = org.client.post(
         f"/organise/{SLUG}/publish",
         data={"csrf_token": org.csrf("/organise")},
