@@ -30,6 +30,14 @@ from tests.app.web.web_helpers import Person, engine_of, person
 CSV = b"id,value\n1,0.5\n"
 PROJECT_PAGE = f"/challenges/{SLUG}/project"
 GALLERY = f"/challenges/{SLUG}/projects"
+MIXED_FROM = Path(__file__).resolve().parents[2] / "bundles" / "fixtures" / "valid"
+# A project phase after the metric ones, open now (until 2036), so an upload reaches the check.
+MIXED_PHASE = """  - name: demo-day
+    title: {it: "Giornata delle demo", en: "Demo day"}
+    start: 2026-03-15T18:00:00+01:00
+    end: 2036-03-20T18:00:00+01:00
+    kind: project
+"""
 
 
 def _flat(text: str) -> str:
@@ -248,3 +256,37 @@ def test_an_organiser_uploads_it_on_the_web(client: TestClient) -> None:
     )
     assert published.status_code == 303
     assert client.get(f"/api/v1/challenges/{SLUG}").json()["leaderboard"] is None
+
+
+def test_a_mixed_challenge_keeps_its_board_and_refuses_uploads_to_its_project_phase(
+    client: TestClient, tmp_path: Path
+) -> None:
+    """Metric phases keep their board; the project phase's board tab says a jury judges it."""
+    bundle = tmp_path / "mixed"
+    shutil.copytree(MIXED_FROM, bundle)
+    yaml = bundle / "challenge.yaml"
+    text = yaml.read_text(encoding="utf-8").replace("teams: {", MIXED_PHASE + "teams: {", 1)
+    yaml.write_text(text + "project: {licences: [EUPL-1.2]}\n", encoding="utf-8")
+    app = client.app
+    runtime = Runtime(app.state.settings, engine_of(client), app.state.store)  # type: ignore[attr-defined]
+    load_into_db(runtime, bundle, publish=True)
+    slug = "harbour-wave-height"
+    metric = client.get(f"/challenges/{slug}/leaderboard?phase=final&lang=en")
+    assert metric.status_code == 200 and 'id="board"' in metric.text
+    assert "A jury judges" not in metric.text
+    judged = client.get(f"/challenges/{slug}/leaderboard?phase=demo-day&lang=en")
+    assert judged.status_code == 200 and "A jury judges this challenge" in judged.text
+    assert 'id="board"' not in judged.text
+    assert client.get(f"/api/v1/challenges/{slug}").json()["leaderboard"]["rank_by"] == "rmse"
+    ada = person(client, "ada@example.org", "Ada")
+    made = ada.client.post(
+        f"/api/v1/challenges/{slug}/teams", json={"name": "Delfini"}, headers=ada.bearer()
+    )
+    assert made.status_code == 201, made.text
+    refused = client.post(
+        f"/api/v1/challenges/{slug}/submissions?phase=demo-day",
+        files={"file": ("preds.csv", CSV, "text/csv")},
+        headers=ada.bearer(),
+    )
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "project_phase"
+    assert f"/challenges/{slug}/project" in refused.json()["error"]["message"]
