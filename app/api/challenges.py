@@ -27,7 +27,7 @@ from app.challenges.web import published_challenge_or_404
 from app.core.db import MAX_ROW_ID
 from app.leaderboard.boards import FROZEN, LIVE, audience_for, is_staff, takes_part
 from app.leaderboard.cache import BoardCache, BoardKey, board_event
-from app.leaderboard.ranking import BoardSpec
+from app.leaderboard.ranking import BoardSpec, has_board
 from app.leaderboard.rendered import AROUND, RenderedBoard, board_head
 from app.leaderboard.views import board_rows
 from app.live import sse
@@ -82,6 +82,22 @@ def get_challenge(request: Request, slug: str, session: SessionDep) -> dict[str,
         "phases": phases,
         "licence": str(challenge.config.get("licence", "")),
         "private_revealed": challenge.private_revealed,
+        "leaderboard": _board_out(challenge),
+    }
+
+
+def _board_out(challenge: Challenge) -> dict[str, Any] | None:
+    """None for a project-only challenge, which has no board (a jury judges it)."""
+    if not has_board(challenge.config):
+        return None
+    spec = BoardSpec.from_config(challenge.config)
+    return {
+        "columns": [
+            {"key": c.key, "label": dict(c.label), "better": c.better, "precision": c.precision}
+            for c in spec.columns
+        ],
+        "rank_by": spec.rank_by,
+        "tie_breakers": list(spec.tie_breakers),
     }
 
 
@@ -161,7 +177,8 @@ async def get_leaderboard(
     Whether it may be read at all is decided before the cache is looked at, from
     state that every organiser action refreshes, so a board that was hidden is
     never served again from a cache. `total` is the number of rows of the whole
-    board; a page also says its `offset` and `limit`. (GETs of this path are
+    board; a page also says its `offset` and `limit`. A project-only challenge has no board
+    (its detail says `leaderboard: null`): this answers no columns and no rows. (GETs of this path are
     answered by `app.api.board_path`, without FastAPI's routing and dependency
     solving, by the same `serve_board`; this signature documents the route.)
     """

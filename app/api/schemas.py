@@ -59,17 +59,28 @@ class ChallengeOut(BaseModel):
     url: str
 
 
-class ChallengeDetailOut(ChallengeOut):
-    phases: list[PhaseOut]
-    licence: str
-    private_revealed: bool
-
-
 class ColumnOut(BaseModel):
     key: str
     label: dict[str, str]
     better: str
     precision: int
+
+
+class BoardSpecOut(BaseModel):
+    columns: list[ColumnOut]
+    rank_by: str = Field(description="The key of the column that ranks teams.")
+    tie_breakers: list[str] = Field(description="Column keys that break ties, in order.")
+
+
+class ChallengeDetailOut(ChallengeOut):
+    phases: list[PhaseOut]
+    licence: str
+    private_revealed: bool
+    leaderboard: BoardSpecOut | None = Field(
+        description="The board's columns and ranking; null for a project-only challenge (every "
+        "phase of kind `project`): a jury judges it, nothing is scored, and its teams hand in "
+        "a project at /challenges/{slug}/project instead of uploading files."
+    )
 
 
 class TeamRef(BaseModel):

@@ -148,7 +148,7 @@ def references(challenge: Challenge) -> list[Reference]:
             refs.append(
                 Reference(("data", key, i, "path"), item.path, role, Expect.FILE, item.description)
             )
-    if challenge.scoring.program is not None:
+    if challenge.scoring is not None and challenge.scoring.program is not None:
         refs.append(
             Reference(
                 ("scoring", "program", "path"),

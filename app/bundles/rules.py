@@ -58,6 +58,7 @@ def _iso(moment: datetime) -> str:
 def check_rules(challenge: Challenge, images: Collection[str]) -> list[Issue]:
     """Every rule; `images` are the runner images this site allows (its settings)."""
     return [
+        *_metric_sections(challenge),
         *_scoring(challenge),
         *_columns(challenge),
         *_ranking(challenge),
@@ -119,8 +120,56 @@ def _project(c: Challenge) -> Iterator[Issue]:
         )
 
 
+def _metric_sections(c: Challenge) -> Iterator[Issue]:
+    """A phase that scores files needs `scoring`, `leaderboard` and `judging.combine`; a
+    challenge whose every phase is a project may leave them out (a jury ranks it)."""
+    metric = [i for i, p in enumerate(c.phases) if p.kind is not PhaseKind.PROJECT]
+    if not metric:
+        return
+    first = metric[0]
+    here = f"phases[{first}] ({c.phases[first].name})"
+    if c.scoring is None:
+        yield Issue(
+            ("phases", first, "kind"),
+            N_(
+                "{phase} is a {kind} phase but the bundle has no `scoring` section",
+                phase=here,
+                kind=c.phases[first].kind.value,
+            ),
+            N_(
+                "add `scoring:` with `builtin:` or `program:` (only a challenge whose every "
+                "phase is `kind: project` may leave it out)"
+            ),
+        )
+    if c.leaderboard is None:
+        yield Issue(
+            ("phases", first, "kind"),
+            N_(
+                "{phase} is a {kind} phase but the bundle has no `leaderboard` section",
+                phase=here,
+                kind=c.phases[first].kind.value,
+            ),
+            N_(
+                "add `leaderboard:` with columns and rank_by (only a challenge whose every "
+                "phase is `kind: project` may leave it out)"
+            ),
+        )
+    if c.judging.combine is None:
+        yield Issue(
+            ("judging",),
+            N_("judging has no `combine`, which a challenge with a scored phase needs"),
+            N_(
+                "add `combine: {{metric_weight: 0.7, rubric_weight: 0.3}}` under judging "
+                "(only a project-only challenge may leave it out)"
+            ),
+            at_key=True,
+        )
+
+
 def _scoring(c: Challenge) -> Iterator[Issue]:
     scoring = c.scoring
+    if scoring is None:
+        return
     if (scoring.builtin is None) == (scoring.program is None):
         both = scoring.builtin is not None
         yield Issue(
@@ -166,8 +215,10 @@ def _scoring(c: Challenge) -> Iterator[Issue]:
 
 
 def _columns(c: Challenge) -> Iterator[Issue]:
-    builtin = c.scoring.builtin is not None
-    program = c.scoring.program is not None and not builtin  # both: reported once, above
+    if c.leaderboard is None:
+        return
+    builtin = c.scoring is not None and c.scoring.builtin is not None
+    program = c.scoring is not None and c.scoring.program is not None and not builtin
     seen: dict[str, int] = {}
     for i, column in enumerate(c.leaderboard.columns):
         loc: Loc = ("leaderboard", "columns", i)
@@ -244,6 +295,8 @@ def _columns(c: Challenge) -> Iterator[Issue]:
 
 def _ranking(c: Challenge) -> Iterator[Issue]:
     board = c.leaderboard
+    if board is None:
+        return
     keys = [column.key for column in board.columns]
     columns = ", ".join(keys)
     if board.rank_by not in keys:
@@ -504,6 +557,8 @@ def _teams_and_judging(c: Challenge) -> Iterator[Issue]:
             )
         keys.setdefault(criterion.key, i)
     combine = judging.combine
+    if combine is None:
+        return
     total = combine.metric_weight + combine.rubric_weight
     if not math.isclose(total, 1.0, abs_tol=1e-9):
         yield Issue(

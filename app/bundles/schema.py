@@ -457,7 +457,10 @@ class Judging(Model):
     scale: Scale = Field(default_factory=Scale)
     rubric: list[Criterion] = Field(min_length=1, description=N_("at least one criterion"))
     finalists: Count = 10
-    combine: Combine = Field(description=N_("{{metric_weight: 0.7, rubric_weight: 0.3}}"))
+    # Optional only for a project-only challenge, ranked by the rubric alone (rules.py).
+    combine: Combine | None = Field(
+        default=None, description=N_("{{metric_weight: 0.7, rubric_weight: 0.3}}")
+    )
 
 
 HexColour = Annotated[
@@ -549,8 +552,14 @@ class Challenge(Model):
     starter_kit: BundlePath | None = None
     baseline: BundlePath | None = None
     runner_image: ImageRef | None = None
-    scoring: Scoring = Field(description=N_("`builtin:` or `program:`, and predictions_file"))
-    leaderboard: Leaderboard = Field(description=N_("columns, rank_by and tie_breakers"))
+    # Optional only for a challenge whose every phase is a project (rules.py `_metric_sections`):
+    # a jury ranks it, nothing is scored, so there is no board to describe.
+    scoring: Scoring | None = Field(
+        default=None, description=N_("`builtin:` or `program:`, and predictions_file")
+    )
+    leaderboard: Leaderboard | None = Field(
+        default=None, description=N_("columns, rank_by and tie_breakers")
+    )
     phases: list[Phase] = Field(min_length=1, description=N_("at least one phase"))
     teams: Teams = Field(default_factory=Teams)
     judging: Judging = Field(description=N_("scale, rubric, finalists and combine"))
@@ -564,3 +573,7 @@ class Challenge(Model):
 
     def phase_kinds(self) -> set[PhaseKind]:
         return {phase.kind for phase in self.phases}
+
+    def project_only(self) -> bool:
+        """Every phase is a project: nothing is scored, a jury ranks the teams."""
+        return self.phase_kinds() == {PhaseKind.PROJECT}

@@ -423,7 +423,7 @@ def _check_contents(
                 errors.extend(_todo_errors(item.found[0].path, item.found[0].rel))
         if item.ref.role is FileRole.IDENTITY and len(item.found) == 1:
             errors.extend(check_identity_image(item.found[0], str(item.ref.loc[-1])))
-    builtin = challenge.scoring.builtin
+    builtin = challenge.scoring.builtin if challenge.scoring is not None else None
     if builtin is None:
         return errors
     answers = [item for item in usable if item.ref.role is FileRole.REFERENCE]

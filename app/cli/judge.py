@@ -87,7 +87,8 @@ def _print_human(data: dict[str, Any], config: dict[str, Any]) -> None:
     out = Console()
     if data["status"] == "scored":
         out.print(f"[green]scored[/green] in {data['duration_s']:.1f} s")
-        precision = {c["key"]: c.get("precision", 4) for c in config["leaderboard"]["columns"]}
+        board = config.get("leaderboard") or {}
+        precision = {c["key"]: c.get("precision", 4) for c in board.get("columns", [])}
         for split in ("public", "private"):
             values = data["scores"].get(split, {})
             shown = ", ".join(f"{k} = {v:.{precision.get(k, 4)}f}" for k, v in values.items())

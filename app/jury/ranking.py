@@ -82,6 +82,9 @@ class JudgingSpec:
             return None
         scale = judging.get("scale") or {}
         combine = judging.get("combine") or {}
+        if not combine and not config.get("leaderboard"):
+            # A project-only challenge scores nothing: the rubric is the whole ranking.
+            combine = {"metric_weight": 0.0, "rubric_weight": 1.0}
         return cls(
             scale_min=float(scale.get("min", 1)),
             scale_max=float(scale.get("max", 5)),

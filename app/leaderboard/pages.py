@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from app.accounts.deps import OptionalUser
 from app.challenges import service as challenges
+from app.challenges.models import Challenge, Phase
 from app.challenges.web import PublishedChallenge, pick_phase
 from app.core.db import MAX_ROW_ID
 from app.i18n import localise
@@ -17,7 +18,7 @@ from app.i18n.speech import gettext as _
 from app.leaderboard.activity import moves, team_activity
 from app.leaderboard.boards import FROZEN, board_audience
 from app.leaderboard.chart import HistoryWords, leading_series, render_chart, render_history
-from app.leaderboard.ranking import BoardSpec
+from app.leaderboard.ranking import BoardSpec, has_board
 from app.leaderboard.rendered import AROUND
 from app.leaderboard.views import board_rows
 from app.organisers.participation import excluded_team_ids
@@ -25,7 +26,7 @@ from app.teams.models import Team
 from app.teams.service import team_of
 from app.text.timefmt import decimal, format_local, zone_city
 from app.web.deps import SessionDep
-from app.web.page import PageDep
+from app.web.page import Page, PageDep
 
 router = APIRouter()
 
@@ -47,12 +48,16 @@ def leaderboard_page(
     """One page of the board (`offset`, `limit`), or the rows around a team (`around`)."""
     assert challenge.id is not None
     lang = page.lang
+    if not has_board(challenge.config):
+        return _jury_judges(page, challenge)
     if split == "private" and not challenge.private_revealed:
         raise HTTPException(
             403, "The private leaderboard is revealed by the organisers at the end."
         )
     chosen = pick_phase(db, challenge, phase)
     assert chosen.id is not None
+    if chosen.kind == "project":  # a project phase of a mixed challenge: judged, not scored
+        return _jury_judges(page, challenge, chosen)
     spec = BoardSpec.from_config(challenge.config)
     audience = board_audience(db, challenge, user)
     everything = board_rows(db, challenge, chosen, split, audience)
@@ -149,8 +154,12 @@ def leaderboard_team(
     excluded = excluded_team_ids(db, challenge.id)
     if team is None or team.challenge_id != challenge.id or team_id in excluded:
         raise HTTPException(404, f"This challenge has no team number {team_id} on its board.")
+    if not has_board(challenge.config):
+        return _jury_judges(page, challenge)
     chosen = pick_phase(db, challenge, phase)
     assert chosen.id is not None
+    if chosen.kind == "project":
+        return _jury_judges(page, challenge, chosen)
     spec = BoardSpec.from_config(challenge.config)
     audience = board_audience(db, challenge, user)
     cut = challenge.frozen_at if audience == FROZEN else None
@@ -210,5 +219,18 @@ def leaderboard_team(
             "activity": activity,
             "chart": chart,
             "events_url": f"/api/v1/challenges/{challenge.slug}/events",
+        },
+    )
+
+
+def _jury_judges(page: Page, challenge: Challenge, phase: Phase | None = None) -> HTMLResponse:
+    """The board of a challenge (or phase) that scores nothing: a jury judges its projects, so
+    the page says so and points at the gallery instead of showing an empty table."""
+    return page.render(
+        "leaderboard/jury.html",
+        {
+            "challenge": challenge,
+            "phase": phase,
+            "gallery_url": f"/challenges/{challenge.slug}/projects",
         },
     )

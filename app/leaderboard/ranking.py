@@ -34,9 +34,18 @@ class BoardSpec:
     def column(self, key: str) -> BoardColumn:
         return next(c for c in self.columns if c.key == key)
 
+    @property
+    def empty(self) -> bool:
+        """A project-only challenge has no board: a jury ranks it (`has_board`)."""
+        return not self.columns
+
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> BoardSpec:
-        board = config["leaderboard"]
+        """The board of a stored bundle; an empty one (no columns, nothing to rank by) when the
+        bundle has none, so code that lists rows of a project-only challenge lists none."""
+        board = config.get("leaderboard")
+        if not board:
+            return cls(columns=(), rank_by="", tie_breakers=())
         return cls(
             columns=tuple(
                 BoardColumn(
@@ -50,6 +59,11 @@ class BoardSpec:
             rank_by=board["rank_by"],
             tie_breakers=tuple(board.get("tie_breakers", [])),
         )
+
+
+def has_board(config: Mapping[str, Any]) -> bool:
+    """Whether a stored bundle ranks teams on a board; a project-only challenge does not."""
+    return bool(config.get("leaderboard"))
 
 
 def signed(value: float | None, better: str) -> float:

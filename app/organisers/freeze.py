@@ -30,6 +30,21 @@ from app.teams.models import Team
 from app.text.timefmt import format_local
 
 
+def no_board(challenge: Challenge) -> Refusal | None:
+    """Freezing, revealing and exporting act on a leaderboard; a project-only challenge has none
+    (a jury ranks it), so these are refused rather than recorded as if they meant something."""
+    if challenge.config.get("leaderboard"):
+        return None
+    return Refusal(
+        Kind.conflict,
+        _(
+            "This challenge has no leaderboard: a jury judges its projects, so there is no "
+            "board to freeze, reveal or export."
+        ),
+        "no_board",
+    )
+
+
 def freeze(session: Session, actor: User, challenge: Challenge, at: datetime | None = None) -> None:
     challenge.frozen_at = at or utcnow()
     challenge.updated_at = utcnow()
@@ -138,6 +153,9 @@ def reveal(
     session.refresh(challenge)
     if challenge.private_revealed:
         return None
+    refused = no_board(challenge)
+    if refused is not None:
+        return refused
     if not confirmed:
         return Refusal(
             Kind.conflict,

@@ -30,10 +30,12 @@ from app.core.settings import Settings
 from app.i18n.speech import gettext as _
 from app.leaderboard.service import SPLITS
 from app.organisers import dashboard, exports, metrics
+from app.organisers.freeze import no_board
 from app.queue.connection import judge_queue
 from app.roles import service as roles
 from app.roles.service import Scope
 from app.web.deps import EngineDep, SessionDep, SettingsDep, StoreDep
+from app.web.errors import Refused
 from app.web.page import PageDep
 
 router = APIRouter(tags=["operations"])
@@ -142,6 +144,9 @@ def _leaderboard(
     if split not in SPLITS:
         raise HTTPException(400, f"split must be one of {', '.join(SPLITS)}.")
     challenge = organised_challenge_or_404(db, scope, slug)
+    refused = no_board(challenge)  # a project-only challenge: a jury ranks it, no board
+    if refused is not None:
+        raise Refused(refused)
     chosen = _phase(db, challenge, phase)
     table = exports.leaderboard_table(db, challenge, chosen, split)
     _audit(db, user, challenge, "leaderboard", format=fmt, phase=chosen.name, split=split)

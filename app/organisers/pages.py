@@ -208,6 +208,7 @@ def _challenge_page(
             "finals_locked_at": first_reveal(db, challenge),
             "questions_waiting": questions.waiting_count(db, challenge.id),
             "problem": problem,
+            "has_board": freezing.no_board(challenge) is None,
         },
         status=status,
     )
@@ -444,6 +445,11 @@ def organise_freeze(
 ) -> Response:
     """Freeze now, or at a moment typed in the challenge's time zone (a time in the past
     freezes the board as it was then)."""
+    refused = freezing.no_board(challenge)
+    if refused is not None:
+        return _challenge_page(
+            page, db, challenge, status=status_of(refused), problem=refused.message
+        )
     when = service.parse_when(at, service.time_zone_of(challenge)) if at.strip() else None
     if isinstance(when, Refusal):
         return _challenge_page(page, db, challenge, status=422, problem=when.message)
@@ -456,7 +462,7 @@ def organise_freeze(
 def organise_unfreeze(
     request: Request, user: OrganiserUser, challenge: OrganisedChallenge, db: SessionDep
 ) -> Response:
-    freezing.unfreeze(db, user, challenge)
+    freezing.unfreeze(db, user, challenge)  # a challenge without a board is never frozen
     db.commit()
     return _back(request, challenge.slug)
 
@@ -489,6 +495,11 @@ def organise_reveal_confirm(
     challenge: OrganisedChallenge, db: SessionDep, page: PageDep
 ) -> HTMLResponse:
     """What revealing exposes and locks, with the button that does it."""
+    refused = freezing.no_board(challenge)
+    if refused is not None:
+        return _challenge_page(
+            page, db, challenge, status=status_of(refused), problem=refused.message
+        )
     return _reveal_page(page, db, challenge)
 
 

@@ -153,6 +153,12 @@ def build_request(
     labels: Mapping[str, str] | None = None,
 ) -> JudgeRequest:
     phase = phase_config(config, phase_name)
+    if phase.get("kind") == "project" or not config.get("scoring"):
+        # Never queued (uploads to a project phase are refused), but `marea judge` may ask.
+        raise KeyError(
+            f"phase {phase['name']!r} is a project phase: a jury reviews the teams' projects "
+            "and nothing is scored, so there is nothing to judge here"
+        )
     scoring_cfg = config["scoring"]
     method: BuiltinScoring | ProgramScoring
     if scoring_cfg.get("builtin"):

@@ -17,6 +17,7 @@ from app.core.db import utcnow
 from app.core.refusal import Kind, Refusal
 from app.i18n.speech import gettext as _
 from app.submissions.quotas import challenge_time_zone, check, usage
+from app.submissions.service import project_phase_refused
 from app.teams.models import Team
 from app.teams.service import team_of
 
@@ -120,6 +121,9 @@ def precheck(session: Session, phase: Phase, team: Team) -> Refusal | None:
     Advisory only: the authoritative check runs again under the team lock.
     """
     assert phase.id is not None and team.id is not None
+    refused = project_phase_refused(session, phase)
+    if refused is not None:
+        return refused
     if challenges.phase_state(phase) != "open":
         return Refusal(
             Kind.conflict,

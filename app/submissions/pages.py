@@ -35,6 +35,7 @@ from app.submissions.context import quota_left, submit_context
 from app.submissions.finals import FinalsLock, finals_lock, set_final
 from app.submissions.models import Status, Submission
 from app.submissions.overview import board_columns, compare, visible_scores, visible_splits
+from app.submissions.service import PROJECT_KIND
 from app.submissions.waiting import code_run, waiting_of
 from app.submissions.web import announce, receive_submission
 from app.web.body_limit import takes_upload
@@ -61,7 +62,9 @@ def _form_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     context = _context_or_404(session, slug, user)
-    open_phases = [p for p in context.phases if challenges.phase_state(p) == "open"]
+    running = [p for p in context.phases if challenges.phase_state(p) == "open"]
+    # A project phase takes a project (its own form), never an upload here.
+    open_phases = [p for p in running if p.kind != PROJECT_KIND]
     quotas = []
     if context.team is not None and context.team.id is not None:
         quotas = [(p, quota_left(session, p, context.team.id)) for p in open_phases]
@@ -71,6 +74,7 @@ def _form_page(
             "challenge": context.challenge,
             "team": context.team,
             "open_phases": open_phases,
+            "project_phases": [p for p in running if p.kind == PROJECT_KIND],
             "quotas": quotas,
             "error": error,
             "max_bytes": max_bytes,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from app.challenges.models import Phase
+from app.challenges.models import Challenge, Phase
 from app.core.db import utcnow
 from app.core.refusal import Kind, Refusal
 from app.core.store import StoredObject
@@ -13,6 +13,25 @@ from app.submissions.models import Status, Submission, SubmissionEvent
 from app.submissions.quotas import challenge_time_zone, check, usage
 from app.teams.locking import lock_team
 from app.teams.models import Team
+
+PROJECT_KIND = "project"
+
+
+def project_phase_refused(session: Session, phase: Phase) -> Refusal | None:
+    """A project phase takes a project (pages, links, files judges review), never a file to
+    score: an upload there would be queued for a scorer the bundle does not have."""
+    if phase.kind != PROJECT_KIND:
+        return None
+    challenge = session.get(Challenge, phase.challenge_id)
+    slug = challenge.slug if challenge is not None else ""
+    return Refusal(
+        Kind.conflict,
+        _(
+            "The phase {phase} takes a project, not a file: a jury judges it. Hand in your "
+            "team's project at /challenges/{slug}/project."
+        ).format(phase=phase.name, slug=slug),
+        "project_phase",
+    )
 
 
 def create_submission(
@@ -33,6 +52,9 @@ def create_submission(
     may since have been deleted (its last member left), disqualified or approved.
     """
     assert phase.id is not None and team.id is not None
+    refused = project_phase_refused(session, phase)
+    if refused is not None:
+        return refused
     current = session.get(Team, team.id) if lock_team(session, team.id) else None
     if current is None:
         return Refusal(

@@ -137,6 +137,24 @@ CASES = [
     Case("both_scoring_modes", CONFIG, M, 1, "both `builtin` and `program`", R),
     Case("code_on_predictions", CONFIG, M, "code", "`code` block would never run", R),
     Case("code_phase_without_code", CONFIG, M, "name", "code phase but has no `code` block", R),
+    # Only a challenge whose every phase is a project may leave the metric sections out.
+    Case(
+        "code_phase_without_scoring",
+        CONFIG,
+        M,
+        "code",
+        "a code phase but the bundle has no `scoring`",
+        R,
+    ),
+    Case(
+        "metric_phase_without_leaderboard",
+        CONFIG,
+        M,
+        "predictions",
+        "a predictions phase but the bundle has no `leaderboard`",
+        R,
+    ),
+    Case("metric_phase_without_combine", CONFIG, M, 1, "judging has no `combine`", R),
     Case("reference_no_split", "reference/answers.csv", 1, None, "no column 'split'", F),
     Case("reference_bad_split", "reference/answers.csv", ",test", None, "split is 'test'", F),
     Case("reference_duplicate_id", "reference/answers.csv", 7, None, "appears twice", F),
@@ -254,6 +272,7 @@ def test_valid_folder_passes(valid_bundle: Path) -> None:
         assert report.challenge is not None
         assert report.challenge.slug == "harbour-wave-height"
         assert [p.name for p in report.challenge.phases] == ["development", "final"]
+        assert report.challenge.leaderboard is not None
         assert report.challenge.leaderboard.columns[2].params == {"alpha": 0.9}
     assert valid_bundle.is_dir(), "closing a folder report must not delete the folder"
 
