@@ -4,6 +4,10 @@ The baseline's scores are recomputed here with numpy straight from the bundle's 
 independently of the built-in metrics and of the organisers' scoring programs, so a bug in
 either (or data that drifted from what the pages promise) shows up as a mismatch.
 
+Project challenges (every phase `kind: project`) have no answers, scoring, leaderboard or
+baseline: they are validated and loaded like the others, their scoring checks are skipped with
+that reason, and tests/challenges/test_project_challenges.py checks what they have instead.
+
 The generated challenges keep their hidden files out of the repository: the session's hidden
 files are made as a site makes them (`prepare_catalog`, a secret random seed, into a data
 folder), so every run recomputes the scores on judged data nobody has seen before.
@@ -73,6 +77,17 @@ def config_of(bundle: Path) -> dict[str, Any]:
     return loaded
 
 
+def is_project_only(bundle: Path) -> bool:
+    """Every phase is a project phase: judges review projects, nothing is scored."""
+    return all(phase["kind"] == "project" for phase in config_of(bundle)["phases"])
+
+
+def skip_unless_scored(bundle: Path) -> None:
+    """Scoring checks have nothing to check on a project challenge: say so instead of passing."""
+    if is_project_only(bundle):
+        pytest.skip(f"{bundle.name} is a project challenge: no scoring, no baseline, no answers")
+
+
 def challenge_of(bundle: Path) -> Challenge:
     return Challenge.model_validate(config_of(bundle))
 
@@ -86,17 +101,22 @@ def bundle_named(slug: str) -> Path:
     return CATALOG / slug
 
 
+PROJECTS = [b for b in BUNDLES if is_project_only(b)]
+SCORED = [b for b in BUNDLES if not is_project_only(b)]
+
+
 # -- the catalog as a whole --------------------------------------------------------------------
 
 
 def test_catalog_has_the_promised_mix() -> None:
-    challenges = [challenge_of(b) for b in BUNDLES]
-    builtin = [c for c in challenges if c.scoring.builtin is not None]
+    challenges = [challenge_of(b) for b in SCORED]
+    builtin = [c for c in challenges if c.scoring is not None and c.scoring.builtin is not None]
     code = [c for c in challenges if any(str(p.kind) == "code" for p in c.phases)]
     assert len(challenges) >= 4
     assert len(builtin) >= 2, "at least two prediction challenges on real data"
     assert len(code) >= 1, "at least one code challenge with a scoring program"
-    assert all(c.scoring.program is not None for c in code)
+    assert all(c.scoring is not None and c.scoring.program is not None for c in code)
+    assert len(PROJECTS) >= 2, "at least two project challenges that a jury judges"
 
 
 def test_every_bundled_challenge_says_it_is_demo_content() -> None:
@@ -116,8 +136,11 @@ def test_bundle_is_valid(bundle: Path, catalog: dict[str, Files]) -> None:
             text = (bundle / page[language]).read_text(encoding="utf-8")
             assert text.startswith("# "), f"{page[language]} has no title"
     for role in ("public", "reference", "inputs"):
-        for item in config["data"].get(role, []):
+        for item in config.get("data", {}).get(role, []):
             assert files(item["path"]).is_file(), item["path"]
+    if is_project_only(bundle):  # nothing to run or score: no kit, no baseline, no answers
+        assert {"starter_kit", "baseline", "scoring", "leaderboard"}.isdisjoint(config)
+        return
     assert (bundle / config["starter_kit"]).is_dir()
     assert (bundle / config["baseline"]).exists()
 
@@ -150,7 +173,11 @@ def test_the_data_page_names_source_and_licence(bundle: Path) -> None:
     for language in ("it", "en"):
         page = (bundle / config["pages"]["data"][language]).read_text(encoding="utf-8").lower()
         assert "licen" in page
-        if (bundle / GENERATOR).exists():
+        if is_project_only(bundle):  # no data shipped: the sources are named, with the rules
+            open_word = {"it": "apert", "en": "open"}
+            personal = {"it": "nessun dato personale", "en": "no personal data"}
+            assert open_word[language] in page and personal[language] in page
+        elif (bundle / GENERATOR).exists():
             assert "generate.py" in page and "20261122" in page and secret[language] in page
         else:
             assert "extract.py" in page and ".whl" in page
@@ -158,6 +185,7 @@ def test_the_data_page_names_source_and_licence(bundle: Path) -> None:
 
 @pytest.mark.parametrize("bundle", BUNDLES, ids=lambda b: b.name)
 def test_reference_split_has_both_parts(bundle: Path, catalog: dict[str, Files]) -> None:
+    skip_unless_scored(bundle)
     files = catalog[bundle.name]
     config = config_of(bundle)
     builtin = config["scoring"].get("builtin")
@@ -412,6 +440,7 @@ def test_baseline_scores_what_numpy_computes(
     labels: dict[str, str],
     catalog: dict[str, Files],
 ) -> None:
+    skip_unless_scored(bundle)
     files = catalog[bundle.name]
     result = judge_bundle(files, submission_of(bundle, tmp_path), tmp_path, runner_image, labels)
     assert result.status == "scored", (result.message, result.logs.to_json())

@@ -28,7 +28,15 @@ from app.core.runtime import Runtime
 from app.core.settings import Settings
 from app.main import create_app
 from tests.challenges.test_catalog_end_to_end import MAREA, expected_scores
-from tests.challenges.test_challenge_catalog import BUNDLES, Files, catalog, config_of
+from tests.challenges.test_challenge_catalog import (
+    BUNDLES,
+    PROJECTS,
+    SCORED,
+    Files,
+    catalog,
+    config_of,
+    skip_unless_scored,
+)
 from tests.redis_urls import redis_url
 
 __all__ = ["catalog"]
@@ -93,7 +101,9 @@ KITS = {
 
 
 def test_every_bundle_has_its_kit_described_here() -> None:
-    assert sorted(KITS) == sorted(b.name for b in BUNDLES)
+    """Every scored challenge has a kit; a project challenge has nothing to start from."""
+    assert sorted(KITS) == sorted(b.name for b in SCORED)
+    assert PROJECTS and all("starter_kit" not in config_of(b) for b in PROJECTS)
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +158,7 @@ def judge(files: Files, submission: Path) -> dict[str, dict[str, float]]:
 def test_the_starter_kit_runs_as_its_readme_says_and_scores_at_least_the_baseline(
     bundle: Path, site: TestClient, tmp_path: Path, catalog: dict[str, Files]
 ) -> None:
+    skip_unless_scored(bundle)
     config = config_of(bundle)
     spec = KITS[bundle.name]
     kit = unpack_kit(site, bundle.name, tmp_path / "download")
