@@ -4,7 +4,7 @@ The expected numbers are recomputed independently from the bundle's hidden files
 test_challenge_catalog.py); for the code challenges the baseline program is also run directly
 on this machine to get the plan it produces, which is then scored by numpy. Project challenges
 have no baseline: they are loaded with the rest and their pages served, and the scoring checks
-skip them with that reason.
+run on the scored challenges only (SCORED) for that reason.
 """
 
 from __future__ import annotations
@@ -34,12 +34,12 @@ from tests.challenges.test_challenge_catalog import (
     GENERATED,
     PROJECTS,
     RECOMPUTE,
+    SCORED,
     Files,
     builtin_expected,
     catalog,
     catalog_files,
     config_of,
-    skip_unless_scored,
     submission_of,
 )
 
@@ -78,11 +78,10 @@ def assert_scores(actual: dict[str, Any], expected: Expected) -> None:
         assert actual[part] == pytest.approx(expected[part], rel=1e-6, abs=1e-4), part
 
 
-@pytest.mark.parametrize("bundle", BUNDLES, ids=lambda b: b.name)
+@pytest.mark.parametrize("bundle", SCORED, ids=lambda b: b.name)
 def test_marea_judge_scores_every_baseline(
     bundle: Path, tmp_path: Path, catalog: dict[str, Files]
 ) -> None:
-    skip_unless_scored(bundle)
     files = catalog[bundle.name]
     submission = submission_of(bundle, tmp_path)
     hidden = ["--hidden", str(files.hidden)] if files.hidden is not None else []
@@ -150,11 +149,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
             proc.wait(timeout=30)
 
 
-@pytest.mark.parametrize("bundle", BUNDLES, ids=lambda b: b.name)
+@pytest.mark.parametrize("bundle", SCORED, ids=lambda b: b.name)
 def test_a_web_submission_of_every_baseline_scores(
     site: dict[str, str], bundle: Path, tmp_path: Path
 ) -> None:
-    skip_unless_scored(bundle)
     headers = {"Authorization": f"Bearer {site['token']}"}
     slug = bundle.name
     team = httpx.post(f"{site['url']}/api/v1/challenges/{slug}/teams", json={"name": "Delfini"},

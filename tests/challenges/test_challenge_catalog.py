@@ -5,8 +5,10 @@ independently of the built-in metrics and of the organisers' scoring programs, s
 either (or data that drifted from what the pages promise) shows up as a mismatch.
 
 Project challenges (every phase `kind: project`) have no answers, scoring, leaderboard or
-baseline: they are validated and loaded like the others, their scoring checks are skipped with
-that reason, and tests/challenges/test_project_challenges.py checks what they have instead.
+baseline: they are validated and loaded like the others, their scoring checks leave them out for
+that reason (the suite treats a skip as a failure, so the scoring tests are parametrised over
+SCORED rather than skipping), and tests/challenges/test_project_challenges.py checks what they
+have instead.
 
 The generated challenges keep their hidden files out of the repository: the session's hidden
 files are made as a site makes them (`prepare_catalog`, a secret random seed, into a data
@@ -82,12 +84,6 @@ def is_project_only(bundle: Path) -> bool:
     return all(phase["kind"] == "project" for phase in config_of(bundle)["phases"])
 
 
-def skip_unless_scored(bundle: Path) -> None:
-    """Scoring checks have nothing to check on a project challenge: say so instead of passing."""
-    if is_project_only(bundle):
-        pytest.skip(f"{bundle.name} is a project challenge: no scoring, no baseline, no answers")
-
-
 def challenge_of(bundle: Path) -> Challenge:
     return Challenge.model_validate(config_of(bundle))
 
@@ -101,8 +97,13 @@ def bundle_named(slug: str) -> Path:
     return CATALOG / slug
 
 
+# Project challenges have no scoring, baseline or answers: the scoring checks run on SCORED.
 PROJECTS = [b for b in BUNDLES if is_project_only(b)]
 SCORED = [b for b in BUNDLES if not is_project_only(b)]
+
+
+def test_scored_and_project_challenges_make_the_whole_catalog() -> None:
+    assert sorted(SCORED + PROJECTS) == BUNDLES and not set(SCORED) & set(PROJECTS)
 
 
 # -- the catalog as a whole --------------------------------------------------------------------
@@ -183,9 +184,8 @@ def test_the_data_page_names_source_and_licence(bundle: Path) -> None:
             assert "extract.py" in page and ".whl" in page
 
 
-@pytest.mark.parametrize("bundle", BUNDLES, ids=lambda b: b.name)
+@pytest.mark.parametrize("bundle", SCORED, ids=lambda b: b.name)
 def test_reference_split_has_both_parts(bundle: Path, catalog: dict[str, Files]) -> None:
-    skip_unless_scored(bundle)
     files = catalog[bundle.name]
     config = config_of(bundle)
     builtin = config["scoring"].get("builtin")
@@ -432,7 +432,7 @@ def submission_of(bundle: Path, tmp_path: Path) -> Path:
 
 
 @pytest.mark.docker
-@pytest.mark.parametrize("bundle", BUNDLES, ids=lambda b: b.name)
+@pytest.mark.parametrize("bundle", SCORED, ids=lambda b: b.name)
 def test_baseline_scores_what_numpy_computes(
     bundle: Path,
     tmp_path: Path,
@@ -440,7 +440,6 @@ def test_baseline_scores_what_numpy_computes(
     labels: dict[str, str],
     catalog: dict[str, Files],
 ) -> None:
-    skip_unless_scored(bundle)
     files = catalog[bundle.name]
     result = judge_bundle(files, submission_of(bundle, tmp_path), tmp_path, runner_image, labels)
     assert result.status == "scored", (result.message, result.logs.to_json())

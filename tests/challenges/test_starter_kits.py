@@ -35,7 +35,6 @@ from tests.challenges.test_challenge_catalog import (
     Files,
     catalog,
     config_of,
-    skip_unless_scored,
 )
 from tests.redis_urls import redis_url
 
@@ -154,11 +153,10 @@ def judge(files: Files, submission: Path) -> dict[str, dict[str, float]]:
 
 
 @pytest.mark.docker
-@pytest.mark.parametrize("bundle", BUNDLES, ids=lambda b: b.name)
+@pytest.mark.parametrize("bundle", SCORED, ids=lambda b: b.name)  # projects have no kit
 def test_the_starter_kit_runs_as_its_readme_says_and_scores_at_least_the_baseline(
     bundle: Path, site: TestClient, tmp_path: Path, catalog: dict[str, Files]
 ) -> None:
-    skip_unless_scored(bundle)
     config = config_of(bundle)
     spec = KITS[bundle.name]
     kit = unpack_kit(site, bundle.name, tmp_path / "download")
