@@ -115,9 +115,9 @@ def test_the_rubric_has_positive_weights_both_languages_and_the_page_states_them
         assert f"{scale['min']} a {scale['max']}" in evaluation or (
             f"{scale['min']} to {scale['max']}" in evaluation
         )
-        for criterion in rubric:  # each row: its label, then its weight as a percentage
+        for criterion in rubric:  # each item: its label, then its weight as a percentage
             share = round(100 * criterion["weight"] / sum(weights))
-            row = f"**{criterion['label'][language]}** | {share}%"
+            row = f"**{criterion['label'][language]}** ({share}%)"
             assert row in evaluation, f"evaluation.{language} lacks {row!r}"
 
 
