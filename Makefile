@@ -90,7 +90,8 @@ image: $(STAMP) services
 	@$(BIN)/marea sandbox build-image
 
 # The demo catalog: generated challenges get their judged data and answers from a secret seed,
-# made once under $(MAREA_DATA_DIR)/catalog-hidden (never committed) and reused afterwards.
+# made once under $(MAREA_DATA_DIR)/catalog-hidden (never committed) and reused afterwards;
+# project challenges (nothing to score, no hidden part) load as they are.
 catalog: $(STAMP) ## load the bundled demo catalog (generated hidden parts from a secret seed)
 	@$(BIN)/marea challenge catalog --publish
 

@@ -2,7 +2,9 @@
 
 The expected numbers are recomputed independently from the bundle's hidden files (see
 test_challenge_catalog.py); for the code challenges the baseline program is also run directly
-on this machine to get the plan it produces, which is then scored by numpy.
+on this machine to get the plan it produces, which is then scored by numpy. Project challenges
+have no baseline: they are loaded with the rest and their pages served, and the scoring checks
+run on the scored challenges only (SCORED) for that reason.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from app.submissions.models import Score
 from tests.challenges.test_challenge_catalog import (
     BUNDLES,
     GENERATED,
+    PROJECTS,
     RECOMPUTE,
+    SCORED,
     Files,
     builtin_expected,
     catalog,
@@ -74,7 +78,7 @@ def assert_scores(actual: dict[str, Any], expected: Expected) -> None:
         assert actual[part] == pytest.approx(expected[part], rel=1e-6, abs=1e-4), part
 
 
-@pytest.mark.parametrize("bundle", BUNDLES, ids=lambda b: b.name)
+@pytest.mark.parametrize("bundle", SCORED, ids=lambda b: b.name)
 def test_marea_judge_scores_every_baseline(
     bundle: Path, tmp_path: Path, catalog: dict[str, Files]
 ) -> None:
@@ -145,7 +149,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
             proc.wait(timeout=30)
 
 
-@pytest.mark.parametrize("bundle", BUNDLES, ids=lambda b: b.name)
+@pytest.mark.parametrize("bundle", SCORED, ids=lambda b: b.name)
 def test_a_web_submission_of_every_baseline_scores(
     site: dict[str, str], bundle: Path, tmp_path: Path
 ) -> None:
@@ -189,6 +193,18 @@ def test_a_web_submission_of_every_baseline_scores(
     assert detail["scores"]["public"] == pytest.approx(expected["public"], rel=1e-6, abs=1e-4)
     board = httpx.get(f"{site['url']}/api/v1/challenges/{slug}/leaderboard", timeout=10).json()
     assert [row["team"]["name"] for row in board["rows"]] == ["Delfini"]
+
+
+@pytest.mark.parametrize("bundle", PROJECTS, ids=lambda b: b.name)
+def test_the_site_serves_every_project_challenge_in_both_languages(
+    site: dict[str, str], bundle: Path
+) -> None:
+    """Loaded by `marea challenge catalog` like the scored ones, and published with them."""
+    title = config_of(bundle)["title"]
+    for language in ("it", "en"):
+        page = httpx.get(f"{site['url']}/challenges/{bundle.name}?lang={language}", timeout=10)
+        assert page.status_code == 200, page.text[:500]
+        assert title[language] in page.text
 
 
 def test_marea_challenge_validate_accepts_the_whole_catalog(catalog: dict[str, Files]) -> None:

@@ -4,6 +4,12 @@ The baseline's scores are recomputed here with numpy straight from the bundle's 
 independently of the built-in metrics and of the organisers' scoring programs, so a bug in
 either (or data that drifted from what the pages promise) shows up as a mismatch.
 
+Project challenges (every phase `kind: project`) have no answers, scoring, leaderboard or
+baseline: they are validated and loaded like the others, their scoring checks leave them out for
+that reason (the suite treats a skip as a failure, so the scoring tests are parametrised over
+SCORED rather than skipping), and tests/challenges/test_project_challenges.py checks what they
+have instead.
+
 The generated challenges keep their hidden files out of the repository: the session's hidden
 files are made as a site makes them (`prepare_catalog`, a secret random seed, into a data
 folder), so every run recomputes the scores on judged data nobody has seen before.
@@ -73,6 +79,11 @@ def config_of(bundle: Path) -> dict[str, Any]:
     return loaded
 
 
+def is_project_only(bundle: Path) -> bool:
+    """Every phase is a project phase: judges review projects, nothing is scored."""
+    return all(phase["kind"] == "project" for phase in config_of(bundle)["phases"])
+
+
 def challenge_of(bundle: Path) -> Challenge:
     return Challenge.model_validate(config_of(bundle))
 
@@ -86,17 +97,27 @@ def bundle_named(slug: str) -> Path:
     return CATALOG / slug
 
 
+# Project challenges have no scoring, baseline or answers: the scoring checks run on SCORED.
+PROJECTS = [b for b in BUNDLES if is_project_only(b)]
+SCORED = [b for b in BUNDLES if not is_project_only(b)]
+
+
+def test_scored_and_project_challenges_make_the_whole_catalog() -> None:
+    assert sorted(SCORED + PROJECTS) == BUNDLES and not set(SCORED) & set(PROJECTS)
+
+
 # -- the catalog as a whole --------------------------------------------------------------------
 
 
 def test_catalog_has_the_promised_mix() -> None:
-    challenges = [challenge_of(b) for b in BUNDLES]
-    builtin = [c for c in challenges if c.scoring.builtin is not None]
+    challenges = [challenge_of(b) for b in SCORED]
+    builtin = [c for c in challenges if c.scoring is not None and c.scoring.builtin is not None]
     code = [c for c in challenges if any(str(p.kind) == "code" for p in c.phases)]
     assert len(challenges) >= 4
     assert len(builtin) >= 2, "at least two prediction challenges on real data"
     assert len(code) >= 1, "at least one code challenge with a scoring program"
-    assert all(c.scoring.program is not None for c in code)
+    assert all(c.scoring is not None and c.scoring.program is not None for c in code)
+    assert len(PROJECTS) >= 2, "at least two project challenges that a jury judges"
 
 
 def test_every_bundled_challenge_says_it_is_demo_content() -> None:
@@ -116,8 +137,11 @@ def test_bundle_is_valid(bundle: Path, catalog: dict[str, Files]) -> None:
             text = (bundle / page[language]).read_text(encoding="utf-8")
             assert text.startswith("# "), f"{page[language]} has no title"
     for role in ("public", "reference", "inputs"):
-        for item in config["data"].get(role, []):
+        for item in config.get("data", {}).get(role, []):
             assert files(item["path"]).is_file(), item["path"]
+    if is_project_only(bundle):  # nothing to run or score: no kit, no baseline, no answers
+        assert {"starter_kit", "baseline", "scoring", "leaderboard"}.isdisjoint(config)
+        return
     assert (bundle / config["starter_kit"]).is_dir()
     assert (bundle / config["baseline"]).exists()
 
@@ -150,13 +174,17 @@ def test_the_data_page_names_source_and_licence(bundle: Path) -> None:
     for language in ("it", "en"):
         page = (bundle / config["pages"]["data"][language]).read_text(encoding="utf-8").lower()
         assert "licen" in page
-        if (bundle / GENERATOR).exists():
+        if is_project_only(bundle):  # no data shipped: the sources are named, with the rules
+            open_word = {"it": "apert", "en": "open"}
+            personal = {"it": "nessun dato personale", "en": "no personal data"}
+            assert open_word[language] in page and personal[language] in page
+        elif (bundle / GENERATOR).exists():
             assert "generate.py" in page and "20261122" in page and secret[language] in page
         else:
             assert "extract.py" in page and ".whl" in page
 
 
-@pytest.mark.parametrize("bundle", BUNDLES, ids=lambda b: b.name)
+@pytest.mark.parametrize("bundle", SCORED, ids=lambda b: b.name)
 def test_reference_split_has_both_parts(bundle: Path, catalog: dict[str, Files]) -> None:
     files = catalog[bundle.name]
     config = config_of(bundle)
@@ -404,7 +432,7 @@ def submission_of(bundle: Path, tmp_path: Path) -> Path:
 
 
 @pytest.mark.docker
-@pytest.mark.parametrize("bundle", BUNDLES, ids=lambda b: b.name)
+@pytest.mark.parametrize("bundle", SCORED, ids=lambda b: b.name)
 def test_baseline_scores_what_numpy_computes(
     bundle: Path,
     tmp_path: Path,

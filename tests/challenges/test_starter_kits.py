@@ -28,7 +28,14 @@ from app.core.runtime import Runtime
 from app.core.settings import Settings
 from app.main import create_app
 from tests.challenges.test_catalog_end_to_end import MAREA, expected_scores
-from tests.challenges.test_challenge_catalog import BUNDLES, Files, catalog, config_of
+from tests.challenges.test_challenge_catalog import (
+    BUNDLES,
+    PROJECTS,
+    SCORED,
+    Files,
+    catalog,
+    config_of,
+)
 from tests.redis_urls import redis_url
 
 __all__ = ["catalog"]
@@ -93,7 +100,9 @@ KITS = {
 
 
 def test_every_bundle_has_its_kit_described_here() -> None:
-    assert sorted(KITS) == sorted(b.name for b in BUNDLES)
+    """Every scored challenge has a kit; a project challenge has nothing to start from."""
+    assert sorted(KITS) == sorted(b.name for b in SCORED)
+    assert PROJECTS and all("starter_kit" not in config_of(b) for b in PROJECTS)
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +153,7 @@ def judge(files: Files, submission: Path) -> dict[str, dict[str, float]]:
 
 
 @pytest.mark.docker
-@pytest.mark.parametrize("bundle", BUNDLES, ids=lambda b: b.name)
+@pytest.mark.parametrize("bundle", SCORED, ids=lambda b: b.name)  # projects have no kit
 def test_the_starter_kit_runs_as_its_readme_says_and_scores_at_least_the_baseline(
     bundle: Path, site: TestClient, tmp_path: Path, catalog: dict[str, Files]
 ) -> None:

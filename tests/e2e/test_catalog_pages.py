@@ -20,6 +20,9 @@ PAGES = {
     "data": f"/challenges/{SLUG}?page=data",
     "rules": f"/challenges/{SLUG}?page=rules",
     "rules-it": f"/challenges/{SLUG}?page=rules&lang=it",
+    # project challenges: the rubric and the sources are lists, the longest pages of the catalog
+    "project-evaluation": "/challenges/gulf-digital-twin?page=evaluation",
+    "project-data-it": "/challenges/city-ransomware-resilience?page=data&lang=it",
 }
 WIDEST = """() => [...document.querySelectorAll("main, main *")]
   .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)

@@ -29,6 +29,8 @@ CHALLENGES = {
     "port-berth-scheduling": "mare-e-porto",
     "bike-sharing-demand": "citta-e-mobilita",
     "waterfront-smart-lighting": "citta-e-mobilita",
+    "gulf-digital-twin": "citta-resiliente",
+    "city-ransomware-resilience": "citta-resiliente",
 }
 
 
@@ -68,6 +70,8 @@ def test_an_event_needs_its_challenges_loaded_first_and_says_which(
     assert [e.message for e in errors] == [
         "tracks[1].challenges[0]: no challenge 'bike-sharing-demand' on this site",
         "tracks[1].challenges[1]: no challenge 'waterfront-smart-lighting' on this site",
+        "tracks[2].challenges[0]: no challenge 'gulf-digital-twin' on this site",
+        "tracks[2].challenges[1]: no challenge 'city-ransomware-resilience' on this site",
     ]
     lines = (folder / "event.yaml").read_text().splitlines()
     assert "bike-sharing-demand" in lines[errors[0].line - 1]  # type: ignore[operator]
@@ -81,8 +85,8 @@ def test_loading_puts_challenges_in_their_tracks_and_is_idempotent(
 ) -> None:
     add_challenges(client, *CHALLENGES, "loose-challenge")
     first = load(client, folder)
-    assert (first.action, first.challenges, first.published) == ("created", 4, False)
-    assert load(client, folder) == EventLoaded(SLUG, "unchanged", 4, False)
+    assert (first.action, first.challenges, first.published) == ("created", len(CHALLENGES), False)
+    assert load(client, folder) == EventLoaded(SLUG, "unchanged", len(CHALLENGES), False)
     published = load(client, folder, publish=True)
     assert (published.action, published.published) == ("updated", True)
     with session_scope(engine_of(client)) as session:
