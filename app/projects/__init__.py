@@ -1,0 +1,1 @@
+"""Project tracks: projects teams hand in, their gallery, reviews and people's choice."""
