@@ -547,8 +547,7 @@ def organise_projects_publish(
 ) -> Response:
     """Publishes the gallery of the challenge's projects (`action=unpublish` withdraws it)."""
     outcome = service.publish_gallery(db, challenge, user, publish=action != "unpublish")
-    if isinstance(outcome, Refusal):
-        db.rollback()
+    if isinstance(outcome, Refusal):  # refused before anything was written
         raise Refused(outcome)
     db.commit()
     request.session[NOTICE] = "published" if outcome.published_at else "unpublished"
