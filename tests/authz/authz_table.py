@@ -312,7 +312,8 @@ TABLE: list[Row] = [
     # the captain's choice, as for a new code: each captain for their own team (other is team
     # B's captain); a teammate is turned away
     Row("POST", "/challenges/{slug}/project/gallery", NEW_CODE,
-        fresh=True, form={"show": "no"}, to="/challenges/{slug}/project", changes="opted_out"),
+        fresh=True, form={"show": "no"}, to="/challenges/{slug}/project", changes="opted_out",
+        shows="teammate"),  # the teammate's refusal is the team's own page, saying why
     Row("GET",  "/challenges/{slug}/projects", PUBLIC, shows=PROJECT_INSIDERS),
     Row("GET",  "/challenges/{slug}/projects/{project_id}", PROJECT_SEEN, shows=PROJECT_INSIDERS),
     Row("GET",  "/challenges/{slug}/projects/{project_id}/files/{sha256}", PROJECT_SEEN,
