@@ -7,7 +7,7 @@ script-capable XML, is refused like any other unknown content. Each kind is then
 for what makes it dangerous beyond its type:
 
 - a PDF naming `/JavaScript`, `/JS` or `/Launch` (also spelled with `#xx` escapes, as
-  PDF names allow) is refused: viewers run those;
+  PDF names allow, or inside a Flate-compressed object stream) is refused: viewers run those;
 - a zip is opened with `zipfile` and every entry read under a cap, so a small archive that
   expands past the limit (a zip bomb) is refused by what it really expands to, not by the
   sizes its headers claim; names with `..`, absolute paths or links are refused;
@@ -26,6 +26,8 @@ import re
 import stat
 import warnings
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +64,7 @@ READ_CHUNK = 1024 * 1024
 PDF_ACTIVE = frozenset({"javascript", "js", "launch"})
 _PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
 _PDF_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ def check_file(path: Path, name: str, allowed: frozenset[str], max_bytes: int) -
             "file_type",
         )
     if kind == "pdf":
-        return _check_pdf(path, name)
+        return _check_pdf(path, name, max_bytes)
     if kind == "zip":
         return _check_zip(path, name, max_bytes)
     return _reencode(path, name, kind)
@@ -129,10 +132,36 @@ def pdf_active_names(data: bytes) -> set[str]:
     return found
 
 
-def _check_pdf(path: Path, name: str) -> Checked | Refusal:
-    # The whole file: an action may sit anywhere, and names never cross a compressed stream's
-    # border in a way a viewer would run without also writing the name in the clear.
-    if pdf_active_names(path.read_bytes()):
+def _inflated_streams(data: bytes, budget: int) -> Iterator[bytes] | None:
+    """The Flate-compressed streams of a PDF, inflated: object streams (PDF 1.5) hide whole
+    dictionaries, actions included, inside them. None when they inflate past `budget`."""
+    found: list[bytes] = []
+    spent = 0
+    for match in _PDF_STREAM.finditer(data):
+        inflater = zlib.decompressobj()
+        try:
+            out = inflater.decompress(match.group(1), budget - spent + 1)
+        except zlib.error:
+            continue  # not Flate (an image's DCT, say): nothing a viewer runs
+        spent += len(out)
+        if spent > budget:
+            return None
+        found.append(out)
+    return iter(found)
+
+
+def _check_pdf(path: Path, name: str, max_bytes: int) -> Checked | Refusal:
+    # The whole file and every Flate stream in it: an action may sit anywhere.
+    data = path.read_bytes()
+    inflated = _inflated_streams(data, max_bytes * ZIP_EXPANSION)
+    if inflated is None:
+        return _refused(
+            _("“{name}” is a PDF whose compressed parts expand too far to be checked.").format(
+                name=name
+            ),
+            "pdf_bomb",
+        )
+    if pdf_active_names(data) or any(pdf_active_names(part) for part in inflated):
         return _refused(
             _(
                 "“{name}” is a PDF that contains script or launches programs (/JavaScript, /JS "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -42,6 +43,13 @@ SCRIPT_PDF = (
 )
 # The same action with its name spelled through PDF's #xx escapes (#61 is "a").
 ESCAPED_PDF = b"%PDF-1.4\n1 0 obj << /OpenAction << /S /J#61vaScript /JS (x) >> >> endobj\n%%EOF"
+# The action inside a compressed object stream (PDF 1.5), where no byte of it is in the clear.
+HIDDEN = zlib.compress(b"2 0 << /S /JavaScript /JS (app.alert(1)) >>")
+STREAM_PDF = (
+    b"%PDF-1.5\n1 0 obj << /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode >>\nstream\n"
+    + HIDDEN
+    + b"\nendstream\nendobj\n%%EOF\n"
+)
 LAUNCH_PDF = b"%PDF-1.4\n1 0 obj << /OpenAction << /S /Launch /F (calc.exe) >> >> endobj\n%%EOF"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>'
 HTML_PAGE = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"

@@ -23,6 +23,7 @@ from tests.app.projects.project_helpers import (
     LAUNCH_PDF,
     PAYLOAD,
     SCRIPT_PDF,
+    STREAM_PDF,
     SVG,
     World,
     build,
@@ -50,7 +51,12 @@ def _file(client: TestClient, world: World, index: int = 0) -> tuple[str, dict[s
 
 @pytest.mark.parametrize(
     ("content", "code"),
-    [(SCRIPT_PDF, "/JavaScript"), (ESCAPED_PDF, "/JavaScript"), (LAUNCH_PDF, "/Launch")],
+    [
+        (SCRIPT_PDF, "/JavaScript"),
+        (ESCAPED_PDF, "/JavaScript"),
+        (STREAM_PDF, "/JavaScript"),
+        (LAUNCH_PDF, "/Launch"),
+    ],
 )
 def test_a_pdf_with_script_or_launch_is_refused(
     client: TestClient, content: bytes, code: str
@@ -163,3 +169,4 @@ def test_sniffing_and_pdf_names_without_a_site() -> None:
     assert pdf_active_names(SCRIPT_PDF) == {"javascript", "js"}
     assert pdf_active_names(ESCAPED_PDF) == {"javascript", "js"}
     assert pdf_active_names(CLEAN_PDF) == set()
+    assert pdf_active_names(STREAM_PDF) == set()  # in the clear: nothing; inflated: refused
