@@ -9,6 +9,7 @@ from app.jury.models import JudgeAssignment, Review
 from app.leaderboard.models import LeaderboardEntry
 from app.mail.models import OutboxMail
 from app.notifications.models import NoticeSent, NotificationChoice
+from app.projects.models import Project, ProjectGallery, ProjectVersion
 from app.questions.models import Question
 from app.rescoring.models import RescoreItem, RescoreSet
 from app.roles.models import RoleGrant
@@ -39,6 +40,9 @@ __all__ = [
     "OidcIdentity",
     "OutboxMail",
     "Phase",
+    "Project",
+    "ProjectGallery",
+    "ProjectVersion",
     "Question",
     "Registration",
     "RescoreItem",

@@ -327,6 +327,8 @@ SENTENCES: dict[str, Say] = {
     "question.answer": _question_answer,
     "question.publish": _question_publish,
     "question.dismiss": _question_dismiss,
+    "projects.publish": _simple(N_("{who} published the gallery of projects.")),
+    "projects.unpublish": _simple(N_("{who} withdrew the gallery of projects from the public.")),
     "review.create": _simple(N_("{who} reviewed team {target}.")),
     "review.update": _simple(N_("{who} changed the review of team {target}.")),
     # An event's actions (app/events): registrations, check-in and the results.

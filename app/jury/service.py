@@ -145,9 +145,13 @@ def unassign(session: Session, actor: User, challenge: Challenge, email: str) ->
 
 
 def final_phase_board(session: Session, challenge: Challenge) -> list[BoardRow]:
-    """The board of the challenge's last phase: private once revealed, public until then."""
+    """The board of the challenge's last scored phase: private once revealed, public until then.
+
+    A project phase has no board (its projects are reviewed, not scored), so in a challenge
+    with metric phases and a project phase the finalists still come from the last metric one.
+    """
     assert challenge.id is not None
-    phases = challenges.phases_of(session, challenge.id)
+    phases = [p for p in challenges.phases_of(session, challenge.id) if p.kind != "project"]
     if not phases:
         return []
     split = "private" if challenge.private_revealed else "public"

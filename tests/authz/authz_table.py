@@ -35,6 +35,7 @@ from tests.app.accounts.helpers import PASSWORD
 from tests.app.organisers.org_helpers import SEA, zip_folder
 from tests.app.web.web_helpers import engine_of
 from tests.authz.authz_world import (
+    PROJECT_PDF,
     ROLES,
     SECRET,
     WALKER,
@@ -146,6 +147,9 @@ BAD_LINK =             "refused   refused   refused   refused   refused   refuse
 # fmt: on
 
 TEAM_A = "captain teammate"
+# Team A's project before the gallery is published: its team and the challenge's staff.
+PROJECT_SEEN = "missing   missing   allowed   allowed   allowed   allowed   allowed"
+PROJECT_INSIDERS = "captain teammate judge organiser admin"
 
 
 def excerpt_phase(site: TestClient, world: World) -> None:
@@ -299,6 +303,21 @@ TABLE: list[Row] = [
     Row("POST", "/api/v1/challenges/{slug}/questions", SIGNED_IN, fresh=True,
         json={"text": "Is the final phase scored on new buoys?"}, changes="questions"),
     Row("GET",  "/api/v1/challenges/{slug}/questions/events", PUBLIC, stream=1, text="retry:"),
+    # --- projects: a team's own form; its project is the team's and staff's until published ---
+    Row("GET",  "/challenges/{slug}/project", OWN_TEAM, shows=TEAM_A),
+    Row("POST", "/challenges/{slug}/project", OWN_TEAM, fresh=True, to="/challenges/{slug}/project",
+        form={"title": "Twin {n}", "summary": "flood risk", "licence": "MIT"},
+        upload=("files", "report.pdf", PROJECT_PDF.replace(SECRET.encode(), b"x")),
+        changes="project_versions"),
+    # the captain's choice, as for a new code: each captain for their own team (other is team
+    # B's captain); a teammate is turned away
+    Row("POST", "/challenges/{slug}/project/gallery", NEW_CODE,
+        fresh=True, form={"show": "no"}, to="/challenges/{slug}/project", changes="opted_out",
+        shows="teammate"),  # the teammate's refusal is the team's own page, saying why
+    Row("GET",  "/challenges/{slug}/projects", PUBLIC, shows=PROJECT_INSIDERS),
+    Row("GET",  "/challenges/{slug}/projects/{project_id}", PROJECT_SEEN, shows=PROJECT_INSIDERS),
+    Row("GET",  "/challenges/{slug}/projects/{project_id}/files/{sha256}", PROJECT_SEEN,
+        shows=PROJECT_INSIDERS),
     # --- teams: pages -----------------------------------------------------------------------------
     Row("GET",  "/challenges/{slug}/team", SIGNED_IN, invite="captain"),
     # the captain's refusals show their own team page again: its invitation code included
@@ -412,6 +431,8 @@ TABLE: list[Row] = [
         to="/organise/{slug}/questions", changes="question_a audit"),
     Row("POST", "/organise/{slug}/questions/{question_id}/dismiss", ORGANISERS, fresh=True,
         to="/organise/{slug}/questions", changes="question_a audit"),
+    Row("POST", "/organise/{slug}/projects/publish", ORGANISERS, fresh=True,
+        to="/challenges/{slug}/projects", changes="gallery audit"),
     Row("POST", "/organise/{slug}/publish", ORGANISERS, fresh=True, prepare=unpublished,
         to="/organise/{slug}", changes="published audit"),
     Row("POST", "/organise/{slug}/unpublish", ORGANISERS, fresh=True, to="/organise/{slug}",

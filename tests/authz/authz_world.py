@@ -46,6 +46,7 @@ from app.jury.models import JudgeAssignment, Review
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer
 from app.mail.models import MailStatus, OutboxMail
+from app.projects.models import Project, ProjectGallery, ProjectVersion
 from app.questions.models import Question
 from app.rescoring.models import ItemStatus, RescoreItem, RescoreSet, SetStatus
 from app.roles.models import RoleGrant, Scoped, Source
@@ -81,6 +82,10 @@ LOGO_PNG = bytes.fromhex(
 )
 IDENTITY = {"logo": "identity/logo.png", "primary": "#0b5f86", "accent": "#f2c14e"}
 WALKER = "walker@example.org"  # the account every role logs in as on POST /login
+# The project section of the world's challenge: a metric phase and a project phase (mixed).
+PROJECT = {"licences": ["EUPL-1.2", "MIT"], "files": {"types": ["pdf", "png"]}}
+# Team A's project file: a plain PDF carrying team A's private data.
+PROJECT_PDF = b"%PDF-1.4\n% " + SECRET.encode() + b"\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
 
 JUDGING = {
     "scale": {"min": 1, "max": 5},
@@ -163,6 +168,8 @@ class World:
     mail_id: int  # a failed mail to the target in the outbox, for /admin/outbox
     announcement_id: int  # an announcement to the challenge's teams
     question_id: int = 0  # team A's question to the organisers, unanswered
+    project_id: int = 0  # team A's project (one version, one PDF), in an unpublished gallery
+    project_sha: str = ""  # that PDF's digest
 
     def params(self) -> dict[str, object]:
         """What a row's path, form or JSON may name as `{key}`."""
@@ -195,6 +202,8 @@ class World:
             "mail_id": self.mail_id,
             "question_id": self.question_id,
             "announcement_id": self.announcement_id,
+            "project_id": self.project_id,
+            "sha256": self.project_sha,
         }
 
 
@@ -300,7 +309,7 @@ def build_world(cast: Cast, slug: str) -> World:
             title={"it": "Temperatura", "en": "Temperature"},
             summary={"it": "s", "en": "s"},
             theme="sea",
-            config={**BOARD, "judging": JUDGING, "identity": IDENTITY},
+            config={**BOARD, "judging": JUDGING, "identity": IDENTITY, "project": PROJECT},
             bundle_sha256="0" * 64,
             published=True,
         )
@@ -325,8 +334,18 @@ def build_world(cast: Cast, slug: str) -> World:
             start=now - timedelta(days=1),
             end=now + timedelta(days=10),
         )
+        prototype = Phase(
+            challenge_id=challenge.id,
+            name="prototype",
+            position=2,
+            title={"en": "Prototype"},
+            kind="project",
+            start=now + timedelta(days=10),
+            end=now + timedelta(days=20),
+        )
         session.add(warmup)
         session.add(phase)
+        session.add(prototype)
         session.add(
             DataFile(
                 challenge_id=challenge.id,
@@ -456,6 +475,30 @@ def build_world(cast: Cast, slug: str) -> World:
             text=f"May we use the tide tables? ({SECRET})",
         )
         session.add(question)
+        project_file = store.put_bytes(PROJECT_PDF)
+        project = Project(challenge_id=challenge.id, team_id=team_a.id)
+        session.add(project)
+        session.flush()
+        assert project.id is not None
+        session.add(
+            ProjectVersion(
+                project_id=project.id,
+                number=1,
+                title=f"Gemello ({SECRET})",
+                summary="the Gulf's digital twin",
+                licence="MIT",
+                credited=[captain_id],
+                files=[
+                    {
+                        "name": "report.pdf",
+                        "sha256": project_file.sha256,
+                        "size": project_file.size,
+                        "type": "pdf",
+                    }
+                ],
+                author_id=captain_id,
+            )
+        )
         announcement = Announcement(
             challenge_id=challenge.id,
             audience=Audience.teams,
@@ -501,6 +544,8 @@ def build_world(cast: Cast, slug: str) -> World:
         mail_id=mail.id,
         question_id=question.id,
         announcement_id=announcement.id,
+        project_id=project.id,
+        project_sha=project_file.sha256,
     )
 
 
@@ -625,6 +670,22 @@ def snapshot(site: TestClient, world: World) -> dict[str, object]:
                     .order_by(col(Announcement.id))
                 )
             ),
+            "project_versions": _count(
+                session,
+                ProjectVersion,
+                col(ProjectVersion.project_id).in_(
+                    select(Project.id).where(Project.challenge_id == cid)
+                ),
+            ),
+            "opted_out": tuple(
+                sorted(
+                    p.team_id
+                    for p in session.exec(select(Project).where(Project.challenge_id == cid))
+                    if p.gallery_opt_out
+                )
+            ),
+            "gallery": (row := session.get(ProjectGallery, cid)) is not None
+            and row.published_at is not None,
             "results_published": session.exec(
                 select(Event.results_published).where(Event.slug == world.event_slug)
             ).one(),
