@@ -310,6 +310,17 @@ class CodeRun(Model):
     )
 
 
+class Compute(Model):
+    pool: str = Field(
+        default="default",
+        pattern=r"^[a-z0-9][a-z0-9-]{0,39}$",
+        description=N_("the name of a compute pool of this site, e.g. default or gpu"),
+    )
+    gpus: StrictInt = Field(
+        default=0, ge=0, le=16, description=N_("a whole number of GPUs, between 0 and 16")
+    )
+
+
 class Phase(Model):
     name: str = Field(
         pattern=r"^[a-z0-9][a-z0-9-]{0,63}$",
@@ -334,6 +345,7 @@ class Phase(Model):
     limits: Limits = Field(default_factory=Limits)
     code: CodeRun | None = None
     runner_image: ImageRef | None = None
+    compute: Compute | None = None
 
 
 class ProjectFileType(StrEnum):
@@ -549,6 +561,7 @@ class Challenge(Model):
     starter_kit: BundlePath | None = None
     baseline: BundlePath | None = None
     runner_image: ImageRef | None = None
+    compute: Compute | None = None
     scoring: Scoring = Field(description=N_("`builtin:` or `program:`, and predictions_file"))
     leaderboard: Leaderboard = Field(description=N_("columns, rank_by and tie_breakers"))
     phases: list[Phase] = Field(min_length=1, description=N_("at least one phase"))
