@@ -92,6 +92,12 @@ DEFAULT_POOL = "default"
 POOL_NAME = r"^[a-z0-9][a-z0-9-]{0,39}$"
 
 
+def pool_queue_name(base: str, pool: str) -> str:
+    """A compute pool's RQ queue. The default pool keeps the plain name, so a site from before
+    pools loses no job; both the queue code and the dashboard's figures name queues so."""
+    return base if pool == DEFAULT_POOL else f"{base}-pool-{pool}"
+
+
 class ComputePool(BaseModel):
     """A pool of worker hosts a phase may name (`compute: {pool: ...}`), with what its hosts
     offer: a bundle asking for more than every pool offers is refused when it is loaded."""

@@ -18,8 +18,7 @@ from sqlmodel import Session, col, select
 
 from app.challenges.models import Challenge, Phase
 from app.core.hosts import read_worker_health
-from app.core.settings import DEFAULT_POOL
-from app.queue.connection import pool_queue
+from app.core.settings import DEFAULT_POOL, pool_queue_name
 from app.submissions.models import Status, Submission
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -150,7 +149,9 @@ def _worker(raw: dict[str, object]) -> WorkerHost:
         processes=int(processes) if isinstance(processes, int | float) else 0,
         at=float(at) if isinstance(at, int | float) else 0.0,
         # A host from before pools announced none: it served the default pool.
-        pools=tuple(str(p) for p in pools) if isinstance(pools, list) and pools else (DEFAULT_POOL,),
+        pools=tuple(str(p) for p in pools)
+        if isinstance(pools, list) and pools
+        else (DEFAULT_POOL,),
         cpus=_count(announced.get("cpus")),
         memory_mb=_count(announced.get("memory_mb")),
         gpus=_count(announced.get("gpus")),
@@ -192,7 +193,10 @@ def collect(
             (_worker(raw) for raw in read_worker_health(client)), key=lambda w: w.host
         )
         figures.pools = _pools(declared_pools, counts, figures.workers)
-        figures.waiting_in_redis = sum(int(pool_queue(queue, p.name).count) for p in figures.pools)
+        figures.waiting_in_redis = sum(
+            int(Queue(pool_queue_name(queue.name, p.name), connection=queue.connection).count)
+            for p in figures.pools
+        )
     except (redis.RedisError, ValueError) as exc:
         figures.redis_problem = (
             f"Redis did not answer ({exc}); queue and worker figures are missing."

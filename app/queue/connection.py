@@ -6,16 +6,11 @@ import redis
 from rq import Queue
 
 from app.core.redis import redis_client
-from app.core.settings import DEFAULT_POOL, Settings
+from app.core.settings import DEFAULT_POOL, Settings, pool_queue_name
 
 JOB_FUNCTION = "app.queue.jobs.judge_submission"
 RESCORE_JOB_FUNCTION = "app.queue.rescore_jobs.rescore_item"
 MAIL_JOB_FUNCTION = "app.queue.mail_jobs.send_mail"
-
-
-def pool_queue_name(base: str, pool: str) -> str:
-    """The default pool keeps the plain name, so a site from before pools loses no job."""
-    return base if pool == DEFAULT_POOL else f"{base}-pool-{pool}"
 
 
 def judge_queue(

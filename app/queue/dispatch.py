@@ -23,7 +23,8 @@ from typing import NamedTuple
 
 import redis
 from rq import Queue
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
+from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -55,7 +56,7 @@ class InFlight(NamedTuple):
     by_challenge: dict[tuple[str, int], int]  # (pool, challenge id)
 
 
-def _is_in_flight() -> object:
+def _is_in_flight() -> ColumnElement[bool]:
     return (col(Submission.status) == Status.running) | (
         (col(Submission.status) == Status.queued) & col(Submission.job_id).is_not(None)
     )
@@ -66,7 +67,7 @@ def in_flight(session: Session) -> InFlight:
     rows = session.exec(
         select(Submission.team_id, Submission.challenge_id, Phase.pool, func.count())
         .join(Phase, col(Phase.id) == col(Submission.phase_id))
-        .where(_is_in_flight())  # type: ignore[arg-type]
+        .where(_is_in_flight())
         .group_by(col(Submission.team_id), col(Submission.challenge_id), col(Phase.pool))
     ).all()
     by_team: dict[int, int] = defaultdict(int)
@@ -88,7 +89,7 @@ def waiting(
     gets more at once) and a challenge's first `per_challenge` of those, so a burst of one
     team or one challenge never hides another's submission from the choice."""
     waiting_now = (
-        select(
+        core_select(
             col(Submission.id).label("sid"),
             col(Submission.team_id).label("team"),
             col(Submission.created_at).label("created"),
@@ -106,7 +107,7 @@ def waiting(
         .subquery()
     )
     heads = (
-        select(
+        core_select(
             waiting_now,
             func.row_number()
             .over(
@@ -119,7 +120,7 @@ def waiting(
         .subquery()
     )
     rows = session.execute(
-        select(heads.c.sid, heads.c.team, heads.c.created, heads.c.challenge, heads.c.pool)
+        core_select(heads.c.sid, heads.c.team, heads.c.created, heads.c.challenge, heads.c.pool)
         .where(heads.c.in_challenge <= per_challenge)
         .order_by(heads.c.created, heads.c.sid)
     ).all()
