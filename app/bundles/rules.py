@@ -625,6 +625,8 @@ def _compute(c: Challenge, pools: Collection[ComputePool]) -> Iterator[Issue]:
     by_name = {pool.name: pool for pool in pools}
     names = listed(sorted(by_name), N_("none"))
     for i, phase in enumerate(c.phases):
+        if phase.kind == PhaseKind.PROJECT and phase.compute is None:
+            continue  # judges review projects: no worker runs them
         if phase.compute is not None:
             at: Loc = ("phases", i, "compute")
         elif c.compute is not None:
