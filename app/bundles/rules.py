@@ -657,8 +657,9 @@ def _compute(c: Challenge, pools: Collection[ComputePool]) -> Iterator[Issue]:
             code: Loc = ("phases", i, "code")
             wanted.append(((*code, "memory_mb"), "memory_mb", phase.code.memory_mb, pool.memory_mb))
             wanted.append(((*code, "cpus"), "cpus", phase.code.cpus, pool.cpus))
-        if c.scoring.program is not None:
-            memory = c.scoring.program.memory_mb
+        program = c.scoring.program if c.scoring is not None else None  # optional on main
+        if program is not None:
+            memory = program.memory_mb
             wanted.append(
                 (("scoring", "program", "memory_mb"), "memory_mb", memory, pool.memory_mb)
             )
