@@ -86,3 +86,15 @@ def test_a_default_pool_worker_never_takes_a_gpu_pool_job(stack: Stack, tmp_path
     health = read_worker_health(stack.redis)
     assert [h["pools"] for h in health] == [["default"]]
     assert health[0]["capacity"]["gpus"] == 0  # type: ignore[index]
+
+
+def test_a_pool_name_a_bundle_could_not_write_is_refused_at_start() -> None:
+    import subprocess
+
+    from tests.app.queue.conftest import MAREA
+
+    done = subprocess.run(
+        [MAREA, "worker", "--pool", "GPU_big"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert "'GPU_big' is not a pool name" in done.stderr
