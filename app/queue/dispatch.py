@@ -17,7 +17,7 @@ import heapq
 import logging
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -83,11 +83,16 @@ def in_flight_by_team(session: Session) -> dict[int, int]:
 
 
 def waiting(
-    session: Session, team_cap: int = 10**9, per_challenge: int = WAITING_PER_CHALLENGE
+    session: Session,
+    team_cap: int = 10**9,
+    per_challenge: int = WAITING_PER_CHALLENGE,
+    pools: Collection[str] | None = None,
 ) -> list[Waiting]:
     """The submissions a dispatch may pick, oldest first: a team's first `team_cap` (it never
     gets more at once) and a challenge's first `per_challenge` of those, so a burst of one
-    team or one challenge never hides another's submission from the choice."""
+    team or one challenge never hides another's submission from the choice. `pools` narrows
+    it to the pools whose queues have room (None: every pool)."""
+    in_pools = [] if pools is None else [col(Phase.pool).in_(pools)]
     waiting_now = (
         core_select(
             col(Submission.id).label("sid"),
@@ -103,7 +108,7 @@ def waiting(
             .label("in_team"),
         )
         .join(Phase, col(Phase.id) == col(Submission.phase_id))
-        .where(col(Submission.status) == Status.queued, col(Submission.job_id).is_(None))
+        .where(col(Submission.status) == Status.queued, col(Submission.job_id).is_(None), *in_pools)
         .subquery()
     )
     heads = (
@@ -191,23 +196,32 @@ def dispatch(engine: Engine, queue: Queue, *, depth: int, team_cap: int) -> list
     Returns the submissions sent, all pools together.
     """
     with Session(engine) as session:
-        pending = waiting(session, team_cap)
-        busy = in_flight(session) if pending else InFlight({}, {})
-    by_pool: dict[str, list[Waiting]] = defaultdict(list)
-    for item in pending:
-        by_pool[item.pool].append(item)
-    picks: list[tuple[int, Queue]] = []
-    for pool in sorted(by_pool):
+        # The phases' pools: a small table, read first so that full queues cost no scan of
+        # the waiting submissions (the common case: called after every job and every sweep).
+        pools = sorted(set(session.exec(select(Phase.pool).distinct()).all()))
+    budgets: dict[str, tuple[int, Queue]] = {}
+    for pool in pools:
         pool_q = pool_queue(queue, pool)
         try:
             budget = depth - pool_q.count
         except redis.RedisError as exc:
             log.warning("queue unreachable, nothing dispatched: %s", exc)
             return []
-        if budget <= 0:
-            continue
+        if budget > 0:
+            budgets[pool] = (budget, pool_q)
+    if not budgets:
+        return []
+    with Session(engine) as session:
+        pending = waiting(session, team_cap, pools=list(budgets))
+        busy = in_flight(session) if pending else InFlight({}, {})
+    by_pool: dict[str, list[Waiting]] = defaultdict(list)
+    for item in pending:
+        by_pool[item.pool].append(item)
+    picks: list[tuple[int, Queue]] = []
+    for pool, items in by_pool.items():
+        budget, pool_q = budgets[pool]
         loads = {c: n for (p, c), n in busy.by_challenge.items() if p == pool}
-        chosen = choose(by_pool[pool], busy.by_team, budget, team_cap, loads)
+        chosen = choose(items, busy.by_team, budget, team_cap, loads)
         picks.extend((submission_id, pool_q) for submission_id in chosen)
     if not picks:
         return []

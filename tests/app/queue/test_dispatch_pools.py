@@ -50,6 +50,7 @@ def test_waiting_reads_each_team_up_to_its_cap_and_every_challenge(engine: Engin
         pending = waiting(session, team_cap=2, per_challenge=2)
         busy = in_flight(session)
         uncapped = [w.submission_id for w in waiting(session, team_cap=2)]
+        only_gpu = [w.submission_id for w in waiting(session, team_cap=2, pools=["gpu"])]
     # The burst team's first two, the other team's one (its cap and the challenge's 2 reached
     # first by the burst's two), and the light challenge's one in the pool gpu.
     assert [(w.submission_id, w.pool) for w in pending] == [
@@ -65,3 +66,4 @@ def test_waiting_reads_each_team_up_to_its_cap_and_every_challenge(engine: Engin
     assert uncapped == [
         burst[0], burst[1], second, single,
     ]  # fmt: skip
+    assert only_gpu == [single]  # a full default queue: only the pools with room are read
