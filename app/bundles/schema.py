@@ -561,11 +561,11 @@ class Challenge(Model):
     starter_kit: BundlePath | None = None
     baseline: BundlePath | None = None
     runner_image: ImageRef | None = None
-    compute: Compute | None = None
     scoring: Scoring = Field(description=N_("`builtin:` or `program:`, and predictions_file"))
     leaderboard: Leaderboard = Field(description=N_("columns, rank_by and tie_breakers"))
     phases: list[Phase] = Field(min_length=1, description=N_("at least one phase"))
     teams: Teams = Field(default_factory=Teams)
+    compute: Compute | None = None
     judging: Judging = Field(description=N_("scale, rubric, finalists and combine"))
     project: Project | None = Field(
         default=None,
