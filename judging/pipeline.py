@@ -321,6 +321,7 @@ def _ingestion_limits(ingestion: IngestionSpec) -> sandbox.Limits:
         wall_seconds=ingestion.time_limit_s,
         memory_bytes=ingestion.memory_mb * MiB,
         cpus=ingestion.cpus,
+        gpus=ingestion.gpus,
         output_bytes=output,
         file_size_bytes=output,
         log_bytes=ingestion.log_kib * 1024,

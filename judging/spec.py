@@ -76,6 +76,7 @@ class IngestionSpec:
     time_limit_s: float = 300.0
     memory_mb: int = 1024
     cpus: float = 1.0
+    gpus: int = 0  # the phase's compute.gpus: GPUs given to the program's container
     output_mb: int = 256
     log_kib: int = 256
     # False when the program runs on inputs the team may not read (a phase's log policy other

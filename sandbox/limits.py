@@ -14,7 +14,7 @@ import socket
 from pathlib import PurePosixPath
 from typing import Any
 
-from docker.types import LogConfig, Ulimit
+from docker.types import DeviceRequest, LogConfig, Ulimit
 from docker.types import Mount as DockerMount
 
 from sandbox.errors import InvalidSpec
@@ -54,6 +54,8 @@ def validate(spec: RunSpec) -> None:
         raise InvalidSpec("wall_seconds must be positive")
     if lim.memory_bytes < MIN_MEMORY:
         raise InvalidSpec(f"memory_bytes must be at least {MIN_MEMORY} (Docker's minimum)")
+    if lim.gpus < 0:
+        raise InvalidSpec("gpus must not be negative")
     if lim.cpus <= 0 or lim.pids < 1 or lim.open_files < 3 or lim.log_bytes < 0:
         raise InvalidSpec("cpus, pids and open_files must be positive (open_files at least 3)")
     if min(lim.scratch_bytes, lim.output_bytes, lim.file_size_bytes) < 1:
@@ -135,4 +137,9 @@ def host_config(spec: RunSpec) -> dict[str, Any]:
         # Output is read through the exec stream, capped; no log file grows on the host.
         "log_config": LogConfig(type=LogConfig.types.NONE),
         "init": False,
+        # Only a pool's GPU hosts get a phase asking for GPUs (app.queue.dispatch); the engine
+        # refuses to start the container where no GPU driver is there to honour the request.
+        "device_requests": (
+            [DeviceRequest(count=lim.gpus, capabilities=[["gpu"]])] if lim.gpus else None
+        ),
     }

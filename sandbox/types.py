@@ -35,6 +35,8 @@ class Limits:
     file_size_bytes: int = 64 * MiB
     open_files: int = 256
     log_bytes: int = 1 * MiB
+    # GPUs handed to the container (Docker device requests); 0 gives it none.
+    gpus: int = 0
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, delete, select
 
 from app.audit.models import AuditEvent
 from app.bundles.validate import LoadedBundle, load_bundle
+from app.challenges.compute import phase_pool
 from app.challenges.models import Challenge, DataFile, Phase
 from app.core.db import utcnow
 from app.core.refusal import Kind, Refusal
@@ -101,6 +102,7 @@ def _apply_phases(session: Session, challenge: Challenge, config: dict[str, Any]
         phase.max_concurrent = limits.get("concurrent")
         phase.code = item.get("code")
         phase.runner_image = item.get("runner_image")
+        phase.pool = phase_pool(config, item)
         session.add(phase)
     return None
 
@@ -131,7 +133,7 @@ def load_into_db(
     is stored, and may refuse: the site lets a person replace only a challenge they manage.
     """
     images = runtime.settings.runner_images()
-    with load_bundle(path, hidden=hidden, images=images) as bundle:
+    with load_bundle(path, hidden=hidden, images=images, pools=runtime.settings.pools) as bundle:
         model = bundle.challenge
         config = model.model_dump(mode="json")
         with Session(runtime.engine, expire_on_commit=False) as session:

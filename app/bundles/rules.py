@@ -22,6 +22,7 @@ from app.bundles.schema import (
     PhaseKind,
 )
 from app.bundles.source import Loc, YamlDocument
+from app.core.settings import DEFAULT_POOL, ComputePool
 from app.text.words import listed
 
 
@@ -55,8 +56,11 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def check_rules(challenge: Challenge, images: Collection[str]) -> list[Issue]:
-    """Every rule; `images` are the runner images this site allows (its settings)."""
+def check_rules(
+    challenge: Challenge, images: Collection[str], pools: Collection[ComputePool] = ()
+) -> list[Issue]:
+    """Every rule; `images` are the runner images this site allows, `pools` the compute pools
+    it runs (both its settings)."""
     return [
         *_metric_sections(challenge),
         *_scoring(challenge),
@@ -69,6 +73,7 @@ def check_rules(challenge: Challenge, images: Collection[str]) -> list[Issue]:
         *_code_logs(challenge),
         *_identity(challenge),
         *_project(challenge),
+        *_compute(challenge, pools),
     ]
 
 
@@ -662,3 +667,74 @@ def _identity(c: Challenge) -> Iterator[Issue]:
                 text=text,
             )
         yield Issue(("identity", key), message, hint)
+
+
+def _compute(c: Challenge, pools: Collection[ComputePool]) -> Iterator[Issue]:
+    """Each phase runs in a pool the site declares (MAREA_POOLS), big enough for its limits.
+
+    A phase's `compute` replaces the challenge's; neither means the pool `default`. A site that
+    declares no pools accepts any name: nothing here knows what its workers offer.
+    """
+    if not pools:
+        return
+    by_name = {pool.name: pool for pool in pools}
+    names = listed(sorted(by_name), N_("none"))
+    for i, phase in enumerate(c.phases):
+        if phase.kind == PhaseKind.PROJECT and phase.compute is None:
+            continue  # judges review projects: no worker runs them
+        if phase.compute is not None:
+            at: Loc = ("phases", i, "compute")
+        elif c.compute is not None:
+            at = ("compute",)
+        else:
+            at = ("phases", i, "name")
+        compute = phase.compute or c.compute
+        name = compute.pool if compute else DEFAULT_POOL
+        here = f"phases[{i}] ({phase.name})"
+        pool = by_name.get(name)
+        if pool is None:
+            yield Issue(
+                (*at, "pool") if compute else at,
+                N_(
+                    "{phase} runs in compute pool '{pool}', which this site does not have "
+                    "(pools: {pools})",
+                    phase=here,
+                    pool=name,
+                    pools=names,
+                ),
+                N_("write `compute: {{pool: NAME}}` with one of this site's pools"),
+            )
+            continue
+        wanted: list[tuple[Loc, str, float, float]] = []
+        if compute is not None and compute.gpus:
+            wanted.append(((*at, "gpus"), "gpus", compute.gpus, pool.gpus))
+        if phase.code is not None:
+            code: Loc = ("phases", i, "code")
+            wanted.append(((*code, "memory_mb"), "memory_mb", phase.code.memory_mb, pool.memory_mb))
+            wanted.append(((*code, "cpus"), "cpus", phase.code.cpus, pool.cpus))
+        program = c.scoring.program if c.scoring is not None else None  # optional on main
+        if program is not None:
+            memory = program.memory_mb
+            wanted.append(
+                (("scoring", "program", "memory_mb"), "memory_mb", memory, pool.memory_mb)
+            )
+        for loc, key, asked, offered in wanted:
+            if asked > offered:
+                yield Issue(
+                    loc,
+                    N_(
+                        "{phase} asks for {key}: {asked}, more than compute pool '{pool}' "
+                        "offers ({offered})",
+                        phase=here,
+                        key=key,
+                        asked=asked,
+                        offered=offered,
+                        pool=name,
+                    ),
+                    N_(
+                        "ask for at most {offered}, or name a pool that offers more "
+                        "(pools: {pools})",
+                        offered=offered,
+                        pools=names,
+                    ),
+                )

@@ -310,6 +310,17 @@ class CodeRun(Model):
     )
 
 
+class Compute(Model):
+    pool: str = Field(
+        default="default",
+        pattern=r"^[a-z0-9][a-z0-9-]{0,39}$",
+        description=N_("the name of a compute pool of this site, e.g. default or gpu"),
+    )
+    gpus: StrictInt = Field(
+        default=0, ge=0, le=16, description=N_("a whole number of GPUs, between 0 and 16")
+    )
+
+
 class Phase(Model):
     name: str = Field(
         pattern=r"^[a-z0-9][a-z0-9-]{0,63}$",
@@ -334,6 +345,7 @@ class Phase(Model):
     limits: Limits = Field(default_factory=Limits)
     code: CodeRun | None = None
     runner_image: ImageRef | None = None
+    compute: Compute | None = None
 
 
 class ProjectFileType(StrEnum):
@@ -562,6 +574,7 @@ class Challenge(Model):
     )
     phases: list[Phase] = Field(min_length=1, description=N_("at least one phase"))
     teams: Teams = Field(default_factory=Teams)
+    compute: Compute | None = None
     judging: Judging = Field(description=N_("scale, rubric, finalists and combine"))
     project: Project | None = Field(
         default=None,

@@ -53,7 +53,7 @@ from app.bundles.limits import DEFAULT_LIMITS, BundleLimits, human_size
 from app.bundles.rules import check_rules, issue_errors
 from app.bundles.schema import Challenge
 from app.bundles.source import YamlDocument, YamlProblem, parse_yaml
-from app.core.settings import DEFAULT_RUNNER_IMAGE
+from app.core.settings import DEFAULT_RUNNER_IMAGE, ComputePool
 from app.text import placeholders
 
 # What a bundle may name as runner_image when the caller does not pass the site's settings.
@@ -164,11 +164,13 @@ def validate_bundle(
     *,
     hidden: Path | None = None,
     images: Collection[str] = DEFAULT_IMAGES,
+    pools: Collection[ComputePool] = (),
 ) -> ValidationReport:
     """Check the bundle at `path` (a folder or a .zip of one); never raises for bad content.
 
     `hidden` is the folder or zip of hidden files supplied apart from the bundle;
-    `images` the runner images this site allows (`Settings.runner_images()`).
+    `images` the runner images this site allows (`Settings.runner_images()`), `pools` the
+    compute pools it runs (`Settings.pools`; none: any pool name passes).
     """
     report = ValidationReport(source=path, hidden_source=hidden)
     if path.is_dir():
@@ -212,7 +214,7 @@ def validate_bundle(
             )
             report.close()
             return report
-    challenge, errors = _check(report, unpacked, limits, images)
+    challenge, errors = _check(report, unpacked, limits, images, pools)
     report.errors = errors
     if not errors:
         report.challenge = challenge
@@ -227,12 +229,13 @@ def load_bundle(
     *,
     hidden: Path | None = None,
     images: Collection[str] = DEFAULT_IMAGES,
+    pools: Collection[ComputePool] = (),
 ) -> LoadedBundle:
     """Validate and hash a bundle; raises `BundleInvalid` (with the report) if it is not valid.
 
     Use as a context manager: for a zip, the unpacked files go away on exit.
     """
-    report = validate_bundle(path, limits, hidden=hidden, images=images)
+    report = validate_bundle(path, limits, hidden=hidden, images=images, pools=pools)
     if not report.ok or report.challenge is None or report.root is None:
         report.close()
         raise BundleInvalid(report)
@@ -338,6 +341,7 @@ def _check(
     unpacked: Path | None,
     limits: BundleLimits,
     images: Collection[str],
+    pools: Collection[ComputePool] = (),
 ) -> tuple[Challenge | None, list[BundleError]]:
     assert report.root is not None
     root = report.root
@@ -348,7 +352,7 @@ def _check(
         challenge = Challenge.model_validate(doc.data)
     except ValidationError as exc:
         return None, schema_errors(exc, doc, CHALLENGE_FILE)
-    errors = issue_errors(check_rules(challenge, images), doc, CHALLENGE_FILE)
+    errors = issue_errors(check_rules(challenge, images, pools), doc, CHALLENGE_FILE)
     if unpacked is not None:  # a zip of hidden files: its top, now that the paths are known
         report.hidden_root = _hidden_root(unpacked, challenge)
     roots = Roots(root, report.hidden_root)

@@ -48,6 +48,10 @@ class Phase(SQLModel, table=True):
     max_concurrent: int | None = None
     code: dict[str, Any] | None = optional_json()
     runner_image: str | None = Field(default=None, max_length=255)
+    # The compute pool whose workers judge this phase (the bundle's `compute.pool`).
+    pool: str = Field(
+        default="default", max_length=40, sa_column_kwargs={"server_default": "default"}
+    )
 
 
 class DataFile(SQLModel, table=True):

@@ -55,16 +55,18 @@ def validate(
     """Check bundles; print every error with its position and how to fix it.
 
     No database is needed; the runner images allowed are this machine's settings
-    (MAREA_RUNNER_IMAGE and MAREA_ALLOWED_RUNNER_IMAGES).
+    (MAREA_RUNNER_IMAGE and MAREA_ALLOWED_RUNNER_IMAGES), and so are its compute pools
+    (MAREA_POOLS).
     """
     out = Console(highlight=False, soft_wrap=True)
     if hidden is not None and len(paths) != 1:
         out.print("[red]error[/red]: --hidden goes with exactly one bundle")
         raise typer.Exit(code=2)
-    images = get_settings().runner_images()
+    settings = get_settings()
+    images = settings.runner_images()
     invalid = 0
     for path in paths:
-        with validate_bundle(path, hidden=hidden, images=images) as report:
+        with validate_bundle(path, hidden=hidden, images=images, pools=settings.pools) as report:
             if report.ok and report.challenge is not None:
                 out.print(
                     f"[green]OK[/green] {escape(report.challenge.slug)} ({escape(str(path))})"

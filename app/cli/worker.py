@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import typer
 
-from app.core.settings import get_settings
+from app.core.settings import DEFAULT_POOL, POOL_NAME, get_settings
 
 
 def worker(
@@ -15,6 +16,11 @@ def worker(
         "--processes",
         "-n",
         help="Parallel sandboxes on this host (0: MAREA_SANDBOXES_PER_WORKER).",
+    ),
+    pool: list[str] = typer.Option(
+        [],
+        "--pool",
+        help="A compute pool this host serves; repeat for several (default: default).",
     ),
 ) -> None:
     """Run judging workers plus the sweeper that recovers stuck submissions."""
@@ -25,7 +31,13 @@ def worker(
     )
     settings = get_settings()
     count = processes or settings.sandboxes_per_worker
+    pools = tuple(pool) or (DEFAULT_POOL,)
+    for name in pools:
+        if not re.fullmatch(POOL_NAME, name):
+            typer.echo(f"marea worker: {name!r} is not a pool name (a-z, 0-9 and '-')", err=True)
+            raise typer.Exit(code=2)
     typer.echo(
-        f"marea worker: {count} sandbox slot(s), queue {settings.queue_name!r} at {settings.redis_url}"
+        f"marea worker: {count} sandbox slot(s), pool(s) {', '.join(pools)} "
+        f"(queue {settings.queue_name!r}) at {settings.redis_url}"
     )
-    Supervisor(settings, count).run()
+    Supervisor(settings, count, pools).run()

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import redis
 
@@ -24,8 +27,40 @@ class HostHealth:
     message: str
 
 
+@dataclass(frozen=True)
+class HostCapacity:
+    """What a worker host has, announced so organisers see what each pool runs on."""
+
+    cpus: int
+    memory_mb: int
+    gpus: int
+
+
+def memory_mb(meminfo: Path = Path("/proc/meminfo")) -> int:
+    """The host's memory (MemTotal), 0 where /proc/meminfo is not there to read."""
+    try:
+        for line in meminfo.read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) // 1024  # kB
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def host_capacity(gpus: int) -> HostCapacity:
+    """`gpus` comes from the settings (MAREA_WORKER_GPUS): Marea does not probe for GPUs."""
+    return HostCapacity(cpus=os.cpu_count() or 0, memory_mb=memory_mb(), gpus=gpus)
+
+
 def publish_health(
-    client: redis.Redis, host: str, health: HostHealth, processes: int, ttl: int
+    client: redis.Redis,
+    host: str,
+    health: HostHealth,
+    processes: int,
+    ttl: int,
+    *,
+    pools: Sequence[str] = (),
+    capacity: HostCapacity | None = None,
 ) -> None:
     body = json.dumps(
         {
@@ -33,6 +68,8 @@ def publish_health(
             "healthy": health.healthy,
             "message": health.message,
             "processes": processes,
+            "pools": list(pools),
+            "capacity": asdict(capacity) if capacity else None,
             "at": time.time(),
         }
     )

@@ -88,6 +88,26 @@ def parse_store_url(url: str, default_folder: Path) -> FolderLocation | BucketLo
     )
 
 
+DEFAULT_POOL = "default"
+POOL_NAME = r"^[a-z0-9][a-z0-9-]{0,39}$"
+
+
+def pool_queue_name(base: str, pool: str) -> str:
+    """A compute pool's RQ queue. The default pool keeps the plain name, so a site from before
+    pools loses no job; both the queue code and the dashboard's figures name queues so."""
+    return base if pool == DEFAULT_POOL else f"{base}-pool-{pool}"
+
+
+class ComputePool(BaseModel):
+    """A pool of worker hosts a phase may name (`compute: {pool: ...}`), with what its hosts
+    offer: a bundle asking for more than every pool offers is refused when it is loaded."""
+
+    name: str = Field(pattern=POOL_NAME, description="What a bundle's compute.pool names.")
+    cpus: float = Field(gt=0, description="CPUs one sandbox of this pool may have.")
+    memory_mb: int = Field(gt=0, description="Memory one sandbox of this pool may have.")
+    gpus: int = Field(default=0, ge=0, description="GPUs one sandbox of this pool may have.")
+
+
 class OidcProvider(BaseModel):
     """One OpenID Connect provider people may log in with (its metadata is discovered)."""
 
@@ -150,6 +170,14 @@ class Settings(BaseSettings):
     upload_max_bytes: int = 200 * MiB
     sandboxes_per_worker: int = 2
     queue_name: str = "marea"
+    pools: list[ComputePool] = Field(
+        default_factory=list,
+        description="JSON list of {name, cpus, memory_mb, gpus}: the compute pools this site "
+        "runs. Empty: any pool name a bundle gives is accepted, unchecked.",
+    )
+    worker_gpus: int = Field(
+        default=0, ge=0, description="GPUs this worker host announces (it cannot count them)."
+    )
     team_concurrency: int = Field(default=2, description="Submissions of one team judged at once.")
     dispatch_depth: int = Field(default=4, description="Jobs kept waiting in Redis, ready to run.")
     max_attempts: int = Field(

@@ -1,4 +1,5 @@
-"""The operators' figures: submissions by status, the queue, workers, submissions per phase.
+"""The operators' figures: submissions by status, the queue, workers, compute pools,
+submissions per phase.
 
 One `collect` feeds both the organisers' dashboard and /metrics, so the page and
 Prometheus can never disagree. Redis being down is a figure too (`redis_problem`),
@@ -7,7 +8,7 @@ not an exception: the dashboard is most needed exactly when something is broken.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 import redis
@@ -17,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from app.challenges.models import Challenge, Phase
 from app.core.hosts import read_worker_health
+from app.core.settings import DEFAULT_POOL, pool_queue_name
 from app.submissions.models import Status, Submission
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -29,6 +31,20 @@ class WorkerHost:
     message: str
     processes: int
     at: float
+    pools: tuple[str, ...] = (DEFAULT_POOL,)
+    cpus: int | None = None  # the capacity the host announced (None: not announced)
+    memory_mb: int | None = None
+    gpus: int | None = None
+
+
+@dataclass
+class PoolFigures:
+    """One compute pool, site-wide: what waits for it, what runs in it, who serves it."""
+
+    name: str
+    waiting: int = 0  # queued submissions, in the database or in the pool's queue
+    running: int = 0
+    hosts: list[WorkerHost] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -45,6 +61,7 @@ class Figures:
     waiting_in_redis: int
     workers: list[WorkerHost] = field(default_factory=list)
     per_phase: list[PhaseTotal] = field(default_factory=list)
+    pools: list[PoolFigures] = field(default_factory=list)
     redis_problem: str | None = None
 
     @property
@@ -96,33 +113,89 @@ def phase_totals(session: Session, only: set[int] | None = None) -> list[PhaseTo
     return [PhaseTotal(slug, name, int(count)) for slug, name, count in rows]
 
 
+def pool_counts(session: Session) -> dict[str, tuple[int, int]]:
+    """(queued, running) submissions per compute pool, site-wide (pools are shared)."""
+    rows = session.exec(
+        select(Phase.pool, Submission.status, func.count())
+        .join(Phase, col(Phase.id) == col(Submission.phase_id))
+        .where(col(Submission.status).in_((Status.queued, Status.running)))
+        .group_by(col(Phase.pool), col(Submission.status))
+    ).all()
+    counts: dict[str, tuple[int, int]] = {}
+    for pool, status, count in rows:
+        queued, running = counts.get(pool, (0, 0))
+        if status == Status.queued:
+            queued += int(count)
+        else:
+            running += int(count)
+        counts[pool] = (queued, running)
+    return counts
+
+
+def _count(value: object) -> int | None:
+    return int(value) if isinstance(value, int | float) else None
+
+
 def _worker(raw: dict[str, object]) -> WorkerHost:
     processes = raw.get("processes", 0)
     at = raw.get("at", 0.0)
+    pools = raw.get("pools")
+    capacity = raw.get("capacity")
+    announced = capacity if isinstance(capacity, dict) else {}
     return WorkerHost(
         host=str(raw.get("host", "?")),
         healthy=raw.get("healthy") is True,
         message=str(raw.get("message", "")),
         processes=int(processes) if isinstance(processes, int | float) else 0,
         at=float(at) if isinstance(at, int | float) else 0.0,
+        # A host from before pools announced none: it served the default pool.
+        pools=tuple(str(p) for p in pools)
+        if isinstance(pools, list) and pools
+        else (DEFAULT_POOL,),
+        cpus=_count(announced.get("cpus")),
+        memory_mb=_count(announced.get("memory_mb")),
+        gpus=_count(announced.get("gpus")),
     )
 
 
+def _pools(
+    declared: Collection[str], counts: dict[str, tuple[int, int]], hosts: list[WorkerHost]
+) -> list[PoolFigures]:
+    names = {DEFAULT_POOL, *declared, *counts, *(p for h in hosts for p in h.pools)}
+    pools = []
+    for name in sorted(names):
+        waiting, running = counts.get(name, (0, 0))
+        serving = [h for h in hosts if name in h.pools]
+        pools.append(PoolFigures(name, waiting, running, serving))
+    return pools
+
+
 def collect(
-    session: Session, client: redis.Redis, queue: Queue, only: set[int] | None = None
+    session: Session,
+    client: redis.Redis,
+    queue: Queue,
+    only: set[int] | None = None,
+    declared_pools: Collection[str] = (),
 ) -> Figures:
     """`only` limits the submission figures to some challenges (an organiser's dashboard);
-    the queue and the worker hosts are the site's, shared by every event, and shown whole."""
+    the queue, the compute pools and the worker hosts are the site's, shared by every event,
+    and shown whole. `queue` is the default pool's; `declared_pools` the site's MAREA_POOLS."""
+    counts = pool_counts(session)
     figures = Figures(
         by_status=status_counts(session, only),
         waiting_in_database=undispatched(session),
         waiting_in_redis=0,
         per_phase=phase_totals(session, only),
+        pools=_pools(declared_pools, counts, []),
     )
     try:
-        figures.waiting_in_redis = int(queue.count)
         figures.workers = sorted(
             (_worker(raw) for raw in read_worker_health(client)), key=lambda w: w.host
+        )
+        figures.pools = _pools(declared_pools, counts, figures.workers)
+        figures.waiting_in_redis = sum(
+            int(Queue(pool_queue_name(queue.name, p.name), connection=queue.connection).count)
+            for p in figures.pools
         )
     except (redis.RedisError, ValueError) as exc:
         figures.redis_problem = (

@@ -47,7 +47,8 @@ LOCAL_HOSTS = frozenset({"127.0.0.1", "::1"})
 def _figures(db: Session, settings: Settings, only: set[int] | None = None) -> metrics.Figures:
     client = redis_client(settings)
     try:
-        return metrics.collect(db, client, judge_queue(settings, client), only)
+        pools = [pool.name for pool in settings.pools]
+        return metrics.collect(db, client, judge_queue(settings, client), only, pools)
     finally:
         client.close()
 

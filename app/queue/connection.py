@@ -1,4 +1,4 @@
-"""RQ handles built from settings: the judging, rescore and mail queues."""
+"""RQ handles built from settings: the judging queues (one per compute pool), rescore and mail."""
 
 from __future__ import annotations
 
@@ -6,15 +6,26 @@ import redis
 from rq import Queue
 
 from app.core.redis import redis_client
-from app.core.settings import Settings
+from app.core.settings import DEFAULT_POOL, Settings, pool_queue_name
 
 JOB_FUNCTION = "app.queue.jobs.judge_submission"
 RESCORE_JOB_FUNCTION = "app.queue.rescore_jobs.rescore_item"
 MAIL_JOB_FUNCTION = "app.queue.mail_jobs.send_mail"
 
 
-def judge_queue(settings: Settings, client: redis.Redis | None = None) -> Queue:
-    return Queue(settings.queue_name, connection=client or redis_client(settings))
+def judge_queue(
+    settings: Settings, client: redis.Redis | None = None, pool: str = DEFAULT_POOL
+) -> Queue:
+    return Queue(
+        pool_queue_name(settings.queue_name, pool), connection=client or redis_client(settings)
+    )
+
+
+def pool_queue(default: Queue, pool: str) -> Queue:
+    """Another pool's queue, beside the default pool's `default` (same Redis, name after it)."""
+    if pool == DEFAULT_POOL:
+        return default
+    return Queue(pool_queue_name(default.name, pool), connection=default.connection)
 
 
 def rescore_queue(settings: Settings, client: redis.Redis | None = None) -> Queue:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from app.challenges.compute import phase_gpus
 from app.submissions.log_policy import log_policy
 from judging import (
     BuiltinScoring,
@@ -194,6 +195,7 @@ def build_request(
             time_limit_s=float(code.get("time_limit_s") or 300),
             memory_mb=int(code.get("memory_mb") or 1024),
             cpus=float(code.get("cpus") or 1.0),
+            gpus=phase_gpus(config, phase),
             team_sees_output=log_policy(config, "code", code).team_sees_output,
         )
     image = phase.get("runner_image") or config.get("runner_image") or default_image

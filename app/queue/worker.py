@@ -26,18 +26,21 @@ from rq import Worker
 from sqlalchemy.orm import configure_mappers
 
 import sandbox
-from app.core.hosts import HEALTH_KEY, HostHealth, publish_health
+from app.core.hosts import HEALTH_KEY, HostHealth, host_capacity, publish_health
 from app.core.redis import redis_client
 from app.core.runtime import open_runtime
-from app.core.settings import Settings
+from app.core.settings import DEFAULT_POOL, Settings
 from app.queue.connection import judge_queue, mail_queue, rescore_queue
 from app.queue.sweeper import sweep
 
 log = logging.getLogger(__name__)
 
 
-def _work(settings: Settings, name: str, mail: bool = False) -> None:
-    """Body of one RQ worker process: judging (and rescoring), or with `mail` sending mail."""
+def _work(
+    settings: Settings, name: str, mail: bool = False, pools: tuple[str, ...] = (DEFAULT_POOL,)
+) -> None:
+    """Body of one RQ worker process: judging `pools` (and rescoring, with the default pool),
+    or with `mail` sending mail."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     client = redis_client(settings)
     if mail:
@@ -47,7 +50,9 @@ def _work(settings: Settings, name: str, mail: bool = False) -> None:
         mailer = Worker([mail_queue(settings, client)], connection=client, name=name)
         mailer.work(with_scheduler=False, logging_level="INFO")
         return
-    queues = [judge_queue(settings, client), rescore_queue(settings, client)]
+    queues = [judge_queue(settings, client, pool) for pool in pools]
+    if DEFAULT_POOL in pools:  # rescoring needs no special hardware: the default pool's work
+        queues.append(rescore_queue(settings, client))
     # Every job runs in a work horse forked from here: configured mappers (and the app's
     # modules imported) once now, rather than in each fork, took the claim from about 66 to
     # 28 ms per submission (bench/queue_bench.py --trace).
@@ -61,9 +66,13 @@ def _work(settings: Settings, name: str, mail: bool = False) -> None:
 
 
 class Supervisor:
-    def __init__(self, settings: Settings, processes: int) -> None:
+    def __init__(
+        self, settings: Settings, processes: int, pools: tuple[str, ...] = (DEFAULT_POOL,)
+    ) -> None:
         self.settings = settings
         self.processes = processes
+        self.pools = tuple(dict.fromkeys(pools)) or (DEFAULT_POOL,)
+        self.capacity = host_capacity(settings.worker_gpus)
         self.host = f"{socket.gethostname()}-{os.getpid()}"
         self.children: list[multiprocessing.process.BaseProcess] = []
         self.mailer: multiprocessing.process.BaseProcess | None = None
@@ -76,7 +85,12 @@ class Supervisor:
         ctx = multiprocessing.get_context("fork")
         while len(self.children) < self.processes:
             name = f"{self.host}.{len(self.children)}.{int(time.time() * 1000) % 100000}"
-            child = ctx.Process(target=_work, args=(self.settings, name), name=name, daemon=False)
+            child = ctx.Process(
+                target=_work,
+                args=(self.settings, name, False, self.pools),
+                name=name,
+                daemon=False,
+            )
             child.start()
             self.children.append(child)
             log.info("started worker %s (pid %s)", name, child.pid)
@@ -140,7 +154,15 @@ class Supervisor:
             log.error("host unhealthy (%s): stopping workers until it is back", message)
             self._stop_children()
         ttl = int(self.settings.sweep_interval_s * 3) + 5
-        publish_health(self.client, self.host, health, len(self.children), ttl)
+        publish_health(
+            self.client,
+            self.host,
+            health,
+            len(self.children),
+            ttl,
+            pools=self.pools,
+            capacity=self.capacity,
+        )
         sweep(self.runtime.engine, self.client, self.queue, self.settings)
         return health
 

@@ -134,3 +134,47 @@ def test_dashboard_counts_sign_ups_teams_and_teams_that_submitted(site: TestClie
     organiser = person(site, "o@example.org", "O", Role.organiser)  # not an admin
     theirs = organiser.client.get("/organise/dashboard?lang=en").text
     assert "registered users" not in theirs, "how many people use the site is the admins' figure"
+
+
+def test_dashboard_shows_each_pool_its_waiting_running_and_hosts(
+    site: TestClient, web_settings: Settings, redis_15: redis.Redis
+) -> None:
+    from sqlmodel import select
+
+    from app.challenges.models import Phase
+    from app.core.hosts import HostCapacity, HostHealth, publish_health
+    from app.core.settings import ComputePool
+
+    _seed(site)  # 2 queued, 1 running in the default pool
+    cid, _ = challenge(site, "gpu-sea")
+    owner = person(site, "gpu-owner@example.org", "Gpu Owner")
+    team = team_for(site, cid, owner, "Balene")
+    with Session(engine_of(site)) as session:
+        phase = session.exec(select(Phase).where(Phase.challenge_id == cid)).one()
+        phase.pool = "gpu"
+        session.add(phase)
+        session.commit()
+    queued_submission(site, team, owner.user_id, status="queued")
+    web_settings.pools = [ComputePool(name="big", cpus=32, memory_mb=65536)]
+    publish_health(
+        redis_15, "gpu-host-1", HostHealth(True, "ok"), 1, 60,
+        pools=("gpu",), capacity=HostCapacity(cpus=16, memory_mb=64000, gpus=2),
+    )  # fmt: skip
+    try:
+        org = person(site, "org@example.org", "Org", Role.organiser)
+        text = org.client.get("/organise/dashboard?lang=en").text
+    finally:
+        redis_15.delete("marea:workers:gpu-host-1")
+    rows = {
+        name: (int(waiting), int(running), hosts.strip())
+        for name, waiting, running, hosts in re.findall(
+            r'<tr class="pool" id="pool-([a-z0-9-]+)"><th scope="row">[^<]*</th>'
+            r'<td class="waiting">(\d+)</td><td class="running">(\d+)</td>'
+            r'<td class="hosts">([^<]*)</td>',
+            text,
+        )
+    }
+    assert rows["default"][:2] == (2, 1)
+    assert rows["gpu"] == (1, 0, "gpu-host-1 (16 CPU, 64000 MB, 2 GPU)")
+    assert rows["big"] == (0, 0, "none")  # declared in MAREA_POOLS, no host serves it yet
+    assert "Compute pools" in text

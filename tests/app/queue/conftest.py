@@ -80,10 +80,13 @@ class Stack:
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     log_dir: Path = Path()
 
-    def start_worker(self, processes: int = 1, **extra_env: str) -> subprocess.Popen[bytes]:
+    def start_worker(
+        self, processes: int = 1, pools: tuple[str, ...] = (), **extra_env: str
+    ) -> subprocess.Popen[bytes]:
         log = (self.log_dir / f"worker-{len(self.workers)}.log").open("wb")
+        pool_args = [arg for pool in pools for arg in ("--pool", pool)]
         proc = subprocess.Popen(
-            [MAREA, "worker", "--processes", str(processes)],
+            [MAREA, "worker", "--processes", str(processes), *pool_args],
             env={**self.env, **extra_env},
             stdout=log,
             stderr=subprocess.STDOUT,
