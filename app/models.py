@@ -9,6 +9,7 @@ from app.jury.models import JudgeAssignment, Review
 from app.leaderboard.models import LeaderboardEntry
 from app.mail.models import OutboxMail
 from app.notifications.models import NoticeSent, NotificationChoice
+from app.projects.review_models import ConflictDeclaration, JudgeProfile, ReviewAssignment
 from app.questions.models import Question
 from app.rescoring.models import RescoreItem, RescoreSet
 from app.roles.models import RoleGrant
@@ -28,9 +29,11 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Challenge",
+    "ConflictDeclaration",
     "DataFile",
     "Event",
     "JudgeAssignment",
+    "JudgeProfile",
     "LeaderboardEntry",
     "LogExcerpt",
     "Membership",
@@ -44,6 +47,7 @@ __all__ = [
     "RescoreItem",
     "RescoreSet",
     "Review",
+    "ReviewAssignment",
     "Role",
     "RoleGrant",
     "Score",
