@@ -51,7 +51,9 @@ def track(
         status, text = post(org, f"/organise/{SLUG}/judges", email=judge.email)
         assert status == 303, text
     captains = [person(client, f"cap{n}@example.org", f"Cap {n}") for n in range(len(teams))]
-    made = {name: team_for(client, cid, cap, name) for name, cap in zip(teams, captains, strict=True)}
+    made = {
+        name: team_for(client, cid, cap, name) for name, cap in zip(teams, captains, strict=True)
+    }
     return Track(cid, org, people, captains, made)
 
 

@@ -27,7 +27,15 @@ from tests.app.accounts.helpers import csrf_from
 from tests.app.projects.review_helpers import JUDGE, ORGANISE, Track, post, track
 from tests.app.web.web_helpers import Person, challenge, engine_of, person
 
-ROLES = ("anonymous", "participant", "other_judge", "judge", "other_organiser", "organiser", "admin")
+ROLES = (
+    "anonymous",
+    "participant",
+    "other_judge",
+    "judge",
+    "other_organiser",
+    "organiser",
+    "admin",
+)
 LOGIN, FORBIDDEN, MISSING, ALLOWED = "login", "forbidden", "missing", "allowed"
 ORGANISERS = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MISSING, ALLOWED, ALLOWED)
 JUDGES = (LOGIN, FORBIDDEN, MISSING, ALLOWED, MISSING, MISSING, MISSING)

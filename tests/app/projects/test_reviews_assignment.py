@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from app.audit.models import AuditEvent
-from tests.app.projects.review_helpers import JUDGE, K, ORGANISE, pairs, post, track
+from tests.app.projects.review_helpers import JUDGE, ORGANISE, K, pairs, post, track
 from tests.app.web.web_helpers import engine_of
 
 SIX = ("Alfa", "Beta", "Gamma", "Delta", "Epsilon", "Zeta")
@@ -130,7 +130,9 @@ def test_a_shortfall_is_explained_and_a_member_judges_nothing(client: TestClient
         from app.teams.models import Membership
 
         session.add(
-            Membership(team_id=t.teams["Alfa"], user_id=insider.user_id, challenge_id=t.challenge_id)
+            Membership(
+                team_id=t.teams["Alfa"], user_id=insider.user_id, challenge_id=t.challenge_id
+            )
         )
         session.commit()
     assert post(t.org, f"{ORGANISE}/assign")[0] == 303
@@ -148,7 +150,9 @@ def test_removing_by_hand_asks_first_and_is_refused_after_a_review(client: TestC
     page = t.org.client.get(f"{ORGANISE}?lang=en").text
     assert page.count('<details class="confirm">') >= 3  # re-run, and each removal
     j0, j1 = t.judges
-    status, _ = post(j0, f"/judge/gulf-digital-twin/teams/{alfa}", rating_impact="4", rating_feasibility="3")
+    status, _ = post(
+        j0, f"/judge/gulf-digital-twin/teams/{alfa}", rating_impact="4", rating_feasibility="3"
+    )
     assert status == 303
     status, text = post(
         t.org, f"{ORGANISE}/remove?lang=en", team_id=str(alfa), judge_id=str(j0.user_id)

@@ -6,7 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.app.projects.review_helpers import K, ORGANISE, pairs, post, track
+from tests.app.projects.review_helpers import ORGANISE, K, pairs, post, track
 from tests.app.projects_only.project_helpers import SLUG
 
 
@@ -27,7 +27,7 @@ def test_completeness_counts_assigned_and_complete_reviews(client: TestClient) -
     page = t.org.client.get(f"{ORGANISE}?lang=en").text
     assert _cells(page, f"load-{j0.user_id}") == ("2", "0")
     assert _cells(page, f"coverage-{alfa}") == ("2", "0")
-    assert "<td class=\"wanted\">2</td>" in page
+    assert '<td class="wanted">2</td>' in page
 
     full = {"rating_impact": "5", "rating_feasibility": "4"}
     assert post(j0, f"/judge/{SLUG}/teams/{alfa}", **full)[0] == 303
@@ -40,5 +40,5 @@ def test_completeness_counts_assigned_and_complete_reviews(client: TestClient) -
     assert _cells(page, f"coverage-{beta}") == ("2", "1")
     # One bar per judge: the load against the largest, the reviews against the load.
     assert page.count('<meter class="load"') == 2
-    assert f'<progress max="2" value="1"' in page
+    assert '<progress max="2" value="1"' in page
     assert "style=" not in page.split("<h1>", 1)[1]  # CSS from the site's sheet only

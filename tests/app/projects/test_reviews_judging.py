@@ -54,7 +54,10 @@ def test_a_judge_sees_only_their_projects_and_reviews_only_those(client: TestCli
         (alfa, j0.user_id, None, "solid prototype")
     ]
     assert "done" in j0.client.get(f"{JUDGE}?lang=en").text.split("my-projects", 1)[1]
-    assert pairs(client, t.challenge_id) == [(alfa, j0.user_id, "manual"), (beta, j1.user_id, "manual")]
+    assert pairs(client, t.challenge_id) == [
+        (alfa, j0.user_id, "manual"),
+        (beta, j1.user_id, "manual"),
+    ]
 
 
 def test_a_declared_conflict_refuses_the_review_form(client: TestClient) -> None:
