@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.audit.models import AuditEvent
 from tests.app.projects.review_helpers import JUDGE, ORGANISE, K, pairs, post, track
+from tests.app.projects_only.project_helpers import SLUG
 from tests.app.web.web_helpers import engine_of
 
 SIX = ("Alfa", "Beta", "Gamma", "Delta", "Epsilon", "Zeta")
@@ -28,6 +29,8 @@ def _actions(client: TestClient, challenge_id: int) -> list[str]:
 
 def test_the_assignment_gives_every_project_k_judges_and_even_loads(client: TestClient) -> None:
     t = track(client, judges=4, teams=SIX)
+    judges_page = t.org.client.get(f"/organise/{SLUG}/judges?lang=en").text
+    assert f"/organise/{SLUG}/reviews" in judges_page  # the organisers' way in
     page = t.org.client.get(f"{ORGANISE}?lang=en")
     assert page.status_code == 200
     assert "Assign reviews" in page.text and '<details class="confirm">' not in page.text
