@@ -22,6 +22,7 @@ from app.accounts.models import User
 from app.challenges.models import Challenge
 from app.challenges.web import AnyChallenge, OrganisedChallenge
 from app.core.refusal import Refusal
+from app.i18n.speech import gettext as _
 from app.jury import service as jury
 from app.jury.ranking import JudgingSpec
 from app.projects import reviews
@@ -148,7 +149,10 @@ def _judged(db: Session, challenge: Challenge, user: User) -> Challenge:
     """The jury's gate (assigned, not competing), then: a project track."""
     assert challenge.id is not None and user.id is not None
     if not jury.is_assigned(db, challenge.id, user.id):
-        raise HTTPException(404, f"You are not a judge of {challenge.slug!r}; ask the organisers.")
+        raise HTTPException(
+            404,
+            _("You are not a judge of “{slug}”; ask the organisers.").format(slug=challenge.slug),
+        )
     refused = jury.competes(db, challenge.id, user.id)
     if refused is not None:
         raise Refused(refused)

@@ -25,6 +25,7 @@ from app.projects.review_models import (
 from app.roles.models import RoleGrant, Scoped, Source
 from tests.app.accounts.helpers import csrf_from
 from tests.app.projects.review_helpers import JUDGE, ORGANISE, Track, post, track
+from tests.app.projects_only.project_helpers import load_project
 from tests.app.web.web_helpers import Person, challenge, engine_of, person
 
 ROLES = (
@@ -173,3 +174,8 @@ def test_a_challenge_without_a_project_track_has_no_review_pages(
     assert answer.status_code == 404 and words in answer.text
     status, text = post(org, f"/organise/sea-temp/reviews/assign?lang={lang}")
     assert status == 404 and words in text
+    outsider = person(client, "outside@example.org", "Otto", Role.judge)
+    load_project(client)
+    told = outsider.client.get(f"{JUDGE}?lang={lang}")
+    assert told.status_code == 404
+    assert ("ask the organisers" if lang == "en" else "chiedi agli organizzatori") in told.text
