@@ -54,6 +54,7 @@ from app.organisers.ops_pages import router as ops_router
 from app.organisers.pages import router as organisers_router
 from app.projects.pages import organise_router as organise_projects_router
 from app.projects.pages import router as projects_router
+from app.projects.review_pages import router as project_reviews_router
 from app.questions.pages import organise_router as organise_questions_router
 from app.questions.pages import router as questions_router
 from app.questions.pages import stream_router as question_stream_router
@@ -201,6 +202,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.include_router(rescore_router, dependencies=staff_only)
     app.include_router(excerpt_router, dependencies=staff_only)
     app.include_router(judges_router, dependencies=staff_only)
+    app.include_router(project_reviews_router, dependencies=staff_only)
     app.include_router(admin_router)
     app.include_router(outbox_router)
     app.include_router(notifications_router)

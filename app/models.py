@@ -10,6 +10,7 @@ from app.leaderboard.models import LeaderboardEntry
 from app.mail.models import OutboxMail
 from app.notifications.models import NoticeSent, NotificationChoice
 from app.projects.models import Project, ProjectGallery, ProjectVersion
+from app.projects.review_models import ConflictDeclaration, JudgeProfile, ReviewAssignment
 from app.questions.models import Question
 from app.rescoring.models import RescoreItem, RescoreSet
 from app.roles.models import RoleGrant
@@ -29,9 +30,11 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Challenge",
+    "ConflictDeclaration",
     "DataFile",
     "Event",
     "JudgeAssignment",
+    "JudgeProfile",
     "LeaderboardEntry",
     "LogExcerpt",
     "Membership",
@@ -48,6 +51,7 @@ __all__ = [
     "RescoreItem",
     "RescoreSet",
     "Review",
+    "ReviewAssignment",
     "Role",
     "RoleGrant",
     "Score",

@@ -249,6 +249,14 @@ def _simple(message: str, **keys: Callable[[_Speaker, AuditEvent], object]) -> S
     return say
 
 
+def _drop_reason(code: object) -> str:
+    return {
+        "conflict": _("a conflict with the team"),
+        "not_a_judge": _("no longer a judge of the challenge"),
+        "no_such_project": _("the project is no longer under review"),
+    }.get(str(code), str(code))
+
+
 def _announced(e: AuditEvent) -> str:
     """The announcement's title as written (in English when it has one): the log keeps it,
     since a deleted announcement has nothing else left to name it by."""
@@ -330,6 +338,27 @@ SENTENCES: dict[str, Say] = {
     "projects.publish": _simple(N_("{who} published the gallery of projects.")),
     "projects.unpublish": _simple(N_("{who} withdrew the gallery of projects from the public.")),
     "review.create": _simple(N_("{who} reviewed team {target}.")),
+    "project_review.run": _simple(
+        N_("{who} assigned the project reviews: {added} added, {dropped} removed."),
+        added=lambda s, e: e.detail.get("added", 0),
+        dropped=lambda s, e: e.detail.get("dropped", 0),
+    ),
+    "project_review.drop": _simple(
+        N_("{who}'s assignment removed {judge} from the project of team {target}: {reason}."),
+        judge=lambda s, e: e.detail.get("judge") or "?",
+        reason=lambda s, e: _drop_reason(e.detail.get("reason")),
+    ),
+    "project_review.add": _simple(
+        N_("{who} assigned the project of team {target} to {judge}."),
+        judge=lambda s, e: e.detail.get("judge") or "?",
+    ),
+    "project_review.remove": _simple(
+        N_("{who} took the project of team {target} off the list of {judge}."),
+        judge=lambda s, e: e.detail.get("judge") or "?",
+    ),
+    "judge.affiliation": _simple(N_("{who} gave their affiliation: {target}.")),
+    "judge.conflict_declare": _simple(N_("{who} declared a conflict with team {target}.")),
+    "judge.conflict_withdraw": _simple(N_("{who} withdrew their conflict with team {target}.")),
     "review.update": _simple(N_("{who} changed the review of team {target}.")),
     # An event's actions (app/events): registrations, check-in and the results.
     "registration.created": _simple(N_("{who} registered for the event.")),

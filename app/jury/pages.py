@@ -25,8 +25,10 @@ from app.core.store import Store
 from app.jury import service
 from app.jury.ranking import JudgingSpec
 from app.leaderboard.ranking import BoardSpec
+from app.projects.review_gate import project_track, review_refusal
 from app.submissions.access import current_scores, read_logs
 from app.submissions.models import Submission
+from app.teams.models import Team
 from app.text.attachment import attachment
 from app.web.deps import RowId, SessionDep, StoreDep
 from app.web.errors import Refused, status_of
@@ -210,11 +212,19 @@ def judge_ranking(
 
 def _finalist(
     db: Session, challenge: Challenge, team_id: int, user: User
-) -> tuple[Challenge, JudgingSpec, Submission]:
+) -> tuple[Challenge, JudgingSpec, Submission | None]:
+    """The finalist's submission; None in a project track, where the team's project is
+    reviewed by the judges it is assigned to (app.projects.review_gate) and has no file here."""
     challenge, spec = _judged(db, challenge, user)
     refused = service.conflict(db, user, team_id)
     if refused is not None:
         raise Refused(refused)
+    if project_track(challenge.config):
+        assert challenge.id is not None and user.id is not None
+        refused = review_refusal(db, challenge.id, team_id, user.id)
+        if refused is not None:
+            raise Refused(refused)
+        return challenge, spec, None
     row = service.finalist_row(db, challenge, spec, team_id)
     submission = db.get(Submission, row.submission_id) if row is not None else None
     if submission is None:
@@ -229,21 +239,35 @@ def _team_page(
     user: User,
     challenge: Challenge,
     spec: JudgingSpec,
-    submission: Submission,
+    submission: Submission | None,
+    team_id: int,
     *,
     status: int = 200,
     problem: str | None = None,
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    assert challenge.id is not None and user.id is not None and submission.id is not None
-    review = service.review_of(db, challenge.id, submission.team_id, user.id)
+    """A finalist's page with its submission, or (submission None) a project track's team."""
+    assert challenge.id is not None and user.id is not None
+    review = service.review_of(db, challenge.id, team_id, user.id)
     values = form or {
         **{f"rating_{k}": f"{v:g}" for k, v in (review.ratings if review else {}).items()},
         "comment": review.comment if review else "",
     }
-    scores = current_scores(db, submission.id)
-    if not challenge.private_revealed:
-        scores.pop("private", None)
+    scores: dict[str, dict[str, float]] = {}
+    logs: dict[str, str] = {}
+    if submission is not None:
+        assert submission.id is not None
+        scores = current_scores(db, submission.id)
+        if not challenge.private_revealed:
+            scores.pop("private", None)
+        logs = read_logs(store, submission.logs_sha256, organiser=False).get("participant", {})
+        team_name = next(
+            (r.team_name for r in service.finalists(db, challenge, spec) if r.team_id == team_id),
+            "",
+        )
+    else:
+        team = db.get(Team, team_id)
+        team_name = team.name if team is not None else ""
     return page.render(
         "judges/team.html",
         {
@@ -251,19 +275,11 @@ def _team_page(
             "spec": spec,
             "board": BoardSpec.from_config(challenge.config),
             "s": submission,
-            "team_name": next(
-                (
-                    r.team_name
-                    for r in service.finalists(db, challenge, spec)
-                    if r.team_id == submission.team_id
-                ),
-                "",
-            ),
-            "members": service.team_members(db, submission.team_id),
+            "team_id": team_id,
+            "team_name": team_name,
+            "members": service.team_members(db, team_id),
             "scores": scores,
-            "logs": read_logs(store, submission.logs_sha256, organiser=False).get(
-                "participant", {}
-            ),
+            "logs": logs,
             "values": values,
             "reviewed": review is not None,
             "problem": problem,
@@ -282,7 +298,7 @@ def judge_team(
     page: PageDep,
 ) -> HTMLResponse:
     challenge, spec, submission = _finalist(db, challenge, team_id, user)
-    return _team_page(page, db, store, user, challenge, spec, submission)
+    return _team_page(page, db, store, user, challenge, spec, submission, team_id)
 
 
 @judge.post("/judge/{slug}/teams/{team_id}", response_class=HTMLResponse, name="judge_review")
@@ -308,6 +324,7 @@ async def judge_review(
             challenge,
             spec,
             submission,
+            team_id,
             status=status_of(outcome),
             problem=outcome.message,
             form=form,
@@ -330,6 +347,8 @@ def judge_team_file(
 ) -> StreamingResponse:
     """The file the team submitted, as the scorer received it (predictions or code)."""
     submission = _finalist(db, challenge, team_id, user)[2]
+    if submission is None:  # a project track: the project's files are on its own page
+        raise HTTPException(404, "A project track's teams submit no file to score.")
     if not store.exists(submission.file_sha256):
         raise HTTPException(404, "The submitted file is no longer in the store.")
     return StreamingResponse(

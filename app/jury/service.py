@@ -28,6 +28,7 @@ from app.jury.ranking import Finalist, JudgingSpec, Ranked, Rating, combine
 from app.leaderboard.boards import LIVE
 from app.leaderboard.service import BoardRow
 from app.leaderboard.views import board_rows
+from app.projects.review_gate import project_track, review_refusal
 from app.roles import service as roles
 from app.submissions.access import is_member
 from app.teams.models import Membership, Team
@@ -220,9 +221,18 @@ def save_review(
     refused = conflict(session, judge, team_id)
     if refused is not None:
         return refused
-    row = finalist_row(session, challenge, spec, team_id)
-    if row is None:
-        return Refusal(Kind.not_found, "This team is not among the finalists.")
+    if project_track(challenge.config):
+        # A project track has no board: a judge rates the projects assigned to them.
+        refused = review_refusal(session, challenge.id, team_id, judge.id)
+        if refused is not None:
+            return refused
+        team = session.get(Team, team_id)
+        submission_id, team_name = None, team.name if team is not None else ""
+    else:
+        row = finalist_row(session, challenge, spec, team_id)
+        if row is None:
+            return Refusal(Kind.not_found, "This team is not among the finalists.")
+        submission_id, team_name = row.submission_id, row.team_name
     ratings = parse_ratings(spec, form)
     if isinstance(ratings, Refusal):
         return ratings
@@ -233,7 +243,7 @@ def save_review(
     action = "review.update" if review is not None else "review.create"
     if review is None:
         review = Review(challenge_id=challenge.id, team_id=team_id, judge_id=judge.id)
-    review.submission_id = row.submission_id
+    review.submission_id = submission_id
     review.ratings = ratings
     review.comment = comment
     review.updated_at = utcnow()
@@ -243,8 +253,8 @@ def save_review(
         judge,
         challenge.id,
         action,
-        row.team_name,
-        {"team_id": team_id, "submission_id": row.submission_id, "ratings": ratings},
+        team_name,
+        {"team_id": team_id, "submission_id": submission_id, "ratings": ratings},
     )
     return review
 

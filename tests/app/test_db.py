@@ -20,6 +20,7 @@ EXPECTED_TABLES = {
     "auditevent", "rescoreset", "rescoreitem", "logexcerpt", "usersession", "event", "registration",
     "rolegrant", "outbox", "notificationchoice", "noticesent", "question", "announcement",
     "project", "projectversion", "projectgallery",
+    "reviewassignment", "conflictdeclaration", "judgeprofile",
     "alembic_version",
 }  # fmt: skip
 

@@ -129,6 +129,9 @@ NEW_CODE =             "login     allowed   allowed   forbidden missing   missin
 ADMINS =               "login     forbidden forbidden forbidden forbidden forbidden allowed"
 JUDGES =               "login     forbidden forbidden forbidden allowed   allowed   allowed"
 JUDGE_ASSIGNED =       "login     forbidden forbidden forbidden allowed   missing   missing"
+# Project reviews on a challenge that is no project track: staff find nothing there.
+NOT_A_TRACK_ORGANISE = "login     forbidden forbidden forbidden forbidden missing   missing"
+NOT_A_TRACK_JUDGE =    "login     forbidden forbidden forbidden missing   missing   missing"
 # An event's registrations: its organisers (any site organiser when it lists none) and admins.
 EVENT_ORGANISERS =     "login     missing   missing   missing   missing   allowed   allowed"
 # Unpublished results: the event's organisers preview them; to everyone else there are none.
@@ -515,5 +518,22 @@ TABLE: list[Row] = [
         to="/judge/{slug}/teams/{team_id}?saved=1", changes="reviews audit"),
     Row("GET",  "/judge/{slug}/teams/{team_id}/file", JUDGE_ASSIGNED, text="1,0.5"),
     Row("GET",  "/judge/{slug}/ranking", JUDGE_ASSIGNED, text="Delfini"),
+    # --- project reviews (app/projects/review_pages.py) --------------------------------------------
+    # The world's challenge is scored on a board, not a project track: its organisers and judges
+    # reach the pages and are told there is nothing to review (404). Every role on a real project
+    # track: tests/app/projects/test_review_access.py.
+    Row("GET",  "/organise/{slug}/reviews", NOT_A_TRACK_ORGANISE),
+    Row("POST", "/organise/{slug}/reviews/assign", NOT_A_TRACK_ORGANISE),
+    Row("POST", "/organise/{slug}/reviews/add", NOT_A_TRACK_ORGANISE,
+        form={"team_id": "{team_id}", "judge_id": "1"}),
+    Row("POST", "/organise/{slug}/reviews/remove", NOT_A_TRACK_ORGANISE,
+        form={"team_id": "{team_id}", "judge_id": "1"}),
+    Row("GET",  "/judge/{slug}/projects", NOT_A_TRACK_JUDGE),
+    Row("POST", "/judge/{slug}/projects/affiliation", NOT_A_TRACK_JUDGE,
+        form={"affiliation": "Università di Genova"}),
+    Row("POST", "/judge/{slug}/projects/conflicts", NOT_A_TRACK_JUDGE,
+        form={"team_id": "{team_id}", "reason": "a friend"}),
+    Row("POST", "/judge/{slug}/projects/conflicts/withdraw", NOT_A_TRACK_JUDGE,
+        form={"team_id": "{team_id}"}),
 ]
 # fmt: on

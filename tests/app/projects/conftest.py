@@ -1,4 +1,5 @@
-"""The project pages on a real database (SQLite and PostgreSQL in turn) with Redis db 15."""
+"""The web app fixtures (SQLite and PostgreSQL in turn, Redis db 15) for the project tests
+that need a site; the pure tests of this folder use none of them."""
 
 from __future__ import annotations
 
