@@ -30,7 +30,9 @@ from app.i18n.speech import say
 from app.jury import service as jury
 from app.jury.models import Review
 from app.jury.ranking import JudgingSpec
+from app.projects import service as projects
 from app.projects.assignment import Assignment, Judge, ProjectEntry, adjustment_refusal, assign
+from app.projects.models import Project
 from app.projects.review_gate import project_track, reviews_per_project
 from app.projects.review_models import (
     AFFILIATION_MAX,
@@ -77,15 +79,21 @@ def not_a_track() -> Refusal:
 
 
 def reviewable_teams(session: Session, challenge: Challenge) -> list[Team]:
-    """The teams whose project is to be reviewed, in id order.
-
-    Every team of the challenge for now; once projects are stored, only the teams with a
-    project saved before the deadline (the coordinator rewires this one function).
-    """
+    """The teams with a project to judge (a version saved before the project phase ended),
+    in id order: a team that never handed one in gets no reviewer's time."""
     assert challenge.id is not None
-    return list(
-        session.exec(select(Team).where(Team.challenge_id == challenge.id).order_by(col(Team.id)))
+    teams = session.exec(
+        select(Team)
+        .join(Project, col(Project.team_id) == col(Team.id))
+        .where(Team.challenge_id == challenge.id, Project.challenge_id == challenge.id)
+        .order_by(col(Team.id))
     )
+    return [
+        team
+        for team in teams
+        if (found := projects.project_of(session, challenge.id, team.id or 0)) is not None
+        and projects.judged_version(session, found) is not None
+    ]
 
 
 def eligible_judges(session: Session, challenge: Challenge) -> list[User]:

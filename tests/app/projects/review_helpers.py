@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import Role
 from app.challenges.models import Challenge
+from app.projects.models import Project, ProjectVersion
 from app.projects.review_models import ReviewAssignment
 from tests.app.projects_only.project_helpers import SLUG, load_project
 from tests.app.web.web_helpers import Person, engine_of, person, team_for
@@ -54,7 +55,25 @@ def track(
     made = {
         name: team_for(client, cid, cap, name) for name, cap in zip(teams, captains, strict=True)
     }
+    for name, cap in zip(teams, captains, strict=True):
+        handed_in(client, cid, made[name], cap.user_id)
     return Track(cid, org, people, captains, made)
+
+
+def handed_in(client: TestClient, challenge_id: int, team_id: int, author_id: int) -> None:
+    """The team's project saved (now, inside the fixture's phase): it is to be reviewed."""
+    with Session(engine_of(client)) as session:
+        project = Project(challenge_id=challenge_id, team_id=team_id)
+        session.add(project)
+        session.flush()
+        assert project.id is not None
+        session.add(
+            ProjectVersion(
+                project_id=project.id, number=1, title=f"Project of team {team_id}",
+                summary="A prototype.", links={}, licence="EUPL-1.2", author_id=author_id,
+            )
+        )  # fmt: skip
+        session.commit()
 
 
 def pairs(client: TestClient, challenge_id: int) -> list[tuple[int, int, str]]:

@@ -81,12 +81,14 @@ def test_a_rerun_keeps_the_existing_assignments_and_adds_only_missing_ones(
 
 
 def track_team(client: TestClient, t: object, name: str) -> int:
-    from tests.app.projects.review_helpers import Track
+    from tests.app.projects.review_helpers import Track, handed_in
     from tests.app.web.web_helpers import person, team_for
 
     assert isinstance(t, Track)
     captain = person(client, f"{name.lower()}@example.org", name)
-    return team_for(client, t.challenge_id, captain, name)
+    team_id = team_for(client, t.challenge_id, captain, name)
+    handed_in(client, t.challenge_id, team_id, captain.user_id)
+    return team_id
 
 
 def test_a_declared_conflict_is_never_assigned_and_refused_by_hand(client: TestClient) -> None:
@@ -165,3 +167,14 @@ def test_removing_by_hand_asks_first_and_is_refused_after_a_review(client: TestC
     assert status == 303
     assert pairs(client, t.challenge_id) == [(alfa, j0.user_id, "auto")]
     assert "Assignment removed." in t.org.client.get(f"{ORGANISE}?lang=en").text
+
+
+def test_a_team_without_a_project_gets_no_reviewer(client: TestClient) -> None:
+    from tests.app.web.web_helpers import person, team_for
+
+    t = track(client, judges=2, teams=("Alfa",))
+    idle = team_for(client, t.challenge_id, person(client, "idle@example.org", "Idle"), "Idle")
+    assert post(t.org, f"{ORGANISE}/assign")[0] == 303
+    teams = {team for team, *_ in pairs(client, t.challenge_id)}
+    assert teams == {t.teams["Alfa"]}
+    assert idle not in teams
