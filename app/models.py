@@ -9,6 +9,7 @@ from app.jury.models import JudgeAssignment, Review
 from app.leaderboard.models import LeaderboardEntry
 from app.mail.models import OutboxMail
 from app.notifications.models import NoticeSent, NotificationChoice
+from app.projects.vote_models import Vote, VoteReveal
 from app.questions.models import Question
 from app.rescoring.models import RescoreItem, RescoreSet
 from app.roles.models import RoleGrant
@@ -54,4 +55,6 @@ __all__ = [
     "TokenScope",
     "User",
     "UserSession",
+    "Vote",
+    "VoteReveal",
 ]

@@ -327,6 +327,16 @@ SENTENCES: dict[str, Say] = {
     "question.answer": _question_answer,
     "question.publish": _question_publish,
     "question.dismiss": _question_dismiss,
+    # People's choice (app/projects/votes.py): the reason of a void is the log's to keep.
+    "vote.void": _simple(
+        N_("{who} voided vote {number} for team {team}. Reason: {reason}"),
+        number=lambda s, e: e.detail.get("vote_id", "?"),
+        team=lambda s, e: s.team(e.detail),
+        reason=lambda s, e: _quote(e.detail.get("reason", "")),
+    ),
+    "vote.reveal": _simple(
+        N_("{who} revealed the people's choice counts and ranking to everyone.")
+    ),
     "review.create": _simple(N_("{who} reviewed team {target}.")),
     "review.update": _simple(N_("{who} changed the review of team {target}.")),
     # An event's actions (app/events): registrations, check-in and the results.
