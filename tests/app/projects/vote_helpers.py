@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -100,4 +101,4 @@ def withdraw(who: Person, team_id: int) -> Response:
 
 
 def flat(text: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", text).split())
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
