@@ -46,6 +46,7 @@ from app.jury.models import JudgeAssignment, Review
 from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer
 from app.mail.models import MailStatus, OutboxMail
+from app.projects.vote_models import Vote, VoteReveal
 from app.questions.models import Question
 from app.rescoring.models import ItemStatus, RescoreItem, RescoreSet, SetStatus
 from app.roles.models import RoleGrant, Scoped, Source
@@ -163,6 +164,7 @@ class World:
     mail_id: int  # a failed mail to the target in the outbox, for /admin/outbox
     announcement_id: int  # an announcement to the challenge's teams
     question_id: int = 0  # team A's question to the organisers, unanswered
+    vote_id: int = 0  # the target's people's choice vote for team B (no window: see the table)
 
     def params(self) -> dict[str, object]:
         """What a row's path, form or JSON may name as `{key}`."""
@@ -195,6 +197,7 @@ class World:
             "mail_id": self.mail_id,
             "question_id": self.question_id,
             "announcement_id": self.announcement_id,
+            "vote_id": self.vote_id,
         }
 
 
@@ -456,6 +459,10 @@ def build_world(cast: Cast, slug: str) -> World:
             text=f"May we use the tide tables? ({SECRET})",
         )
         session.add(question)
+        vote = Vote(
+            challenge_id=challenge.id, team_id=team_b.id, voter_id=target.id, address="0" * 16
+        )
+        session.add(vote)
         announcement = Announcement(
             challenge_id=challenge.id,
             audience=Audience.teams,
@@ -501,6 +508,7 @@ def build_world(cast: Cast, slug: str) -> World:
         mail_id=mail.id,
         question_id=question.id,
         announcement_id=announcement.id,
+        vote_id=vote.id,
     )
 
 
@@ -607,6 +615,13 @@ def snapshot(site: TestClient, world: World) -> dict[str, object]:
             ).one(),
             "mail_status": str(mail_row.status) if mail_row else None,
             "questions": _count(session, Question, col(Question.challenge_id) == cid),
+            "votes": tuple(
+                sorted(
+                    (v.voter_id, v.team_id, v.voided_at is not None)
+                    for v in session.exec(select(Vote).where(Vote.challenge_id == cid))
+                )
+            ),
+            "vote_reveal": session.get(VoteReveal, cid) is not None,
             "question_a": session.exec(
                 select(Question.state, Question.answer, Question.public_text).where(
                     Question.id == world.question_id
