@@ -132,13 +132,9 @@ def _when(moment: datetime, zone_name: str | None) -> str:
     return format_local(moment, speaking(), zone_name)
 
 
-def _window_refusal(
-    window: Window | None, now: datetime, zone_name: str | None
-) -> Refusal | None:
+def _window_refusal(window: Window | None, now: datetime, zone_name: str | None) -> Refusal | None:
     if window is None:
-        return Refusal(
-            Kind.not_found, _("This challenge has no people's choice vote."), "no_vote"
-        )
+        return Refusal(Kind.not_found, _("This challenge has no people's choice vote."), "no_vote")
     state = window.state(now)
     if state == "upcoming":
         return Refusal(
@@ -232,9 +228,9 @@ def cast(
     if live_count(votes) >= window.max_votes:
         return Refusal(
             Kind.too_many,
-            _(
-                "You have used all your {n} votes: withdraw one to vote for another team."
-            ).format(n=window.max_votes),
+            _("You have used all your {n} votes: withdraw one to vote for another team.").format(
+                n=window.max_votes
+            ),
             "no_votes_left",
         )
     vote = Vote(
@@ -292,9 +288,7 @@ def reveal(
     now = now or utcnow()
     window = window_of(challenge)
     if window is None:
-        return Refusal(
-            Kind.not_found, _("This challenge has no people's choice vote."), "no_vote"
-        )
+        return Refusal(Kind.not_found, _("This challenge has no people's choice vote."), "no_vote")
     if revealed(session, challenge.id) is not None:
         return Refusal(
             Kind.conflict, _("The people's choice is already revealed."), "already_revealed"
@@ -390,7 +384,7 @@ def tally(session: Session, challenge: Challenge) -> list[Standing]:
         ).all()
     )
     teams = votable_teams(session, challenge)
-    numbers = {t.id: int(counted.get(t.id, 0)) for t in teams}
+    numbers = {t.id: int(counted.get(t.id or 0, 0)) for t in teams}
     ordered = sorted(teams, key=lambda t: (-numbers[t.id], t.name, t.id or 0))
     frequency: dict[int, int] = {}
     for n in numbers.values():
@@ -446,6 +440,8 @@ def for_organisers(session: Session, challenge: Challenge) -> list[VoteRow]:
         flags.setdefault(flag.vote_id, []).append(flag)
     names = {t.id: t.name for t in votable_teams(session, challenge)}
     return [
-        VoteRow(vote, voter, names.get(vote.team_id, str(vote.team_id)), flags.get(vote.id or 0, []))
+        VoteRow(
+            vote, voter, names.get(vote.team_id, str(vote.team_id)), flags.get(vote.id or 0, [])
+        )
         for vote, voter in rows
     ]

@@ -19,6 +19,7 @@ EXPECTED_TABLES = {
     "submission", "submissionevent", "score", "leaderboardentry", "judgeassignment", "review",
     "auditevent", "rescoreset", "rescoreitem", "logexcerpt", "usersession", "event", "registration",
     "rolegrant", "outbox", "notificationchoice", "noticesent", "question", "announcement",
+    "vote", "votereveal",
     "alembic_version",
 }  # fmt: skip
 

@@ -171,8 +171,10 @@ def _people_choice(site: TestClient, world: World, *, closed: bool) -> None:
     with Session(engine_of(site)) as session:
         challenge = session.get(Challenge, world.challenge_id)
         assert challenge is not None
-        start, end = (now - timedelta(days=2), now - timedelta(hours=1)) if closed else (
-            now - timedelta(hours=1), now + timedelta(days=1)
+        start, end = (
+            (now - timedelta(days=2), now - timedelta(hours=1))
+            if closed
+            else (now - timedelta(hours=1), now + timedelta(days=1))
         )
         choice = {"max_votes": 3, "start": start.isoformat(), "end": end.isoformat()}
         challenge.config = {**challenge.config, "project": {"people_choice": choice}}

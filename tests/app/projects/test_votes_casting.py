@@ -109,7 +109,9 @@ def test_outside_the_window_is_refused(client: TestClient) -> None:
     set_window(client, opened=timedelta(hours=-2), closes=timedelta(days=1))
     early = vote(ada, w.teams["Orche"], "?lang=en")
     assert early.status_code == 409 and "Voting has not opened yet: it opens on" in flat(early.text)
-    assert "Le votazioni non sono ancora aperte" in flat(vote(ada, w.teams["Orche"], "?lang=it").text)
+    assert "Le votazioni non sono ancora aperte" in flat(
+        vote(ada, w.teams["Orche"], "?lang=it").text
+    )
     set_window(client, opened=timedelta(days=2), closes=timedelta(hours=-1))
     late = vote(ada, w.teams["Orche"], "?lang=en")
     assert late.status_code == 409 and "Voting closed on" in flat(late.text)

@@ -45,9 +45,12 @@ def test_flags_are_shown(client: TestClient) -> None:
         session.add(user)
     ids = _vote_ids(client)
     page = w.boss.client.get(ORGANISE + "?lang=en").text
+
     def item(voter_id: int) -> str:
         vote_id = ids[(voter_id, w.teams["Delfini"])]
-        return flat(page.split(f'id="vote-{vote_id}"')[1].split("</li>\n  <li")[0].split("</ol>")[0])
+        return flat(
+            page.split(f'id="vote-{vote_id}"')[1].split("</li>\n  <li")[0].split("</ol>")[0]
+        )
 
     first, second, third = (item(v.user_id) for v in w.voters)
     assert "3 accounts voted for this project from one address" in first

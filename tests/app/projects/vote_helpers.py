@@ -55,7 +55,9 @@ def team_for(client: TestClient, captain: Person, name: str, *mates: Person) -> 
         team = create_team(session, challenge, captain.user_id, name)
         assert isinstance(team, Team) and team.id is not None and challenge.id is not None
         for mate in mates:
-            session.add(Membership(team_id=team.id, user_id=mate.user_id, challenge_id=challenge.id))
+            session.add(
+                Membership(team_id=team.id, user_id=mate.user_id, challenge_id=challenge.id)
+            )
         return team.id
 
 
