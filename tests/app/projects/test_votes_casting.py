@@ -12,7 +12,16 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.projects.vote_models import Vote
-from tests.app.projects.vote_helpers import VOTE, flat, set_window, vote, vote_world, withdraw
+from tests.app.accounts.helpers import form_token
+from tests.app.projects.vote_helpers import (
+    VOTE,
+    flat,
+    set_window,
+    team_for,
+    vote,
+    vote_world,
+    withdraw,
+)
 from tests.app.web.conftest import client, redis_15, web_settings
 from tests.app.web.web_helpers import engine_of, person
 
@@ -63,8 +72,6 @@ def test_at_most_max_votes_and_withdrawing_frees_one(client: TestClient) -> None
 def test_a_self_vote_is_refused(client: TestClient) -> None:
     w = vote_world(client)
     mate = person(client, "mate@example.org", "Mate")
-    from tests.app.projects.vote_helpers import team_for
-
     own = team_for(client, w.voters[0], "Squali", mate)
     for member in (w.voters[0], mate):
         refused = vote(member, own, "?lang=en")
@@ -96,9 +103,12 @@ def test_anonymous_is_sent_to_log_in(client: TestClient) -> None:
     w = vote_world(client)
     page = client.get(VOTE + "?lang=en")
     assert page.status_code == 200 and "Sign in to vote" in page.text
-    token = w.voters[0].csrf(VOTE)  # a stranger's browser has no session: the login page
-    sent = client.post(VOTE, data={"team_id": "1", "csrf_token": token}, follow_redirects=False)
-    assert sent.status_code in (303, 403)
+    assert 'name="team_id"' not in page.text
+    token = form_token(client, "/login")
+    sent = client.post(
+        VOTE, data={"team_id": str(w.teams["Delfini"]), "csrf_token": token}, follow_redirects=False
+    )
+    assert sent.status_code == 303 and sent.headers["location"].startswith("/login?next=")
     assert _votes(client) == []
 
 

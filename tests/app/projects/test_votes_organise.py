@@ -11,14 +11,23 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.accounts.models import User
+from app.accounts.models import Role, User
 from app.audit.models import AuditEvent
 from app.core.db import session_scope, utcnow
 from app.projects.vote_models import Vote
-from tests.app.projects.vote_helpers import ORGANISE, VOTE, flat, post, set_window, vote, vote_world
+from tests.app.projects.vote_helpers import (
+    ORGANISE,
+    VOTE,
+    flat,
+    post,
+    set_window,
+    team_for,
+    vote,
+    vote_world,
+)
 from tests.app.projects_only.project_helpers import SLUG
 from tests.app.web.conftest import client, redis_15, web_settings
-from tests.app.web.web_helpers import engine_of
+from tests.app.web.web_helpers import engine_of, person
 
 __all__ = ["client", "redis_15", "web_settings"]
 
@@ -115,8 +124,14 @@ def test_a_voided_vote_stops_counting_and_is_audited(client: TestClient) -> None
 
 def test_the_organisers_page_is_theirs(client: TestClient) -> None:
     w = vote_world(client, voters=1)
+    assert w.boss.client.get(ORGANISE).status_code == 200
     assert w.voters[0].client.get(ORGANISE).status_code == 403
     anonymous = client.get(ORGANISE, follow_redirects=False)
     assert anonymous.status_code == 303 and "/login" in anonymous.headers["location"]
-    # a captain who is also a site organiser competes here: the staff page is closed to them
-    assert w.boss.client.get(ORGANISE).status_code == 200
+    # an organiser of the site who is in one of the challenge's teams competes there: the
+    # counts before the reveal are not for them
+    rival = person(client, "rival@example.org", "Rival", Role.organiser)
+    team_for(client, rival, "Squali")
+    closed = rival.client.get(ORGANISE + "?lang=en")
+    assert closed.status_code == 403 and "in a team of this challenge" in closed.text
+    assert "Delfini ·" not in closed.text
