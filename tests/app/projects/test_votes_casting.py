@@ -22,6 +22,7 @@ from tests.app.projects.vote_helpers import (
     vote_world,
     withdraw,
 )
+from tests.app.projects_only.project_helpers import SLUG
 from tests.app.web.conftest import client, redis_15, web_settings
 from tests.app.web.web_helpers import engine_of, person
 
@@ -137,3 +138,10 @@ def test_a_challenge_without_people_choice_has_no_vote_page(client: TestClient) 
 
     load_project(client)
     assert client.get(VOTE).status_code == 404
+    assert f'{VOTE}">' not in client.get(f"/challenges/{SLUG}").text
+
+
+def test_the_challenge_and_organiser_pages_link_to_the_vote(client: TestClient) -> None:
+    w = vote_world(client)
+    assert f'{VOTE}">' in client.get(f"/challenges/{SLUG}").text
+    assert f'/organise/{SLUG}/votes">' in w.boss.client.get(f"/organise/{SLUG}").text
