@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.core.columns import now_field, when
@@ -26,7 +26,13 @@ class Vote(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("challenge_id", "team_id", "voter_id", name="uq_vote"),)
     id: int | None = Field(default=None, primary_key=True)
     challenge_id: int = Field(foreign_key="challenge.id", index=True)
-    team_id: int = Field(foreign_key="team.id", index=True)
+    # A team dissolved by its last member's leaving takes its votes with it: they were for
+    # nothing that exists any more, and their voters get them back.
+    team_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("team.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
     voter_id: int = Field(foreign_key="user.id", index=True)
     created_at: datetime = now_field()
     address: str | None = Field(default=None, max_length=ADDRESS_CHARS)

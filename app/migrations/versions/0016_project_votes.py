@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.Column("voided_by", sa.Integer(), nullable=True),
         sa.Column("void_reason", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["challenge_id"], ["challenge.id"]),
-        sa.ForeignKeyConstraint(["team_id"], ["team.id"]),
+        sa.ForeignKeyConstraint(["team_id"], ["team.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["voter_id"], ["user.id"]),
         sa.ForeignKeyConstraint(["voided_by"], ["user.id"]),
         sa.PrimaryKeyConstraint("id"),

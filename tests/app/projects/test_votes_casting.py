@@ -145,3 +145,20 @@ def test_the_challenge_and_organiser_pages_link_to_the_vote(client: TestClient) 
     w = vote_world(client)
     assert f'{VOTE}">' in client.get(f"/challenges/{SLUG}").text
     assert f'/organise/{SLUG}/votes">' in w.boss.client.get(f"/organise/{SLUG}").text
+
+
+def test_a_dissolved_team_takes_its_votes_with_it(client: TestClient) -> None:
+    """The last member leaving deletes a team (a project-only challenge has no submission to
+    keep it): its votes go too, and their voters have them back."""
+    w = vote_world(client, max_votes=1)
+    ada = w.voters[0]
+    assert vote(ada, w.teams["Orche"]).status_code == 303
+    orca = w.captains["Orche"]
+    left = orca.client.post(
+        f"/challenges/{SLUG}/team/leave",
+        data={"csrf_token": orca.csrf(f"/challenges/{SLUG}/team")},
+        follow_redirects=False,
+    )
+    assert left.status_code == 303
+    assert _votes(client) == []
+    assert vote(ada, w.teams["Delfini"]).status_code == 303
