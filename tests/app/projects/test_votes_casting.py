@@ -11,7 +11,10 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.challenges.models import Challenge
 from app.projects.vote_models import Vote
+from app.projects.votes import window_of
+from app.text.timefmt import format_local
 from tests.app.accounts.helpers import form_token
 from tests.app.projects.vote_helpers import (
     VOTE,
@@ -130,7 +133,12 @@ def test_outside_the_window_is_refused(client: TestClient) -> None:
     assert withdraw(ada, w.teams["Delfini"]).status_code == 409
     assert _votes(client) == [(ada.user_id, w.teams["Delfini"])]
     # the dates are shown in the challenge's clock (Europe/Rome for this bundle)
-    assert "Voting closed on" in flat(ada.client.get(VOTE + "?lang=en").text)
+    with Session(engine_of(client)) as session:
+        found = session.exec(select(Challenge).where(Challenge.slug == SLUG)).one()
+        window = window_of(found)
+    assert window is not None
+    shown = flat(ada.client.get(VOTE + "?lang=en").text)
+    assert f"Voting closed on {format_local(window.end, 'en', 'Europe/Rome')}" in shown
 
 
 def test_a_challenge_without_people_choice_has_no_vote_page(client: TestClient) -> None:
