@@ -55,6 +55,8 @@ from app.organisers.pages import router as organisers_router
 from app.projects.pages import organise_router as organise_projects_router
 from app.projects.pages import router as projects_router
 from app.projects.review_pages import router as project_reviews_router
+from app.projects.vote_pages import organise_router as organise_votes_router
+from app.projects.vote_pages import router as votes_router
 from app.questions.pages import organise_router as organise_questions_router
 from app.questions.pages import router as questions_router
 from app.questions.pages import stream_router as question_stream_router
@@ -186,6 +188,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.include_router(leaderboard_router)
     app.include_router(questions_router)
     app.include_router(projects_router)
+    app.include_router(votes_router)
     # Staff pages of a challenge are closed to anyone in one of its teams, whatever their role.
     staff_only = [Depends(refuse_competitors)]
     # ops first: /organise/{slug} would catch /organise/dashboard
@@ -194,6 +197,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.include_router(question_stream_router)
     app.include_router(organise_questions_router, dependencies=staff_only)
     app.include_router(organise_projects_router, dependencies=staff_only)
+    app.include_router(organise_votes_router, dependencies=staff_only)
     app.include_router(roles_router)
     app.include_router(announcements_router)
     app.include_router(announcements_staff_router, dependencies=staff_only)

@@ -11,6 +11,7 @@ from app.mail.models import OutboxMail
 from app.notifications.models import NoticeSent, NotificationChoice
 from app.projects.models import Project, ProjectGallery, ProjectVersion
 from app.projects.review_models import ConflictDeclaration, JudgeProfile, ReviewAssignment
+from app.projects.vote_models import Vote, VoteReveal
 from app.questions.models import Question
 from app.rescoring.models import RescoreItem, RescoreSet
 from app.roles.models import RoleGrant
@@ -62,4 +63,6 @@ __all__ = [
     "TokenScope",
     "User",
     "UserSession",
+    "Vote",
+    "VoteReveal",
 ]

@@ -337,6 +337,16 @@ SENTENCES: dict[str, Say] = {
     "question.dismiss": _question_dismiss,
     "projects.publish": _simple(N_("{who} published the gallery of projects.")),
     "projects.unpublish": _simple(N_("{who} withdrew the gallery of projects from the public.")),
+    # People's choice (app/projects/votes.py): the reason of a void is the log's to keep.
+    "vote.void": _simple(
+        N_("{who} voided vote {number} for team {team}. Reason: {reason}"),
+        number=lambda s, e: e.detail.get("vote_id", "?"),
+        team=lambda s, e: s.team(e.detail),
+        reason=lambda s, e: _quote(e.detail.get("reason", "")),
+    ),
+    "vote.reveal": _simple(
+        N_("{who} revealed the people's choice counts and ranking to everyone.")
+    ),
     "review.create": _simple(N_("{who} reviewed team {target}.")),
     "project_review.run": _simple(
         N_("{who} assigned the project reviews: {added} added, {dropped} removed."),

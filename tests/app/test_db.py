@@ -21,6 +21,7 @@ EXPECTED_TABLES = {
     "rolegrant", "outbox", "notificationchoice", "noticesent", "question", "announcement",
     "project", "projectversion", "projectgallery",
     "reviewassignment", "conflictdeclaration", "judgeprofile",
+    "vote", "votereveal",
     "alembic_version",
 }  # fmt: skip
 

@@ -24,11 +24,13 @@ world for every call. Values in `{braces}` come from the world (`World.params`) 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.challenges.models import Phase
+from app.challenges.models import Challenge, Phase
+from app.core.db import utcnow
 from app.submissions.excerpts import cut_excerpt, digest
 from app.submissions.log_policy import DEFAULT_EXCERPT_BYTES
 from tests.app.accounts.helpers import PASSWORD
@@ -147,6 +149,9 @@ NOWHERE =              "missing   missing   missing   missing   missing   missin
 NOBODY =               "forbidden forbidden forbidden forbidden forbidden forbidden forbidden"
 # A mailed link's page without a valid token: it runs for everyone and declines.
 BAD_LINK =             "refused   refused   refused   refused   refused   refused   refused"
+# People's choice: a vote for team A (its members may not); withdrawing someone else's vote.
+SELF_VOTE =            "login     allowed   forbidden forbidden allowed   allowed   allowed"
+NO_VOTE_OF_THEIRS =    "login     missing   missing   missing   missing   missing   missing"
 # fmt: on
 
 TEAM_A = "captain teammate"
@@ -164,6 +169,32 @@ def excerpt_phase(site: TestClient, world: World) -> None:
         phase.code = {"command": ["python3", "main.py"], "logs": "excerpt"}
         session.add(phase)
         session.commit()
+
+
+def _people_choice(site: TestClient, world: World, *, closed: bool) -> None:
+    """The world's challenge gets a people's choice vote (open now, or closed an hour ago);
+    without one, its vote pages do not exist."""
+    now = utcnow()
+    with Session(engine_of(site)) as session:
+        challenge = session.get(Challenge, world.challenge_id)
+        assert challenge is not None
+        start, end = (
+            (now - timedelta(days=2), now - timedelta(hours=1))
+            if closed
+            else (now - timedelta(hours=1), now + timedelta(days=1))
+        )
+        choice = {"max_votes": 3, "start": start.isoformat(), "end": end.isoformat()}
+        challenge.config = {**challenge.config, "project": {"people_choice": choice}}
+        session.add(challenge)
+        session.commit()
+
+
+def voting_open(site: TestClient, world: World) -> None:
+    _people_choice(site, world, closed=False)
+
+
+def voting_closed(site: TestClient, world: World) -> None:
+    _people_choice(site, world, closed=True)
 
 
 # The excerpt of team A's logs (authz_world.build_world) an organiser approves, by digest.
@@ -321,6 +352,21 @@ TABLE: list[Row] = [
     Row("GET",  "/challenges/{slug}/projects/{project_id}", PROJECT_SEEN, shows=PROJECT_INSIDERS),
     Row("GET",  "/challenges/{slug}/projects/{project_id}/files/{sha256}", PROJECT_SEEN,
         shows=PROJECT_INSIDERS),
+    # --- people's choice (app/projects/vote_pages.py): rows get a window by `prepare` -------
+    Row("GET",  "/challenges/{slug}/vote", PUBLIC, fresh=True, prepare=voting_open, text="Orche"),
+    # a vote for team A: its own members are refused, everyone else signed in and verified votes
+    Row("POST", "/challenges/{slug}/vote", SELF_VOTE, fresh=True, prepare=voting_open,
+        form={"team_id": "{team_id}"}, to="/challenges/{slug}/vote", changes="votes"),
+    # the world's one vote for team B is the target's: nobody else can withdraw it
+    Row("POST", "/challenges/{slug}/vote/withdraw", NO_VOTE_OF_THEIRS, fresh=True,
+        prepare=voting_open, form={"team_id": "{team_b}"}),
+    Row("GET",  "/organise/{slug}/votes", ORGANISERS, fresh=True, prepare=voting_open,
+        text="target-"),
+    Row("POST", "/organise/{slug}/votes/{vote_id}/void", ORGANISERS, fresh=True,
+        prepare=voting_open, form={"reason": "one of many accounts from one address"},
+        to="/organise/{slug}/votes", changes="votes audit"),
+    Row("POST", "/organise/{slug}/votes/reveal", ORGANISERS, fresh=True, prepare=voting_closed,
+        to="/organise/{slug}/votes", changes="vote_reveal audit"),
     # --- teams: pages -----------------------------------------------------------------------------
     Row("GET",  "/challenges/{slug}/team", SIGNED_IN, invite="captain"),
     # the captain's refusals show their own team page again: its invitation code included

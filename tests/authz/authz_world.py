@@ -47,6 +47,7 @@ from app.leaderboard.ranking import BoardSpec
 from app.leaderboard.service import offer
 from app.mail.models import MailStatus, OutboxMail
 from app.projects.models import Project, ProjectGallery, ProjectVersion
+from app.projects.vote_models import Vote, VoteReveal
 from app.questions.models import Question
 from app.rescoring.models import ItemStatus, RescoreItem, RescoreSet, SetStatus
 from app.roles.models import RoleGrant, Scoped, Source
@@ -170,6 +171,7 @@ class World:
     question_id: int = 0  # team A's question to the organisers, unanswered
     project_id: int = 0  # team A's project (one version, one PDF), in an unpublished gallery
     project_sha: str = ""  # that PDF's digest
+    vote_id: int = 0  # the target's people's choice vote for team B (no window: see the table)
 
     def params(self) -> dict[str, object]:
         """What a row's path, form or JSON may name as `{key}`."""
@@ -204,6 +206,7 @@ class World:
             "announcement_id": self.announcement_id,
             "project_id": self.project_id,
             "sha256": self.project_sha,
+            "vote_id": self.vote_id,
         }
 
 
@@ -499,6 +502,10 @@ def build_world(cast: Cast, slug: str) -> World:
                 author_id=captain_id,
             )
         )
+        vote = Vote(
+            challenge_id=challenge.id, team_id=team_b.id, voter_id=target.id, address="0" * 16
+        )
+        session.add(vote)
         announcement = Announcement(
             challenge_id=challenge.id,
             audience=Audience.teams,
@@ -546,6 +553,7 @@ def build_world(cast: Cast, slug: str) -> World:
         announcement_id=announcement.id,
         project_id=project.id,
         project_sha=project_file.sha256,
+        vote_id=vote.id,
     )
 
 
@@ -652,6 +660,13 @@ def snapshot(site: TestClient, world: World) -> dict[str, object]:
             ).one(),
             "mail_status": str(mail_row.status) if mail_row else None,
             "questions": _count(session, Question, col(Question.challenge_id) == cid),
+            "votes": tuple(
+                sorted(
+                    (v.voter_id, v.team_id, v.voided_at is not None)
+                    for v in session.exec(select(Vote).where(Vote.challenge_id == cid))
+                )
+            ),
+            "vote_reveal": session.get(VoteReveal, cid) is not None,
             "question_a": session.exec(
                 select(Question.state, Question.answer, Question.public_text).where(
                     Question.id == world.question_id
