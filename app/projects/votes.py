@@ -31,6 +31,7 @@ from app.core.refusal import Kind, Refusal
 from app.events.models import Event
 from app.i18n.speech import gettext as _
 from app.i18n.speech import speaking
+from app.projects.models import Project, ProjectVersion
 from app.projects.vote_flags import Flag, VoteRecord, flag_votes
 from app.projects.vote_models import ADDRESS_CHARS, REASON_MAX, Vote, VoteReveal
 from app.teams.models import Team
@@ -92,13 +93,19 @@ def time_zone_for(db: Session, challenge: Challenge) -> str | None:
 
 
 def votable_teams(session: Session, challenge: Challenge) -> list[Team]:
-    """The teams people may vote for, by name (never by votes: the order must say nothing).
-    For now every team of the challenge; later, the teams with a public project."""
+    """The teams people may vote for, by name (never by votes: the order must say nothing):
+    those that handed in a project and show it in the gallery (a team that keeps its project
+    out of the public gallery is not put to a public vote)."""
     assert challenge.id is not None
+    with_project = (
+        select(Project.team_id)
+        .join(ProjectVersion, col(ProjectVersion.project_id) == col(Project.id))
+        .where(Project.challenge_id == challenge.id, col(Project.gallery_opt_out).is_(False))
+    )
     return list(
         session.exec(
             select(Team)
-            .where(Team.challenge_id == challenge.id)
+            .where(Team.challenge_id == challenge.id, col(Team.id).in_(with_project))
             .order_by(col(Team.name), col(Team.id))
         )
     )

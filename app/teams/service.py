@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from app.challenges.models import Challenge
 from app.core.refusal import Kind, Refusal
 from app.i18n.speech import gettext as _
+from app.projects.models import Project
 from app.submissions.models import Submission
 from app.teams.locking import lock_team
 from app.teams.models import Membership, Team
@@ -273,6 +274,17 @@ def leave(session: Session, team: Team, user_id: int) -> Refusal | None:
         has_submissions = session.exec(
             select(func.count()).where(Submission.team_id == team.id)
         ).one()
+        has_project = session.exec(select(func.count()).where(Project.team_id == team.id)).one()
+        if has_project:
+            return Refusal(
+                Kind.conflict,
+                _(
+                    "You are the last member of a team that handed in a project; its versions "
+                    "must be kept, so the team cannot be left empty. Ask the organisers if you "
+                    "need to withdraw."
+                ),
+                "last_member",
+            )
         if has_submissions:
             return Refusal(
                 Kind.conflict,

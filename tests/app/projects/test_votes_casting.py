@@ -155,18 +155,44 @@ def test_the_challenge_and_organiser_pages_link_to_the_vote(client: TestClient) 
     assert f'/organise/{SLUG}/votes">' in w.boss.client.get(f"/organise/{SLUG}").text
 
 
-def test_a_dissolved_team_takes_its_votes_with_it(client: TestClient) -> None:
-    """The last member leaving deletes a team (a project-only challenge has no submission to
-    keep it): its votes go too, and their voters have them back."""
+def test_a_team_with_a_project_is_never_left_empty_and_keeps_its_votes(
+    client: TestClient,
+) -> None:
+    """The last member of a team that handed in a project cannot leave (its versions are the
+    team's work, kept as submissions are): the team, and the votes it received, stay."""
     w = vote_world(client, max_votes=1)
     ada = w.voters[0]
     assert vote(ada, w.teams["Orche"]).status_code == 303
     orca = w.captains["Orche"]
     left = orca.client.post(
-        f"/challenges/{SLUG}/team/leave",
+        f"/challenges/{SLUG}/team/leave?lang=en",
         data={"csrf_token": orca.csrf(f"/challenges/{SLUG}/team")},
-        follow_redirects=False,
+        follow_redirects=True,
     )
-    assert left.status_code == 303
+    assert "handed in a project" in left.text
+    assert _votes(client) == [(ada.user_id, w.teams["Orche"])]
+
+
+def test_only_teams_showing_a_project_can_be_voted_for(client: TestClient) -> None:
+    from app.core.db import session_scope
+    from app.projects.models import Project
+    from app.teams.models import Team
+    from app.teams.service import create_team
+
+    world = vote_world(client)
+    idle_captain = person(client, "idle@example.org", "Idle Captain")
+    with session_scope(engine_of(client)) as session:
+        challenge = session.exec(select(Challenge).where(Challenge.slug == SLUG)).one()
+        idle = create_team(session, challenge, idle_captain.user_id, "Senza progetto")
+        assert isinstance(idle, Team) and idle.id is not None
+        idle_id = idle.id
+    page = world.voters[0].client.get("/challenges/" + SLUG + "/vote?lang=en").text
+    assert "Senza progetto" not in page and "Orche" in page
+    assert vote(world.voters[0], idle_id).status_code == 404
+    # A team that keeps its project out of the gallery is not put to the public vote either.
+    with session_scope(engine_of(client)) as session:
+        project = session.exec(select(Project).where(Project.team_id == world.teams["Orche"])).one()
+        project.gallery_opt_out = True
+        session.add(project)
+    assert vote(world.voters[0], world.teams["Orche"]).status_code == 404
     assert _votes(client) == []
-    assert vote(ada, w.teams["Delfini"]).status_code == 303

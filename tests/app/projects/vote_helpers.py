@@ -16,6 +16,7 @@ from app.challenges.models import Challenge
 from app.core.db import session_scope, utcnow
 from app.teams.models import Membership, Team
 from app.teams.service import create_team
+from tests.app.projects.review_helpers import handed_in
 from tests.app.projects_only.project_helpers import SLUG, load_project
 from tests.app.web.web_helpers import Person, engine_of, person
 
@@ -58,7 +59,9 @@ def team_for(client: TestClient, captain: Person, name: str, *mates: Person) -> 
             session.add(
                 Membership(team_id=team.id, user_id=mate.user_id, challenge_id=challenge.id)
             )
-        return team.id
+        team_id, challenge_id = team.id, challenge.id
+    handed_in(client, challenge_id, team_id, captain.user_id)  # only projects are voted for
+    return team_id
 
 
 @dataclass
