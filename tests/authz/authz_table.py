@@ -353,7 +353,7 @@ TABLE: list[Row] = [
     Row("GET",  "/challenges/{slug}/projects/{project_id}/files/{sha256}", PROJECT_SEEN,
         shows=PROJECT_INSIDERS),
     # --- people's choice (app/projects/vote_pages.py): rows get a window by `prepare` -------
-    Row("GET",  "/challenges/{slug}/vote", PUBLIC, fresh=True, prepare=voting_open, text="Orche"),
+    Row("GET",  "/challenges/{slug}/vote", PUBLIC, fresh=True, prepare=voting_open, text="Delfini"),
     # a vote for team A: its own members are refused, everyone else signed in and verified votes
     Row("POST", "/challenges/{slug}/vote", SELF_VOTE, fresh=True, prepare=voting_open,
         form={"team_id": "{team_id}"}, to="/challenges/{slug}/vote", changes="votes"),
