@@ -152,8 +152,15 @@ def _form_page(
 @router.get("/challenges/{slug}/project", response_class=HTMLResponse, name="project_form")
 def project_form(
     user: CurrentUser, challenge: PublishedChallenge, db: SessionDep, page: PageDep
-) -> HTMLResponse:
+) -> Response:
+    """Someone without a team is sent to the team page (the challenge page's "Your project"
+    button is for everyone), where they form or join one first."""
     _rules_or_404(challenge)
+    assert challenge.id is not None and user.id is not None
+    if team_of(db, challenge.id, user.id) is None:
+        return RedirectResponse(
+            str(page.request.url_for("team_page", slug=challenge.slug)), status_code=303
+        )
     team = _team_or_404(db, challenge, user)
     return _form_page(page, db, challenge, team, user)
 

@@ -338,7 +338,8 @@ TABLE: list[Row] = [
         json={"text": "Is the final phase scored on new buoys?"}, changes="questions"),
     Row("GET",  "/api/v1/challenges/{slug}/questions/events", PUBLIC, stream=1, text="retry:"),
     # --- projects: a team's own form; its project is the team's and staff's until published ---
-    Row("GET",  "/challenges/{slug}/project", OWN_TEAM, shows=TEAM_A),
+    # someone without a team is sent to the team page to form or join one
+    Row("GET",  "/challenges/{slug}/project", SIGNED_IN, shows=TEAM_A),
     Row("POST", "/challenges/{slug}/project", OWN_TEAM, fresh=True, to="/challenges/{slug}/project",
         form={"title": "Twin {n}", "summary": "flood risk", "licence": "MIT"},
         upload=("files", "report.pdf", PROJECT_PDF.replace(SECRET.encode(), b"x")),

@@ -17,6 +17,10 @@ ALLOWED: dict[str, str] = {
     "MAE": "metric abbreviation, the same in both languages",
     "CSV": "file format",
     "JSON": "file format",
+    "File": (
+        "the same word in both languages: the Italian for 'Files' (a project's attachments) "
+        "and the English 'File' column of submissions"
+    ),
     "Partner": (
         "the same word in both languages: the Italian for 'Partners', and the demo event's "
         "English role of a partner (event.yaml data)"

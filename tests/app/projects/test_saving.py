@@ -39,7 +39,9 @@ def test_each_save_is_a_new_version_and_all_are_listed(client: TestClient) -> No
 
 def test_the_form_is_for_members_of_a_team_only(client: TestClient) -> None:
     world = build(client)
-    assert world.solo.client.get(FORM).status_code == 404
+    sent = world.solo.client.get(FORM, follow_redirects=False)
+    assert sent.status_code == 303  # to the team page, to form or join a team first
+    assert sent.headers["location"].endswith("/team")
     assert client.get(FORM, follow_redirects=False).status_code == 303  # to the login page
     refused = world.solo.client.post(
         FORM, data={"csrf_token": world.solo.csrf("/account"), "title": "x"},
